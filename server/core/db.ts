@@ -1,0 +1,49 @@
+// The one database client for the chosen provider. Both generated clients have the same models,
+// so the rest of the code sees a single `Db` type.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaClient as MysqlClient } from './generated/mysql/client';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import { config } from './config';
+import { databaseTarget, mariadbOptions, type Provider } from './database-url';
+
+export type Db = MysqlClient;
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+interface Opened {
+  db: Db;
+  provider: Provider;
+}
+
+let opened: Opened | undefined;
+
+export function openDb(databaseUrl = config().databaseUrl, dataDir = config().dataDir): Opened {
+  const target = databaseTarget(databaseUrl, dataDir);
+  if (target.provider === 'mysql') {
+    const adapter = new PrismaMariaDb({ ...mariadbOptions(target.location), connectionLimit: 10 });
+    return { db: new MysqlClient({ adapter }), provider: 'mysql' };
+  }
+  mkdirSync(dirname(target.location), { recursive: true });
+  // WAL with synchronous=FULL: a commit is on disk before it returns (durability before 250/OK).
+  const adapter = new PrismaBetterSqlite3({ url: `file:${target.location}`, timeout: 10_000 });
+  const db = new SqliteClient({ adapter }) as unknown as Db;
+  return { db, provider: 'sqlite' };
+}
+
+/** The process-wide client, opened on first use. */
+export function db(): Db {
+  opened ??= openDb();
+  return opened.db;
+}
+
+export function provider(): Provider {
+  opened ??= openDb();
+  return opened.provider;
+}
+
+export async function closeDb(): Promise<void> {
+  if (opened) await opened.db.$disconnect();
+  opened = undefined;
+}
