@@ -1,0 +1,42 @@
+// Password hashing: argon2id for new hashes; bcrypt ($2a$/$2b$/$2y$, as Postfix/Dovecot set-ups
+// store them) is verified as it is, so migrated databases keep working.
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+
+const ARGON2ID = 2; // @node-rs/argon2's Algorithm.Argon2id (a const enum, not importable here)
+import bcrypt from 'bcryptjs';
+import { FieldError } from '../domain/errors';
+
+export async function hashPassword(plain: string): Promise<string> {
+  return argon2Hash(plain, { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+}
+
+export async function verifyPassword(plain: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('$argon2')) return argon2Verify(stored, plain).catch(() => false);
+  if (/^\$2[aby]\$\d\d\$/.test(stored)) return bcrypt.compare(plain, stored.replace(/^\$2y\$/, '$2b$'));
+  return false;
+}
+
+/** True when a stored hash should be replaced by an argon2id one at the next successful login. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith('$argon2id$');
+}
+
+/** Minimum strength: 10 characters and not only one class of character. */
+export function checkPasswordStrength(plain: string, field = 'password'): void {
+  if (!plain) throw new FieldError(field, 'is required');
+  if (plain.length < 10) throw new FieldError(field, 'must be at least 10 characters');
+  if (plain.length > 1024) throw new FieldError(field, 'must be at most 1024 characters');
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(plain)).length;
+  if (classes < 2) throw new FieldError(field, 'must mix at least two of lower case, upper case, digits and symbols');
+}
+
+/** A 0-4 score for the console's strength hint. */
+export function passwordScore(plain: string): number {
+  let score = 0;
+  if (plain.length >= 10) score++;
+  if (plain.length >= 14) score++;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(plain)).length;
+  if (classes >= 3) score++;
+  if (classes === 4 && plain.length >= 12) score++;
+  return score;
+}

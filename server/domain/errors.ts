@@ -1,0 +1,30 @@
+// A problem with what the caller asked for, tied to the field that caused it. The CLI prints it
+// and exits 2, the console shows it beside the form field, protocols never see one.
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'FieldError';
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ForbiddenError extends Error {
+  constructor(message = 'not allowed') {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** True for a unique-constraint violation from either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 'P2002';
+}
