@@ -3,3 +3,4 @@ export { appendMessage, findDeliveryFolder, allocateUid, nextModseq, QuotaExceed
 export { writeBlob, readBlob, streamBlob, blobPath } from './blobs';
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';
+export { expungeMessages } from './expunge';

@@ -1,0 +1,26 @@
+// Removing messages for good (IMAP EXPUNGE, POP3 DELE at QUIT, webmail "delete forever"): rows go,
+// blob references and the mailbox's used bytes drop, and each removal is a change-feed row.
+import { db } from '../core/db';
+import { nextModseq } from './append';
+import { notifyChange } from './changes';
+
+/** Expunges the given UIDs of a folder; returns the UIDs that were actually removed. */
+export async function expungeMessages(folderId: number, uids: number[]): Promise<number[]> {
+  if (uids.length === 0) return [];
+  const removed = await db().$transaction(async (tx) => {
+    const rows = await tx.message.findMany({ where: { folderId, uid: { in: uids } }, select: { id: true, uid: true, size: true, blobSha256: true } });
+    if (rows.length === 0) return [];
+    const folder = await tx.folder.findUniqueOrThrow({ where: { id: folderId }, select: { userId: true } });
+    await tx.message.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } });
+    const perBlob = new Map<string, number>();
+    for (const row of rows) perBlob.set(row.blobSha256, (perBlob.get(row.blobSha256) ?? 0) + 1);
+    for (const [sha256, count] of perBlob) await tx.blob.update({ where: { sha256 }, data: { refCount: { decrement: count } } });
+    const bytes = rows.reduce((sum, row) => sum + row.size, 0);
+    await tx.user.update({ where: { id: folder.userId }, data: { usedBytes: { decrement: bytes } } });
+    const modseq = await nextModseq(tx, folderId);
+    await tx.mailChange.createMany({ data: rows.map((row) => ({ folderId, uid: row.uid, modseq, kind: 'expunge' })) });
+    return rows.map((row) => row.uid).sort((a, b) => a - b);
+  });
+  if (removed.length > 0) notifyChange(folderId);
+  return removed;
+}
