@@ -1,0 +1,83 @@
+// `postroom` — everything an admin scripts. Exit codes: 0 done, 1 failure, 2 bad input or usage.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FieldError, NotFoundError, ForbiddenError } from '../domain/errors';
+import { closeDb } from '../core/db';
+import { domainCommand } from './commands/domain';
+import { userCommand } from './commands/user';
+import { aliasCommand } from './commands/alias';
+import { accessCommand } from './commands/access';
+import { migrateCommand, startCommand } from './commands/system';
+
+export class UsageError extends Error {}
+
+export type Options = Record<string, string | boolean | string[] | undefined>;
+export interface Command {
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  run(args: string[], options: Options): Promise<void>;
+}
+export type CommandGroup = Record<string, Command>;
+
+const GROUPS: Record<string, CommandGroup> = {
+  domain: domainCommand,
+  user: userCommand,
+  alias: aliasCommand,
+  access: accessCommand,
+};
+
+function help(): string {
+  const lines = ['Usage: postroom <command> [options]', '', 'Commands:'];
+  for (const [name, group] of Object.entries(GROUPS)) for (const command of Object.values(group)) lines.push(`  postroom ${name} ${command.usage}`);
+  lines.push('  postroom migrate', '  postroom start', '', 'Add --help to any command for its options. Configuration comes from the environment (see README).');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [group, sub, ...rest] = argv;
+  try {
+    if (!group || group === '--help' || group === '-h' || group === 'help') {
+      console.log(help());
+      return group ? 0 : 2;
+    }
+    if (group === 'migrate') return await migrateCommand();
+    if (group === 'start') return await startCommand();
+    const commands = GROUPS[group];
+    if (!commands) throw new UsageError(`unknown command "${group}"`);
+    const command = sub ? commands[sub] : undefined;
+    if (!command) throw new UsageError(`usage:\n${Object.values(commands).map((c) => `  postroom ${group} ${c.usage}`).join('\n')}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(`usage: postroom ${group} ${command.usage}`);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}\nusage: postroom ${group} ${command.usage}`);
+    }
+    await command.run(parsed.positionals, parsed.values as Options);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`postroom: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof FieldError) {
+      console.error(`postroom: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof NotFoundError || error instanceof ForbiddenError) {
+      console.error(`postroom: ${error.message}`);
+      return 1;
+    }
+    console.error(`postroom: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await closeDb();
+  }
+}
+
+/** Throws a usage error unless exactly `count` positional arguments were given. */
+export function expectArgs(args: string[], count: number, usage: string, atLeast = false): void {
+  if (atLeast ? args.length < count : args.length !== count) throw new UsageError(`usage: postroom ${usage}`);
+}

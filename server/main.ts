@@ -1,0 +1,93 @@
+// The supervisor behind `postroom start` / `npm start`: migrates, builds the web console when its
+// build is missing or stale, then runs the web console and the mail worker as two child processes.
+// A child that dies is logged and restarted with backoff; SIGTERM/SIGINT stop both cleanly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { config } from './core/config';
+import { migrate } from './core/migrate';
+import { logger } from './core/logger';
+import { ensureWebBuild } from './web-build';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STOP_GRACE_MS = 10_000;
+
+interface Supervised {
+  name: string;
+  child?: ChildProcess;
+  exited: Promise<void>;
+}
+
+function childEnv(): NodeJS.ProcessEnv {
+  const cfg = config();
+  // Resolved once here so both children agree on the data directory and database.
+  return { ...process.env, POSTROOM_DATA_DIR: cfg.dataDir, POSTROOM_HOSTNAME: cfg.hostname, NODE_ENV: 'production' };
+}
+
+function run(name: string, args: string[], isStopping: () => boolean): Supervised {
+  const entry: Supervised = { name, exited: Promise.resolve() };
+  let delay = 1000;
+  const startOne = () => {
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, args, { cwd: projectRoot, env: childEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    entry.child = child;
+    entry.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        if (isStopping()) return resolve();
+        logger.error(`${name} exited unexpectedly; restarting`, { code, signal, restartInMs: delay });
+        delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(delay * 2, 30_000);
+        setTimeout(() => {
+          if (!isStopping()) startOne();
+          resolve();
+        }, delay);
+      });
+    });
+    logger.info(`${name} started`, { pid: child.pid });
+  };
+  startOne();
+  return entry;
+}
+
+async function stopAll(children: Supervised[]): Promise<void> {
+  await Promise.all(
+    children.map(async (entry) => {
+      const child = entry.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await done;
+      clearTimeout(timer);
+      logger.info(`${entry.name} stopped`);
+    }),
+  );
+}
+
+export async function supervise(): Promise<number> {
+  const cfg = config();
+  const roles = (process.env.POSTROOM_ROLES ?? 'web,worker').split(',').map((role) => role.trim());
+  const result = await migrate(cfg.databaseUrl, cfg.dataDir, (line) => logger.info(line));
+  logger.info('database ready', { provider: cfg.databaseUrl ? 'mysql' : 'sqlite', applied: result.applied.length });
+  let stopping = false;
+  const isStopping = () => stopping;
+  const children: Supervised[] = [];
+  if (roles.includes('web')) {
+    await ensureWebBuild();
+    const nextBin = join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
+    children.push(run('web', [nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen], isStopping));
+  }
+  if (roles.includes('worker')) children.push(run('worker', ['--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], isStopping));
+  logger.info('postroom running', { web: `http://${cfg.listen}:${cfg.webPort}/`, hostname: cfg.hostname });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('stopping', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await stopAll(children);
+  return 0;
+}
