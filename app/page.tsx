@@ -1,0 +1,12 @@
+import { redirect } from 'next/navigation';
+import { getActor, isAdmin } from '@/server/web/session';
+import { needsSetup } from '@/server/web/setup';
+
+export const dynamic = 'force-dynamic';
+
+export default async function Home() {
+  if (await needsSetup()) redirect('/setup');
+  const actor = await getActor();
+  if (!actor) redirect('/signin');
+  redirect(isAdmin(actor) ? '/admin' : '/account');
+}

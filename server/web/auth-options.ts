@@ -1,0 +1,77 @@
+// next-auth configuration for the console and the webmail: a credentials sign-in checked by the
+// shared auth core (protocol "web", so failures count towards the same throttle as IMAP/SMTP),
+// a JWT session cookie (HttpOnly, SameSite=Lax, Secure over https) that expires after 8 hours.
+import { createHmac } from 'node:crypto';
+import type { AuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { authenticate } from '../auth/login';
+import { serverSecret } from '../auth/tokens';
+import { db } from '../core/db';
+import { clientIpFrom } from './client-ip';
+
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+
+/** Secure cookies whenever the console is served over https (NEXTAUTH_URL) or told so. */
+export function useSecureCookies(): boolean {
+  if (process.env.POSTROOM_SECURE_COOKIES === '1') return true;
+  if (process.env.POSTROOM_SECURE_COOKIES === '0') return false;
+  return (process.env.NEXTAUTH_URL ?? '').startsWith('https://');
+}
+
+let cachedSecret: Promise<string> | undefined;
+/** NEXTAUTH_SECRET, or one derived from the server secret shared by every process. */
+export function sessionSecret(): Promise<string> {
+  cachedSecret ??= (async () => process.env.NEXTAUTH_SECRET || createHmac('sha256', await serverSecret()).update('postroom-web-session').digest('hex'))();
+  return cachedSecret;
+}
+
+type HeaderBag = Record<string, string | string[] | undefined> | Headers | undefined;
+
+function headerValue(headers: HeaderBag, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const value = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function authOptions(): Promise<AuthOptions> {
+  return {
+    secret: await sessionSecret(),
+    useSecureCookies: useSecureCookies(),
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS, updateAge: 15 * 60 },
+    jwt: { maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: '/signin', error: '/signin' },
+    providers: [
+      CredentialsProvider({
+        name: 'Mailbox',
+        credentials: { username: { label: 'Address', type: 'email' }, password: { label: 'Password', type: 'password' } },
+        async authorize(credentials, request) {
+          const username = String(credentials?.username ?? '');
+          const password = String(credentials?.password ?? '');
+          if (!username || !password) return null;
+          const result = await authenticate({ username, password, protocol: 'web', clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)) });
+          if (!result.ok) {
+            // next-auth passes this text to the sign-in page as ?error=...
+            if (result.reason === 'throttled') throw new Error(`Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`);
+            if (result.reason === 'disabled') throw new Error('This mailbox is disabled.');
+            return null;
+          }
+          const row = await db().user.findUniqueOrThrow({ where: { id: result.user.id }, select: { passwordChangedAt: true } });
+          return { id: String(result.user.id), email: result.user.address, name: result.user.displayName || result.user.address, pwc: row.passwordChangedAt.getTime() };
+        },
+      }),
+    ],
+    callbacks: {
+      async jwt({ token, user }) {
+        if (user) {
+          token.uid = Number(user.id);
+          token.pwc = (user as { pwc?: number }).pwc;
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        return { ...session, uid: token.uid, pwc: token.pwc } as typeof session;
+      },
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The signed-in person as the domain layer's Actor. Shared by the admin console and the webmail:
+// every page, server action and route handler asks here, and passes the Actor to server/domain,
+// which checks the rights and writes the audit log.
+import { getServerSession } from 'next-auth/next';
+import { headers } from 'next/headers';
+import { redirect, forbidden } from 'next/navigation';
+import type { Actor } from '../domain/audit';
+import { db } from '../core/db';
+import { authOptions } from './auth-options';
+import { clientIpFrom } from './client-ip';
+
+interface SessionClaims {
+  uid?: number;
+  pwc?: number;
+}
+
+/**
+ * The Actor for the current request, or null when nobody is signed in. The user row is read on
+ * every call, so a disabled mailbox, a new password or a changed role takes effect at once.
+ */
+export async function getActor(): Promise<Actor | null> {
+  const session = (await getServerSession(await authOptions())) as SessionClaims | null;
+  if (!session?.uid) return null;
+  const user = await db().user.findUnique({
+    where: { id: session.uid },
+    include: { domainRef: true, managedDomains: { include: { domainR: true } } },
+  });
+  if (!user || !user.enabled || !user.domainRef.enabled) return null;
+  // A password change ends every session opened with the old password.
+  if (session.pwc !== undefined && user.passwordChangedAt.getTime() !== session.pwc) return null;
+  const role = user.role === 'super' || user.role === 'domain_admin' ? user.role : 'user';
+  return {
+    name: `${user.local}@${user.domain}`,
+    userId: user.id,
+    role,
+    domains: role === 'domain_admin' ? user.managedDomains.map((managed) => managed.domainR.domain) : [],
+  };
+}
+
+/** The Actor, or a redirect to the sign-in page (which comes back to `returnTo`). */
+export async function requireActor(returnTo?: string): Promise<Actor> {
+  const actor = await getActor();
+  if (!actor) redirect(returnTo ? `/signin?callbackUrl=${encodeURIComponent(returnTo)}` : '/signin');
+  return actor;
+}
+
+export function isAdmin(actor: Actor): boolean {
+  return actor.role === 'super' || actor.role === 'domain_admin' || actor.role === 'system';
+}
+
+/** For admin pages: a plain user gets 403. */
+export async function requireAdmin(returnTo?: string): Promise<Actor> {
+  const actor = await requireActor(returnTo);
+  if (!isAdmin(actor)) forbidden();
+  return actor;
+}
+
+/** The client address of the current request, for the event log. */
+export async function requestClientIp(): Promise<string | undefined> {
+  const bag = await headers();
+  return clientIpFrom((name) => bag.get(name));
+}
