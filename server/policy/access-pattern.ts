@@ -105,7 +105,7 @@ function inNetwork(ip: string, network: string, bits: number): boolean {
 
 /** Does a network pattern match this client IP? */
 export function matchesIp(pattern: ParsedPattern, ip: string): boolean {
-  if (pattern.kind === 'ip') return normaliseIp(ip) === pattern.value;
+  if (pattern.kind === 'ip') return inNetwork(ip, pattern.value, pattern.family === 6 ? 128 : 32);
   if (pattern.kind === 'cidr' || pattern.kind === 'ip-prefix') return inNetwork(ip, pattern.value, pattern.prefixBits ?? 0);
   return false;
 }
