@@ -1,0 +1,123 @@
+// Starts a built Postroom (the Next.js web app and, when asked, the mail worker) on ephemeral
+// ports against a fresh test database, for browser tests. The build is shared and made at most
+// once per source change (server/web-build.ts keeps a fingerprint and a lock).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db';
+import { ensureWebBuild } from '../../../server/web-build';
+
+export const projectRoot = join(import.meta.dirname, '..', '..', '..');
+
+export interface RunningApp {
+  baseUrl: string;
+  db: TestDatabase;
+  /** Ports of the mail worker's listeners (smtp, submission, imap, ...), when it was started. */
+  workerPorts: Record<string, number>;
+  logs(): string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`web app exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url, { redirect: 'manual' });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`web app did not answer at ${url}`);
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts the mail worker with every listener on an ephemeral port and reads back the bound ports. */
+async function startWorker(env: NodeJS.ProcessEnv, output: string[]): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+  const ports = { POSTROOM_SMTP_PORT: '0', POSTROOM_SUBMISSION_PORT: '0', POSTROOM_SMTPS_PORT: '0', POSTROOM_IMAP_PORT: '0', POSTROOM_IMAPS_PORT: '0', POSTROOM_POP3_PORT: '0', POSTROOM_POP3S_PORT: '0' };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], {
+    cwd: projectRoot, env: { ...env, ...ports, POSTROOM_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`)), 30_000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`mail worker exited with ${code}:\n${output.join('').slice(-2000)}`)); });
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      buffered += chunk.toString();
+      for (const line of buffered.split('\n').slice(0, -1)) {
+        try {
+          const entry = JSON.parse(line) as { msg?: string } & Record<string, unknown>;
+          if (entry.msg === 'mail worker listening') {
+            clearTimeout(timer);
+            child.removeAllListeners('exit');
+            const { msg: _msg, time: _time, level: _level, ...bound } = entry;
+            resolve({ child, ports: bound as Record<string, number> });
+          }
+        } catch {
+          // not a JSON log line
+        }
+      }
+      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+    });
+  });
+}
+
+export async function startApp(options: { worker?: boolean } = {}): Promise<RunningApp> {
+  await ensureWebBuild();
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const output: string[] = [];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, NODE_ENV: 'production', NEXTAUTH_URL: baseUrl, POSTROOM_DATA_DIR: db.dataDir, POSTROOM_HOSTNAME: 'mail.postroom.test',
+    POSTROOM_LOG: process.env.POSTROOM_E2E_LOG ?? 'silent', NEXT_TELEMETRY_DISABLED: '1',
+  };
+  if (db.url) env.DATABASE_URL = db.url;
+  else delete env.DATABASE_URL;
+  const web = spawn(process.execPath, [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  web.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  web.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  let worker: { child: ChildProcess; ports: Record<string, number> } | undefined;
+  try {
+    await waitForHttp(`${baseUrl}/signin`, web);
+    if (options.worker) worker = await startWorker(env, output);
+  } catch (error) {
+    await stopChild(web);
+    await db.cleanup();
+    throw error;
+  }
+  return {
+    baseUrl, db, workerPorts: worker?.ports ?? {},
+    logs: () => output.join(''),
+    async close() {
+      await Promise.all([stopChild(web), stopChild(worker?.child)]);
+      await db.cleanup();
+    },
+  };
+}
