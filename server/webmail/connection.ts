@@ -1,0 +1,172 @@
+// The webmail is a real IMAP client of our own server: one imapflow connection per signed-in
+// mailbox, authenticated with a freshly minted token (SASL OAUTHBEARER, RFC 7628, or XOAUTH2),
+// never the password. Connections are reused between requests and closed when left idle.
+import { ImapFlow, type MailboxLockObject } from 'imapflow';
+import { config } from '../core/config';
+import { tlsMaterial } from '../core/tls';
+import { mintAccessToken } from '../auth/tokens';
+import { logger } from '../core/logger';
+
+/** Whom a webmail call acts for: always the session's own mailbox. */
+export interface WebmailUser {
+  id: number;
+  address: string;
+}
+
+export interface WebmailEndpoints {
+  host: string;
+  imapPort: number;
+  submissionPort: number;
+}
+
+interface PooledConnection {
+  client: ImapFlow;
+  ready: Promise<ImapFlow>;
+  lastUsed: number;
+  busy: number;
+}
+
+interface WebmailState {
+  endpoints?: WebmailEndpoints;
+  pool: Map<number, PooledConnection>;
+  sweeper?: NodeJS.Timeout;
+}
+
+// Next may load this module more than once (one copy per route bundle); the pool must be one.
+const globalKey = Symbol.for('postroom.webmail.state');
+const state: WebmailState = ((globalThis as Record<symbol, unknown>)[globalKey] as WebmailState | undefined) ?? { pool: new Map() };
+(globalThis as Record<symbol, unknown>)[globalKey] = state;
+
+const IDLE_CLOSE_MS = 5 * 60_000;
+
+/** Where our IMAP and submission listeners are; tests that bind port 0 set it here. */
+export function setWebmailEndpoints(endpoints: Partial<WebmailEndpoints>): void {
+  state.endpoints = { ...webmailEndpoints(), ...endpoints };
+}
+
+export function webmailEndpoints(): WebmailEndpoints {
+  if (state.endpoints) return state.endpoints;
+  const settings = config();
+  const host = settings.listen === '0.0.0.0' || settings.listen === '::' || settings.listen === '' ? '127.0.0.1' : settings.listen;
+  return { host, imapPort: settings.imapPort, submissionPort: settings.submissionPort };
+}
+
+/**
+ * TLS options that trust our own certificate: the self-signed one from the data directory is
+ * pinned as the only CA, so verification stays on without trusting anything else.
+ */
+export async function webmailTlsOptions(): Promise<{ ca?: Buffer[]; servername: string; minVersion: 'TLSv1.2' }> {
+  const material = await tlsMaterial();
+  const servername = material.selfSigned ? 'localhost' : config().hostname;
+  return material.selfSigned ? { ca: [material.cert], servername, minVersion: 'TLSv1.2' } : { servername, minVersion: 'TLSv1.2' };
+}
+
+async function openConnection(user: WebmailUser): Promise<ImapFlow> {
+  const endpoints = webmailEndpoints();
+  const client = new ImapFlow({
+    host: endpoints.host,
+    port: endpoints.imapPort,
+    secure: false,
+    doSTARTTLS: true,
+    tls: await webmailTlsOptions(),
+    auth: { user: user.address, accessToken: await mintAccessToken(user.id) },
+    logger: false,
+    disableAutoIdle: true,
+    clientInfo: { name: 'Postroom webmail' },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+  });
+  await client.connect();
+  return client;
+}
+
+function startSweeper(): void {
+  if (state.sweeper) return;
+  state.sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [userId, pooled] of state.pool) {
+      if (pooled.busy === 0 && now - pooled.lastUsed > IDLE_CLOSE_MS) {
+        state.pool.delete(userId);
+        pooled.client.logout().catch(() => pooled.client.close());
+      }
+    }
+    if (state.pool.size === 0 && state.sweeper) {
+      clearInterval(state.sweeper);
+      state.sweeper = undefined;
+    }
+  }, 30_000);
+  state.sweeper.unref();
+}
+
+async function connectionFor(user: WebmailUser): Promise<PooledConnection> {
+  const existing = state.pool.get(user.id);
+  if (existing && existing.client.usable) return existing;
+  if (existing) {
+    // A connection still being set up is not yet usable: share it instead of racing it.
+    try {
+      await existing.ready;
+      if (existing.client.usable) return existing;
+    } catch {
+      // fall through and reconnect
+    }
+    if (state.pool.get(user.id) === existing) state.pool.delete(user.id);
+  }
+  const ready = openConnection(user);
+  const pooled: PooledConnection = { client: undefined as unknown as ImapFlow, ready, lastUsed: Date.now(), busy: 0 };
+  state.pool.set(user.id, pooled);
+  try {
+    pooled.client = await ready;
+  } catch (error) {
+    if (state.pool.get(user.id) === pooled) state.pool.delete(user.id);
+    throw error;
+  }
+  pooled.client.on('close', () => {
+    if (state.pool.get(user.id) === pooled) state.pool.delete(user.id);
+  });
+  pooled.client.on('error', (error: Error) => logger.warn('webmail imap error', { user: user.address, error: error.message }));
+  startSweeper();
+  return pooled;
+}
+
+/** Runs `work` with the user's IMAP connection (no mailbox selected for it in particular). */
+export async function withImap<T>(user: WebmailUser, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const pooled = await connectionFor(user);
+  pooled.busy += 1;
+  try {
+    return await work(pooled.client);
+  } finally {
+    pooled.busy -= 1;
+    pooled.lastUsed = Date.now();
+  }
+}
+
+/**
+ * Runs `work` with `path` selected. imapflow's mailbox lock queues concurrent requests of the
+ * same user, so two browser tabs never interleave commands on a different selected folder.
+ */
+export async function withMailbox<T>(user: WebmailUser, path: string, work: (client: ImapFlow, lock: MailboxLockObject) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  return withImap(user, async (client) => {
+    const lock = await client.getMailboxLock(path, { readOnly: options.readOnly });
+    try {
+      return await work(client, lock);
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** Closes every pooled connection (tests, shutdown). */
+export async function closeWebmailConnections(): Promise<void> {
+  const all = [...state.pool.values()];
+  state.pool.clear();
+  if (state.sweeper) clearInterval(state.sweeper);
+  state.sweeper = undefined;
+  await Promise.all(all.map(async (pooled) => {
+    try {
+      const client = await pooled.ready;
+      await client.logout();
+    } catch {
+      pooled.client?.close();
+    }
+  }));
+}
