@@ -1,0 +1,181 @@
+// A pull-style reader over a socket: the session asks for the next command (or, during
+// AUTHENTICATE and IDLE, the next raw line). Literals are sized before a byte of them is read:
+// a synchronising literal over the limit is refused without a continuation (RFC 9051 section 7.5),
+// a LITERAL+ one over the limit is read and thrown away (RFC 7888 section 4).
+import { literalAnnouncement, extractTag } from './tokens';
+import type { ParserLimits } from './limits';
+
+export interface RawCommand {
+  tag: string | null;
+  segments: Buffer[];
+  literals: Buffer[];
+}
+
+/** A command that could not be read whole; the session answers BAD (or NO [TOOBIG]) and goes on. */
+export class CommandTooBigError extends Error {
+  constructor(readonly tag: string | null, message: string, readonly tooBig: boolean) {
+    super(message);
+    this.name = 'CommandTooBigError';
+  }
+}
+
+export interface ByteSource {
+  pause(): void;
+  resume(): void;
+}
+
+const HIGH_WATER = 256 * 1024;
+const LF = 0x0a;
+
+export class CommandReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private scanned = 0;
+  private ended = false;
+  private paused = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly limits: ParserLimits,
+    /** Sends "+ ..." so the client sends a synchronising literal. */
+    private readonly askForLiteral: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (!this.paused && this.buffer.length > HIGH_WATER) {
+      this.paused = true;
+      this.source.pause();
+    }
+    this.notify();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async waitForData(): Promise<boolean> {
+    if (this.ended) return false;
+    if (this.paused) {
+      this.paused = false;
+      this.source.resume();
+    }
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    return true;
+  }
+
+  private take(length: number): Buffer {
+    const out = this.buffer.subarray(0, length);
+    this.buffer = this.buffer.subarray(length);
+    this.scanned = 0;
+    if (this.paused && this.buffer.length < HIGH_WATER / 2) {
+      this.paused = false;
+      this.source.resume();
+    }
+    return out;
+  }
+
+  /**
+   * The next line without its CRLF, or null at end of input. A line longer than the limit is
+   * discarded through its end and reported as `{ tooLong: head }`.
+   */
+  async readLine(maxBytes = this.limits.maxLineBytes): Promise<Buffer | { tooLong: Buffer } | null> {
+    let discarding: Buffer | null = null;
+    for (;;) {
+      const at = this.buffer.indexOf(LF, this.scanned);
+      if (at >= 0) {
+        const line = this.take(at + 1);
+        if (discarding) return { tooLong: discarding };
+        const end = line.length >= 2 && line[line.length - 2] === 0x0d ? line.length - 2 : line.length - 1;
+        if (end > maxBytes) return { tooLong: Buffer.from(line.subarray(0, 128)) };
+        // Copy so a long-lived token never pins the whole socket chunk.
+        return Buffer.from(line.subarray(0, end));
+      }
+      this.scanned = this.buffer.length;
+      if (this.buffer.length > maxBytes + 2) {
+        discarding ??= Buffer.from(this.buffer.subarray(0, 128));
+        this.take(this.buffer.length);
+      }
+      if (!(await this.waitForData())) return null;
+    }
+  }
+
+  /** Reads exactly `size` bytes into one buffer (null at end of input). */
+  async readBytes(size: number): Promise<Buffer | null> {
+    const out = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      if (this.buffer.length === 0 && !(await this.waitForData())) return null;
+      const chunk = this.take(Math.min(size - filled, this.buffer.length));
+      chunk.copy(out, filled);
+      filled += chunk.length;
+    }
+    return out;
+  }
+
+  /** Throws away `size` bytes without keeping them. */
+  async skipBytes(size: number): Promise<boolean> {
+    let left = size;
+    while (left > 0) {
+      if (this.buffer.length === 0 && !(await this.waitForData())) return false;
+      left -= this.take(Math.min(left, this.buffer.length)).length;
+    }
+    return true;
+  }
+
+  /** After a refused literal: drop the rest of that command (further lines and LITERAL+ data). */
+  private async discardRestOfCommand(): Promise<void> {
+    for (;;) {
+      const line = await this.readLine();
+      if (line === null || !Buffer.isBuffer(line)) return;
+      const next = literalAnnouncement(line);
+      if (!next) return;
+      if (!next.nonSync) return; // the client waits for a "+" that never comes
+      if (!(await this.skipBytes(next.size))) return;
+    }
+  }
+
+  /** The next whole command, or null at end of input. Throws CommandTooBigError for refused ones. */
+  async readCommand(): Promise<RawCommand | null> {
+    const first = await this.readLine();
+    if (first === null) return null;
+    if (!Buffer.isBuffer(first)) throw new CommandTooBigError(extractTag(first.tooLong), 'command line too long', false);
+    const tag = extractTag(first);
+    const isAppend = /^\S+ (UID )?APPEND /i.test(first.subarray(0, 64).toString('latin1'));
+    const literalLimit = isAppend ? this.limits.maxAppendLiteral : this.limits.maxOtherLiteral;
+    const segments: Buffer[] = [first];
+    const literals: Buffer[] = [];
+    let line: Buffer = first;
+    for (;;) {
+      const marker = literalAnnouncement(line);
+      if (!marker) return { tag, segments, literals };
+      if (marker.size > literalLimit || literals.length >= this.limits.maxLiterals) {
+        if (marker.nonSync) {
+          await this.skipBytes(marker.size);
+          await this.discardRestOfCommand();
+        }
+        throw new CommandTooBigError(tag, marker.size > literalLimit ? `literal of ${marker.size} bytes is over the limit of ${literalLimit}` : 'too many literals', marker.size > literalLimit);
+      }
+      if (!marker.nonSync) this.askForLiteral();
+      const literal = await this.readBytes(marker.size);
+      if (literal === null) return null;
+      literals.push(literal);
+      const next = await this.readLine();
+      if (next === null) return null;
+      if (!Buffer.isBuffer(next)) throw new CommandTooBigError(tag, 'command line too long', false);
+      segments.push(next);
+      line = next;
+    }
+  }
+}
