@@ -188,3 +188,15 @@ export async function removeMailbox(address: string, actor: Actor = SYSTEM_ACTOR
 }
 
 export { canManageDomain };
+
+/**
+ * The webmail's address book: the enabled mailboxes of the signed-in user's own domain, address
+ * and display name only (no quota, role or hash), for compose autocomplete.
+ */
+export async function domainDirectory(actor: Actor, limit = 2000): Promise<{ address: string; displayName: string }[]> {
+  const at = actor.name.lastIndexOf('@');
+  if (actor.userId === undefined || at < 0) return [];
+  const domain = actor.name.slice(at + 1);
+  const rows = await db().user.findMany({ where: { domain, enabled: true }, select: { local: true, domain: true, displayName: true }, orderBy: { local: 'asc' }, take: limit });
+  return rows.map((row) => ({ address: `${row.local}@${row.domain}`, displayName: row.displayName }));
+}
