@@ -1,0 +1,63 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { listAliases, listDomains } from '@/server/domain';
+import { requireAdmin } from '@/server/web/session';
+import { guard } from '@/server/web/guard';
+import { ActionForm } from '@/components/ui/action-form';
+import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
+import { addAliasAction, removeAliasAction } from './actions';
+
+export const metadata: Metadata = { title: 'Aliases' };
+
+export default async function AliasesPage({ searchParams }: { searchParams: Promise<{ domain?: string }> }) {
+  const actor = await requireAdmin('/admin/aliases');
+  const { domain } = await searchParams;
+  const [aliases, domains] = await Promise.all([guard(listAliases({ domain: domain || undefined }, actor)), listDomains(actor)]);
+  return (
+    <>
+      <PageHeader title="Aliases" description="Forward an address to one or more mailboxes or outside addresses. @domain is the catch-all for addresses that have no mailbox. Loops are refused when you save." />
+      <section className="card mb-6" aria-labelledby="add-alias">
+        <h2 id="add-alias" className="mb-3 font-semibold">Add an alias</h2>
+        <ActionForm action={addAliasAction} resetOnSuccess submitLabel="Add alias" testId="add-alias-form"
+          fields={[
+            { name: 'source', label: 'Source address', required: true, placeholder: `sales@${domain ?? domains[0]?.domain ?? 'example.org'} or @${domain ?? domains[0]?.domain ?? 'example.org'}` },
+            { name: 'destinations', label: 'Destinations', type: 'textarea', required: true, placeholder: 'one address per line', hint: 'Local mailboxes or outside addresses; one per line or separated by commas.' },
+          ]} />
+      </section>
+      <form method="get" action="/admin/aliases" className="mb-4 flex items-end gap-3">
+        <div><label htmlFor="alias-domain" className="label">Domain</label>
+          <select id="alias-domain" name="domain" defaultValue={domain ?? ''} className="input">
+            <option value="">All domains</option>
+            {domains.map((d) => <option key={d.id} value={d.domain}>{d.domain}</option>)}
+          </select>
+        </div>
+        <button type="submit" className="btn">Show</button>
+      </form>
+      {aliases.length === 0 ? <EmptyState title="No aliases">{domain ? <Link href="/admin/aliases">Show all domains</Link> : 'Add one above.'}</EmptyState> : (
+        <div className="card overflow-x-auto p-0">
+          <table className="table" aria-label="Aliases">
+            <thead><tr><th scope="col">Source</th><th scope="col">Destinations</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {aliases.map((alias) => (
+                <tr key={alias.source}>
+                  <td className="font-medium">{alias.source} {alias.catchAll && <Badge tone="info">catch-all</Badge>}</td>
+                  <td>
+                    <ul className="space-y-1">
+                      {alias.destinations.map((destination) => (
+                        <li key={destination} className="flex flex-wrap items-center gap-2">
+                          <span>{destination}</span>
+                          {alias.destinations.length > 1 && <ActionForm action={removeAliasAction} hidden={{ source: alias.source, destination }} fields={[]} submitLabel={`Remove ${destination}`} variant="plain" layout="inline" />}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td className="text-right"><ActionForm action={removeAliasAction} hidden={{ source: alias.source }} fields={[]} submitLabel="Remove alias" variant="plain" layout="inline" /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
