@@ -1,0 +1,94 @@
+// `postroom start` (what `npm start` runs) as a new user runs it: migrates a fresh database,
+// builds the console if needed, and every port answers; a killed worker is restarted; SIGTERM
+// stops everything cleanly with exit code 0.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+
+const root = join(import.meta.dirname, '..', '..');
+let testDb: TestDatabase;
+let supervisor: ChildProcess;
+let output = '';
+const ports: Record<string, number> = {};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let greeting = '';
+    const done = (value: string | null) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(1500, () => done(greeting || (port === ports.PORT ? 'open' : null)));
+    socket.on('data', (chunk) => {
+      greeting += chunk.toString();
+      if (greeting.includes('\n')) done(greeting);
+    });
+    socket.on('connect', () => {
+      if (port === ports.PORT || port === ports.POSTROOM_SMTPS_PORT || port === ports.POSTROOM_IMAPS_PORT || port === ports.POSTROOM_POP3S_PORT) done('open');
+    });
+    socket.on('error', () => done(null));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`timed out waiting for ${what}\n--- output ---\n${output.slice(-4000)}`);
+}
+
+before(async () => {
+  testDb = await createTestDatabase();
+  for (const name of ['PORT', 'POSTROOM_SMTP_PORT', 'POSTROOM_SUBMISSION_PORT', 'POSTROOM_SMTPS_PORT', 'POSTROOM_IMAP_PORT', 'POSTROOM_IMAPS_PORT', 'POSTROOM_POP3_PORT', 'POSTROOM_POP3S_PORT']) {
+    ports[name] = await freePort();
+  }
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), POSTROOM_HOSTNAME: 'mail.startup.test', POSTROOM_LOG: '' };
+  supervisor = spawn(process.execPath, [join(root, 'bin', 'postroom.js'), 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  supervisor.stdout!.on('data', (chunk) => (output += chunk));
+  supervisor.stderr!.on('data', (chunk) => (output += chunk));
+});
+
+after(async () => {
+  if (supervisor.exitCode === null) supervisor.kill('SIGKILL');
+  await testDb.cleanup();
+});
+
+test('every port answers, with the right greetings', { timeout: 600_000 }, async () => {
+  await waitFor(async () => (await Promise.all(Object.values(ports).map(answers))).every(Boolean), 540_000, 'all ports');
+  assert.match((await answers(ports.POSTROOM_SMTP_PORT!))!, /^220 mail\.startup\.test ESMTP/);
+  assert.match((await answers(ports.POSTROOM_IMAP_PORT!))!, /^\* OK/);
+  assert.match((await answers(ports.POSTROOM_POP3_PORT!))!, /^\+OK/);
+  const page = await fetch(`http://127.0.0.1:${ports.PORT}/`, { redirect: 'manual' });
+  assert.ok(page.status < 500, `web answered ${page.status}`);
+});
+
+test('a killed mail worker is logged and restarted', { timeout: 120_000 }, async () => {
+  const children = execFileSync('pgrep', ['-P', String(supervisor.pid)]).toString().trim().split('\n').map(Number);
+  const worker = children.find((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)]).toString().includes('worker.ts'));
+  assert.ok(worker, 'worker process found');
+  process.kill(worker, 'SIGKILL');
+  await waitFor(async () => output.includes('worker exited unexpectedly'), 10_000, 'the crash to be logged');
+  await waitFor(async () => (await answers(ports.POSTROOM_IMAP_PORT!)) !== null && (await answers(ports.POSTROOM_SMTP_PORT!)) !== null, 60_000, 'the worker to come back');
+});
+
+test('SIGTERM stops web and worker and exits 0', { timeout: 60_000 }, async () => {
+  const exited = new Promise<number | null>((resolve) => supervisor.once('exit', (code) => resolve(code)));
+  supervisor.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  for (const port of Object.values(ports)) assert.equal(await answers(port), null, `port ${port} closed`);
+});
