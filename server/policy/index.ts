@@ -6,3 +6,5 @@ export * from './replies';
 export * from './directory';
 export * from './decide';
 export * from './evaluate';
+export * from "./dns";
+export * from "./mailauth";

@@ -1,0 +1,62 @@
+// The SMTP listeners: MX (port 25 role), submission (587: STARTTLS then AUTH) and submissions
+// (465: implicit TLS, RFC 8314). Ports default to config(); 0 binds an ephemeral port.
+import type { AddressInfo } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
+import { config } from '../core/config';
+import { tlsServerOptions } from '../core/tls';
+import { createListener } from './server';
+import { smtpSettings, type SmtpSettings } from './settings';
+import type { ListenerKind } from './session';
+
+export interface SmtpServersOptions {
+  host?: string;
+  port?: number;
+  submissionPort?: number;
+  smtpsPort?: number;
+  settings?: Partial<SmtpSettings>;
+}
+
+export interface RunningSmtpServers {
+  ports: Record<string, number>;
+  close(): Promise<void>;
+}
+
+function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => {
+      server.server.off('error', reject);
+      resolve((server.server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startSmtpServers(options: SmtpServersOptions = {}): Promise<RunningSmtpServers> {
+  const cfg = config();
+  const host = options.host ?? cfg.listen;
+  const settings = smtpSettings(options.settings);
+  const tls = await tlsServerOptions();
+  const plan: Array<[ListenerKind, string, number]> = [
+    ['mx', 'smtp', options.port ?? cfg.smtpPort],
+    ['submission', 'submission', options.submissionPort ?? cfg.submissionPort],
+    ['submissions', 'smtps', options.smtpsPort ?? cfg.smtpsPort],
+  ];
+  const servers: SMTPServer[] = [];
+  const ports: Record<string, number> = {};
+  try {
+    for (const [kind, name, port] of plan) {
+      const server = createListener(kind, settings, tls);
+      ports[name] = await listen(server, port, host);
+      servers.push(server);
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    throw error;
+  }
+  return {
+    ports,
+    close: () => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined),
+  };
+}
+
+export { smtpSettings, type SmtpSettings } from './settings';

@@ -1,0 +1,72 @@
+// One smtp-server listener wired to the session handlers. Replies from policy/ carry their own
+// enhanced status code (RFC 3463, e.g. 550 5.7.1 vs 550 5.1.1), which smtp-server would otherwise
+// derive from the basic code alone.
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Socket } from 'node:net';
+import { config } from '../core/config';
+import { logger } from '../core/logger';
+import { SmtpReplyError, reply } from '../policy/replies';
+import { onConnect, onSecure, onClose, onAuth, onMailFrom, onRcptTo, type ListenerKind } from './session';
+import { onData } from './data';
+import type { SmtpSettings } from './settings';
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+type Send = (code: number, data?: string | string[], context?: string | false) => void;
+
+class PostroomSmtpServer extends SMTPServer {
+  override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
+    const connection = new SMTPConnection(this, socket, socketOptions ?? {});
+    const send = connection.send.bind(connection) as Send;
+    // A text that already starts with an enhanced code is sent as is.
+    (connection as unknown as { send: Send }).send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    this.connections.add(connection);
+    connection.on('error', (error: Error) => this._onError(error));
+    connection.on('connect', (data) => this._onClientConnect(data));
+    connection.init();
+  }
+}
+
+function asError(error: unknown): Error {
+  if (error instanceof SmtpReplyError) return error;
+  logger.error('smtp handler failed', { error: error instanceof Error ? error.stack : String(error) });
+  return new SmtpReplyError(reply(451, '4.3.0', 'Local error in processing, try again later'));
+}
+
+export function createListener(kind: ListenerKind, settings: SmtpSettings, tls: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' }): SMTPServer {
+  const options: SMTPServerOptions = {
+    ...tls,
+    secure: kind === 'submissions',
+    name: config().hostname,
+    // RFC 5321 4.2: the greeting names this host; no software name or version.
+    banner: '',
+    size: settings.maxMessageBytes,
+    rejectOversized: true,
+    maxRecipients: settings.maxRecipients,
+    socketTimeout: settings.idleTimeoutMs,
+    authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+    authOptional: true,
+    allowInsecureAuth: false,
+    disableReverseLookup: true,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    hideREQUIRETLS: true,
+    logger: false,
+    heloResponse: '%s',
+    closeTimeout: 10_000,
+    onConnect: (session, callback) => void onConnect(kind, settings, session).then(() => callback(), (error) => callback(asError(error))),
+    onSecure: (_socket, session, callback) => {
+      onSecure(session);
+      callback();
+    },
+    onAuth: (auth, session, callback) => void onAuth(auth, session).then((response) => callback(null, response), (error) => callback(asError(error))),
+    onMailFrom: (address, session, callback) => void onMailFrom(address, session, settings).then(() => callback(), (error) => callback(asError(error))),
+    onRcptTo: (address, session, callback) => void onRcptTo(address, session).then(() => callback(), (error) => callback(asError(error))),
+    onData: (stream, session, callback) => void onData(stream, session, settings).then((message) => callback(null, message), (error) => callback(asError(error))),
+    onClose: (session) => onClose(session),
+  };
+  const server = new PostroomSmtpServer(options);
+  server.on('error', (error) => logger.warn('smtp connection error', { listener: kind, error: error.message }));
+  return server;
+}

@@ -1,0 +1,139 @@
+// The SMTP conversation's handlers: connect, AUTH, MAIL FROM, RCPT TO. Each step asks policy/ for
+// the decision and reply, logs it with the transaction's queue id, and keeps what DATA needs.
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';
+import { recordEvent, type EventInput } from '../core/events';
+import { authenticate, authenticateToken, type AuthenticatedUser } from '../auth';
+import { decideConnect, decideSender, decideRecipient, type ConnectDecision, type Decision, type RecipientDecision } from '../policy/decide';
+import { loadAccessRules } from '../policy/evaluate';
+import { databaseDirectory } from '../policy/directory';
+import { confirmedHostname } from '../policy/dns';
+import { REPLIES, SmtpReplyError, reply } from '../policy/replies';
+import type { AccessRuleLike } from '../policy/access';
+import { newQueueId } from '../queue/ids';
+import type { SmtpSettings } from './settings';
+
+export type ListenerKind = 'mx' | 'submission' | 'submissions';
+
+export interface SessionState {
+  listener: ListenerKind;
+  queueId: string;
+  clientIp: string;
+  clientHostname: string | null;
+  rules: AccessRuleLike[];
+  connect: ConnectDecision;
+  sender: Decision | null;
+  recipients: { address: string; decision: RecipientDecision }[];
+}
+
+const states = new Map<string, SessionState>();
+const perIp = new Map<string, number>();
+
+export function stateOf(session: SMTPServerSession): SessionState {
+  const state = states.get(session.id);
+  if (!state) throw new SmtpReplyError(reply(421, '4.3.0', 'Session state lost, closing'));
+  return state;
+}
+
+export function userOf(session: SMTPServerSession): AuthenticatedUser | null {
+  return (session.user as AuthenticatedUser | undefined) ?? null;
+}
+
+export function logEvent(state: Pick<SessionState, 'queueId' | 'clientIp'>, action: string, result: string, extra: Partial<EventInput> = {}): void {
+  // Not awaited: the event log must not slow the conversation down; recordEvent never throws.
+  void recordEvent({ protocol: 'smtp', action, result, queueId: state.queueId, clientIp: state.clientIp, ...extra });
+}
+
+/** A fresh queue id for the next transaction on the same connection. */
+export function nextTransaction(state: SessionState): void {
+  state.queueId = newQueueId();
+  state.sender = null;
+  state.recipients = [];
+}
+
+export async function onConnect(listener: ListenerKind, settings: SmtpSettings, session: SMTPServerSession): Promise<void> {
+  const ip = session.remoteAddress;
+  const count = (perIp.get(ip) ?? 0) + 1;
+  perIp.set(ip, count);
+  const state: SessionState = { listener, queueId: newQueueId(), clientIp: ip, clientHostname: null, rules: [], connect: decideConnect([], ip), sender: null, recipients: [] };
+  states.set(session.id, state);
+  if (count > settings.maxConnectionsPerIp) {
+    logEvent(state, 'connect', 'too_many', { detail: { listener, connections: count } });
+    throw new SmtpReplyError(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
+  }
+  // No AUTH before TLS (RFC 4954 4): smtp-server otherwise advertises it in cleartext.
+  if (!session.secure) session.disabledCommands = ['AUTH'];
+  const [rules, hostname] = await Promise.all([loadAccessRules(), confirmedHostname(ip)]);
+  state.rules = rules;
+  state.clientHostname = hostname;
+  state.connect = decideConnect(rules, ip, hostname);
+  logEvent(state, 'connect', state.connect.verdict, { detail: { listener, hostname, rule: state.connect.rule?.id ?? null, reason: state.connect.reason } });
+  if (state.connect.verdict === 'reject') throw new SmtpReplyError(state.connect.reply);
+}
+
+export function onSecure(session: SMTPServerSession): void {
+  const state = states.get(session.id);
+  session.disabledCommands = [];
+  if (state) logEvent(state, 'tls', 'ok', { detail: { version: session.tlsOptions ? session.tlsOptions.version : null, cipher: session.tlsOptions ? session.tlsOptions.name : null } });
+}
+
+export function onClose(session: SMTPServerSession): void {
+  const state = states.get(session.id);
+  states.delete(session.id);
+  if (!state) return;
+  const count = (perIp.get(state.clientIp) ?? 1) - 1;
+  if (count <= 0) perIp.delete(state.clientIp);
+  else perIp.set(state.clientIp, count);
+  logEvent(state, 'disconnect', 'ok');
+}
+
+export async function onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SMTPServerAuthenticationResponse> {
+  const state = stateOf(session);
+  const clientIp = state.clientIp;
+  let result;
+  if (auth.method === 'XOAUTH2') {
+    result = await authenticateToken({ username: auth.username ?? '', token: auth.accessToken ?? '', clientIp, protocol: 'smtp' });
+  } else if (auth.method === 'PLAIN' || auth.method === 'LOGIN') {
+    // PLAIN's authorization identity may only name the same user (no proxy logins).
+    if (auth.authzid && auth.authzid.toLowerCase() !== (auth.username ?? '').toLowerCase()) {
+      logEvent(state, 'auth', 'failed', { user: auth.username, detail: 'authzid differs' });
+      return { message: '5.7.8 Authentication credentials invalid', responseCode: 535 };
+    }
+    result = await authenticate({ username: auth.username ?? '', password: auth.password ?? '', clientIp, protocol: 'smtp' });
+  } else {
+    return { message: '5.5.4 Unsupported authentication mechanism', responseCode: 504 };
+  }
+  if (result.ok) {
+    logEvent(state, 'auth', 'ok', { user: result.user.address, detail: { method: auth.method } });
+    return { user: result.user };
+  }
+  if (result.reason === 'throttled') return { message: `4.7.0 Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`, responseCode: 454 };
+  return { message: '5.7.8 Authentication credentials invalid', responseCode: 535 };
+}
+
+export async function onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, settings: SmtpSettings): Promise<void> {
+  const state = stateOf(session);
+  if (state.sender) nextTransaction(state);
+  const user = userOf(session);
+  if (state.listener !== 'mx') {
+    // Submission (RFC 6409 4.3, RFC 8314): TLS, then AUTH, then mail.
+    if (!session.secure) throw new SmtpReplyError(REPLIES.tlsRequired());
+    if (!user) throw new SmtpReplyError(REPLIES.authRequired());
+  }
+  const declared = address.args && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
+  if (declared > settings.maxMessageBytes) throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));
+  const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
+  const decision = await decideSender(state.rules, databaseDirectory, client, address.address);
+  logEvent(state, 'mail_from', decision.verdict, { user: user?.address, detail: { sender: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
+  if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
+  state.sender = decision;
+}
+
+export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
+  const state = stateOf(session);
+  const user = userOf(session);
+  const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
+  const decision = await decideRecipient(state.rules, databaseDirectory, client, address.address);
+  logEvent(state, 'rcpt_to', decision.verdict, { user: user?.address, detail: { recipient: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
+  if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
+  state.recipients.push({ address: address.address, decision });
+}

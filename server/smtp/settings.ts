@@ -1,0 +1,37 @@
+// Limits and switches of the SMTP listeners, from the environment with defaults; the options of
+// startSmtpServers override them (tests use small values).
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+export interface SmtpSettings {
+  /** Largest message in bytes, announced in EHLO SIZE (RFC 1870). */
+  maxMessageBytes: number;
+  maxRecipients: number;
+  /** Longest line of message data, without CRLF (RFC 5322 2.1.1: 998). */
+  maxLineLength: number;
+  /** Idle time before the connection is dropped (RFC 5321 4.5.3.2 suggests 5 minutes). */
+  idleTimeoutMs: number;
+  maxConnectionsPerIp: number;
+  /** Reject mail whose DMARC policy is reject and that fails DMARC (else it goes to Junk). */
+  honourDmarcReject: boolean;
+  /** Run SPF/DKIM/DMARC/ARC on mail from unauthenticated clients. */
+  checkAuthentication: boolean;
+}
+
+export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSettings {
+  return {
+    maxMessageBytes: numberFromEnv('POSTROOM_SMTP_MAX_SIZE', 50 * 1024 * 1024),
+    maxRecipients: numberFromEnv('POSTROOM_SMTP_MAX_RECIPIENTS', 100),
+    maxLineLength: numberFromEnv('POSTROOM_SMTP_MAX_LINE', 998),
+    idleTimeoutMs: numberFromEnv('POSTROOM_SMTP_TIMEOUT', 300) * 1000,
+    maxConnectionsPerIp: numberFromEnv('POSTROOM_SMTP_MAX_CONN_PER_IP', 50),
+    honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
+    checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
+    ...overrides,
+  };
+}
