@@ -98,17 +98,27 @@ export async function startApp(options: { worker?: boolean } = {}): Promise<Runn
   };
   if (db.url) env.DATABASE_URL = db.url;
   else delete env.DATABASE_URL;
+  // The worker first, so the web app (the webmail is an IMAP/SMTP client) knows its bound ports.
+  let worker: { child: ChildProcess; ports: Record<string, number> } | undefined;
+  if (options.worker) {
+    try {
+      worker = await startWorker(env, output);
+    } catch (error) {
+      await db.cleanup();
+      throw error;
+    }
+    if (worker.ports.imap) env.POSTROOM_IMAP_PORT = String(worker.ports.imap);
+    if (worker.ports.submission) env.POSTROOM_SUBMISSION_PORT = String(worker.ports.submission);
+  }
   const web = spawn(process.execPath, [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   web.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   web.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  let worker: { child: ChildProcess; ports: Record<string, number> } | undefined;
   try {
     await waitForHttp(`${baseUrl}/signin`, web);
-    if (options.worker) worker = await startWorker(env, output);
   } catch (error) {
-    await stopChild(web);
+    await Promise.all([stopChild(web), stopChild(worker?.child)]);
     await db.cleanup();
     throw error;
   }
