@@ -8,6 +8,9 @@ import { notifyChange } from './changes';
 export async function expungeMessages(folderId: number, uids: number[]): Promise<number[]> {
   if (uids.length === 0) return [];
   const removed = await db().$transaction(async (tx) => {
+    // The folder row is locked first, as every writer to a folder does, so the change feed's ids
+    // commit in order and STORE/EXPUNGE cannot deadlock.
+    const modseq = await nextModseq(tx, folderId);
     const rows = await tx.message.findMany({ where: { folderId, uid: { in: uids } }, select: { id: true, uid: true, size: true, blobSha256: true } });
     if (rows.length === 0) return [];
     const folder = await tx.folder.findUniqueOrThrow({ where: { id: folderId }, select: { userId: true } });
@@ -17,7 +20,6 @@ export async function expungeMessages(folderId: number, uids: number[]): Promise
     for (const [sha256, count] of perBlob) await tx.blob.update({ where: { sha256 }, data: { refCount: { decrement: count } } });
     const bytes = rows.reduce((sum, row) => sum + row.size, 0);
     await tx.user.update({ where: { id: folder.userId }, data: { usedBytes: { decrement: bytes } } });
-    const modseq = await nextModseq(tx, folderId);
     await tx.mailChange.createMany({ data: rows.map((row) => ({ folderId, uid: row.uid, modseq, kind: 'expunge' })) });
     return rows.map((row) => row.uid).sort((a, b) => a - b);
   });

@@ -1,0 +1,95 @@
+// LIST and LSUB (RFC 9051 section 6.3.9) with LIST-EXTENDED (RFC 5258: selection and return
+// options, several patterns), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154) and CHILDREN.
+import { listFolders, DELIMITER, type FolderInfo } from '../../store';
+import { bad } from '../errors';
+import { atomsOf, tokenText, type Token } from '../parser';
+import { decodeMailboxName, mailboxOut } from '../format';
+import type { ImapSession } from '../session';
+import { AUTHED, type CommandHandler } from './types';
+import { parseStatusItems, statusLine } from './status';
+
+function patternRegex(reference: string, pattern: string): RegExp {
+  const full = pattern.startsWith(DELIMITER) || reference === '' ? pattern : `${reference.endsWith(DELIMITER) ? reference : reference + DELIMITER}${pattern}`;
+  const body = [...full].map((c) => (c === '*' ? '.*' : c === '%' ? `[^${DELIMITER}]*` : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  // INBOX matches case-insensitively (RFC 9051 section 5.1).
+  const inbox = /^inbox/i.test(full) ? `|^INBOX${body.slice(5)}$` : '';
+  return new RegExp(`^${body}$${inbox}`, 's');
+}
+
+interface ListOptions {
+  subscribedOnly: boolean;
+  specialUseOnly: boolean;
+  recursiveMatch: boolean;
+  returnSubscribed: boolean;
+  returnChildren: boolean;
+  returnSpecialUse: boolean;
+  status: string[] | null;
+  lsub: boolean;
+}
+
+function parseSelection(items: Token[], options: ListOptions): void {
+  for (const word of atomsOf(items, 'selection options').map((w) => w.toUpperCase())) {
+    if (word === 'SUBSCRIBED') options.subscribedOnly = options.returnSubscribed = true;
+    else if (word === 'SPECIAL-USE') options.specialUseOnly = options.returnSpecialUse = true;
+    else if (word === 'RECURSIVEMATCH') options.recursiveMatch = true;
+    else if (word !== 'REMOTE') throw bad(`Unknown LIST selection option ${word.slice(0, 20)}`);
+  }
+  if (options.recursiveMatch && !options.subscribedOnly) throw bad('RECURSIVEMATCH needs another selection option');
+}
+
+function parseReturn(items: Token[], options: ListOptions): void {
+  for (let i = 0; i < items.length; i++) {
+    const token = items[i]!;
+    if (token.kind !== 'atom') throw bad('Bad LIST return option');
+    const word = token.value.toUpperCase();
+    if (word === 'SUBSCRIBED') options.returnSubscribed = true;
+    else if (word === 'CHILDREN') options.returnChildren = true;
+    else if (word === 'SPECIAL-USE') options.returnSpecialUse = true;
+    else if (word === 'STATUS') {
+      const list = items[++i];
+      if (list?.kind !== 'list') throw bad('STATUS needs a list of items');
+      options.status = parseStatusItems(atomsOf(list.items, 'status items'));
+    } else throw bad(`Unknown LIST return option ${word.slice(0, 20)}`);
+  }
+}
+
+function attributes(folder: FolderInfo, all: FolderInfo[], options: ListOptions): string[] {
+  const attrs: string[] = [];
+  const hasChildren = all.some((other) => other.name.startsWith(`${folder.name}${DELIMITER}`));
+  if (!options.lsub) attrs.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+  if (options.returnSubscribed && folder.subscribed) attrs.push('\\Subscribed');
+  if (folder.specialUse && (!options.lsub || options.returnSpecialUse)) attrs.push(folder.specialUse);
+  return attrs;
+}
+
+async function list(session: ImapSession, command: Parameters<CommandHandler['run']>[1], lsub: boolean): Promise<void> {
+  const args = command.args;
+  const options: ListOptions = { subscribedOnly: lsub, specialUseOnly: false, recursiveMatch: false, returnSubscribed: false, returnChildren: true, returnSpecialUse: false, status: null, lsub };
+  const selection = lsub ? null : args.optionalList();
+  if (selection) parseSelection(selection, options);
+  const decode = (text: string) => (session.utf8 ? text : decodeMailboxName(text));
+  const reference = decode(args.astring('reference'));
+  const patternToken = args.next('mailbox pattern');
+  const patterns = patternToken.kind === 'list' && !lsub ? patternToken.items.map((t) => decode(tokenText(t, 'pattern'))) : [decode(tokenText(patternToken, 'pattern'))];
+  if (!lsub && args.acceptAtom('RETURN')) parseReturn(args.list('return options'), options);
+  args.end();
+  if (patterns.length === 1 && patterns[0] === '' && !selection) {
+    // RFC 9051 section 6.3.9: the hierarchy delimiter and root.
+    session.send(`* ${lsub ? 'LSUB' : 'LIST'} (\\Noselect) "${DELIMITER}" ""`);
+    return;
+  }
+  const all = await listFolders(session.user!.id);
+  const matchers = patterns.map((pattern) => patternRegex(reference, pattern));
+  const word = lsub ? 'LSUB' : 'LIST';
+  const sorted = [...all].sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : 1));
+  for (const folder of sorted) {
+    if (!matchers.some((re) => re.test(folder.name))) continue;
+    if (options.subscribedOnly && !folder.subscribed) continue;
+    if (options.specialUseOnly && !folder.specialUse) continue;
+    session.send(`* ${word} (${attributes(folder, all, options).join(' ')}) "${DELIMITER}" ${mailboxOut(folder.name, session.utf8)}`);
+    if (options.status) session.send(await statusLine(session, folder, options.status));
+  }
+}
+
+export const LIST: CommandHandler = { states: AUTHED, sync: 'full', run: (session, command) => list(session, command, false) };
+export const LSUB: CommandHandler = { states: AUTHED, sync: 'full', run: (session, command) => list(session, command, true) };

@@ -1,0 +1,2 @@
+// The IMAP server (issue 4): the worker calls startImapServers().
+export { startImapServers, type ImapServerOptions, type RunningImapServers } from './server';

@@ -1,0 +1,134 @@
+// The selected mailbox as this session sees it: the UID list that sequence numbers index, and
+// the change-feed cursor. Changes by anyone (this session, another session, another process via
+// the poller) mark it dirty; sync() then reports them as EXISTS / EXPUNGE (or VANISHED under
+// QRESYNC) / FETCH FLAGS, holding back expunges while FETCH, STORE or SEARCH runs (RFC 9051 7.5.1).
+import { changesAfter, holdChangePoller, onFolderChange, openFolderView, readFlags } from '../store';
+import { lowerBound, formatSequence } from './parser';
+import { formatFlags } from './format';
+import type { ImapSession } from './session';
+
+const OWN_MODSEQ_MEMORY = 64;
+
+export class SelectedMailbox {
+  uids: number[] = [];
+  lastChangeId = 0;
+  highestModseq = 0n;
+  uidNext = 1;
+  firstUnseenUid: number | null = null;
+  /** Expunged in the store but not yet announced: they keep their sequence numbers until then. */
+  readonly pendingExpunge = new Set<number>();
+  /** MODSEQs this session produced with STORE: their FETCH was already sent (or silenced). */
+  readonly ownModseqs: bigint[] = [];
+  /** Called on every change notification; IDLE uses it to answer at once. */
+  onChange: (() => void) | undefined;
+  private dirty = true;
+  private running: Promise<void> | null = null;
+  private readonly unlisten: () => void;
+  private readonly releasePoller: () => void;
+
+  private constructor(readonly folderId: number, readonly name: string, readonly uidValidity: number, readonly readOnly: boolean) {
+    this.unlisten = onFolderChange(folderId, () => {
+      this.dirty = true;
+      this.onChange?.();
+    });
+    this.releasePoller = holdChangePoller();
+  }
+
+  static async open(folder: { id: number; name: string; uidValidity: number }, readOnly: boolean): Promise<SelectedMailbox> {
+    const mailbox = new SelectedMailbox(folder.id, folder.name, folder.uidValidity, readOnly);
+    try {
+      const view = await openFolderView(folder.id);
+      mailbox.uids = view.uids;
+      mailbox.lastChangeId = view.lastChangeId;
+      mailbox.highestModseq = view.highestModseq;
+      mailbox.uidNext = view.uidNext;
+      mailbox.firstUnseenUid = view.firstUnseenUid;
+      mailbox.dirty = false;
+      return mailbox;
+    } catch (error) {
+      mailbox.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.unlisten();
+    this.releasePoller();
+    this.onChange = undefined;
+  }
+
+  /** 1-based sequence number of a UID in this view, or 0. */
+  seqOf(uid: number): number {
+    const at = lowerBound(this.uids, uid);
+    return this.uids[at] === uid ? at + 1 : 0;
+  }
+
+  rememberOwnModseq(modseq: bigint): void {
+    this.ownModseqs.push(modseq);
+    if (this.ownModseqs.length > OWN_MODSEQ_MEMORY) this.ownModseqs.shift();
+  }
+
+  /** Reports pending changes; concurrent callers share one run. */
+  async sync(session: ImapSession, allowExpunge: boolean): Promise<void> {
+    while (this.running) await this.running;
+    if (!this.dirty && !(allowExpunge && this.pendingExpunge.size > 0)) return;
+    this.running = this.report(session, allowExpunge).finally(() => (this.running = null));
+    await this.running;
+  }
+
+  private async report(session: ImapSession, allowExpunge: boolean): Promise<void> {
+    const flagged = new Set<number>();
+    const added: number[] = [];
+    while (this.dirty) {
+      this.dirty = false;
+      const changes = await changesAfter(this.folderId, this.lastChangeId);
+      if (changes.length === 0) break;
+      this.lastChangeId = changes[changes.length - 1]!.id;
+      if (changes.length >= 10_000) this.dirty = true;
+      const highestKnown = () => (added.length ? added[added.length - 1]! : (this.uids[this.uids.length - 1] ?? 0));
+      for (const change of changes) {
+        if (change.modseq > this.highestModseq) this.highestModseq = change.modseq;
+        if (change.kind === 'new' && change.uid > highestKnown()) added.push(change.uid);
+        else if (change.kind === 'expunge') {
+          const at = added.indexOf(change.uid);
+          if (at >= 0) added.splice(at, 1);
+          else if (this.seqOf(change.uid)) this.pendingExpunge.add(change.uid);
+          flagged.delete(change.uid);
+        } else if (change.kind === 'flags') flagged.add(change.uid);
+      }
+    }
+    if (allowExpunge && this.pendingExpunge.size > 0) this.announceExpunges(session);
+    if (added.length > 0) {
+      this.uids.push(...added);
+      this.uidNext = Math.max(this.uidNext, added[added.length - 1]! + 1);
+      session.send(`* ${this.uids.length} EXISTS`);
+    }
+    const report = [...flagged].filter((uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid));
+    if (report.length > 0) {
+      for (const row of await readFlags(this.folderId, report)) {
+        if (this.ownModseqs.includes(row.modseq)) continue;
+        const seq = this.seqOf(row.uid);
+        if (seq === 0) continue;
+        session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${formatFlags(row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`);
+      }
+    }
+  }
+
+  private announceExpunges(session: ImapSession): void {
+    const gone = [...this.pendingExpunge].sort((a, b) => a - b);
+    this.pendingExpunge.clear();
+    if (session.enabled.has('QRESYNC')) {
+      session.send(`* VANISHED ${formatSequence(gone)}`);
+      const drop = new Set(gone);
+      this.uids = this.uids.filter((uid) => !drop.has(uid));
+      return;
+    }
+    // Highest sequence number first, so each EXPUNGE leaves the lower numbers unchanged.
+    for (let i = gone.length - 1; i >= 0; i--) {
+      const seq = this.seqOf(gone[i]!);
+      if (seq === 0) continue;
+      this.uids.splice(seq - 1, 1);
+      session.send(`* ${seq} EXPUNGE`);
+    }
+  }
+}

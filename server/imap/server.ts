@@ -1,0 +1,62 @@
+// The listeners: plain IMAP with STARTTLS and implicit TLS (RFC 8314), one ImapSession a socket.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { once } from 'node:events';
+import { config } from '../core/config';
+import { tlsServerOptions } from '../core/tls';
+import { logger } from '../core/logger';
+import { DEFAULT_LIMITS } from './parser';
+import { APPEND_LIMIT } from './capabilities';
+import { ImapSession, type SessionOptions } from './session';
+
+export interface ImapServerOptions {
+  host?: string;
+  port?: number;
+  tlsPort?: number;
+}
+
+export interface RunningImapServers {
+  ports: Record<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startImapServers(opts: ImapServerOptions = {}): Promise<RunningImapServers> {
+  const settings = config();
+  const host = opts.host ?? settings.listen;
+  const tlsOptions: TlsOptions = await tlsServerOptions();
+  const base: Omit<SessionOptions, 'secure'> = {
+    tlsOptions,
+    allowPlainAuth: process.env.POSTROOM_IMAP_ALLOW_PLAIN_AUTH === '1',
+    limits: { ...DEFAULT_LIMITS, maxAppendLiteral: APPEND_LIMIT },
+    hostname: settings.hostname,
+    idleTimeoutMs: 30 * 60_000,
+  };
+  const sockets = new Set<Socket>();
+  const handle = (secure: boolean) => (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    const session = new ImapSession(socket, { ...base, secure });
+    session.run().catch((error: unknown) => logger.error('imap session crashed', { error: String(error) }));
+  };
+  const plain: Server = createServer(handle(false));
+  const implicit: Server = createTlsServer(tlsOptions, handle(true));
+  implicit.on('tlsClientError', () => undefined);
+  plain.listen(opts.port ?? settings.imapPort, host);
+  implicit.listen(opts.tlsPort ?? settings.imapsPort, host);
+  await Promise.all([once(plain, 'listening'), once(implicit, 'listening')]);
+  const portOf = (server: Server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  };
+  const ports = { imap: portOf(plain), imaps: portOf(implicit) };
+  logger.info('imap listening', { host, ...ports });
+  return {
+    ports,
+    async close() {
+      const closed = Promise.all([new Promise((resolve) => plain.close(resolve)), new Promise((resolve) => implicit.close(resolve))]);
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

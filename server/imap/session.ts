@@ -1,0 +1,178 @@
+// One IMAP connection: reads commands one at a time (pull model, so AUTHENTICATE and IDLE can read
+// raw lines), runs them in the state machine of RFC 9051 section 3, and answers.
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { TLSSocket, type TlsOptions } from 'node:tls';
+import type { AuthenticatedUser } from '../auth';
+import { logger } from '../core/logger';
+import { CommandReader, CommandTooBigError, parseCommand, ParseError, type ParsedCommand, type ParserLimits } from './parser';
+import { ImapError } from './errors';
+import { capabilities } from './capabilities';
+import { findCommand, type State } from './commands';
+import type { SelectedMailbox } from './mailbox';
+
+export interface SessionOptions {
+  secure: boolean;
+  tlsOptions: TlsOptions;
+  allowPlainAuth: boolean;
+  limits: ParserLimits;
+  hostname: string;
+  /** Closes idle sessions: RFC 9051 section 5.4 asks for at least 30 minutes. */
+  idleTimeoutMs: number;
+}
+
+export class ImapSession {
+  state: State = 'notauth';
+  socket: Socket;
+  secure: boolean;
+  user: AuthenticatedUser | null = null;
+  mailbox: SelectedMailbox | null = null;
+  readonly enabled = new Set<string>();
+  reader: CommandReader;
+  closed = false;
+  readonly remoteAddress: string;
+
+  constructor(socket: Socket, readonly options: SessionOptions) {
+    this.socket = socket;
+    this.secure = options.secure;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.reader = this.newReader();
+    this.attach(socket);
+  }
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
+  }
+
+  get condstore(): boolean {
+    return this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+  }
+
+  private newReader(): CommandReader {
+    return new CommandReader(
+      { pause: () => this.socket.pause(), resume: () => this.socket.resume() },
+      this.options.limits,
+      () => this.send('+ Ready for literal data'),
+    );
+  }
+
+  private readonly onData = (chunk: Buffer) => this.reader.push(chunk);
+  private readonly onEnd = () => this.reader.end();
+  private readonly onClose = () => {
+    this.closed = true;
+    this.reader.end();
+  };
+  private readonly onTimeout = () => {
+    this.send('* BYE Autologout; idle for too long');
+    this.socket.destroy();
+  };
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(this.options.idleTimeoutMs, this.onTimeout);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('close', this.onClose);
+    socket.setTimeout(0);
+  }
+
+  /** Writes one response line. */
+  send(line: string): void {
+    if (!this.closed && !this.socket.destroyed) this.socket.write(`${line}\r\n`);
+  }
+
+  /** Writes bytes and waits while the socket's buffer is full (large FETCH responses). */
+  async write(data: string | Buffer): Promise<void> {
+    if (this.closed || this.socket.destroyed) return;
+    if (!this.socket.write(data)) {
+      await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
+    }
+  }
+
+  capabilityLine(): string {
+    return capabilities({ secure: this.secure, authenticated: this.state !== 'notauth', allowPlainAuth: this.options.allowPlainAuth, canStartTls: true });
+  }
+
+  /** STARTTLS (RFC 9051 section 6.2.1): plaintext buffered before the handshake is thrown away. */
+  async startTls(): Promise<void> {
+    const plain = this.socket;
+    this.detach(plain);
+    this.reader = this.newReader();
+    const secure = new TLSSocket(plain, { ...this.options.tlsOptions, isServer: true });
+    this.socket = secure;
+    this.attach(secure);
+    this.secure = true;
+    plain.on('close', this.onClose);
+  }
+
+  async run(): Promise<void> {
+    this.send(`* OK [CAPABILITY ${this.capabilityLine()}] ${this.options.hostname} Postroom IMAP ready`);
+    try {
+      while (this.state !== 'logout' && !this.closed) {
+        let raw;
+        try {
+          raw = await this.reader.readCommand();
+        } catch (error) {
+          if (!(error instanceof CommandTooBigError)) throw error;
+          this.send(`${error.tag ?? '*'} ${error.tooBig ? 'NO [TOOBIG]' : 'BAD'} ${error.message}`);
+          continue;
+        }
+        if (raw === null) break;
+        let command: ParsedCommand;
+        try {
+          command = parseCommand(raw, this.options.limits);
+        } catch (error) {
+          if (!(error instanceof ParseError)) throw error;
+          this.send(`${raw.tag ?? '*'} BAD ${error.message}`);
+          continue;
+        }
+        await this.execute(command);
+      }
+    } catch (error) {
+      logger.error('imap session failed', { error: String(error), stack: (error as Error).stack });
+    } finally {
+      this.closed = true;
+      this.mailbox?.close();
+      this.mailbox = null;
+      if (!this.socket.destroyed) this.socket.end();
+    }
+  }
+
+  private async execute(command: ParsedCommand): Promise<void> {
+    let name = command.name;
+    if (name === 'UID') {
+      const sub = command.args.peek();
+      if (sub?.kind === 'atom') name = `UID ${command.args.atom('command').toUpperCase()}`;
+    }
+    const handler = findCommand(name);
+    if (!handler) {
+      this.send(`${command.tag} BAD Unknown command ${name.slice(0, 40)}`);
+      return;
+    }
+    if (!handler.states.includes(this.state)) {
+      const why = this.state === 'notauth' ? 'Log in first' : this.state === 'auth' ? 'Select a mailbox first' : 'Not allowed now';
+      this.send(`${command.tag} BAD ${why}`);
+      return;
+    }
+    try {
+      const text = await handler.run(this, command);
+      if (this.state === 'selected' && this.mailbox && handler.sync !== 'none') await this.mailbox.sync(this, handler.sync === 'full');
+      if (text !== null) this.send(`${command.tag} OK ${text ?? `${name} completed`}`);
+    } catch (error) {
+      if (error instanceof ImapError) {
+        this.send(`${command.tag} ${error.status} ${error.code ? `[${error.code}] ` : ''}${error.message}`);
+      } else if (error instanceof ParseError) {
+        this.send(`${command.tag} BAD ${error.message}`);
+      } else {
+        logger.error('imap command failed', { command: name, error: String(error), stack: (error as Error).stack });
+        this.send(`${command.tag} NO [SERVERBUG] Internal error, try again`);
+      }
+    }
+  }
+}

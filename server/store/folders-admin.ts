@@ -1,0 +1,130 @@
+// Folder management for IMAP (CREATE/DELETE/RENAME/SUBSCRIBE, RFC 9051 sections 6.3.4-6.3.8) and
+// the webmail: names are UTF-8 with "/" as the hierarchy delimiter; INBOX is case-insensitive.
+import { db } from '../core/db';
+import { newUidValidity } from './folders';
+
+export const DELIMITER = '/';
+const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
+
+export class FolderError extends Error {
+  constructor(readonly reason: 'exists' | 'missing' | 'invalid' | 'inbox' | 'special-use', message: string) {
+    super(message);
+    this.name = 'FolderError';
+  }
+}
+
+export interface FolderInfo {
+  id: number;
+  name: string;
+  specialUse: string | null;
+  subscribed: boolean;
+}
+
+/** INBOX in any case is INBOX; trailing delimiters are dropped (RFC 9051 section 6.3.4). */
+export function normaliseFolderName(name: string): string {
+  const trimmed = name.endsWith(DELIMITER) ? name.slice(0, -1) : name;
+  if (trimmed.toUpperCase() === 'INBOX') return 'INBOX';
+  if (trimmed.toUpperCase().startsWith('INBOX/')) return `INBOX${trimmed.slice(5)}`;
+  return trimmed;
+}
+
+function validate(name: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (!name || name.length > 255 || /[\x00-\x1f\x7f*%]/.test(name) || name.split(DELIMITER).some((part) => part === '')) {
+    throw new FolderError('invalid', 'Invalid folder name');
+  }
+}
+
+export async function listFolders(userId: number): Promise<FolderInfo[]> {
+  return db().folder.findMany({ where: { userId }, select: { id: true, name: true, specialUse: true, subscribed: true }, orderBy: { name: 'asc' } });
+}
+
+export async function findFolder(userId: number, name: string): Promise<(FolderInfo & { uidValidity: number }) | null> {
+  return db().folder.findUnique({ where: { userId_name: { userId, name: normaliseFolderName(name) } }, select: { id: true, name: true, specialUse: true, subscribed: true, uidValidity: true } });
+}
+
+export async function createFolder(userId: number, rawName: string, specialUse?: string[]): Promise<FolderInfo> {
+  const name = normaliseFolderName(rawName);
+  validate(name);
+  const use = specialUse?.[0] ?? null;
+  if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use)))) throw new FolderError('special-use', 'Unsupported special-use attribute');
+  if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
+  return db().folder.create({ data: { userId, name, specialUse: use, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+}
+
+/** Deletes a folder and its messages (blob references and used bytes drop). Children stay. */
+export async function deleteFolder(userId: number, rawName: string): Promise<void> {
+  const name = normaliseFolderName(rawName);
+  if (name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be deleted');
+  await db().$transaction(async (tx) => {
+    const folder = await tx.folder.findUnique({ where: { userId_name: { userId, name } }, select: { id: true } });
+    if (!folder) throw new FolderError('missing', 'No such folder');
+    const perBlob = await tx.message.groupBy({ by: ['blobSha256'], where: { folderId: folder.id }, _count: { _all: true }, _sum: { size: true } });
+    let bytes = 0;
+    for (const group of perBlob) {
+      bytes += group._sum.size ?? 0;
+      await tx.blob.update({ where: { sha256: group.blobSha256 }, data: { refCount: { decrement: group._count._all } } });
+    }
+    if (bytes > 0) await tx.user.update({ where: { id: userId }, data: { usedBytes: { decrement: bytes } } });
+    await tx.message.deleteMany({ where: { folderId: folder.id } });
+    await tx.folder.delete({ where: { id: folder.id } });
+  }, { timeout: 60_000 });
+}
+
+/**
+ * Renames a folder and everything under it. Renaming INBOX moves its messages into a new folder
+ * and leaves INBOX empty (RFC 9051 section 6.3.6).
+ */
+export async function renameFolder(userId: number, rawFrom: string, rawTo: string): Promise<void> {
+  const from = normaliseFolderName(rawFrom);
+  const to = normaliseFolderName(rawTo);
+  validate(to);
+  if (to === 'INBOX') throw new FolderError('exists', 'INBOX already exists');
+  await db().$transaction(async (tx) => {
+    const source = await tx.folder.findUnique({ where: { userId_name: { userId, name: from } } });
+    if (!source) throw new FolderError('missing', 'No such folder');
+    if (await tx.folder.findUnique({ where: { userId_name: { userId, name: to } }, select: { id: true } })) throw new FolderError('exists', 'Target folder already exists');
+    if (to.startsWith(`${from}${DELIMITER}`)) throw new FolderError('invalid', 'Cannot move a folder into itself');
+    if (from === 'INBOX') {
+      const target = await tx.folder.create({ data: { userId, name: to, uidValidity: newUidValidity(), uidNext: source.uidNext, highestModseq: source.highestModseq } });
+      await tx.message.updateMany({ where: { folderId: source.id }, data: { folderId: target.id } });
+      return;
+    }
+    const children = await tx.folder.findMany({ where: { userId, name: { startsWith: `${from}${DELIMITER}` } }, select: { id: true, name: true } });
+    for (const child of children) {
+      const newName = `${to}${child.name.slice(from.length)}`;
+      if (await tx.folder.findUnique({ where: { userId_name: { userId, name: newName } }, select: { id: true } })) throw new FolderError('exists', `${newName} already exists`);
+      await tx.folder.update({ where: { id: child.id }, data: { name: newName } });
+    }
+    await tx.folder.update({ where: { id: source.id }, data: { name: to } });
+  });
+}
+
+export async function setSubscribed(userId: number, rawName: string, subscribed: boolean): Promise<void> {
+  const result = await db().folder.updateMany({ where: { userId, name: normaliseFolderName(rawName) }, data: { subscribed } });
+  if (result.count === 0 && subscribed) throw new FolderError('missing', 'No such folder');
+}
+
+export interface FolderStatus {
+  messages: number;
+  unseen: number;
+  deleted: number;
+  size: number;
+  uidNext: number;
+  uidValidity: number;
+  highestModseq: bigint;
+}
+
+export async function folderStatus(folderId: number): Promise<FolderStatus> {
+  const [folder, total, unseen, deleted] = await Promise.all([
+    db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidNext: true, uidValidity: true, highestModseq: true } }),
+    db().message.aggregate({ where: { folderId }, _count: { _all: true }, _sum: { size: true } }),
+    db().message.count({ where: { folderId, seen: false } }),
+    db().message.count({ where: { folderId, deleted: true } }),
+  ]);
+  return { messages: total._count._all, unseen, deleted, size: total._sum.size ?? 0, uidNext: folder.uidNext, uidValidity: folder.uidValidity, highestModseq: folder.highestModseq };
+}
+
+export async function userQuota(userId: number): Promise<{ usedBytes: bigint; quotaBytes: bigint }> {
+  return db().user.findUniqueOrThrow({ where: { id: userId }, select: { usedBytes: true, quotaBytes: true } });
+}

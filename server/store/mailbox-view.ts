@@ -1,0 +1,101 @@
+// What an IMAP session (or any client keeping a view of a folder) reads: the UID list it numbers
+// messages by, the change-feed rows after the last one it saw, and message rows for FETCH.
+import { db } from '../core/db';
+
+export interface FolderView {
+  uids: number[];
+  lastChangeId: number;
+  highestModseq: bigint;
+  uidNext: number;
+  uidValidity: number;
+  firstUnseenUid: number | null;
+}
+
+export interface FolderChange {
+  id: number;
+  uid: number;
+  modseq: bigint;
+  kind: string;
+}
+
+export async function lastChangeId(): Promise<number> {
+  const row = await db().mailChange.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+  return row?.id ?? 0;
+}
+
+/** The folder as of now. The change cursor is read first, so replaying later rows is harmless. */
+export async function openFolderView(folderId: number): Promise<FolderView> {
+  const cursor = await db().mailChange.findFirst({ where: { folderId }, orderBy: { id: 'desc' }, select: { id: true } });
+  const [folder, rows, unseen] = await Promise.all([
+    db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { highestModseq: true, uidNext: true, uidValidity: true } }),
+    db().message.findMany({ where: { folderId }, select: { uid: true }, orderBy: { uid: 'asc' } }),
+    db().message.findFirst({ where: { folderId, seen: false }, select: { uid: true }, orderBy: { uid: 'asc' } }),
+  ]);
+  return { uids: rows.map((row) => row.uid), lastChangeId: cursor?.id ?? 0, highestModseq: folder.highestModseq, uidNext: folder.uidNext, uidValidity: folder.uidValidity, firstUnseenUid: unseen?.uid ?? null };
+}
+
+export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
+  return db().mailChange.findMany({ where: { folderId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: { id: true, uid: true, modseq: true, kind: true } });
+}
+
+export interface FlagRow {
+  uid: number;
+  modseq: bigint;
+  seen: boolean;
+  answered: boolean;
+  flagged: boolean;
+  deleted: boolean;
+  draft: boolean;
+  keywords: string;
+}
+
+const FLAG_COLUMNS = { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true } as const;
+
+export async function readFlags(folderId: number, uids: number[]): Promise<FlagRow[]> {
+  if (uids.length === 0) return [];
+  const out: FlagRow[] = [];
+  for (let i = 0; i < uids.length; i += 5000) {
+    out.push(...(await db().message.findMany({ where: { folderId, uid: { in: uids.slice(i, i + 5000) } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } })));
+  }
+  return out;
+}
+
+/** Flag rows changed after `modseq` (CONDSTORE FETCH CHANGEDSINCE, QRESYNC). */
+export async function flagsChangedSince(folderId: number, modseq: bigint): Promise<FlagRow[]> {
+  return db().message.findMany({ where: { folderId, modseq: { gt: modseq } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } });
+}
+
+/** UIDs expunged after `modseq`, from the change feed (QRESYNC VANISHED). */
+export async function expungedSince(folderId: number, modseq: bigint): Promise<number[]> {
+  const rows = await db().mailChange.findMany({ where: { folderId, kind: 'expunge', modseq: { gt: modseq } }, select: { uid: true } });
+  return rows.map((row) => row.uid);
+}
+
+export interface MessageRow extends FlagRow {
+  id: number;
+  internalDate: Date;
+  size: number;
+  blobSha256: string;
+  envelope: string;
+  bodyStructure: string;
+  headerSize: number;
+}
+
+export async function readMessages(folderId: number, uids: number[], withCache: boolean): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  for (let i = 0; i < uids.length; i += 2000) {
+    const rows = await db().message.findMany({
+      where: { folderId, uid: { in: uids.slice(i, i + 2000) } },
+      select: { ...FLAG_COLUMNS, id: true, internalDate: true, size: true, blobSha256: true, headerSize: true, envelope: withCache, bodyStructure: withCache },
+      orderBy: { uid: 'asc' },
+    });
+    for (const row of rows) out.push({ ...row, envelope: row.envelope ?? '', bodyStructure: row.bodyStructure ?? '' });
+  }
+  return out;
+}
+
+/** UIDs flagged \Deleted (all of the folder, or only among `within`), for EXPUNGE and CLOSE. */
+export async function deletedUids(folderId: number, within?: number[]): Promise<number[]> {
+  const rows = await db().message.findMany({ where: { folderId, deleted: true, ...(within ? { uid: { in: within } } : {}) }, select: { uid: true }, orderBy: { uid: 'asc' } });
+  return rows.map((row) => row.uid);
+}
