@@ -28,20 +28,18 @@ export function TryPolicy({ action }: { action: (previous: TryState, form: FormD
             Result: <span className={`badge ${TONE[state.final.verdict] ?? ''}`} data-verdict={state.final.verdict}>{state.final.verdict}</span>{' '}
             <code className="font-mono text-sm" data-testid="try-reply">{state.final.reply}</code>
           </p>
-          <table className="table">
-            <thead><tr><th scope="col">Step</th><th scope="col">Decision</th><th scope="col">Deciding rule</th><th scope="col">Reply</th><th scope="col">Why</th></tr></thead>
-            <tbody>
-              {state.stages.map((stage) => (
-                <tr key={stage.stage}>
-                  <td>{stage.stage}</td>
-                  <td><span className={`badge ${TONE[stage.verdict] ?? ''}`}>{stage.verdict}</span></td>
-                  <td className="font-mono text-xs">{stage.rule ?? <span className="text-slate-400">no rule</span>}</td>
-                  <td className="font-mono text-xs">{stage.reply}</td>
-                  <td className="text-xs text-slate-600">{stage.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ol className="space-y-2">
+            {state.stages.map((stage) => (
+              <li key={stage.stage} className="rounded-md border border-slate-200 p-2 text-sm">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className="font-medium">{stage.stage}</span>
+                  <span className={`badge ${TONE[stage.verdict] ?? ''}`}>{stage.verdict}</span>
+                  <code className="font-mono text-xs break-all">{stage.reply}</code>
+                </div>
+                <div className="mt-1 text-xs text-slate-600">{stage.rule ? <>Rule <code className="font-mono">{stage.rule}</code> — </> : 'No rule matched — '}{stage.reason}</div>
+              </li>
+            ))}
+          </ol>
         </div>
       )}
     </div>

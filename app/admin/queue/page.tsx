@@ -1,0 +1,59 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { requireSuper } from '@/server/domain';
+import { requireAdmin } from '@/server/web/session';
+import { guard } from '@/server/web/guard';
+import { listQueue, QUEUE_STATUSES } from '@/server/web/queue-query';
+import { EmptyState, PageHeader } from '@/components/ui/page';
+import { Pagination } from '@/components/ui/pagination';
+import { AutoRefresh } from '@/components/ui/auto-refresh';
+import { LocalTime } from '@/components/ui/format';
+import { formatBytes, formatCount } from '@/components/ui/numbers';
+import { resultClass } from '@/components/admin/event-table-tone';
+
+export const metadata: Metadata = { title: 'Queue' };
+
+export default async function QueuePage({ searchParams }: { searchParams: Promise<{ status?: string; page?: string }> }) {
+  const actor = await requireAdmin('/admin/queue');
+  await guard(async () => requireSuper(actor));
+  const params = await searchParams;
+  const status = QUEUE_STATUSES.includes(params.status ?? '') ? params.status : undefined;
+  const queue = await listQueue({ status, page: Number(params.page) || 1 });
+  return (
+    <>
+      <PageHeader title="Queue" description="Outbound mail waiting for delivery or retrying. Sent and bounced entries are shown with their filter.">
+        <AutoRefresh />
+      </PageHeader>
+      <nav aria-label="Status" className="mb-4 flex flex-wrap gap-2 text-sm">
+        <Link className={`btn btn-small ${!status ? 'btn-primary' : ''}`} href="/admin/queue" aria-current={!status ? 'page' : undefined}>Waiting</Link>
+        {QUEUE_STATUSES.map((name) => (
+          <Link key={name} className={`btn btn-small ${status === name ? 'btn-primary' : ''}`} href={`/admin/queue?status=${name}`} aria-current={status === name ? 'page' : undefined}>
+            {name} ({formatCount(queue.byStatus[name] ?? 0)})
+          </Link>
+        ))}
+      </nav>
+      {queue.rows.length === 0 ? <EmptyState title="The queue is empty">{status ? `No ${status} entries.` : 'Nothing is waiting to be delivered.'}</EmptyState> : (
+        <div className="card overflow-x-auto p-0">
+          <table className="table" aria-label="Queue">
+            <thead><tr><th scope="col">Queue id</th><th scope="col">Sender</th><th scope="col">Recipients</th><th scope="col" className="text-right">Size</th><th scope="col" className="text-right">Attempts</th><th scope="col">Next attempt</th><th scope="col">Last reply</th><th scope="col">Status</th></tr></thead>
+            <tbody>
+              {queue.rows.map((entry) => (
+                <tr key={entry.id} data-queue-id={entry.queueId}>
+                  <td className="font-mono text-xs"><Link href={`/admin/queue/${encodeURIComponent(entry.queueId)}`}>{entry.queueId}</Link></td>
+                  <td className="break-all">{entry.sender || '<> (bounce)'}</td>
+                  <td className="break-all">{entry.recipients.map((r) => r.address).join(', ')}</td>
+                  <td className="text-right tabular-nums">{formatBytes(entry.size)}</td>
+                  <td className="text-right tabular-nums">{entry.attempts}</td>
+                  <td className="whitespace-nowrap"><LocalTime iso={entry.nextAttemptAt.toISOString()} relative /></td>
+                  <td className="max-w-xs text-xs break-all text-slate-600">{entry.lastReply ?? '—'}</td>
+                  <td><span className={resultClass(entry.status)}>{entry.status}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pagination page={queue.page} pageSize={queue.pageSize} total={queue.total} href={(page) => `/admin/queue?${status ? `status=${status}&` : ''}page=${page}`} />
+    </>
+  );
+}
