@@ -1,0 +1,77 @@
+// The POP3 listeners: the plain port offers STLS (RFC 2595), the other speaks TLS from the first
+// byte (RFC 8314). Ports come from config() unless given; 0 picks a free one.
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, createSecureContext, type TLSSocket } from 'node:tls';
+import { config } from '../core/config';
+import { logger } from '../core/logger';
+import { tlsServerOptions } from '../core/tls';
+import { Pop3Session, type Pop3Options } from './session';
+
+export interface Pop3ServerOptions {
+  host?: string;
+  port?: number;
+  tlsPort?: number;
+  /** Defaults to POSTROOM_POP3_ALLOW_PLAIN_AUTH=1; otherwise logins need TLS. */
+  allowPlainAuth?: boolean;
+  idleTimeoutMs?: number;
+}
+
+export interface Pop3Servers {
+  ports: { pop3: number; pop3s: number };
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Pop3Servers> {
+  const settings = config();
+  const host = opts.host ?? settings.listen;
+  const tlsOptions = await tlsServerOptions();
+  const secureContext = createSecureContext(tlsOptions);
+  const base = {
+    allowPlainAuth: opts.allowPlainAuth ?? process.env.POSTROOM_POP3_ALLOW_PLAIN_AUTH === '1',
+    idleTimeoutMs: opts.idleTimeoutMs ?? 10 * 60_000,
+  };
+  const sessions = new Set<Pop3Session>();
+  const open = (socket: Socket, secure: boolean, options: Pop3Options) => {
+    socket.setNoDelay(true);
+    const session = new Pop3Session(socket, secure, options);
+    sessions.add(session);
+    void session.closed.then(() => sessions.delete(session));
+  };
+
+  const plain = createServer((socket) => open(socket, false, { ...base, secureContext }));
+  const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => open(socket, true, base));
+  implicit.on('tlsClientError', (error) => logger.debug('pop3s handshake failed', { error: error.message }));
+  for (const server of [plain, implicit]) server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
+
+  const pop3 = await listen(plain, opts.port ?? settings.pop3Port, host);
+  let pop3s: number;
+  try {
+    pop3s = await listen(implicit, opts.tlsPort ?? settings.pop3sPort, host);
+  } catch (error) {
+    plain.close();
+    throw error;
+  }
+  logger.info('pop3 listening', { host, pop3, pop3s });
+
+  return {
+    ports: { pop3, pop3s },
+    async close() {
+      const stopped = Promise.all([plain, implicit].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      const open = [...sessions];
+      for (const session of open) session.destroy();
+      await Promise.all(open.map((session) => session.closed));
+      await stopped;
+    },
+  };
+}
