@@ -90,7 +90,7 @@ export function buildEnvelope(fields: HeaderFields): Envelope {
   };
   const from = envelopeAddresses(text('from'));
   return {
-    date: text('date') || null,
+    date: text('date') ?? null,
     subject: text('subject') ?? null,
     from,
     // RFC 3501: Sender and Reply-To default to From when absent.
@@ -99,8 +99,8 @@ export function buildEnvelope(fields: HeaderFields): Envelope {
     to: envelopeAddresses(text('to')),
     cc: envelopeAddresses(text('cc')),
     bcc: envelopeAddresses(text('bcc')),
-    inReplyTo: text('in-reply-to') || null,
-    messageId: text('message-id') || null,
+    inReplyTo: text('in-reply-to') ?? null,
+    messageId: text('message-id') ?? null,
   };
 }
 

@@ -14,23 +14,25 @@ export interface FormatOptions {
 }
 
 /**
- * An IMAP string: quoted when it can be (RFC 3501 section 4.3), a literal when it holds CR, LF,
- * NUL, a quote or backslash (as Dovecot does) or 8-bit text without UTF8=ACCEPT.
+ * An IMAP string (RFC 3501 section 4.3): quoted, with `"` and `\` escaped, unless it holds CR, LF
+ * or NUL, or 8-bit text without UTF8=ACCEPT: then a literal. `literalForSpecials` sends strings
+ * with `"` or `\` as literals too, which is what Dovecot does inside ENVELOPE.
  */
-export function imapString(value: string, options: FormatOptions = {}): string {
+export function imapString(value: string, options: FormatOptions = {}, literalForSpecials = false): string {
   // eslint-disable-next-line no-control-regex
-  const needsLiteral = /[\r\n\x00"\\]/.test(value) || (!options.utf8 && /[^\x00-\x7f]/.test(value));
+  const needsLiteral = /[\r\n\x00]/.test(value) || (!options.utf8 && /[^\x00-\x7f]/.test(value)) || (literalForSpecials && /["\\]/.test(value));
   if (needsLiteral) return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
-  return `"${value}"`;
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** nstring: NIL for null. */
-export function imapNString(value: string | null | undefined, options: FormatOptions = {}): string {
-  return value === null || value === undefined ? 'NIL' : imapString(value, options);
+export function imapNString(value: string | null | undefined, options: FormatOptions = {}, literalForSpecials = false): string {
+  return value === null || value === undefined ? 'NIL' : imapString(value, options, literalForSpecials);
 }
 
 function formatAddress(address: EnvelopeAddress, options: FormatOptions): string {
-  return `(${imapNString(address.name, options)} ${imapNString(address.adl ?? null, options)} ${imapNString(address.mailbox, options)} ${imapNString(address.host, options)})`;
+  const n = (value: string | null | undefined) => imapNString(value, options, true);
+  return `(${n(address.name)} ${n(address.adl ?? null)} ${n(address.mailbox)} ${n(address.host)})`;
 }
 
 function formatAddressList(list: EnvelopeAddress[] | null, options: FormatOptions): string {
@@ -40,7 +42,7 @@ function formatAddressList(list: EnvelopeAddress[] | null, options: FormatOption
 
 /** ENVELOPE: (date subject from sender reply-to to cc bcc in-reply-to message-id). */
 export function formatEnvelope(envelope: Envelope, options: FormatOptions = {}): string {
-  const n = (value: string | null) => imapNString(value, options);
+  const n = (value: string | null) => imapNString(value, options, true);
   const a = (list: EnvelopeAddress[] | null) => formatAddressList(list, options);
   return `(${n(envelope.date)} ${n(envelope.subject)} ${a(envelope.from)} ${a(envelope.sender)} ${a(envelope.replyTo)} ${a(envelope.to)} ${a(envelope.cc)} ${a(envelope.bcc)} ${n(envelope.inReplyTo)} ${n(envelope.messageId)})`;
 }

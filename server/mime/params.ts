@@ -72,7 +72,8 @@ export function parseParamHeader(text: string): ParamValue {
   // Keyed by lower-case base name, in order of first appearance.
   const segments = new Map<string, { base: string; extended: boolean; parts: { index: number; value: string }[] }>();
   for (const [name, paramValue] of raw) {
-    const match = /^(.+?)\*(\d+)(\*?)$/.exec(name);
+    // "name*N", "name*N*" (continuations) and "name*" (one extended value) are all RFC 2231.
+    const match = /^(.+?)\*(?:(\d+)(\*?))?$/.exec(name);
     if (!match) {
       if (paramOf(plain, name) === undefined) plain.push([name, paramValue]);
       continue;
@@ -80,8 +81,8 @@ export function parseParamHeader(text: string): ParamValue {
     const lower = match[1].toLowerCase();
     let entry = segments.get(lower);
     if (!entry) segments.set(lower, (entry = { base: match[1], extended: false, parts: [] }));
-    const index = Number(match[2]);
-    if (index === 0) entry.extended = match[3] === '*';
+    const index = match[2] === undefined ? 0 : Number(match[2]);
+    if (index === 0) entry.extended = match[2] === undefined || match[3] === '*';
     if (!entry.parts.some((part) => part.index === index)) entry.parts.push({ index, value: paramValue });
   }
   const merged = [...segments.values()].map((entry): [string, string] => [

@@ -63,8 +63,12 @@ function contentType(fields: HeaderFields, defaultType: string): { type: string;
   const header = fields.first('content-type');
   const parsed: ParamValue | null = header ? parseParamHeader(header) : null;
   const match = parsed ? /^([^\s/]+)\s*\/\s*([^\s/]+)$/.exec(parsed.value) : null;
-  // A text part with no parameters at all reports the RFC 2045 default charset, as Dovecot does.
-  if (parsed && match) return { type: match[1], subtype: match[2], params: parsed.params.length === 0 && match[1].toLowerCase() === 'text' ? [['charset', 'us-ascii']] : parsed.params };
+  if (parsed && match) {
+    // A text part without a charset reports the RFC 2045 default, after its other parameters
+    // (as Dovecot does).
+    const missingCharset = match[1].toLowerCase() === 'text' && !parsed.params.some(([name]) => name.toLowerCase() === 'charset');
+    return { type: match[1], subtype: match[2], params: missingCharset ? [...parsed.params, ['charset', 'us-ascii']] : parsed.params };
+  }
   const [type, subtype] = defaultType.split('/');
   return { type, subtype, params: defaultType === 'text/plain' ? [['charset', 'us-ascii']] : [] };
 }
@@ -72,6 +76,8 @@ function contentType(fields: HeaderFields, defaultType: string): { type: string;
 interface Delimiter {
   /** Which boundary matched: an index into the stack the scan was given (0 = innermost). */
   level: number;
+  /** Where the delimiter line starts. */
+  at: number;
   /** Where the line break before the delimiter starts (the end of the previous part). */
   breakStart: number;
   /** Just after the delimiter line's own line break. */
@@ -103,7 +109,7 @@ function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[]
       const lf = raw.indexOf(0x0a, markerEnd);
       let breakStart = at;
       if (at > floor && raw[at - 1] === 0x0a) breakStart = at - 2 >= floor && raw[at - 2] === 0x0d ? at - 2 : at - 1;
-      return { level, breakStart, lineEnd: lf < 0 ? raw.length : lf + 1, close };
+      return { level, at, breakStart, lineEnd: lf < 0 ? raw.length : lf + 1, close };
     }
     const found = raw.indexOf(LF_DASH_DASH, at);
     at = found < 0 ? -1 : found + 1;
@@ -157,10 +163,12 @@ function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, st
  * boundaries of the enclosing multiparts, innermost first) or at the end of the message.
  */
 function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: string, depth: number): { part: BodyPart; next: Delimiter | null } {
-  // A delimiter inside what looks like the header ends the part there (no body).
+  // A delimiter inside what looks like the header ends the part there: the header keeps its last
+  // line break and the body is empty (as Dovecot reads it).
   let bodyStart = start + headerLength(raw, start);
   const inHeader = nextDelimiter(raw, start, start, stack);
-  if (inHeader && inHeader.breakStart < bodyStart) bodyStart = Math.max(inHeader.breakStart, start);
+  const interrupted = !!inHeader && inHeader.at < bodyStart;
+  if (inHeader && interrupted) bodyStart = inHeader.at;
   const fields = new HeaderFields(raw.toString('latin1', start, bodyStart));
   const ct = contentType(fields, defaultType);
   const text = (key: string) => {
@@ -187,7 +195,7 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
     part.subtype = 'octet-stream';
     next = nextDelimiter(raw, bodyStart, bodyStart, stack);
     part.bodyEnd = next ? Math.max(next.breakStart, bodyStart) : raw.length;
-  } else if (isMultipart(part) && boundary && inHeader?.breakStart !== bodyStart) {
+  } else if (isMultipart(part) && boundary && !interrupted) {
     const body = parseMultipartBody(raw, bodyStart, boundary, stack, kind === 'multipart/digest', depth);
     part.parts = body.parts.length ? body.parts : [emptyPart(body.bodyEnd)];
     part.bodyEnd = body.bodyEnd;
@@ -199,7 +207,7 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
     part.bodyEnd = inner.part.bodyEnd;
     next = inner.next;
   } else {
-    next = inHeader && inHeader.breakStart <= bodyStart ? inHeader : nextDelimiter(raw, bodyStart, bodyStart, stack);
+    next = interrupted ? inHeader : nextDelimiter(raw, bodyStart, bodyStart, stack);
     part.bodyEnd = next ? Math.max(next.breakStart, bodyStart) : raw.length;
     if (isMultipart(part)) part.parts = [emptyPart(part.bodyEnd)];
   }

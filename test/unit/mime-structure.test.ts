@@ -120,8 +120,10 @@ test('LF-only messages, parameters with RFC 2231 continuations, languages and MD
 
 test('strings: quoted, or literal for quotes, backslashes, CR/LF and 8-bit', () => {
   assert.equal(imapString('plain'), '"plain"');
-  assert.equal(imapString('say "hi"'), '{8}\r\nsay "hi"');
-  assert.equal(imapString('a\\b'), '{3}\r\na\\b');
+  assert.equal(imapString('say "hi"'), '"say \\"hi\\""');
+  assert.equal(imapString('a\\b'), '"a\\\\b"');
+  assert.equal(imapString('say "hi"', {}, true), '{8}\r\nsay "hi"'); // inside ENVELOPE, as Dovecot
+  assert.equal(imapString('two\r\nlines'), '{10}\r\ntwo\r\nlines');
   assert.equal(imapString('é'), '{2}\r\né');
   assert.equal(imapString('é', { utf8: true }), '"é"');
 });
@@ -135,4 +137,36 @@ test('deep nesting is cut off instead of recursing without bound', () => {
   for (let part = parsed.bodyStructure; part.parts; part = part.parts[0]) depth++;
   assert.ok(depth <= 64, `depth ${depth}`);
   assert.ok(formatBodyStructure(parsed.bodyStructure, true).startsWith('(('));
+});
+
+test('edge cases: default charset appended, RFC 2231 value after plain ones, escaped description', () => {
+  const flowed = Buffer.from('Subject: a\r\nContent-Type: text/plain; format=flowed\r\n\r\nhello\r\n');
+  assert.equal(formatBodyStructure(parseMessage(flowed).bodyStructure, true), '("text" "plain" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL NIL)');
+  const extended = Buffer.from("Content-Type: application/pdf; name*=utf-8''%C3%A4.pdf; x-mac-type=\"50444620\"\r\nContent-Transfer-Encoding: Base64\r\n\r\nQUJD\r\n");
+  assert.equal(formatBodyStructure(parseMessage(extended).bodyStructure, true), '("application" "pdf" ("x-mac-type" "50444620" "name*" "utf-8\'\'%C3%A4.pdf") NIL NIL "Base64" 6 NIL NIL NIL NIL)');
+  assert.equal(parseMessage(extended).bodyStructure.filename, 'ä.pdf');
+  // Boundary with spaces, a delimiter line with trailing whitespace, a description with quotes.
+  const spaced = Buffer.from(
+    'Content-Type: multipart/alternative; Boundary="a b c"\r\n\r\n--a b c\r\nContent-Type: text/plain\r\n\r\none\r\n--a b c \r\n' +
+      'Content-Type: text/plain; charset="iso-8859-1"\r\nContent-Transfer-Encoding: QUOTED-PRINTABLE\r\nContent-Description: a "quoted" desc\r\n\r\ntwo\r\n--a b c--\r\n',
+  );
+  assert.equal(
+    formatBodyStructure(parseMessage(spaced).bodyStructure, true),
+    '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 3 0 NIL NIL NIL NIL)("text" "plain" ("charset" "iso-8859-1") NIL "a \\"quoted\\" desc" "QUOTED-PRINTABLE" 3 0 NIL NIL NIL NIL) "alternative" ("Boundary" "a b c") NIL NIL NIL)',
+  );
+});
+
+test('a base64 message/rfc822 part: its one header line keeps its line break', () => {
+  // Body of part 1 = "RnJvbTogeEB5LnRlc3QKClRoZSBib2R5Cg==" (36) + CRLF (2) = 38 octets, 1 line; read
+  // as a message it is one header line without a blank line, so an empty text body.
+  const raw = Buffer.from('Subject: t4\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nRnJvbTogeEB5LnRlc3QKClRoZSBib2R5Cg==\r\n--x--\r\n');
+  assert.equal(
+    formatBodyStructure(parseMessage(raw).bodyStructure, true),
+    '(("message" "rfc822" NIL NIL NIL "base64" 38 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) 1 NIL NIL NIL NIL) "mixed" ("boundary" "x") NIL NIL NIL)',
+  );
+});
+
+test('an empty Date or Subject header is an empty string, a missing one NIL', () => {
+  const raw = Buffer.from('From: a@b.test\r\nSubject:\r\nDate:\r\n\r\nx\r\n');
+  assert.equal(formatEnvelope(parseMessage(raw).envelope), '("" "" ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) NIL NIL NIL NIL NIL)');
 });
