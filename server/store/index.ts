@@ -9,3 +9,4 @@ export { listFolders, findFolder, createFolder, deleteFolder, renameFolder, setS
 export { updateFlags, type FlagChange, type FlagOperation, type FlagUpdateResult } from './flags';
 export { copyMessages, moveMessages, type CopyResult } from './copy';
 export { holdChangePoller } from './change-poller';
+export { searchMessages, type SearchNode } from './search';

@@ -6,6 +6,12 @@ import { LIST, LSUB } from './list';
 import { CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE } from './folders';
 import { STATUS } from './status';
 import { SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, UID_EXPUNGE } from './select';
+import { FETCH, UID_FETCH } from './fetch';
+import { STORE, UID_STORE } from './store';
+import { COPY, UID_COPY, MOVE, UID_MOVE } from './copy';
+import { APPEND } from './append';
+import { SEARCH, UID_SEARCH } from './search';
+import { IDLE } from './idle';
 
 export type { State, CommandHandler } from './types';
 
@@ -13,6 +19,8 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   CAPABILITY, NOOP, LOGOUT, STARTTLS, ID, ENABLE, NAMESPACE, LOGIN, AUTHENTICATE,
   LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, 'UID EXPUNGE': UID_EXPUNGE,
+  FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
+  APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE,
 }));
 
 export function registerCommand(name: string, handler: CommandHandler): void {

@@ -1,0 +1,143 @@
+// FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
+// BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
+// Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
+import { readBlob, readMessages, updateFlags, expungedSince, type MessageRow } from '../../store';
+import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
+import { bad, no } from '../errors';
+import { formatSequence, selectUidIndexes } from '../parser';
+import { formatFlags, formatInternalDate } from '../format';
+import type { ImapSession } from '../session';
+import type { SelectedMailbox } from '../mailbox';
+import { SELECTED, type CommandHandler } from './types';
+import { parseFetchItems, parseFetchModifiers, type FetchPlan, type SectionItem } from './fetch-items';
+import { resolveSet, selected } from './util';
+
+const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
+const CHUNK = 1000;
+const FLUSH_BYTES = 256 * 1024;
+
+function literal(bytes: Buffer, binary = false): (string | Buffer)[] {
+  return [`${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`, bytes];
+}
+
+function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart): Buffer {
+  if (item.kind === 'BODY') {
+    try {
+      return extractSection(raw, structure, item.spec);
+    } catch (error) {
+      if (error instanceof RangeError) throw bad(error.message);
+      throw error;
+    }
+  }
+  if (item.spec.part.length === 0) return raw;
+  const part = resolveSectionPart(structure, item.spec.part);
+  if (!part) return Buffer.alloc(0);
+  if (part.parts || part.body) return raw.subarray(part.bodyStart, part.bodyEnd);
+  if (!KNOWN_ENCODINGS.has(part.encoding.toLowerCase())) throw no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
+  return decodedPartBody(raw, part);
+}
+
+async function renderMessage(session: ImapSession, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<Buffer[]> {
+  const items: (string | (string | Buffer)[])[] = [];
+  const s = plan.simple;
+  const utf8 = { utf8: session.utf8 };
+  if (s.has('UID')) items.push(`UID ${row.uid}`);
+  if (s.has('FLAGS') || flagsChanged) items.push(`FLAGS ${formatFlags(row)}`);
+  if (s.has('MODSEQ')) items.push(`MODSEQ (${row.modseq})`);
+  if (s.has('INTERNALDATE')) items.push(`INTERNALDATE ${formatInternalDate(row.internalDate)}`);
+  if (s.has('RFC822.SIZE')) items.push(`RFC822.SIZE ${row.size}`);
+  if (s.has('ENVELOPE')) items.push(`ENVELOPE ${formatEnvelope(JSON.parse(row.envelope) as Envelope, utf8)}`);
+  const structure = plan.needsCache && (s.has('BODYSTRUCTURE') || s.has('BODY') || plan.needsContent) ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
+  if (s.has('BODYSTRUCTURE')) items.push(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
+  if (s.has('BODY')) items.push(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
+  if (plan.needsContent) {
+    const raw = await readBlob(row.blobSha256);
+    if (s.has('RFC822.HEADER')) items.push(['RFC822.HEADER ', ...literal(raw.subarray(0, structure!.bodyStart))]);
+    if (s.has('RFC822.TEXT')) items.push(['RFC822.TEXT ', ...literal(raw.subarray(structure!.bodyStart))]);
+    if (s.has('RFC822')) items.push(['RFC822 ', ...literal(raw)]);
+    for (const item of plan.sections) {
+      let bytes = sectionBytes(item, raw, structure!);
+      if (item.kind === 'BINARY.SIZE') {
+        items.push(`BINARY.SIZE[${item.label}] ${bytes.length}`);
+        continue;
+      }
+      let origin = '';
+      if (item.partial) {
+        origin = `<${item.partial.start}>`;
+        bytes = item.partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(item.partial.start, item.partial.start + item.partial.length);
+      }
+      items.push([`${item.kind}[${item.label}]${origin} `, ...literal(bytes, item.kind === 'BINARY')]);
+    }
+  }
+  const out: Buffer[] = [Buffer.from(`* ${seq} FETCH (`)];
+  items.forEach((item, i) => {
+    if (i > 0) out.push(Buffer.from(' '));
+    if (typeof item === 'string') out.push(Buffer.from(item, 'utf8'));
+    else for (const piece of item) out.push(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+  });
+  out.push(Buffer.from(')\r\n'));
+  return out;
+}
+
+async function markSeen(mailbox: SelectedMailbox, rows: MessageRow[]): Promise<Set<number>> {
+  const unseen = rows.filter((row) => !row.seen).map((row) => row.uid);
+  if (unseen.length === 0) return new Set();
+  const result = await updateFlags(mailbox.folderId, unseen, { operation: 'add', system: { seen: true }, keywords: [] });
+  const byUid = new Map(result.rows.map((row) => [row.uid, row]));
+  for (const row of rows) {
+    const updated = byUid.get(row.uid);
+    if (updated) Object.assign(row, { seen: updated.seen, modseq: updated.modseq });
+  }
+  if (result.rows[0]) mailbox.rememberOwnModseq(result.rows[0].modseq);
+  return new Set(unseen);
+}
+
+function fetchCommand(byUid: boolean): CommandHandler {
+  return {
+    states: SELECTED,
+    sync: byUid ? 'full' : 'noexpunge',
+    async run(session, command) {
+      const mailbox = selected(session);
+      const ranges = command.args.sequenceSet();
+      const plan = parseFetchItems(command.args.next('FETCH items'));
+      const modifiers = parseFetchModifiers(command.args.optionalList());
+      command.args.end();
+      if (byUid) plan.simple.add('UID');
+      if (modifiers.changedSince !== null || plan.simple.has('MODSEQ')) {
+        session.enabled.add('CONDSTORE'); // RFC 7162 section 3.1: a CONDSTORE-enabling command
+        plan.simple.add('MODSEQ');
+      }
+      const uids = resolveSet(mailbox, ranges, byUid);
+      if (modifiers.vanished) {
+        if (!byUid || !session.enabled.has('QRESYNC')) throw bad('VANISHED needs UID FETCH and QRESYNC');
+        const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter((uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0);
+        if (gone.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(gone)}`);
+      }
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for (let i = 0; i < uids.length; i += CHUNK) {
+        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), plan.needsCache);
+        if (modifiers.changedSince !== null) rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
+        const changed = plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
+        for (const row of rows) {
+          const seq = mailbox.seqOf(row.uid);
+          if (seq === 0) continue;
+          const pieces = await renderMessage(session, seq, row, plan, changed.has(row.uid));
+          for (const piece of pieces) {
+            pending.push(piece);
+            pendingBytes += piece.length;
+          }
+          if (pendingBytes > FLUSH_BYTES) {
+            await session.write(Buffer.concat(pending));
+            pending = [];
+            pendingBytes = 0;
+          }
+        }
+      }
+      if (pending.length > 0) await session.write(Buffer.concat(pending));
+    },
+  };
+}
+
+export const FETCH = fetchCommand(false);
+export const UID_FETCH = fetchCommand(true);

@@ -1,0 +1,176 @@
+// SEARCH and UID SEARCH (RFC 9051 section 6.4.4, every RFC 3501 key) with CHARSET UTF-8,
+// ESEARCH's RETURN (MIN MAX COUNT ALL) (RFC 4731) and CONDSTORE's MODSEQ (RFC 7162 3.1.5).
+import { searchMessages, type SearchNode } from '../../store';
+import { bad, no } from '../errors';
+import { atomsOf, formatSequence, isSequenceSet, parseSequenceSet, tokenText, type Args, type Token } from '../parser';
+import { parseImapDate } from '../format';
+import type { ImapSession } from '../session';
+import type { SelectedMailbox } from '../mailbox';
+import { SELECTED, type CommandHandler } from './types';
+import { resolveSet, selected } from './util';
+
+const FLAG_KEYS: Record<string, Extract<SearchNode, { op: 'flag' }>> = {
+  SEEN: { op: 'flag', flag: 'seen', value: true }, UNSEEN: { op: 'flag', flag: 'seen', value: false },
+  ANSWERED: { op: 'flag', flag: 'answered', value: true }, UNANSWERED: { op: 'flag', flag: 'answered', value: false },
+  FLAGGED: { op: 'flag', flag: 'flagged', value: true }, UNFLAGGED: { op: 'flag', flag: 'flagged', value: false },
+  DELETED: { op: 'flag', flag: 'deleted', value: true }, UNDELETED: { op: 'flag', flag: 'deleted', value: false },
+  DRAFT: { op: 'flag', flag: 'draft', value: true }, UNDRAFT: { op: 'flag', flag: 'draft', value: false },
+};
+const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
+  BEFORE: ['internal', 'before'], ON: ['internal', 'on'], SINCE: ['internal', 'since'],
+  SENTBEFORE: ['sent', 'before'], SENTON: ['sent', 'on'], SENTSINCE: ['sent', 'since'],
+};
+const HEADER_KEYS = new Set(['FROM', 'TO', 'CC', 'BCC', 'SUBJECT']);
+const MAX_DEPTH = 32;
+
+class KeyReader {
+  private index = 0;
+  constructor(private readonly tokens: Token[], private readonly session: ImapSession, private readonly mailbox: SelectedMailbox) {}
+
+  get done(): boolean {
+    return this.index >= this.tokens.length;
+  }
+
+  private next(what: string): Token {
+    const token = this.tokens[this.index++];
+    if (!token) throw bad(`SEARCH: missing ${what}`);
+    return token;
+  }
+
+  private text(what: string): string {
+    return tokenText(this.next(what), what);
+  }
+
+  private atom(what: string): string {
+    const token = this.next(what);
+    if (token.kind !== 'atom') throw bad(`SEARCH: ${what} must be an atom`);
+    return token.value;
+  }
+
+  private date(): Date {
+    const day = parseImapDate(this.text('date'), false);
+    if (!day) throw bad('SEARCH: invalid date');
+    return day;
+  }
+
+  private number(what: string): number {
+    const value = this.atom(what);
+    if (!/^\d{1,10}$/.test(value)) throw bad(`SEARCH: ${what} must be a number`);
+    return Number(value);
+  }
+
+  key(depth = 0): SearchNode {
+    if (depth > MAX_DEPTH) throw bad('SEARCH nested too deeply');
+    const token = this.next('search key');
+    if (token.kind === 'list') {
+      const inner = new KeyReader(token.items, this.session, this.mailbox);
+      const nodes: SearchNode[] = [];
+      while (!inner.done) nodes.push(inner.key(depth + 1));
+      if (nodes.length === 0) throw bad('SEARCH: empty parenthesised key');
+      return { op: 'and', nodes };
+    }
+    if (token.kind !== 'atom') throw bad('SEARCH: unexpected string');
+    const word = token.value.toUpperCase();
+    if (isSequenceSet(token.value)) return { op: 'uid', uids: resolveSet(this.mailbox, parseSequenceSet(token.value), false) };
+    if (FLAG_KEYS[word]) return FLAG_KEYS[word];
+    if (DATE_KEYS[word]) {
+      const [field, cmp] = DATE_KEYS[word];
+      return { op: 'date', field, cmp, day: this.date() };
+    }
+    if (HEADER_KEYS.has(word)) return { op: 'header', field: word.toLowerCase(), text: this.text('text') };
+    switch (word) {
+      case 'ALL':
+      case 'OLD':
+        return { op: 'all' };
+      case 'RECENT':
+      case 'NEW': // no session ever holds \Recent here (it is gone in IMAP4rev2)
+        return { op: 'none' };
+      case 'KEYWORD':
+        return { op: 'keyword', keyword: this.atom('keyword'), value: true };
+      case 'UNKEYWORD':
+        return { op: 'keyword', keyword: this.atom('keyword'), value: false };
+      case 'HEADER':
+        return { op: 'header', field: this.text('header name'), text: this.text('text') };
+      case 'BODY':
+        return { op: 'body', text: this.text('text') };
+      case 'TEXT':
+        return { op: 'text', text: this.text('text') };
+      case 'LARGER':
+        return { op: 'size', cmp: 'larger', bytes: this.number('size') };
+      case 'SMALLER':
+        return { op: 'size', cmp: 'smaller', bytes: this.number('size') };
+      case 'UID': {
+        const set = this.atom('UID set');
+        if (!isSequenceSet(set)) throw bad('SEARCH: invalid UID set');
+        return { op: 'uid', uids: resolveSet(this.mailbox, parseSequenceSet(set), true) };
+      }
+      case 'NOT':
+        return { op: 'not', node: this.key(depth + 1) };
+      case 'OR':
+        return { op: 'or', a: this.key(depth + 1), b: this.key(depth + 1) };
+      case 'MODSEQ': {
+        // RFC 7162 3.1.5: optional entry name and type before the number.
+        let value = this.atom('mod-sequence');
+        if (value.startsWith('/') || value.startsWith('"')) {
+          this.next('entry type');
+          value = this.atom('mod-sequence');
+        }
+        if (!/^\d{1,19}$/.test(value)) throw bad('SEARCH: invalid MODSEQ');
+        this.session.enabled.add('CONDSTORE');
+        return { op: 'modseq', modseq: BigInt(value) };
+      }
+      default:
+        throw bad(`SEARCH: unknown key ${word.slice(0, 20)}`);
+    }
+  }
+}
+
+function parseReturn(args: Args): string[] | null {
+  if (!args.acceptAtom('RETURN')) return null;
+  const options = atomsOf(args.list('RETURN options'), 'RETURN options').map((o) => o.toUpperCase());
+  for (const option of options) if (!['MIN', 'MAX', 'COUNT', 'ALL'].includes(option)) throw bad(`Unsupported RETURN option ${option.slice(0, 20)}`);
+  return options.length ? options : ['ALL'];
+}
+
+function searchCommand(byUid: boolean): CommandHandler {
+  return {
+    states: SELECTED,
+    sync: byUid ? 'full' : 'noexpunge',
+    async run(session, command) {
+      const mailbox = selected(session);
+      const returns = parseReturn(command.args);
+      if (command.args.acceptAtom('CHARSET')) {
+        const charset = command.args.astring('charset').toUpperCase();
+        if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      }
+      const reader = new KeyReader(command.tokens.slice(command.tokens.length - command.args.remaining), session, mailbox);
+      const nodes: SearchNode[] = [];
+      while (!reader.done) nodes.push(reader.key());
+      if (nodes.length === 0) throw bad('SEARCH needs a search key');
+      const query: SearchNode = nodes.length === 1 ? nodes[0]! : { op: 'and', nodes };
+      const usesModseq = JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"modseq"');
+      const result = await searchMessages(mailbox.folderId, query);
+      // Only messages this session knows about (one delivered since is not numbered yet).
+      const found = result.uids.filter((uid) => mailbox.seqOf(uid) > 0);
+      const numbers = byUid ? found : found.map((uid) => mailbox.seqOf(uid));
+      const modseq = usesModseq && found.length > 0 ? ` (MODSEQ ${result.highestModseq})` : '';
+      if (!returns) {
+        session.send(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${modseq}`);
+        return;
+      }
+      const parts = [`(TAG "${command.tag}")`];
+      if (byUid) parts.push('UID');
+      if (numbers.length > 0) {
+        if (returns.includes('MIN')) parts.push(`MIN ${Math.min(...numbers)}`);
+        if (returns.includes('MAX')) parts.push(`MAX ${Math.max(...numbers)}`);
+        if (returns.includes('ALL')) parts.push(`ALL ${formatSequence(numbers)}`);
+      }
+      if (returns.includes('COUNT')) parts.push(`COUNT ${numbers.length}`);
+      if (modseq && numbers.length > 0) parts.push(`MODSEQ ${result.highestModseq}`);
+      session.send(`* ESEARCH ${parts.join(' ')}`);
+    },
+  };
+}
+
+export const SEARCH = searchCommand(false);
+export const UID_SEARCH = searchCommand(true);
