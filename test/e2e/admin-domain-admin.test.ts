@@ -56,19 +56,23 @@ test("a form edited to reach another domain's mailbox is refused and nothing cha
   const victimBefore = await db().user.findUniqueOrThrow({ where: { local_domain: { local: 'victim', domain: 'theirs.test' } } });
   const auditBefore = await db().auditEntry.count();
   await page.goto(`${app.baseUrl}/admin/mailboxes/carol%40mine.test`);
-  // Point every hidden address field of the page at the other domain's mailbox.
-  await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type=hidden][name=address]').forEach((input) => { input.value = 'victim@theirs.test'; }));
+  // Point every hidden address field of the page at the other domain's mailbox (after typing,
+  // which re-renders the forms), as someone editing the form in devtools would.
+  const tamper = () => page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type=hidden][name=address]').forEach((input) => { input.value = 'victim@theirs.test'; }));
   const reset = page.getByTestId('reset-password-form');
   await reset.getByLabel('New password', { exact: true }).fill('Hijacked-Password-1');
   await reset.getByLabel('Repeat new password').fill('Hijacked-Password-1');
+  await tamper();
   await reset.getByRole('button', { name: 'Set new password' }).click();
   await reset.getByRole('alert').filter({ hasText: '403 Forbidden' }).waitFor();
   const details = page.getByTestId('mailbox-details-form');
   await details.getByLabel('Display name').fill('Owned');
+  await tamper();
   await details.getByRole('button', { name: 'Save details' }).click();
   await details.getByRole('alert').filter({ hasText: '403 Forbidden' }).waitFor();
   const remove = page.getByTestId('remove-mailbox-form');
   await remove.getByRole('checkbox').check();
+  await tamper();
   await remove.getByRole('button', { name: 'Remove mailbox' }).click();
   await remove.getByRole('alert').filter({ hasText: '403 Forbidden' }).waitFor();
   await browser.screenshot('admin-domain-admin-form-403');
@@ -84,6 +88,8 @@ test("a form edited to reach another domain's mailbox is refused and nothing cha
   assert.deepEqual(victimAfter, victimBefore);
   assert.equal(await db().user.count({ where: { domain: 'theirs.test' } }), 1);
   assert.equal(await db().auditEntry.count(), auditBefore, 'no audit entry: nothing happened');
+  const carol = await db().user.findUniqueOrThrow({ where: { local_domain: { local: 'carol', domain: 'mine.test' } } });
+  assert.equal(carol.displayName, '', "the form's own mailbox was not changed either");
 });
 
 test('a plain user gets 403 on the console', async () => {
