@@ -28,7 +28,7 @@ interface PooledConnection {
 
 interface WebmailState {
   endpoints?: WebmailEndpoints;
-  pool: Map<number, PooledConnection>;
+  pool: Map<string, PooledConnection>;
   sweeper?: NodeJS.Timeout;
 }
 
@@ -84,9 +84,9 @@ function startSweeper(): void {
   if (state.sweeper) return;
   state.sweeper = setInterval(() => {
     const now = Date.now();
-    for (const [userId, pooled] of state.pool) {
+    for (const [key, pooled] of state.pool) {
       if (pooled.busy === 0 && now - pooled.lastUsed > IDLE_CLOSE_MS) {
-        state.pool.delete(userId);
+        state.pool.delete(key);
         pooled.client.logout().catch(() => pooled.client.close());
       }
     }
@@ -98,8 +98,14 @@ function startSweeper(): void {
   state.sweeper.unref();
 }
 
+/** Pool key: the id and the address, so a connection is only ever reused for the same login. */
+function poolKey(user: WebmailUser): string {
+  return `${user.id}:${user.address.toLowerCase()}`;
+}
+
 async function connectionFor(user: WebmailUser): Promise<PooledConnection> {
-  const existing = state.pool.get(user.id);
+  const key = poolKey(user);
+  const existing = state.pool.get(key);
   if (existing && existing.client.usable) return existing;
   if (existing) {
     // A connection still being set up is not yet usable: share it instead of racing it.
@@ -109,19 +115,19 @@ async function connectionFor(user: WebmailUser): Promise<PooledConnection> {
     } catch {
       // fall through and reconnect
     }
-    if (state.pool.get(user.id) === existing) state.pool.delete(user.id);
+    if (state.pool.get(key) === existing) state.pool.delete(key);
   }
   const ready = openConnection(user);
   const pooled: PooledConnection = { client: undefined as unknown as ImapFlow, ready, lastUsed: Date.now(), busy: 0 };
-  state.pool.set(user.id, pooled);
+  state.pool.set(key, pooled);
   try {
     pooled.client = await ready;
   } catch (error) {
-    if (state.pool.get(user.id) === pooled) state.pool.delete(user.id);
+    if (state.pool.get(key) === pooled) state.pool.delete(key);
     throw error;
   }
   pooled.client.on('close', () => {
-    if (state.pool.get(user.id) === pooled) state.pool.delete(user.id);
+    if (state.pool.get(key) === pooled) state.pool.delete(key);
   });
   pooled.client.on('error', (error: Error) => logger.warn('webmail imap error', { user: user.address, error: error.message }));
   startSweeper();
@@ -146,8 +152,12 @@ export async function withImap<T>(user: WebmailUser, work: (client: ImapFlow) =>
  */
 export async function withMailbox<T>(user: WebmailUser, path: string, work: (client: ImapFlow, lock: MailboxLockObject) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   return withImap(user, async (client) => {
+    const alreadyOpen = client.mailbox && client.mailbox.path === path;
     const lock = await client.getMailboxLock(path, { readOnly: options.readOnly });
     try {
+      // A folder selected by an earlier request may have changed since (new mail, another
+      // client's expunge): NOOP collects the pending EXISTS/EXPUNGE first (RFC 3501 6.1.2).
+      if (alreadyOpen) await client.noop();
       return await work(client, lock);
     } finally {
       lock.release();

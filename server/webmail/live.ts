@@ -54,6 +54,8 @@ async function connect(watcher: Watcher, attempt = 0): Promise<void> {
     clientInfo: { name: 'Postroom webmail (live)' },
     // Re-issue IDLE now and then so a silent NAT or server timeout never leaves us deaf.
     maxIdleTime: 4 * 60_000,
+    // Start IDLE as soon as INBOX is open (the default waits 15 s).
+    autoIdleDelay: 100,
   });
   client.on('exists', (data: { path: string; count: number }) => broadcast(watcher, { type: 'exists', folder: data.path, count: data.count }));
   client.on('expunge', (data: { path: string }) => broadcast(watcher, { type: 'expunge', folder: data.path }));
