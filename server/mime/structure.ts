@@ -39,6 +39,12 @@ export interface BodyPart {
 }
 
 const MAX_DEPTH = 64;
+/** Parts per message, as Dovecot caps them: beyond it the rest of a multipart is its epilogue. */
+export const MAX_PARTS = 10_000;
+
+interface Budget {
+  parts: number;
+}
 
 function lowerType(part: Pick<BodyPart, 'type' | 'subtype'>): string {
   return `${part.type}/${part.subtype}`.toLowerCase();
@@ -121,7 +127,7 @@ function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[]
 function emptyPart(offset: number): BodyPart {
   return {
     type: 'text', subtype: 'plain', params: { charset: 'us-ascii' }, id: null, description: null, encoding: '7bit',
-    size: 0, lines: 0, md5: null, disposition: null, language: null, location: null, headerStart: offset, bodyStart: offset, bodyEnd: offset,
+    size: 0, lines: 0, headerStart: offset, bodyStart: offset, bodyEnd: offset,
   };
 }
 
@@ -140,12 +146,16 @@ function outer(delimiter: Delimiter | null): Delimiter | null {
  * The parts of a multipart body and where the body ends: after the close-delimiter line and its
  * epilogue, or at a delimiter of an enclosing multipart if the close-delimiter is missing.
  */
-function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, stack: Buffer[], digest: boolean, depth: number): { parts: BodyPart[]; bodyEnd: number; next: Delimiter | null } {
+function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, stack: Buffer[], digest: boolean, depth: number, budget: Budget): { parts: BodyPart[]; bodyEnd: number; next: Delimiter | null } {
   const inner = [Buffer.from(boundary, 'latin1'), ...stack];
   const parts: BodyPart[] = [];
   let delimiter = nextDelimiter(raw, bodyStart, bodyStart, inner);
   while (delimiter && delimiter.level === 0 && !delimiter.close) {
-    const child = parseAt(raw, delimiter.lineEnd, inner, digest ? 'message/rfc822' : 'text/plain', depth + 1);
+    if (--budget.parts < 0) {
+      const next = nextDelimiter(raw, delimiter.lineEnd, delimiter.lineEnd, stack);
+      return { parts, bodyEnd: next ? Math.max(next.breakStart, delimiter.lineEnd) : raw.length, next };
+    }
+    const child = parseAt(raw, delimiter.lineEnd, inner, digest ? 'message/rfc822' : 'text/plain', depth + 1, budget);
     parts.push(child.part);
     delimiter = child.next;
   }
@@ -162,7 +172,7 @@ function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, st
  * Parses the part whose header starts at `start`; it ends at the next delimiter of `stack` (the
  * boundaries of the enclosing multiparts, innermost first) or at the end of the message.
  */
-function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: string, depth: number): { part: BodyPart; next: Delimiter | null } {
+function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: string, depth: number, budget: Budget): { part: BodyPart; next: Delimiter | null } {
   // A delimiter inside what looks like the header ends the part there: the header keeps its last
   // line break and the body is empty (as Dovecot reads it).
   let bodyStart = start + headerLength(raw, start);
@@ -179,11 +189,16 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
   const disposition = dispositionHeader ? parseParamHeader(dispositionHeader) : null;
   const part: BodyPart = {
     type: ct.type, subtype: ct.subtype, params: toRecord(ct.params), id: text('content-id'), description: text('content-description'),
-    encoding: fields.first('content-transfer-encoding') || '7bit', size: 0, md5: text('content-md5'),
-    disposition: disposition && disposition.value ? { type: disposition.value, params: toRecord(disposition.params) } : null,
-    language: languageList(fields.first('content-language')), location: text('content-location'),
-    headerStart: start, bodyStart, bodyEnd: raw.length,
+    encoding: fields.first('content-transfer-encoding') || '7bit', size: 0, headerStart: start, bodyStart, bodyEnd: raw.length,
   };
+  // Absent extension fields stay out of the cached JSON (readers treat them as NIL).
+  const md5 = text('content-md5');
+  if (md5) part.md5 = md5;
+  if (disposition && disposition.value) part.disposition = { type: disposition.value, params: toRecord(disposition.params) };
+  const language = languageList(fields.first('content-language'));
+  if (language) part.language = language;
+  const location = text('content-location');
+  if (location) part.location = location;
   const filename = (disposition && decodedParam(disposition.params, 'filename')) || decodedParam(ct.params, 'name');
   if (filename) part.filename = filename;
   const kind = lowerType(part);
@@ -196,12 +211,12 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
     next = nextDelimiter(raw, bodyStart, bodyStart, stack);
     part.bodyEnd = next ? Math.max(next.breakStart, bodyStart) : raw.length;
   } else if (isMultipart(part) && boundary && !interrupted) {
-    const body = parseMultipartBody(raw, bodyStart, boundary, stack, kind === 'multipart/digest', depth);
+    const body = parseMultipartBody(raw, bodyStart, boundary, stack, kind === 'multipart/digest', depth, budget);
     part.parts = body.parts.length ? body.parts : [emptyPart(body.bodyEnd)];
     part.bodyEnd = body.bodyEnd;
     next = body.next;
   } else if (isMessagePart(part)) {
-    const inner = parseAt(raw, bodyStart, stack, 'text/plain', depth + 1);
+    const inner = parseAt(raw, bodyStart, stack, 'text/plain', depth + 1, budget);
     part.envelope = buildEnvelope(new HeaderFields(raw.toString('latin1', bodyStart, inner.part.bodyStart)));
     part.body = inner.part;
     part.bodyEnd = inner.part.bodyEnd;
@@ -218,7 +233,7 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
 
 /** Parses a whole message (or the encapsulated message starting at `start`) into its MIME tree. */
 export function parsePart(raw: Buffer, start = 0): BodyPart {
-  return parseAt(raw, start, [], 'text/plain', 0).part;
+  return parseAt(raw, start, [], 'text/plain', 0, { parts: MAX_PARTS }).part;
 }
 
 /** True when any part is an attachment: disposition "attachment", a named non-text leaf, or a forwarded message. */
