@@ -2,6 +2,7 @@
 // and QUIT, which enters UPDATE and only then removes the messages marked by DELE.
 import { readBlob } from '../store/blobs';
 import { expungeMessages } from '../store/expunge';
+import { updateFlags } from '../store/flags';
 import { logger } from '../core/logger';
 import type { MaildropMessage } from '../store/maildrop';
 import type { CommandHandler, Pop3Session } from './session';
@@ -88,6 +89,7 @@ const retr: CommandHandler = async (session, args) => {
   if (!bytes) return;
   session.reply(`+OK ${bytes.length} octets`);
   session.send(multiLineBody(bytes));
+  session.retrieved.add(found.number);
 };
 
 const top: CommandHandler = async (session, args) => {
@@ -135,8 +137,11 @@ const quit: CommandHandler = async (session) => {
   session.state = 'update';
   const maildrop = session.maildrop;
   const uids = [...session.deleted].map((number) => maildrop.messages[number - 1].uid);
+  const read = [...session.retrieved].filter((number) => !session.deleted.has(number) && !maildrop.messages[number - 1].seen);
   try {
     await expungeMessages(maildrop.folderId, uids);
+    const readUids = read.map((number) => maildrop.messages[number - 1].uid);
+    if (readUids.length > 0) await updateFlags(maildrop.folderId, readUids, { operation: 'add', system: { seen: true }, keywords: [] });
     session.reply(`+OK Bye, ${uids.length} messages deleted`);
   } catch (error) {
     logger.error('pop3 update failed', { error: String(error) });

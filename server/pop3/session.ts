@@ -39,6 +39,8 @@ export class Pop3Session {
   lock: MaildropLock | null = null;
   /** Message numbers (1-based) marked by DELE. */
   readonly deleted = new Set<number>();
+  /** Message numbers sent whole by RETR: marked \Seen at QUIT, as Dovecot does for IMAP's sake. */
+  readonly retrieved = new Set<number>();
   private readonly splitter = new LineSplitter();
   private readonly inbox: LineEvent[] = [];
   private running = false;

@@ -12,6 +12,7 @@ export interface MaildropMessage {
   size: number;
   blobSha256: string;
   headerSize: number;
+  seen: boolean;
 }
 
 export interface Maildrop {
@@ -25,7 +26,7 @@ export async function openMaildrop(userId: number): Promise<Maildrop> {
   const folderId = await findDeliveryFolder(userId);
   const [folder, messages] = await Promise.all([
     db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidValidity: true } }),
-    db().message.findMany({ where: { folderId }, orderBy: { uid: 'asc' }, select: { uid: true, size: true, blobSha256: true, headerSize: true } }),
+    db().message.findMany({ where: { folderId }, orderBy: { uid: 'asc' }, select: { uid: true, size: true, blobSha256: true, headerSize: true, seen: true } }),
   ]);
   return { folderId, uidValidity: folder.uidValidity, messages };
 }

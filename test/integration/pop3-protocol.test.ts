@@ -154,3 +154,23 @@ test('POSTROOM_POP3_ALLOW_PLAIN_AUTH=1 allows USER/PASS without TLS', async () =
     await servers.close();
   }
 });
+
+test('RETR marks the message \\Seen at QUIT (for IMAP); TOP does not; nothing without QUIT', async () => {
+  const seen = async () => (await db().message.findMany({ where: { folderId: world.inboxId }, orderBy: { uid: 'asc' }, select: { seen: true } })).map((row) => row.seen);
+  await db().message.updateMany({ where: { folderId: world.inboxId }, data: { seen: false } });
+  const dropped = await loggedIn();
+  assert.match(await dropped.command('RETR 1'), /^\+OK/);
+  await dropped.body();
+  dropped.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok((await seen()).every((flag) => !flag));
+  const wire = await loggedIn();
+  assert.match(await wire.command('RETR 1'), /^\+OK/);
+  await wire.body();
+  assert.match(await wire.command('TOP 2 0'), /^\+OK/);
+  await wire.body();
+  assert.match(await wire.command('QUIT'), /^\+OK/);
+  const flags = await seen();
+  assert.equal(flags[0], true);
+  assert.ok(flags.slice(1).every((flag) => !flag));
+});

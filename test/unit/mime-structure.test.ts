@@ -170,3 +170,11 @@ test('an empty Date or Subject header is an empty string, a missing one NIL', ()
   const raw = Buffer.from('From: a@b.test\r\nSubject:\r\nDate:\r\n\r\nx\r\n');
   assert.equal(formatEnvelope(parseMessage(raw).envelope), '("" "" ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) NIL NIL NIL NIL NIL)');
 });
+
+test('at most 10,000 parts: the rest of the multipart is left as its epilogue', () => {
+  const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=x\r\n\r\n${'--x\r\n\r\npart\r\n'.repeat(20_000)}--x--\r\n`);
+  const { bodyStructure } = parseMessage(raw);
+  assert.equal(bodyStructure.parts?.length, 10_000);
+  assert.equal(bodyStructure.bodyEnd, raw.length);
+  assert.equal(bodyStructure.parts?.[9_999].size, 4);
+});
