@@ -12,6 +12,7 @@ import { COPY, UID_COPY, MOVE, UID_MOVE } from './copy';
 import { APPEND } from './append';
 import { SEARCH, UID_SEARCH } from './search';
 import { IDLE } from './idle';
+import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from './quota';
 
 export type { State, CommandHandler } from './types';
 
@@ -20,7 +21,7 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, 'UID EXPUNGE': UID_EXPUNGE,
   FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
-  APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE,
+  APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE, GETQUOTA, GETQUOTAROOT, SETQUOTA,
 }));
 
 export function registerCommand(name: string, handler: CommandHandler): void {
