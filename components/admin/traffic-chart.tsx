@@ -34,10 +34,10 @@ export function TrafficChart({ title, series, labelEvery, granularity }: { title
         </span>
       </figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="h-auto w-full" role="img" aria-label={`${title}: ${metrics.map((m) => `${m} ${totals[m]}`).join(', ')}`}>
-        {[0, 0.5, 1].map((fraction) => (
-          <g key={fraction}>
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(max * fraction)} y2={y(max * fraction)} stroke="#e2e8f0" />
-            <text x={PAD.left - 4} y={y(max * fraction) + 3} textAnchor="end" fontSize="9" fill="#64748b">{formatCount(Math.round(max * fraction))}</text>
+        {[...new Set([0, Math.round(max / 2), max])].map((tick) => (
+          <g key={tick}>
+            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} stroke="#e2e8f0" />
+            <text x={PAD.left - 4} y={y(tick) + 3} textAnchor="end" fontSize="9" fill="#64748b">{formatCount(tick)}</text>
           </g>
         ))}
         {series.buckets.map((iso, i) => (i % labelEvery === 0 ? <text key={iso} x={x(i)} y={HEIGHT - 6} textAnchor="middle" fontSize="9" fill="#64748b">{label(iso)}</text> : null))}

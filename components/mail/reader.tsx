@@ -73,7 +73,7 @@ export function Reader({ message, onReply, onDelete, onJunk, onToggleFlag, onMar
           <h2 className="text-lg font-semibold text-slate-900" data-testid="reader-subject">{message.subject || '(no subject)'}</h2>
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <span className="font-medium" data-testid="reader-from">{displayName(message.from[0])}</span>
-            {message.from[0]?.address && <span className="text-slate-500">&lt;{message.from[0].address}&gt;</span>}
+            {message.from[0]?.name && message.from[0].address && <span className="text-slate-500">&lt;{message.from[0].address}&gt;</span>}
             <AuthBadge auth={message.auth} />
             <span className="ml-auto text-xs text-slate-500">{formatFullDate(message.date)}</span>
           </div>

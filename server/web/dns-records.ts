@@ -1,7 +1,6 @@
 // The DNS records a domain needs, and a live check of each against DNS: ok, missing or wrong.
 // Lookups have a short timeout; a resolver failure is "unknown", never a false "missing".
 import { Resolver } from 'node:dns/promises';
-import { dkimTxtValue } from '../domain/dkim';
 
 export type RecordStatus = 'ok' | 'missing' | 'wrong' | 'unknown';
 
@@ -18,8 +17,8 @@ export interface RecordCheck {
 export interface DomainDnsInput {
   domain: string;
   hostname: string;
-  dkimSelector: string | null;
-  dkimPrivateKey: string | null;
+  /** The domain's DKIM record (queue/dkim.ts dkimRecord), or null before a key is made. */
+  dkim: { name: string; value: string } | null;
 }
 
 const MISSING_CODES = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'ESERVFAIL_NO']);
@@ -56,13 +55,13 @@ const txt = (chunks: string[][]) => chunks.map((parts) => parts.join(''));
 export async function checkDomainDns(input: DomainDnsInput): Promise<RecordCheck[]> {
   const dns = resolver();
   const { domain, hostname } = input;
-  const dkimValue = input.dkimPrivateKey ? dkimTxtValue(input.dkimPrivateKey) : null;
-  const dkimName = `${input.dkimSelector ?? 'SELECTOR'}._domainkey.${domain}`;
+  const dkimValue = input.dkim?.value ?? null;
+  const dkimName = input.dkim?.name ?? `SELECTOR._domainkey.${domain}`;
   const [mx, address, rootTxt, dkim, dmarc, stsTxt, stsHost, tlsRpt, autoconfig, autodiscover, srvSubmission, srvImaps] = await Promise.all([
     lookup(() => dns.resolveMx(domain)),
     lookup(async () => [...(await dns.resolve4(hostname).catch(() => [] as string[])), ...(await dns.resolve6(hostname).catch(() => [] as string[]))]),
     lookup(async () => txt(await dns.resolveTxt(domain))),
-    input.dkimSelector ? lookup(async () => txt(await dns.resolveTxt(dkimName))) : Promise.resolve<Lookup<string[]>>({ ok: false, missing: true, error: 'no key' }),
+    input.dkim ? lookup(async () => txt(await dns.resolveTxt(dkimName))) : Promise.resolve<Lookup<string[]>>({ ok: false, missing: true, error: 'no key' }),
     lookup(async () => txt(await dns.resolveTxt(`_dmarc.${domain}`))),
     lookup(async () => txt(await dns.resolveTxt(`_mta-sts.${domain}`))),
     lookup(async () => (await dns.resolve4(`mta-sts.${domain}`))),

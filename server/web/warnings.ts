@@ -4,6 +4,7 @@ import { db } from '../core/db';
 import { config } from '../core/config';
 import { checkDomainDns } from './dns-records';
 import { certificateStatus } from './tls-status';
+import { dkimRecord } from '../queue/dkim';
 
 export interface Warning {
   text: string;
@@ -15,10 +16,10 @@ const MAX_DOMAINS_CHECKED = 10;
 const ESSENTIAL = new Set(['MX', 'TXT']);
 const dnsCache = new Map<string, { at: number; missing: Promise<string[]> }>();
 
-function missingRecords(domain: { domain: string; dkimSelector: string | null; dkimPrivateKey: string | null }): Promise<string[]> {
+function missingRecords(domain: { domain: string }): Promise<string[]> {
   const cached = dnsCache.get(domain.domain);
   if (cached && Date.now() - cached.at < DNS_TTL_MS) return cached.missing;
-  const missing = checkDomainDns({ ...domain, hostname: config().hostname })
+  const missing = dkimRecord(domain.domain).then((dkim) => checkDomainDns({ domain: domain.domain, dkim, hostname: config().hostname }))
     .then((records) => records.filter((record) => ESSENTIAL.has(record.type) && record.name.split('.').length <= domain.domain.split('.').length + 2 && (record.status === 'missing' || record.status === 'wrong'))
       .map((record) => (record.type === 'MX' ? 'MX' : record.purpose.split(':')[0]!)))
     .catch(() => [] as string[]);
@@ -40,7 +41,7 @@ export async function dashboardWarnings(now = Date.now()): Promise<Warning[]> {
   ]);
   if (deferred >= 20 || oldDeferred > 0) warnings.push({ text: `${deferred} message(s) are deferred in the queue${oldDeferred ? `, ${oldDeferred} of them for more than a day` : ''}.`, href: '/admin/queue?status=deferred' });
 
-  const domains = await db().domain.findMany({ where: { aliasOfId: null, enabled: true }, orderBy: { id: 'asc' }, take: MAX_DOMAINS_CHECKED, select: { domain: true, dkimSelector: true, dkimPrivateKey: true } });
+  const domains = await db().domain.findMany({ where: { aliasOfId: null, enabled: true }, orderBy: { id: 'asc' }, take: MAX_DOMAINS_CHECKED, select: { domain: true } });
   // Never hold the dashboard up for slow DNS: what is not known yet shows on the next load.
   const patience = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 1500).unref());
   const results = await Promise.all(domains.map(async (domain) => ({ domain: domain.domain, missing: await Promise.race([missingRecords(domain), patience]) })));

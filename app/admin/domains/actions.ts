@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { addDomain, removeDomain, setDomainEnabled } from '@/server/domain';
 import { requireAdmin } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
-import { createDkimKey } from '@/server/domain/dkim';
+import { createDkimKey } from '@/server/queue/dkim';
 
 export async function addDomainAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
@@ -41,7 +41,7 @@ export async function setDomainEnabledAction(_previous: FormState, form: FormDat
 export async function createDkimKeyAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
   return runForm(form, async () => {
-    const result = await createDkimKey(text(form, 'domain'), text(form, 'selector'), actor);
+    const result = await createDkimKey(text(form, 'domain'), text(form, 'selector').trim().toLowerCase() || undefined, actor);
     revalidatePath(`/admin/domains/${result.domain}/dns`);
     return `New DKIM key made with selector ${result.selector}. Publish the TXT record below.`;
   });

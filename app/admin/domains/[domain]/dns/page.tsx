@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { getDomain } from '@/server/domain';
+import { getDomain, isSuper } from '@/server/domain';
+import { dkimRecord } from '@/server/queue/dkim';
 import { config } from '@/server/core/config';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
@@ -18,12 +19,14 @@ export default async function DnsPage({ params }: { params: Promise<{ domain: st
   const { domain: name } = await params;
   const actor = await requireAdmin(`/admin/domains/${name}/dns`);
   const domain = await guard(getDomain(decodeURIComponent(name), actor));
-  const keySource = domain.aliasOf ?? domain;
   const hostname = config().hostname;
-  const [records, ptr] = await Promise.all([
-    checkDomainDns({ domain: domain.domain, hostname, dkimSelector: keySource.dkimSelector, dkimPrivateKey: keySource.dkimPrivateKey }),
+  // Mail is signed with the key of its From: domain; an alias domain has no key of its own.
+  const dkim = domain.aliasOf ? null : await dkimRecord(domain.domain);
+  const [allRecords, ptr] = await Promise.all([
+    checkDomainDns({ domain: domain.domain, hostname, dkim }),
     checkPtr(hostname),
   ]);
+  const records = domain.aliasOf ? allRecords.filter((record) => !record.name.includes('._domainkey.')) : allRecords;
   const missing = records.filter((record) => record.status !== 'ok').length;
   return (
     <>
@@ -48,12 +51,14 @@ export default async function DnsPage({ params }: { params: Promise<{ domain: st
         <section className="card" aria-labelledby="dkim-heading">
           <h2 id="dkim-heading" className="mb-2 font-semibold">DKIM key</h2>
           {domain.aliasOf ? (
-            <p className="text-sm text-slate-600">An alias domain signs with the key of {domain.aliasOf.domain}.</p>
+            <p className="text-sm text-slate-600">Alias domains have no DKIM key of their own; send as {domain.aliasOf.domain} to have mail signed.</p>
+          ) : !isSuper(actor) ? (
+            <p className="text-sm text-slate-600">{domain.dkimSelector ? <>Current selector: <code>{domain.dkimSelector}</code>.</> : 'No key yet.'} A super admin makes DKIM keys.</p>
           ) : (
             <>
               <p className="mb-3 text-sm text-slate-600">{domain.dkimSelector ? <>Current selector: <code>{domain.dkimSelector}</code>. A new key replaces it: publish the new TXT record before old signatures stop verifying.</> : 'No key yet. Outgoing mail is signed once a key exists and its record is published.'}</p>
               <ActionForm action={createDkimKeyAction} hidden={{ domain: domain.domain }} layout="inline" submitLabel={domain.dkimSelector ? 'Make a new key' : 'Make a key'} pendingText="Making key…"
-                fields={[{ name: 'selector', label: 'Selector', placeholder: `pr${new Date().toISOString().slice(0, 7).replace('-', '')}`, hint: 'Leave empty for a dated selector.' }]} />
+                fields={[{ name: 'selector', label: 'Selector', placeholder: `pr${new Date().toISOString().slice(0, 7).replace('-', '')}`, hint: 'One DNS label; leave empty for a dated selector.' }]} />
             </>
           )}
         </section>
