@@ -48,15 +48,24 @@ export function formatSectionSpec(spec: SectionSpec): string {
  */
 export function resolveSectionPart(root: BodyPart, path: number[]): BodyPart | null {
   let current = root;
+  // "1" may name a non-multipart part itself only once (1.1 of a single-part message is nothing,
+  // as Dovecot answers).
+  let selfStepped = false;
   for (let i = 0; i < path.length; i++) {
-    if (i > 0 && isMessagePart(current) && current.body) current = current.body;
+    if (i > 0 && isMessagePart(current) && current.body) {
+      current = current.body;
+      selfStepped = false;
+    }
     const n = path[i];
     if (isMultipart(current)) {
       const child = current.parts?.[n - 1];
       if (!child) return null;
       current = child;
-    } else if (n !== 1) {
+      selfStepped = false;
+    } else if (n !== 1 || selfStepped) {
       return null;
+    } else {
+      selfStepped = true;
     }
   }
   return current;

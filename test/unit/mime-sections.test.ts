@@ -72,6 +72,7 @@ test('a single-part message: part 1 is its body, 1.MIME its header', () => {
   assert.equal(extractSection(single, bs, '1').toString('utf8'), 'Grüße\r\naus Köln\r\n');
   assert.ok(extractSection(single, bs, '1.MIME').toString('utf8').startsWith('From: Jörg Müller'));
   assert.equal(extractSection(single, bs, '2').length, 0);
+  assert.equal(extractSection(single, bs, '1.1').length, 0); // "1" names the body only once
 });
 
 test('<partial> slices octets; past the end is empty', () => {
