@@ -21,7 +21,22 @@ export function parseAuthResults(value: string): { authservId: string; results: 
   return { authservId, results };
 }
 
-export function authVerdict(headerValues: string[], ourHostname: string): AuthVerdict {
+/**
+ * Mail a user of this server sent after signing in carries no Authentication-Results, but our
+ * own topmost Received header says so (RFC 3848 "ESMTPSA"/"ESMTPA" and the authenticated
+ * sender). Trusted only when that sender is the From address.
+ */
+export function locallyAuthenticated(topReceived: string | undefined, ourHostname: string, fromAddress: string | undefined): string | null {
+  if (!topReceived || !fromAddress) return null;
+  const flat = topReceived.replace(/\s+/g, ' ');
+  const by = new RegExp(`\\bby ${ourHostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with ESMTPS?A\\b`, 'i');
+  const sender = /\(Authenticated sender: ([^)\s]+)\)/i.exec(flat)?.[1];
+  return by.test(flat) && sender && sender.toLowerCase() === fromAddress.toLowerCase() ? sender : null;
+}
+
+export function authVerdict(headerValues: string[], ourHostname: string, local: { topReceived?: string; fromAddress?: string } = {}): AuthVerdict {
+  const signedIn = locallyAuthenticated(local.topReceived, ourHostname, local.fromAddress);
+  if (signedIn) return { badge: 'trusted', detail: `Sent by ${signedIn}, signed in to this server.` };
   const top = headerValues[0];
   if (!top) return { badge: 'not-verified', detail: 'No authentication results were recorded for this message.' };
   const { authservId, results } = parseAuthResults(top);

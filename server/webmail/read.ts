@@ -98,7 +98,7 @@ export async function readMessage(user: WebmailUser, folder: string, uid: number
     html,
     hasRemoteImages,
     attachments,
-    auth: authVerdict(headerValues(parsed, 'authentication-results'), config().hostname),
+    auth: authVerdict(headerValues(parsed, 'authentication-results'), config().hostname, { topReceived: headerValues(parsed, 'received')[0], fromAddress: addressesOf(parsed.from)[0]?.address }),
     references: referencesOf(parsed),
     size: source.length,
   };

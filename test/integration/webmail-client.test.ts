@@ -174,6 +174,9 @@ test('sending goes through submission with a token; Sent gets the copy, the reci
   } finally {
     await bob.logout();
   }
+  // Bob sees it as trusted: our own Received header says Alice signed in to send it.
+  const atBob = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Re: Lunch?' })).messages[0];
+  assert.equal((await readMessage(fixture.bob, 'INBOX', atBob.uid, { markSeen: false })).auth.badge, 'trusted');
   const sent = await listMessages(fixture.alice, 'Sent');
   assert.equal(sent.messages[0].subject, 'Re: Lunch?');
   assert.equal(sent.messages[0].flags.seen, true);
