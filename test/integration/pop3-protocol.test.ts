@@ -174,3 +174,45 @@ test('RETR marks the message \\Seen at QUIT (for IMAP); TOP does not; nothing wi
   assert.equal(flags[0], true);
   assert.ok(flags.slice(1).every((flag) => !flag));
 });
+
+test('fuzz: 5,000 mutated commands each get an answer; the server and the mailbox are unharmed', async () => {
+  let seed = 0x5eed;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const bases = ['STAT', 'LIST', 'LIST 1', 'RETR 1', 'TOP 1 0', 'UIDL', 'UIDL 2', 'DELE 3', 'RSET', 'NOOP', 'CAPA', 'USER a', 'PASS b', 'AUTH PLAIN AGFAYg==', 'APOP x y'];
+  const lines: string[] = [];
+  while (lines.length < 5000) {
+    const bytes = [...Buffer.from(bases[random(bases.length)])];
+    for (let edits = random(4); edits > 0; edits--) {
+      const at = random(bytes.length + 1);
+      const op = random(4);
+      const byte = [0, 0x20, 0x2e, 0xff, 0x0d, 0x30 + random(10), 0x41 + random(26)][random(7)];
+      if (op === 0) bytes.splice(at, 0, byte);
+      else if (op === 1) bytes.splice(at, 1);
+      else if (op === 2) bytes[at] = byte;
+      else bytes.splice(at, 0, ...Array<number>(random(3000)).fill(byte));
+    }
+    const line = Buffer.from(bytes.filter((b) => b !== 0x0a)).toString('latin1');
+    if (/^\s*(QUIT|STLS)\b/i.test(line) || /^\s*AUTH\s*\S*\s*$/i.test(line)) continue;
+    lines.push(line);
+  }
+  const count = await messageCount();
+  const wire = await loggedIn();
+  let received = 0;
+  wire.socket.on('data', (chunk: Buffer) => {
+    for (const byte of chunk) if (byte === 0x0a) received++;
+  });
+  for (let i = 0; i < lines.length; i += 250) wire.write(lines.slice(i, i + 250).map((line) => `${line}\r\n`).join(''));
+  const deadline = Date.now() + 30_000;
+  while (received < lines.length && Date.now() < deadline && !wire.closed) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(received >= lines.length, `${received} response lines for ${lines.length} commands`);
+  assert.equal(wire.closed, false);
+  wire.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const again = await loggedIn();
+  assert.match(await again.command('STAT'), /^\+OK \d+ \d+$/);
+  assert.match(await again.command('QUIT'), /^\+OK Bye, 0 messages/);
+  assert.equal(await messageCount(), count);
+});
