@@ -5,6 +5,7 @@ import { recordEvent } from '../core/events';
 import { reply, type SmtpReply } from '../policy/replies';
 import type { RecipientDecision } from '../policy/decide';
 import { enqueueMessage } from '../queue/enqueue';
+import { wakeQueueRunners } from '../queue/runner';
 import { deliverLocal, type LocalTarget } from './local';
 
 export { deliverLocal, type LocalTarget } from './local';
@@ -56,6 +57,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   }
   if (queuedTo.length + retryLocal.length > 0) {
     await enqueueMessage({ queueId: message.queueId, sender: message.sender, recipients: [...queuedTo, ...retryLocal], content: Buffer.concat([Buffer.from(message.trace), message.body]) });
+    wakeQueueRunners();
   }
   for (const target of result.delivered) {
     void recordEvent({ protocol: 'smtp', action: 'deliver', result: message.junk ? 'junk' : 'delivered', queueId: message.queueId, clientIp: message.clientIp, user: target.address, detail: { size: content.length } });

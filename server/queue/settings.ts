@@ -1,0 +1,68 @@
+// Outbound queue settings from the environment (tests override them through startQueueRunner).
+import { config } from '../core/config';
+
+export interface RelayHost {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+}
+
+export interface QueueSettings {
+  /** The SMTP port of remote MX hosts (25; tests point it at a local sink). */
+  remotePort: number;
+  /** Give up and bounce after this long (RFC 5321 4.5.4.1: at least 4-5 days). */
+  lifetimeMs: number;
+  /** Tell the sender once that delivery is delayed after this long. */
+  delayNoticeMs: number;
+  /** First retry delay; each further one doubles, up to maxRetryMs. */
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** How often the runner looks for due entries. */
+  pollMs: number;
+  /** A claim lapses after this long, so a crashed worker's entries go back to the queue. */
+  claimMs: number;
+  batchSize: number;
+  relayHost: RelayHost | null;
+  /** Verify remote certificates (opportunistic TLS does not, RFC 7435). */
+  requireValidCertificates: boolean;
+}
+
+function hours(name: string, fallback: number): number {
+  const raw = Number(process.env[name]);
+  return (Number.isFinite(raw) && raw > 0 ? raw : fallback) * 3_600_000;
+}
+
+/** POSTROOM_RELAYHOST: `host`, `host:port` or `[host]:port`; credentials in _USER / _PASSWORD. */
+export function parseRelayHost(text: string | undefined): RelayHost | null {
+  if (!text) return null;
+  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text.trim());
+  if (!match) throw new Error(`POSTROOM_RELAYHOST "${text}" is not host[:port]`);
+  return {
+    host: match[1]!,
+    port: match[2] ? Number(match[2]) : 587,
+    user: process.env.POSTROOM_RELAYHOST_USER || undefined,
+    password: process.env.POSTROOM_RELAYHOST_PASSWORD || undefined,
+  };
+}
+
+export function queueSettings(overrides: Partial<QueueSettings> = {}): QueueSettings {
+  return {
+    remotePort: Number(process.env.POSTROOM_OUTBOUND_PORT) || 25,
+    lifetimeMs: hours('POSTROOM_QUEUE_LIFETIME_HOURS', 120),
+    delayNoticeMs: hours('POSTROOM_QUEUE_DELAY_NOTICE_HOURS', 4),
+    firstRetryMs: 5 * 60_000,
+    maxRetryMs: 2 * 3_600_000,
+    pollMs: 5_000,
+    claimMs: 10 * 60_000,
+    batchSize: 20,
+    relayHost: parseRelayHost(config().relayHost),
+    requireValidCertificates: false,
+    ...overrides,
+  };
+}
+
+/** Exponential backoff: first, 2x, 4x ... capped. */
+export function retryDelay(settings: QueueSettings, attempts: number): number {
+  return Math.min(settings.firstRetryMs * 2 ** Math.max(0, attempts - 1), settings.maxRetryMs);
+}
