@@ -14,13 +14,15 @@ export interface FormatOptions {
 }
 
 /**
- * An IMAP string (RFC 3501 section 4.3): quoted, with `"` and `\` escaped, unless it holds CR, LF
- * or NUL, or 8-bit text without UTF8=ACCEPT: then a literal. `literalForSpecials` sends strings
+ * An IMAP string (RFC 3501 section 4.3): quoted, with `"` and `\` escaped, unless it holds CR or LF,
+ * or 8-bit text without UTF8=ACCEPT: then a literal. `literalForSpecials` sends strings
  * with `"` or `\` as literals too, which is what Dovecot does inside ENVELOPE.
  */
-export function imapString(value: string, options: FormatOptions = {}, literalForSpecials = false): string {
+export function imapString(input: string, options: FormatOptions = {}, literalForSpecials = false): string {
+  // NUL may appear in neither quoted strings nor literals (RFC 3501 section 4.3): dropped.
+  const value = input.includes('\x00') ? input.replace(/\x00/g, '') : input;
   // eslint-disable-next-line no-control-regex
-  const needsLiteral = /[\r\n\x00]/.test(value) || (!options.utf8 && /[^\x00-\x7f]/.test(value)) || (literalForSpecials && /["\\]/.test(value));
+  const needsLiteral = /[\r\n]/.test(value) || (!options.utf8 && /[^\x00-\x7f]/.test(value)) || (literalForSpecials && /["\\]/.test(value));
   if (needsLiteral) return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }

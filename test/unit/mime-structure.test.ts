@@ -126,6 +126,7 @@ test('strings: quoted, or literal for quotes, backslashes, CR/LF and 8-bit', () 
   assert.equal(imapString('two\r\nlines'), '{10}\r\ntwo\r\nlines');
   assert.equal(imapString('é'), '{2}\r\né');
   assert.equal(imapString('é', { utf8: true }), '"é"');
+  assert.equal(imapString('nul\x00byte'), '"nulbyte"');
 });
 
 test('deep nesting is cut off instead of recursing without bound', () => {
