@@ -2,12 +2,13 @@
 import { db } from '../core/db';
 import { readBlob } from '../store/blobs';
 
-export const QUEUE_STATUSES = ['queued', 'deferred', 'sending', 'sent', 'bounced', 'failed'];
+// Finished entries leave the table (queue/finish.ts), so these are all the states there are.
+export const QUEUE_STATUSES = ['queued', 'deferred'];
 
 export async function listQueue(options: { status?: string; page?: number; pageSize?: number }) {
   const pageSize = options.pageSize ?? 50;
   const page = Math.max(1, options.page ?? 1);
-  const where = options.status ? { status: options.status } : { status: { notIn: ['sent', 'bounced'] } };
+  const where = options.status ? { status: options.status } : {};
   const [rows, total, byStatus] = await Promise.all([
     db().queueEntry.findMany({ where, orderBy: [{ nextAttemptAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * pageSize, take: pageSize, include: { recipients: true } }),
     db().queueEntry.count({ where }),

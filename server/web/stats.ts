@@ -65,7 +65,7 @@ export async function totals() {
     db().queueEntry.findFirst({ where: { status: 'deferred' }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } }),
   ]);
   const byStatus = Object.fromEntries(queue.map((row) => [row.status, row._count._all])) as Record<string, number>;
-  const waiting = Object.entries(byStatus).filter(([status]) => status !== 'sent' && status !== 'bounced').reduce((sum, [, n]) => sum + n, 0);
+  const waiting = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   return {
     domains, mailboxes, mailboxBytes: storage._sum.usedBytes ?? 0n, blobBytes: blobs._sum.size ?? 0, blobCount: blobs._count._all,
     queueWaiting: waiting, queueDeferred: byStatus.deferred ?? 0, oldestDeferred: oldestDeferred?.createdAt ?? null,

@@ -10,10 +10,11 @@ import { AutoRefresh } from '@/components/ui/auto-refresh';
 import { LocalTime } from '@/components/ui/format';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { resultClass } from '@/components/admin/event-table-tone';
+import { RetryAllButton } from '@/components/admin/queue-actions';
 
 export const metadata: Metadata = { title: 'Queue' };
 
-export default async function QueuePage({ searchParams }: { searchParams: Promise<{ status?: string; page?: string }> }) {
+export default async function QueuePage({ searchParams }: { searchParams: Promise<{ status?: string; page?: string; done?: string }> }) {
   const actor = await requireAdmin('/admin/queue');
   await guard(async () => requireSuper(actor));
   const params = await searchParams;
@@ -21,11 +22,13 @@ export default async function QueuePage({ searchParams }: { searchParams: Promis
   const queue = await listQueue({ status, page: Number(params.page) || 1 });
   return (
     <>
-      <PageHeader title="Queue" description="Outbound mail waiting for delivery or retrying. Sent and bounced entries are shown with their filter.">
+      <PageHeader title="Queue" description="Outbound mail waiting for delivery or retrying. Delivered and bounced messages leave the queue; their story stays in the logs.">
         <AutoRefresh />
+        {queue.total > 0 && <RetryAllButton />}
       </PageHeader>
+      {params.done && <p role="status" className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">{params.done}.</p>}
       <nav aria-label="Status" className="mb-4 flex flex-wrap gap-2 text-sm">
-        <Link className={`btn btn-small ${!status ? 'btn-primary' : ''}`} href="/admin/queue" aria-current={!status ? 'page' : undefined}>Waiting</Link>
+        <Link className={`btn btn-small ${!status ? 'btn-primary' : ''}`} href="/admin/queue" aria-current={!status ? 'page' : undefined}>All</Link>
         {QUEUE_STATUSES.map((name) => (
           <Link key={name} className={`btn btn-small ${status === name ? 'btn-primary' : ''}`} href={`/admin/queue?status=${name}`} aria-current={status === name ? 'page' : undefined}>
             {name} ({formatCount(queue.byStatus[name] ?? 0)})

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { requireSuper } from '@/server/domain';
 import { config } from '@/server/core/config';
 import { smtpSettings } from '@/server/smtp/settings';
+import { queueSettings } from '@/server/queue/settings';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { certificateStatus } from '@/server/web/tls-status';
@@ -32,6 +33,9 @@ export default async function SettingsPage() {
   const cfg = config();
   const smtp = smtpSettings();
   const cert = certificateStatus();
+  const queue = queueSettings();
+  const hours = (ms: number) => `${formatCount(ms / 3_600_000)} h`;
+  const minutes = (ms: number) => `${formatCount(ms / 60_000)} min`;
   const port = (value: number) => <span className="tabular-nums">{cfg.listen}:{value}</span>;
   return (
     <>
@@ -67,6 +71,13 @@ export default async function SettingsPage() {
         ['Connections per client IP', formatCount(smtp.maxConnectionsPerIp), 'POSTROOM_SMTP_MAX_CONN_PER_IP'],
         ['SPF / DKIM / DMARC checks', smtp.checkAuthentication ? 'on' : 'off', 'POSTROOM_MAILAUTH'],
         ['Honour DMARC p=reject', smtp.honourDmarcReject ? 'yes: refuse' : 'no: deliver to Junk', 'POSTROOM_DMARC_REJECT'],
+      ]} />
+      <SettingsTable title="Outbound queue and retries" rows={[
+        ['Relay host', queue.relayHost ? `${queue.relayHost.host}:${queue.relayHost.port}${queue.relayHost.user ? ' (with login)' : ''}` : 'none: deliver to MX hosts directly', 'POSTROOM_RELAYHOST'],
+        ['Retry schedule', `after ${minutes(queue.firstRetryMs)}, doubling up to every ${minutes(queue.maxRetryMs)}`, ''],
+        ['Delay notice to the sender after', hours(queue.delayNoticeMs), 'POSTROOM_QUEUE_DELAY_NOTICE_HOURS'],
+        ['Give up and bounce after', hours(queue.lifetimeMs), 'POSTROOM_QUEUE_LIFETIME_HOURS'],
+        ['Remote SMTP port', String(queue.remotePort), 'POSTROOM_OUTBOUND_PORT'],
       ]} />
       <SettingsTable title="Web console" rows={[
         ['Session length', `${SESSION_MAX_AGE_SECONDS / 3600} hours`, ''],

@@ -86,7 +86,7 @@ async function startWorker(env: NodeJS.ProcessEnv, output: string[]): Promise<{ 
   });
 }
 
-export async function startApp(options: { worker?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
   await ensureWebBuild();
   const db = await createTestDatabase();
   const port = await freePort();
@@ -94,7 +94,7 @@ export async function startApp(options: { worker?: boolean } = {}): Promise<Runn
   const output: string[] = [];
   const env: NodeJS.ProcessEnv = {
     ...process.env, NODE_ENV: 'production', NEXTAUTH_URL: baseUrl, POSTROOM_DATA_DIR: db.dataDir, POSTROOM_HOSTNAME: 'mail.postroom.test',
-    POSTROOM_LOG: process.env.POSTROOM_E2E_LOG ?? 'silent', NEXT_TELEMETRY_DISABLED: '1',
+    POSTROOM_LOG: process.env.POSTROOM_E2E_LOG ?? 'silent', NEXT_TELEMETRY_DISABLED: '1', ...options.env,
   };
   if (db.url) env.DATABASE_URL = db.url;
   else delete env.DATABASE_URL;

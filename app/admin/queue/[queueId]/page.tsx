@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/ui/page';
 import { LocalTime } from '@/components/ui/format';
 import { formatBytes } from '@/components/ui/numbers';
 import { resultClass } from '@/components/admin/event-table-tone';
+import { EntryActions } from '@/components/admin/queue-actions';
 
 export const metadata: Metadata = { title: 'Queue entry' };
 
@@ -31,6 +32,7 @@ export default async function QueueEntryPage({ params }: { params: Promise<{ que
         <div><dt className="text-slate-500">Next attempt</dt><dd><LocalTime iso={entry.nextAttemptAt.toISOString()} /></dd></div>
         <div><dt className="text-slate-500">Queued</dt><dd><LocalTime iso={entry.createdAt.toISOString()} /></dd></div>
       </dl>
+      <div className="mb-4"><EntryActions queueId={entry.queueId} /></div>
       <section className="card mb-4" aria-labelledby="recipients-heading">
         <h2 id="recipients-heading" className="mb-2 font-semibold">Recipients</h2>
         <table className="table"><thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Last reply</th></tr></thead>
