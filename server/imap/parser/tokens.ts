@@ -24,6 +24,7 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 
+const SECTION_PREFIX = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)$/i;
 const LITERAL_AT_END = /(~?)\{(\d{1,10})(\+?)\}$/;
 
 /** The literal announced at the end of a line, if any: size and whether it is LITERAL+. */
@@ -100,7 +101,8 @@ export function tokenize(segments: Buffer[], literals: Buffer[], limits: Pick<Pa
           if (c < 0x20 || c === 0x7f) throw new ParseError('control character in atom');
           if (inBracket) {
             if (c === RBRACKET) inBracket = false;
-          } else if (c === LBRACKET) {
+          } else if (c === LBRACKET && SECTION_PREFIX.test(line.subarray(start, i).toString('latin1'))) {
+            // FETCH section: BODY[HEADER.FIELDS (A B)] keeps its spaces and parentheses.
             inBracket = true;
           } else if (isAtomEnd(c)) {
             break;

@@ -1,0 +1,199 @@
+// IMAP benchmark (issue 4): a 10,000-message INBOX; SELECT, UID FETCH 1:* (FLAGS RFC822.SIZE
+// ENVELOPE), UID SEARCH HEADER Subject, FETCH BODY.PEEK[] of 100 (timed by the shared
+// imap-bench.py, Python imaplib over TLS, best of three), and the PSS growth per idle IMAP
+// connection in IDLE; on SQLite and MariaDB, beside Dovecot in the same run.
+//   node --import tsx bench/imap.ts [--messages 10000] [--idle 1000] [--dovecot-idle 200] [--only sqlite|mysql|dovecot]
+import { spawn, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+
+const run = promisify(execFile);
+const REF = '/work/shared/bench-reference';
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
+};
+const MESSAGES = Number(option('messages', '10000'));
+const IDLE = Number(option('idle', '1000'));
+const DOVECOT_IDLE = Number(option('dovecot-idle', '200'));
+const PASSWORD = 'Bench-password-42';
+
+function pss(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const match = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      total += Number(match?.[1] ?? 0);
+    } catch {
+      // process gone
+    }
+  }
+  return total;
+}
+
+function message(n: number): Buffer {
+  const words = ['budget', 'meeting', 'invoice', 'holiday', 'report', 'lunch', 'release', 'review'];
+  const body = Array.from({ length: 30 }, (_, i) => `Line ${i} of message ${n}: ${words[(n + i) % words.length]} notes and some more text to read.`).join('\r\n');
+  return Buffer.from(`From: Sender ${n % 97} <sender${n % 97}@example.net>\r\nTo: Bench <bench@bench.test>\r\nSubject: ${words[n % words.length]} ${n}\r\nDate: Mon, 23 Nov 2026 09:${String(n % 60).padStart(2, '0')}:00 +0000\r\nMessage-ID: <m${n}@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+}
+
+/** Child: the server under test, in its own process so its PSS is its own. */
+async function serve(): Promise<void> {
+  const { startImapServers } = await import('../server/imap');
+  const servers = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
+  process.stdout.write(`${JSON.stringify({ ...servers.ports, pid: process.pid })}\n`);
+  process.stdin.resume();
+  await once(process.stdin, 'end');
+  await servers.close();
+  process.exit(0);
+}
+
+/** Child: N connections that log in with a token (cheap; argon2 per login would take minutes), SELECT and IDLE. */
+async function idleClients(port: number, count: number, user: string, token: string): Promise<void> {
+  const sockets: TLSSocket[] = [];
+  const auth = Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+  for (let i = 0; i < count; i++) {
+    const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    let buffer = '';
+    const waitFor = (re: RegExp) => new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (re.test(buffer)) {
+          socket.off('data', onData);
+          buffer = '';
+          resolve();
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        buffer += chunk.toString('latin1');
+        check();
+      };
+      socket.on('data', onData);
+      socket.once('error', reject);
+      check();
+    });
+    await waitFor(/^\* OK/m);
+    socket.write(`a AUTHENTICATE XOAUTH2 ${auth}\r\n`);
+    await waitFor(/^a OK/m);
+    socket.write('b SELECT INBOX\r\n');
+    await waitFor(/^b OK/m);
+    socket.write('c IDLE\r\n');
+    await waitFor(/^\+ /m);
+    sockets.push(socket);
+  }
+  process.stdout.write('ready\n');
+  process.stdin.resume();
+  await once(process.stdin, 'end');
+  for (const socket of sockets) socket.destroy();
+  process.exit(0);
+}
+
+async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const [first] = (await once(lines, 'line')) as [string];
+  return { child, first };
+}
+
+async function stopChild(child: ReturnType<typeof spawn>): Promise<void> {
+  child.stdin!.end();
+  await once(child, 'exit');
+}
+
+/** One provider: fresh database, MESSAGES messages, timings and idle memory. */
+async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
+  process.env.POSTROOM_TEST_DB = provider;
+  process.env.POSTROOM_LOG = 'silent';
+  const { createTestDatabase } = await import('../test/helpers/db');
+  const testDb = await createTestDatabase();
+  try {
+    const { addDomain, addMailbox } = await import('../server/domain');
+    const { appendMessage, findDeliveryFolder } = await import('../server/store');
+    const { mintAccessToken } = await import('../server/auth');
+    await addDomain('bench.test');
+    const user = await addMailbox({ address: 'bench@bench.test', password: PASSWORD });
+    const inbox = await findDeliveryFolder(user.id);
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < MESSAGES) {
+        const n = next++;
+        await appendMessage(message(n), [{ folderId: inbox }], { internalDate: new Date(Date.UTC(2026, 10, 1) + n * 60_000) });
+      }
+    }));
+    const loadSeconds = (Date.now() - started) / 1000;
+    const { child, first } = await startChild(['--serve'], process.env);
+    const server = JSON.parse(first) as { imap: number; imaps: number; pid: number };
+    try {
+      const timing = await run('python3', [`${REF}/imap-bench.py`, '127.0.0.1', String(server.imaps), 'bench@bench.test', PASSWORD], { timeout: 600_000 });
+      const token = await mintAccessToken(user.id, 3600);
+      const base = pss([server.pid]);
+      const clients = await startChild(['--idle-client', String(server.imaps), String(IDLE), 'bench@bench.test', token], process.env);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const after = pss([server.pid]);
+      await stopChild(clients.child);
+      return `postroom/${provider}: ${timing.stdout.trim()}  idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
+    } finally {
+      await stopChild(child);
+    }
+  } finally {
+    await testDb.cleanup();
+  }
+}
+
+/** Dovecot from ../shared/bench-reference: the same INBOX size, loaded over IMAP if short. */
+async function benchDovecot(): Promise<string> {
+  const user = 'bench77@example.test';
+  const load = `
+import imaplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname=False; ctx.verify_mode=ssl.CERT_NONE
+m = imaplib.IMAP4_SSL("127.0.0.1", 11993, ssl_context=ctx); m.login("${user}", "pass")
+n = int(m.select("INBOX")[1][0])
+for i in range(n, ${MESSAGES}):
+    m.append("INBOX", None, None, sys.modules["__main__"].msg(i))
+print(int(m.select("INBOX")[1][0]))
+`;
+  const words = JSON.stringify(['budget', 'meeting', 'invoice', 'holiday', 'report', 'lunch', 'release', 'review']);
+  const msg = `
+def msg(n):
+    words = ${words}
+    body = "\\r\\n".join("Line %d of message %d: %s notes and some more text to read." % (i, n, words[(n + i) % len(words)]) for i in range(30))
+    return ("From: Sender %d <sender%d@example.net>\\r\\nTo: Bench <bench@bench.test>\\r\\nSubject: %s %d\\r\\nDate: Mon, 23 Nov 2026 09:%02d:00 +0000\\r\\nMessage-ID: <m%d@example.net>\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n\\r\\n%s\\r\\n" % (n % 97, n % 97, words[n % len(words)], n, n % 60, n, body)).encode()
+`;
+  await run('python3', ['-c', msg + load], { timeout: 1_200_000 });
+  const timing = await run('python3', [`${REF}/imap-bench.py`, '127.0.0.1', '11993', user, 'pass'], { timeout: 600_000 });
+  const pids = "pgrep -f 'dovecot/imap' | tr '\\n' ' '";
+  const idle = await run('python3', [`${REF}/idle-mem.py`, '127.0.0.1', '11993', user, 'pass', String(DOVECOT_IDLE), pids], { timeout: 600_000 });
+  return `dovecot:         ${timing.stdout.trim()}  idle: ${idle.stdout.trim()}`;
+}
+
+async function main(): Promise<void> {
+  if (args[0] === '--serve') return serve();
+  if (args[0] === '--idle-client') return idleClients(Number(args[1]), Number(args[2]), args[3]!, args[4]!);
+  if (args[0] === '--provider') {
+    process.stdout.write(`${await benchProvider(args[1] as 'sqlite' | 'mysql')}\n`);
+    process.exit(0);
+  }
+  const only = option('only', '');
+  const lines: string[] = [];
+  for (const provider of ['sqlite', 'mysql'] as const) {
+    if (only && only !== provider) continue;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/imap.ts', '--provider', provider, '--messages', String(MESSAGES), '--idle', String(IDLE)], { timeout: 3_600_000, maxBuffer: 1 << 20 });
+    lines.push(stdout.trim());
+    console.log(stdout.trim());
+  }
+  if (!only || only === 'dovecot') {
+    try {
+      const line = await benchDovecot();
+      lines.push(line);
+      console.log(line);
+    } catch (error) {
+      console.log(`dovecot: not measured (${String(error).split('\n')[0]}); run ${REF}/up.sh first`);
+    }
+  }
+}
+
+await main();
