@@ -83,7 +83,7 @@ export async function buildMessage(user: WebmailUser & { displayName?: string },
     const { source } = await fetchSource(user, input.forward.folder, input.forward.uid);
     if (input.forward.asAttachment) {
       const original = await parseSourceMessage(source);
-      attachments.push({ filename: `${(original.subject || 'forwarded message').replace(/[\\/:*?"<>|\r\n]/g, '_').slice(0, 100)}.eml`, contentType: 'message/rfc822', content: source });
+      attachments.push({ filename: `${(original.subject || 'forwarded message').replace(/[\\/:*?"<>|\r\n]/g, '_').slice(0, 100)}.eml`, contentType: 'message/rfc822', contentDisposition: 'attachment', content: source });
     } else {
       const original = await parseSourceMessage(source);
       for (const part of original.attachments.filter((a) => !a.related)) attachments.push({ filename: part.filename ?? 'attachment', contentType: part.contentType, content: part.content });

@@ -119,16 +119,49 @@ test('move to Archive, delete to Trash, and search', async () => {
   await browser.screenshot('webmail-search');
 });
 
-test('keyboard: j opens the next message, c composes, Escape leaves', async () => {
+test('keyboard: j opens the next message; c composes with address autocomplete and an autosaved draft', async () => {
   const { page } = browser;
   await page.getByRole('button', { name: 'Clear' }).click();
   await row('Unrelated').waitFor();
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('j');
   await page.getByTestId('reader-subject').waitFor();
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('c');
-  await page.getByRole('form', { name: 'Compose message' }).waitFor();
-  await page.keyboard.press('Escape');
+  const compose = page.getByRole('form', { name: 'Compose message' });
+  await compose.waitFor();
+  await compose.getByLabel('To', { exact: true }).pressSequentially('bo');
+  await page.getByRole('option', { name: /Bob Builder/ }).click();
+  assert.equal(await compose.getByLabel('To', { exact: true }).inputValue(), 'Bob Builder <bob@mail.test>, ');
+  await compose.getByLabel('Subject').fill('Draft about the shed');
+  await compose.getByLabel('Message', { exact: true }).fill('Half-written thoughts');
+  await page.getByTestId('draft-status').filter({ hasText: 'Draft saved' }).waitFor({ timeout: 10_000 });
+  const draft = await waitForImapMessage(app, ALICE, 'Drafts', 'Draft about the shed');
+  assert.match(draft.source, /Half-written thoughts/);
+  await browser.screenshot('webmail-compose-draft');
+  await compose.getByRole('button', { name: 'Close' }).click();
+});
+
+test('folders: create, rename and delete from the folder list', async () => {
+  const { page } = browser;
+  const folders = page.getByRole('navigation', { name: 'Folders' });
+  await folders.getByRole('button', { name: 'New folder' }).click();
+  await folders.getByLabel('Folder name').fill('Receipts');
+  await folders.getByRole('button', { name: 'Create' }).click();
+  await folders.getByRole('button', { name: 'Receipts' }).waitFor();
+  await folders.getByRole('button', { name: 'Rename Receipts' }).click();
+  await folders.getByLabel('New name for Receipts').fill('Bills');
+  await folders.getByRole('button', { name: 'Rename', exact: true }).click();
+  await folders.getByRole('button', { name: 'Bills' }).waitFor();
+  await folders.getByRole('button', { name: 'Delete Bills' }).click();
+  await folders.getByRole('button', { name: 'Delete folder' }).click();
+  await folders.getByRole('button', { name: 'Bills' }).waitFor({ state: 'detached' });
+  const client = await imapAs(app, ALICE);
+  try {
+    assert.deepEqual((await client.list()).map((f) => f.path).filter((p) => ['Receipts', 'Bills'].includes(p)), []);
+  } finally {
+    await client.logout();
+  }
 });
 
 test("another mailbox's message cannot be read by changing ids; no session, no mail; cross-site changes refused", async () => {

@@ -186,6 +186,19 @@ test('sending goes through submission with a token; Sent gets the copy, the reci
   await assert.rejects(sendMessage(fixture.alice, { to: '', subject: 'x' }), (e: unknown) => e instanceof FieldError && e.field === 'to');
 });
 
+test('forwarding as an attachment carries the original as message/rfc822; inline forwarding keeps its attachments', async () => {
+  const original = await deliver(fixture.alice.id, simpleMessage({ subject: 'Forward me', body: 'original words' }));
+  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Fwd: Forward me', text: 'see attached', forward: { folder: 'INBOX', uid: original, asAttachment: true } });
+  const found = await searchMessages(fixture.bob, 'INBOX', { subject: 'Fwd: Forward me' });
+  const view = await readMessage(fixture.bob, 'INBOX', found.messages[0].uid, { markSeen: false });
+  assert.deepEqual(view.attachments.map((a) => [a.filename, a.contentType]), [['Forward me.eml', 'message/rfc822']]);
+  assert.match((await readAttachment(fixture.bob, 'INBOX', found.messages[0].uid, 0)).content.toString(), /original words/);
+  const withFiles = await deliver(fixture.alice.id, RICH.replace('Message-ID: <rich@', 'Message-ID: <rich2@'));
+  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Fwd: report', text: 'inline forward', forward: { folder: 'INBOX', uid: withFiles, asAttachment: false } });
+  const inline = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Fwd: report' })).messages[0];
+  assert.deepEqual((await readMessage(fixture.bob, 'INBOX', inline.uid, { markSeen: false })).attachments.map((a) => a.filename), ['report.pdf']);
+});
+
 test('drafts are saved to Drafts and each save replaces the previous one', async () => {
   const first = await saveDraft(fixture.alice, { to: 'bob@webmail.test', subject: 'Plan', text: 'v1' });
   const second = await saveDraft(fixture.alice, { to: 'bob@webmail.test', subject: 'Plan', text: 'v2', draftUid: first.uid ?? undefined });
