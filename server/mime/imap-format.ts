@@ -19,12 +19,24 @@ export interface FormatOptions {
  * with `"` or `\` as literals too, which is what Dovecot does inside ENVELOPE.
  */
 export function imapString(input: string, options: FormatOptions = {}, literalForSpecials = false): string {
+  // One pass over the characters: this runs for every string of every FETCH ENVELOPE/BODYSTRUCTURE.
+  let lineBreak = false;
+  let eightBit = false;
+  let special = false;
+  let nul = false;
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    if (code >= 0x20 && code < 0x7f) {
+      if (code === 0x22 || code === 0x5c) special = true;
+    } else if (code === 0x0d || code === 0x0a) lineBreak = true;
+    else if (code === 0) nul = true;
+    else if (code > 0x7f) eightBit = true;
+  }
+  if (!lineBreak && !eightBit && !special && !nul) return `"${input}"`;
   // NUL may appear in neither quoted strings nor literals (RFC 3501 section 4.3): dropped.
-  const value = input.includes('\x00') ? input.replace(/\x00/g, '') : input;
-  // eslint-disable-next-line no-control-regex
-  const needsLiteral = /[\r\n]/.test(value) || (!options.utf8 && /[^\x00-\x7f]/.test(value)) || (literalForSpecials && /["\\]/.test(value));
-  if (needsLiteral) return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
-  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+  const value = nul ? input.replace(/\x00/g, '') : input;
+  if (lineBreak || (eightBit && !options.utf8) || (special && literalForSpecials)) return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
+  return special ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
 }
 
 /** nstring: NIL for null. */
@@ -32,21 +44,27 @@ export function imapNString(value: string | null | undefined, options: FormatOpt
   return value === null || value === undefined ? 'NIL' : imapString(value, options, literalForSpecials);
 }
 
-function formatAddress(address: EnvelopeAddress, options: FormatOptions): string {
-  const n = (value: string | null | undefined) => imapNString(value, options, true);
-  return `(${n(address.name)} ${n(address.adl ?? null)} ${n(address.mailbox)} ${n(address.host)})`;
+function envelopeString(value: string | null | undefined, options: FormatOptions): string {
+  return value === null || value === undefined ? 'NIL' : imapString(value, options, true);
 }
 
 function formatAddressList(list: EnvelopeAddress[] | null, options: FormatOptions): string {
   if (!list || list.length === 0) return 'NIL';
-  return `(${list.map((address) => formatAddress(address, options)).join('')})`;
+  let out = '(';
+  for (const address of list) {
+    out += `(${envelopeString(address.name, options)} ${envelopeString(address.adl, options)} ${envelopeString(address.mailbox, options)} ${envelopeString(address.host, options)})`;
+  }
+  return `${out})`;
 }
 
 /** ENVELOPE: (date subject from sender reply-to to cc bcc in-reply-to message-id). */
 export function formatEnvelope(envelope: Envelope, options: FormatOptions = {}): string {
-  const n = (value: string | null) => imapNString(value, options, true);
-  const a = (list: EnvelopeAddress[] | null) => formatAddressList(list, options);
-  return `(${n(envelope.date)} ${n(envelope.subject)} ${a(envelope.from)} ${a(envelope.sender)} ${a(envelope.replyTo)} ${a(envelope.to)} ${a(envelope.cc)} ${a(envelope.bcc)} ${n(envelope.inReplyTo)} ${n(envelope.messageId)})`;
+  return (
+    `(${envelopeString(envelope.date, options)} ${envelopeString(envelope.subject, options)} ` +
+    `${formatAddressList(envelope.from, options)} ${formatAddressList(envelope.sender, options)} ${formatAddressList(envelope.replyTo, options)} ` +
+    `${formatAddressList(envelope.to, options)} ${formatAddressList(envelope.cc, options)} ${formatAddressList(envelope.bcc, options)} ` +
+    `${envelopeString(envelope.inReplyTo, options)} ${envelopeString(envelope.messageId, options)})`
+  );
 }
 
 /** body-fld-param: ("name" "value" ...) or NIL. */
