@@ -1,8 +1,9 @@
 // A super admin adds a domain and a mailbox through the console, then that mailbox logs in
-// over IMAP; removal of a domain with mailboxes needs a confirmation.
+// over IMAP and receives a message sent by SMTP; removal of a domain with mailboxes needs a confirmation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
 import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
 import { seedSuperAdmin, SUPER } from './helpers/seed';
@@ -86,8 +87,19 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   }
   const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' }, logger: false });
   await client.connect();
-  const status = await client.status('INBOX', { messages: true });
-  assert.equal(status.messages, 0);
+  assert.equal((await client.status('INBOX', { messages: true })).messages, 0);
+  // Mail sent to the new mailbox over SMTP arrives in its INBOX.
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: app.workerPorts.smtp, secure: false, tls: { rejectUnauthorized: false } });
+  await transport.sendMail({ from: 'friend@elsewhere.example', to: 'alice@shop.example', subject: 'Welcome Alice', text: 'Your new mailbox works.' });
+  transport.close();
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    const message = await client.fetchOne('*', { envelope: true });
+    assert.ok(message);
+    assert.equal(message.envelope?.subject, 'Welcome Alice');
+  } finally {
+    lock.release();
+  }
   await client.logout();
 });
 

@@ -2,7 +2,9 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { addAccessRule, moveAccessRule, removeAccessRule, updateAccessRule, requireSuper, type NewAccessRule } from '@/server/domain';
-import { evaluatePolicy, formatReply, type Decision } from '@/server/policy';
+import { evaluatePolicy } from '@/server/policy/evaluate';
+import { formatReply } from '@/server/policy/replies';
+import type { Decision } from '@/server/policy/decide';
 import { requireAdmin } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
 
