@@ -1,6 +1,7 @@
 // TRANSACTION state (RFC 1939 sections 5 and 7): STAT, LIST, RETR, DELE, RSET, TOP, UIDL, NOOP,
 // and QUIT, which enters UPDATE and only then removes the messages marked by DELE.
-import { readBlob } from '../store/blobs';
+import { readFileSync } from 'node:fs';
+import { blobPath, readBlob } from '../store/blobs';
 import { expungeMessages } from '../store/expunge';
 import { updateFlags } from '../store/flags';
 import { logger } from '../core/logger';
@@ -69,9 +70,12 @@ const stat: CommandHandler = async (session, args) => {
   session.reply(`+OK ${live.length} ${live.reduce((sum, message) => sum + message.size, 0)}`);
 };
 
+/** Small messages are read synchronously: a thread-pool round trip costs more than the read. */
+const SYNC_READ_BYTES = 128 * 1024;
+
 async function content(session: Pop3Session, message: MaildropMessage): Promise<Buffer | null> {
   try {
-    return await readBlob(message.blobSha256);
+    return message.size <= SYNC_READ_BYTES ? readFileSync(blobPath(message.blobSha256)) : await readBlob(message.blobSha256);
   } catch (error) {
     logger.warn('pop3 message content unreadable', { uid: message.uid, error: String(error) });
     session.reply('-ERR [SYS/TEMP] Message content is not available');
@@ -87,8 +91,7 @@ const retr: CommandHandler = async (session, args) => {
   if (!found) return;
   const bytes = await content(session, found.message);
   if (!bytes) return;
-  session.reply(`+OK ${bytes.length} octets`);
-  session.send(multiLineBody(bytes));
+  session.send(multiLineBody(bytes, `+OK ${bytes.length} octets`)); // one write: status and body
   session.retrieved.add(found.number);
 };
 
@@ -100,8 +103,7 @@ const top: CommandHandler = async (session, args) => {
   if (!found) return;
   const bytes = await content(session, found.message);
   if (!bytes) return;
-  session.reply('+OK Top of message follows');
-  session.send(multiLineBody(topOfMessage(bytes, found.message.headerSize, Number(parts[1]))));
+  session.send(multiLineBody(topOfMessage(bytes, found.message.headerSize, Number(parts[1])), '+OK Top of message follows'));
 };
 
 const dele: CommandHandler = async (session, args) => {

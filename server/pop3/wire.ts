@@ -3,9 +3,23 @@
 const CRLF = Buffer.from('\r\n');
 const END = Buffer.from('.\r\n');
 
+/** True when every line ends in CRLF and none starts with "." (most stored mail): sent as is. */
+function alreadyWireSafe(content: Buffer): boolean {
+  if (content[0] === 0x2e) return false;
+  for (let lf = content.indexOf(0x0a); lf >= 0; lf = content.indexOf(0x0a, lf + 1)) {
+    if (lf === 0 || content[lf - 1] !== 0x0d || content[lf + 1] === 0x2e) return false;
+  }
+  return true;
+}
+
 /** The message (or part of it) as a multi-line response body, terminator included. */
-export function multiLineBody(content: Buffer): Buffer {
-  const chunks: Buffer[] = [];
+export function multiLineBody(content: Buffer, statusLine?: string): Buffer {
+  const head = statusLine === undefined ? [] : [Buffer.from(`${statusLine}\r\n`)];
+  if (alreadyWireSafe(content)) {
+    const ending = content.length === 0 || content[content.length - 1] === 0x0a ? [] : [CRLF];
+    return Buffer.concat([...head, content, ...ending, END]);
+  }
+  const chunks: Buffer[] = [...head];
   let start = 0;
   while (start < content.length) {
     let lf = content.indexOf(0x0a, start);
