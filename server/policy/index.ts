@@ -8,3 +8,6 @@ export * from './decide';
 export * from './evaluate';
 export * from "./dns";
 export * from "./mailauth";
+export * from "./dnsbl";
+export * from "./clamd";
+export * from "./rspamd";

@@ -7,6 +7,7 @@ import { checkInboundAuthentication } from '../policy/mailauth';
 import { SmtpReplyError, reply, type SmtpReply } from '../policy/replies';
 import { deliverInbound } from '../delivery';
 import { receivedHeader, tlsOf } from './received';
+import { scanMessage } from './scan';
 import { stateOf, userOf, logEvent, nextTransaction } from './session';
 import type { SmtpSettings } from './settings';
 
@@ -74,6 +75,13 @@ export async function onData(stream: SMTPServerDataStream, session: SMTPServerSe
       if (auth.dmarcReject && settings.honourDmarcReject) return finish(reply(550, '5.7.1', 'Message rejected due to DMARC policy of the sender domain'), 'dmarc_reject');
       junk = auth.dmarcReject || auth.dmarcQuarantine;
     }
+  }
+  if (!user && (settings.clamd || settings.rspamdUrl)) {
+    const scan = await scanMessage(Buffer.concat([Buffer.from(trace), body]), { ip: state.clientIp, helo: session.hostNameAppearsAs, sender, recipients: accepted.map((r) => r.address), queueId: state.queueId }, settings);
+    logEvent(state, 'scan', scan.refuse ? `${scan.refuse.code}` : scan.junk ? 'junk' : 'clean', { detail: scan.detail });
+    if (scan.refuse) return finish(scan.refuse, 'scan_refused', scan.detail);
+    trace = scan.headers + trace;
+    junk ||= scan.junk;
   }
   const outcome = await deliverInbound({ queueId: state.queueId, sender, recipients: accepted, trace, body, junk, clientIp: state.clientIp, user: user?.address });
   return finish(outcome.reply, outcome.reply.code === 250 ? 'accepted' : 'refused', { delivered: outcome.delivered.length, queued: outcome.queued.length });

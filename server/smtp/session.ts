@@ -7,6 +7,7 @@ import { decideConnect, decideSender, decideRecipient, type ConnectDecision, typ
 import { loadAccessRules } from '../policy/evaluate';
 import { databaseDirectory } from '../policy/directory';
 import { confirmedHostname } from '../policy/dns';
+import { dnsblListing } from '../policy/dnsbl';
 import { REPLIES, SmtpReplyError, reply } from '../policy/replies';
 import type { AccessRuleLike } from '../policy/access';
 import { newQueueId } from '../queue/ids';
@@ -68,6 +69,14 @@ export async function onConnect(listener: ListenerKind, settings: SmtpSettings, 
   state.connect = decideConnect(rules, ip, hostname);
   logEvent(state, 'connect', state.connect.verdict, { detail: { listener, hostname, rule: state.connect.rule?.id ?? null, reason: state.connect.reason } });
   if (state.connect.verdict === 'reject') throw new SmtpReplyError(state.connect.reply);
+  // Blocklists only for strangers on the MX port: a rule that names the client overrides them.
+  if (listener === 'mx' && settings.dnsblZones.length > 0 && !state.connect.rule) {
+    const listing = await dnsblListing(ip, settings.dnsblZones);
+    if (listing) {
+      logEvent(state, 'dnsbl', 'reject', { detail: { ...listing } });
+      throw new SmtpReplyError(reply(554, '5.7.1', `Service unavailable; client [${ip}] blocked using ${listing.zone}`));
+    }
+  }
 }
 
 export function onSecure(session: SMTPServerSession): void {

@@ -21,6 +21,14 @@ export interface SmtpSettings {
   honourDmarcReject: boolean;
   /** Run SPF/DKIM/DMARC/ARC on mail from unauthenticated clients. */
   checkAuthentication: boolean;
+  /** DNS blocklist zones checked for MX clients (POSTROOM_DNSBL_ZONES, comma separated). */
+  dnsblZones: string[];
+  /** clamd socket path or host:port (POSTROOM_CLAMD); unset = no virus scan. */
+  clamd: string | null;
+  /** rspamd base URL (POSTROOM_RSPAMD_URL, e.g. http://127.0.0.1:11333); unset = no spam scan. */
+  rspamdUrl: string | null;
+  /** Reject at or above this rspamd score, whatever rspamd's own action (POSTROOM_RSPAMD_REJECT_SCORE). */
+  rspamdRejectScore: number | undefined;
 }
 
 export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSettings {
@@ -32,6 +40,10 @@ export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSetting
     maxConnectionsPerIp: numberFromEnv('POSTROOM_SMTP_MAX_CONN_PER_IP', 50),
     honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
     checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
+    dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '').split(',').map((zone) => zone.trim()).filter(Boolean),
+    clamd: process.env.POSTROOM_CLAMD || null,
+    rspamdUrl: process.env.POSTROOM_RSPAMD_URL || null,
+    rspamdRejectScore: process.env.POSTROOM_RSPAMD_REJECT_SCORE ? Number(process.env.POSTROOM_RSPAMD_REJECT_SCORE) : undefined,
     ...overrides,
   };
 }
