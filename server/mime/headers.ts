@@ -4,7 +4,7 @@
 export interface HeaderLine {
   /** Lower-case field name. */
   key: string;
-  /** Unfolded value (RFC 5322 section 2.2.3: CRLF removed, the folding whitespace kept), trimmed. */
+  /** Unfolded value, trimmed; each fold (CRLF and its whitespace) becomes one space, as Dovecot does. */
   value: string;
 }
 
@@ -38,7 +38,7 @@ export function parseHeaderLines(header: string): HeaderLine[] {
     if (colon <= 0) continue;
     const key = line.slice(0, colon).trim().toLowerCase();
     if (!key || /\s/.test(key)) continue;
-    lines.push({ key, value: line.slice(colon + 1).replace(/\r?\n/g, '').trim() });
+    lines.push({ key, value: line.slice(colon + 1).replace(/\r?\n[ \t]*/g, ' ').trim() });
   }
   return lines;
 }

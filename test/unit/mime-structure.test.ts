@@ -179,3 +179,9 @@ test('at most 10,000 parts: the rest of the multipart is left as its epilogue', 
   assert.equal(bodyStructure.bodyEnd, raw.length);
   assert.equal(bodyStructure.parts?.[9_999].size, 4);
 });
+
+test('folded header values: each fold becomes one space (Dovecot: "one two three")', () => {
+  const raw = Buffer.from('From: a@b.test\r\nSubject: one\r\n\ttwo\r\n   three\r\n\r\nx\r\n');
+  assert.equal(parseMessage(raw).envelope.subject, 'one two three');
+  assert.match(formatEnvelope(parseMessage(raw).envelope), /^\(NIL "one two three" /);
+});
