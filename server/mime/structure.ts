@@ -97,16 +97,17 @@ const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
  * Finds the next delimiter line of any boundary in `stack` at or after `from`. RFC 2046 section
  * 5.1.1: a line that starts with "--" and the boundary is a delimiter (the rest of the line need
  * not match); the innermost boundary is tried first, as Dovecot does. The line break before the
- * delimiter belongs to it, but never reaches back before `floor`.
+ * delimiter belongs to it, but never reaches back before `floor`. Lines starting at `limit` or
+ * later are not looked at.
  */
-function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[]): Delimiter | null {
+function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[], limit = raw.length): Delimiter | null {
   if (stack.length === 0) return null;
   let at = from === 0 || raw[from - 1] === 0x0a ? from : -1;
   if (at < 0 || raw[at] !== 0x2d || raw[at + 1] !== 0x2d) {
     const found = raw.indexOf(LF_DASH_DASH, Math.max(from - 1, 0));
     at = found < 0 ? -1 : found + 1;
   }
-  while (at >= 0) {
+  while (at >= 0 && at < limit) {
     for (let level = 0; level < stack.length; level++) {
       const marker = stack[level];
       const markerEnd = at + 2 + marker.length;
@@ -176,9 +177,9 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
   // A delimiter inside what looks like the header ends the part there: the header keeps its last
   // line break and the body is empty (as Dovecot reads it).
   let bodyStart = start + headerLength(raw, start);
-  const inHeader = nextDelimiter(raw, start, start, stack);
-  const interrupted = !!inHeader && inHeader.at < bodyStart;
-  if (inHeader && interrupted) bodyStart = inHeader.at;
+  const inHeader = nextDelimiter(raw, start, start, stack, bodyStart);
+  const interrupted = inHeader !== null;
+  if (inHeader) bodyStart = inHeader.at;
   const fields = new HeaderFields(raw.toString('latin1', start, bodyStart));
   const ct = contentType(fields, defaultType);
   const text = (key: string) => {
