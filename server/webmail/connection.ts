@@ -20,7 +20,8 @@ export interface WebmailEndpoints {
 }
 
 interface PooledConnection {
-  client: ImapFlow;
+  /** Set once `ready` has resolved. */
+  client: ImapFlow | undefined;
   ready: Promise<ImapFlow>;
   lastUsed: number;
   busy: number;
@@ -87,7 +88,8 @@ function startSweeper(): void {
     for (const [key, pooled] of state.pool) {
       if (pooled.busy === 0 && now - pooled.lastUsed > IDLE_CLOSE_MS) {
         state.pool.delete(key);
-        pooled.client.logout().catch(() => pooled.client.close());
+        const client = pooled.client;
+        client?.logout().catch(() => client.close());
       }
     }
     if (state.pool.size === 0 && state.sweeper) {
@@ -103,43 +105,45 @@ function poolKey(user: WebmailUser): string {
   return `${user.id}:${user.address.toLowerCase()}`;
 }
 
-async function connectionFor(user: WebmailUser): Promise<PooledConnection> {
+async function connectionFor(user: WebmailUser): Promise<{ pooled: PooledConnection; client: ImapFlow }> {
   const key = poolKey(user);
   const existing = state.pool.get(key);
-  if (existing && existing.client.usable) return existing;
   if (existing) {
-    // A connection still being set up is not yet usable: share it instead of racing it.
+    // A connection still being set up is shared, not raced.
     try {
-      await existing.ready;
-      if (existing.client.usable) return existing;
+      const client = await existing.ready;
+      if (client.usable) return { pooled: existing, client };
     } catch {
       // fall through and reconnect
     }
     if (state.pool.get(key) === existing) state.pool.delete(key);
   }
-  const ready = openConnection(user);
-  const pooled: PooledConnection = { client: undefined as unknown as ImapFlow, ready, lastUsed: Date.now(), busy: 0 };
+  const ready = openConnection(user).then((client) => {
+    pooled.client = client;
+    client.on('close', () => {
+      if (state.pool.get(key) === pooled) state.pool.delete(key);
+    });
+    client.on('error', (error: Error) => logger.warn('webmail imap error', { user: user.address, error: error.message }));
+    return client;
+  });
+  const pooled: PooledConnection = { client: undefined, ready, lastUsed: Date.now(), busy: 0 };
   state.pool.set(key, pooled);
   try {
-    pooled.client = await ready;
+    const client = await pooled.ready;
+    startSweeper();
+    return { pooled, client };
   } catch (error) {
     if (state.pool.get(key) === pooled) state.pool.delete(key);
     throw error;
   }
-  pooled.client.on('close', () => {
-    if (state.pool.get(key) === pooled) state.pool.delete(key);
-  });
-  pooled.client.on('error', (error: Error) => logger.warn('webmail imap error', { user: user.address, error: error.message }));
-  startSweeper();
-  return pooled;
 }
 
 /** Runs `work` with the user's IMAP connection (no mailbox selected for it in particular). */
 export async function withImap<T>(user: WebmailUser, work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const pooled = await connectionFor(user);
+  const { pooled, client } = await connectionFor(user);
   pooled.busy += 1;
   try {
-    return await work(pooled.client);
+    return await work(client);
   } finally {
     pooled.busy -= 1;
     pooled.lastUsed = Date.now();

@@ -243,3 +243,11 @@ test('new mail in INBOX is pushed to subscribers from IDLE', async () => {
     unsubscribe();
   }
 });
+
+test('concurrent first requests of one user share the connection being opened', async () => {
+  await closeWebmailConnections();
+  const [folders, inbox, again, sent] = await Promise.all([listFolders(fixture.alice), listMessages(fixture.alice, 'INBOX'), listFolders(fixture.alice), listMessages(fixture.alice, 'Sent')]);
+  assert.equal(folders.length, again.length);
+  assert.ok(inbox.total > 0);
+  assert.ok(sent.total > 0);
+});
