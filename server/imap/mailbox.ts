@@ -2,12 +2,14 @@
 // the change-feed cursor. Changes by anyone (this session, another session, another process via
 // the poller) mark it dirty; sync() then reports them as EXISTS / EXPUNGE (or VANISHED under
 // QRESYNC) / FETCH FLAGS, holding back expunges while FETCH, STORE or SEARCH runs (RFC 9051 7.5.1).
-import { changesAfter, holdChangePoller, onFolderChange, openFolderView, readFlags } from '../store';
+import { changesAfter, claimRecent, folderKeywords, holdChangePoller, onFolderChange, openFolderView, readFlags, recentMark } from '../store';
 import { lowerBound, formatSequence } from './parser';
 import { formatFlags } from './format';
 import type { ImapSession } from './session';
 
 const OWN_MODSEQ_MEMORY = 64;
+export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
+const STANDARD_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
 export class SelectedMailbox {
   uids: number[] = [];
@@ -19,6 +21,10 @@ export class SelectedMailbox {
   readonly pendingExpunge = new Set<number>();
   /** MODSEQs this session produced with STORE: their FETCH was already sent (or silenced). */
   readonly ownModseqs: bigint[] = [];
+  /** UIDs that are \Recent in this session (IMAP4rev1 only). */
+  readonly recent = new Set<number>();
+  /** Keywords announced in FLAGS; a new one means a new FLAGS response first (RFC 9051 7.3.5). */
+  readonly keywords = new Map<string, string>();
   /** Called on every change notification; IDLE uses it to answer at once. */
   onChange: (() => void) | undefined;
   private dirty = true;
@@ -44,6 +50,8 @@ export class SelectedMailbox {
       mailbox.uidNext = view.uidNext;
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
+      for (const word of [...STANDARD_KEYWORDS, ...(await folderKeywords(folder.id))]) mailbox.keywords.set(word.toLowerCase(), word);
+      await mailbox.takeRecent(mailbox.uids);
       return mailbox;
     } catch (error) {
       mailbox.close();
@@ -55,6 +63,40 @@ export class SelectedMailbox {
     this.unlisten();
     this.releasePoller();
     this.onChange = undefined;
+  }
+
+  /** Marks new UIDs \Recent if this session is the first to see them (EXAMINE only looks). */
+  private async takeRecent(fresh: number[]): Promise<void> {
+    if (fresh.length === 0) return;
+    const highest = fresh[fresh.length - 1]!;
+    const mark = this.readOnly ? await recentMark(this.folderId) : await claimRecent(this.folderId, highest);
+    for (const uid of fresh) if (uid > mark) this.recent.add(uid);
+  }
+
+  /** FLAGS and PERMANENTFLAGS lines for SELECT and for keyword changes. */
+  flagLines(): string[] {
+    const keywords = [...this.keywords.values()].join(' ');
+    return [`* FLAGS (${SYSTEM_FLAGS} ${keywords})`, `* OK [PERMANENTFLAGS (${this.readOnly ? '' : `${SYSTEM_FLAGS} ${keywords} \\*`})] Flags permitted`];
+  }
+
+  /** Sends FLAGS again when any of these keywords is new to the session. */
+  announceKeywords(session: ImapSession, keywordLists: string[]): void {
+    let added = false;
+    for (const list of keywordLists) {
+      for (const word of list.split(' ')) {
+        if (!word || this.keywords.has(word.toLowerCase())) continue;
+        this.keywords.set(word.toLowerCase(), word);
+        added = true;
+      }
+    }
+    if (added) for (const line of this.flagLines()) session.send(line);
+  }
+
+  /** The flags of a message as this session shows them (with \Recent for IMAP4rev1). */
+  flagsOf(session: ImapSession, row: Parameters<typeof formatFlags>[0] & { uid: number }): string {
+    const flags = formatFlags(row);
+    if (!this.recent.has(row.uid) || session.enabled.has('IMAP4REV2')) return flags;
+    return flags === '()' ? '(\\Recent)' : `(\\Recent ${flags.slice(1)}`;
   }
 
   /** 1-based sequence number of a UID in this view, or 0. */
@@ -101,15 +143,18 @@ export class SelectedMailbox {
     if (added.length > 0) {
       this.uids.push(...added);
       this.uidNext = Math.max(this.uidNext, added[added.length - 1]! + 1);
+      await this.takeRecent(added);
       session.send(`* ${this.uids.length} EXISTS`);
+      if (!session.enabled.has('IMAP4REV2')) session.send(`* ${this.recent.size} RECENT`);
     }
     const report = [...flagged].filter((uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid));
     if (report.length > 0) {
-      for (const row of await readFlags(this.folderId, report)) {
-        if (this.ownModseqs.includes(row.modseq)) continue;
+      const rows = (await readFlags(this.folderId, report)).filter((row) => !this.ownModseqs.includes(row.modseq));
+      this.announceKeywords(session, rows.map((row) => row.keywords));
+      for (const row of rows) {
         const seq = this.seqOf(row.uid);
         if (seq === 0) continue;
-        session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${formatFlags(row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`);
+        session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${this.flagsOf(session, row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`);
       }
     }
   }
@@ -121,6 +166,7 @@ export class SelectedMailbox {
       session.send(`* VANISHED ${formatSequence(gone)}`);
       const drop = new Set(gone);
       this.uids = this.uids.filter((uid) => !drop.has(uid));
+      for (const uid of gone) this.recent.delete(uid);
       return;
     }
     // Highest sequence number first, so each EXPUNGE leaves the lower numbers unchanged.
@@ -128,6 +174,7 @@ export class SelectedMailbox {
       const seq = this.seqOf(gone[i]!);
       if (seq === 0) continue;
       this.uids.splice(seq - 1, 1);
+      this.recent.delete(gone[i]!);
       session.send(`* ${seq} EXPUNGE`);
     }
   }

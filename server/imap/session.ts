@@ -48,6 +48,16 @@ export class ImapSession {
     return this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
   }
 
+  /**
+   * A CONDSTORE-enabling command (RFC 7162 section 3.1): from now on MODSEQ is reported, and a
+   * selected mailbox's HIGHESTMODSEQ is announced once.
+   */
+  enableCondstore(): void {
+    if (this.enabled.has('CONDSTORE')) return;
+    this.enabled.add('CONDSTORE');
+    if (this.mailbox) this.send(`* OK [HIGHESTMODSEQ ${this.mailbox.highestModseq}] Highest`);
+  }
+
   private newReader(): CommandReader {
     return new CommandReader(
       { pause: () => this.socket.pause(), resume: () => this.socket.resume() },

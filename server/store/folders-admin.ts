@@ -43,13 +43,14 @@ export async function findFolder(userId: number, name: string): Promise<(FolderI
   return db().folder.findUnique({ where: { userId_name: { userId, name: normaliseFolderName(name) } }, select: { id: true, name: true, specialUse: true, subscribed: true, uidValidity: true } });
 }
 
-export async function createFolder(userId: number, rawName: string, specialUse?: string[]): Promise<FolderInfo> {
+/** Creates a folder; IMAP CREATE passes subscribe=false (RFC 9051 6.3.4: CREATE does not subscribe). */
+export async function createFolder(userId: number, rawName: string, specialUse?: string[], subscribe = true): Promise<FolderInfo> {
   const name = normaliseFolderName(rawName);
   validate(name);
   const use = specialUse?.[0] ?? null;
   if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use)))) throw new FolderError('special-use', 'Unsupported special-use attribute');
   if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
-  return db().folder.create({ data: { userId, name, specialUse: use, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+  return db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
 }
 
 /** Deletes a folder and its messages (blob references and used bytes drop). Children stay. */
@@ -107,6 +108,7 @@ export async function setSubscribed(userId: number, rawName: string, subscribed:
 
 export interface FolderStatus {
   messages: number;
+  recent: number;
   unseen: number;
   deleted: number;
   size: number;
@@ -116,13 +118,14 @@ export interface FolderStatus {
 }
 
 export async function folderStatus(folderId: number): Promise<FolderStatus> {
-  const [folder, total, unseen, deleted] = await Promise.all([
-    db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidNext: true, uidValidity: true, highestModseq: true } }),
+  const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidNext: true, uidValidity: true, highestModseq: true, recentUid: true } });
+  const [total, unseen, deleted, recent] = await Promise.all([
     db().message.aggregate({ where: { folderId }, _count: { _all: true }, _sum: { size: true } }),
     db().message.count({ where: { folderId, seen: false } }),
     db().message.count({ where: { folderId, deleted: true } }),
+    db().message.count({ where: { folderId, uid: { gt: folder.recentUid } } }),
   ]);
-  return { messages: total._count._all, unseen, deleted, size: total._sum.size ?? 0, uidNext: folder.uidNext, uidValidity: folder.uidValidity, highestModseq: folder.highestModseq };
+  return { messages: total._count._all, recent, unseen, deleted, size: total._sum.size ?? 0, uidNext: folder.uidNext, uidValidity: folder.uidValidity, highestModseq: folder.highestModseq };
 }
 
 export async function userQuota(userId: number): Promise<{ usedBytes: bigint; quotaBytes: bigint }> {

@@ -99,3 +99,32 @@ export async function deletedUids(folderId: number, within?: number[]): Promise<
   const rows = await db().message.findMany({ where: { folderId, deleted: true, ...(within ? { uid: { in: within } } : {}) }, select: { uid: true }, orderBy: { uid: 'asc' } });
   return rows.map((row) => row.uid);
 }
+
+/**
+ * Claims \Recent (RFC 3501 section 2.3.2) for one session: UIDs above the folder's recent mark up
+ * to `upToUid` are recent for the caller and for no one else (compare-and-set, so exactly one
+ * session wins). Returns the old mark: the caller's recent UIDs are those above it.
+ */
+export async function claimRecent(folderId: number, upToUid: number): Promise<number> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { recentUid: true } });
+    if (folder.recentUid >= upToUid) return upToUid;
+    const claimed = await db().folder.updateMany({ where: { id: folderId, recentUid: folder.recentUid }, data: { recentUid: upToUid } });
+    if (claimed.count === 1) return folder.recentUid;
+  }
+  return upToUid;
+}
+
+/** The recent mark without claiming (EXAMINE, STATUS). */
+export async function recentMark(folderId: number): Promise<number> {
+  const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { recentUid: true } });
+  return folder.recentUid;
+}
+
+/** Keywords used by any message of the folder, for the FLAGS response. */
+export async function folderKeywords(folderId: number): Promise<string[]> {
+  const rows = await db().message.findMany({ where: { folderId, keywords: { not: '' } }, distinct: ['keywords'], select: { keywords: true }, take: 1000 });
+  const seen = new Map<string, string>();
+  for (const row of rows) for (const word of row.keywords.split(' ')) if (word && !seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word);
+  return [...seen.values()];
+}

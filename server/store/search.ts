@@ -39,6 +39,7 @@ interface Row {
   ccAddr: string;
   blobSha256: string;
   bodyStructure: string;
+  envelope?: string;
 }
 
 const COLUMN: Record<string, 'subject' | 'fromAddr' | 'toAddr' | 'ccAddr'> = { subject: 'subject', from: 'fromAddr', to: 'toAddr', cc: 'ccAddr' };
@@ -61,7 +62,7 @@ function toWhere(node: SearchNode): Where | null {
     case 'not': {
       const inner = node.node;
       // Only negations the database answers exactly are pushed down.
-      if (inner.op === 'flag' || inner.op === 'uid' || inner.op === 'size' || inner.op === 'date' || inner.op === 'modseq') {
+      if (inner.op === 'flag' || inner.op === 'uid' || inner.op === 'size' || inner.op === 'modseq' || (inner.op === 'date' && inner.field === 'internal')) {
         const w = toWhere(inner);
         return w ? { NOT: w } : null;
       }
@@ -79,8 +80,10 @@ function toWhere(node: SearchNode): Where | null {
       return { modseq: { gte: node.modseq } };
     case 'date': {
       const column = node.field === 'internal' ? 'internalDate' : 'sentDate';
-      const start = node.day;
-      const end = new Date(start.getTime() + DAY);
+      // Sent dates are compared in the header's own zone, so the filter is a day wider each side.
+      const slack = node.field === 'sent' ? DAY : 0;
+      const start = new Date(node.day.getTime() - (node.cmp === 'since' || node.cmp === 'on' ? slack : -slack));
+      const end = new Date(node.day.getTime() + DAY + slack);
       if (node.cmp === 'before') return { [column]: { lt: start } };
       if (node.cmp === 'since') return { [column]: { gte: start } };
       return { [column]: { gte: start, lt: end } };
@@ -110,7 +113,7 @@ function needsContent(node: SearchNode): boolean {
     case 'text':
       return true;
     case 'header':
-      return !COLUMN[node.field.toLowerCase()];
+      return !COLUMN[node.field.toLowerCase()] || node.text === '';
     default:
       return false;
   }
@@ -152,6 +155,33 @@ function sortedHas(sorted: number[], value: number): boolean {
   return false;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** The Date header's calendar day in its own zone, as SENTBEFORE/SENTON/SENTSINCE compare it. */
+function sentDay(row: Row): number | null {
+  let header: string | null = null;
+  try {
+    header = (JSON.parse(row.envelope ?? 'null') as { date?: string | null } | null)?.date ?? null;
+  } catch {
+    header = null;
+  }
+  const match = header ? /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(header) : null;
+  if (match) {
+    const month = MONTHS.indexOf(match[2]!.toLowerCase());
+    let year = Number(match[3]);
+    if (year < 100) year += year < 50 ? 2000 : 1900;
+    if (month >= 0) return Date.UTC(year, month, Number(match[1]));
+  }
+  return row.sentDate ? dayOf(row.sentDate) : null;
+}
+
+function usesSentDate(node: SearchNode): boolean {
+  if (node.op === 'and') return node.nodes.some(usesSentDate);
+  if (node.op === 'or') return usesSentDate(node.a) || usesSentDate(node.b);
+  if (node.op === 'not') return usesSentDate(node.node);
+  return node.op === 'date' && node.field === 'sent';
+}
+
 function dayOf(date: Date): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
 }
@@ -180,17 +210,17 @@ async function matches(node: SearchNode, row: Row, content: () => Promise<Conten
     case 'modseq':
       return row.modseq >= node.modseq;
     case 'date': {
-      const value = node.field === 'internal' ? row.internalDate : row.sentDate;
-      if (!value) return false;
-      const day = dayOf(value);
+      const day = node.field === 'internal' ? dayOf(row.internalDate) : sentDay(row);
+      if (day === null) return false;
       const wanted = node.day.getTime();
       return node.cmp === 'before' ? day < wanted : node.cmp === 'since' ? day >= wanted : day === wanted;
     }
     case 'header': {
       const column = COLUMN[node.field.toLowerCase()];
-      if (column) return contains(row[column], node.text);
+      if (column && node.text !== '') return contains(row[column], node.text);
+      // An empty string matches every message that has the field (RFC 9051 section 6.4.4).
       const field = node.field.toLowerCase();
-      return (await content()).headers.some((h) => h.key === field && contains(h.value, node.text));
+      return (await content()).headers.some((h) => h.key === field && (node.text === '' || contains(h.value, node.text)));
     }
     case 'body':
       return contains((await content()).bodyText, node.text);
@@ -202,23 +232,25 @@ async function matches(node: SearchNode, row: Row, content: () => Promise<Conten
 }
 
 /** UIDs of the folder's messages matching the query (optionally only among `within`), ascending. */
-export async function searchMessages(folderId: number, query: SearchNode): Promise<{ uids: number[]; highestModseq: bigint }> {
+export async function searchMessages(folderId: number, query: SearchNode): Promise<{ uids: number[]; modseqs: bigint[]; highestModseq: bigint }> {
   const where = toWhere(query);
   const withContent = needsContent(query);
   const rows = (await db().message.findMany({
     where: { folderId, ...(where ?? {}) },
-    select: { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, internalDate: true, sentDate: true, size: true, subject: true, fromAddr: true, toAddr: true, ccAddr: true, blobSha256: true, bodyStructure: withContent },
+    select: { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, internalDate: true, sentDate: true, size: true, subject: true, fromAddr: true, toAddr: true, ccAddr: true, blobSha256: true, bodyStructure: withContent, envelope: usesSentDate(query) },
     orderBy: { uid: 'asc' },
   })) as Row[];
   const uids: number[] = [];
+  const modseqs: bigint[] = [];
   let highestModseq = 0n;
   for (const row of rows) {
     let cached: Promise<Content> | undefined;
     const content = () => (cached ??= loadContent(row));
     if (await matches(query, row, content)) {
       uids.push(row.uid);
+      modseqs.push(row.modseq);
       if (row.modseq > highestModseq) highestModseq = row.modseq;
     }
   }
-  return { uids, highestModseq };
+  return { uids, modseqs, highestModseq };
 }

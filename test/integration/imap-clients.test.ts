@@ -64,11 +64,11 @@ for (const implicit of [false, true]) {
     assert.equal(out.append, 'OK');
     assert.equal(out.exists, '1');
     const fetch = (out.fetch as string[]).join('');
-    assert.match(fetch, /FLAGS \(\\Flagged\)/);
+    assert.match(fetch, /FLAGS \((\\Recent )?\\Flagged\)/);
     assert.match(fetch, /RFC822\.SIZE 67/);
     assert.match(fetch, /Subject: from imaplib/);
     assert.equal(out.body, 'From: py@example.net\r\nSubject: from imaplib\r\n\r\nHello from Python.\r\n');
-    assert.match((out.store as string[])[0]!, /FLAGS \(\\Seen \\Flagged\)/);
+    assert.match((out.store as string[])[0]!, /FLAGS \((\\Recent )?\\Seen \\Flagged\)/);
     assert.equal(out.search, '1');
     assert.equal(out.uidsearch, '1');
     assert.equal(out.copy, 'OK');

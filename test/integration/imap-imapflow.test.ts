@@ -48,6 +48,7 @@ for (const implicit of [false, true]) {
     for await (const message of client.fetch('1:*', { envelope: true })) remaining.push(message.envelope!.subject!);
     assert.deepEqual(remaining, ['Note 3', 'Note 4']);
     const status = await client.status(folder, { messages: true, unseen: true, uidNext: true });
+    assert.ok(status);
     assert.deepEqual([status.messages, status.unseen, status.uidNext], [2, 2, 5]);
     await client.mailboxClose();
     await client.logout();

@@ -5,7 +5,7 @@ import { readBlob, readMessages, updateFlags, expungedSince, type MessageRow } f
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
 import { bad, no } from '../errors';
 import { formatSequence, selectUidIndexes } from '../parser';
-import { formatFlags, formatInternalDate } from '../format';
+import { formatInternalDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
 import { SELECTED, type CommandHandler } from './types';
@@ -16,6 +16,7 @@ const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-pri
 const CHUNK = 1000;
 const FLUSH_BYTES = 256 * 1024;
 
+/** A literal; one holding NUL becomes literal8 (RFC 3516), as a plain literal cannot carry it. */
 function literal(bytes: Buffer, binary = false): (string | Buffer)[] {
   return [`${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`, bytes];
 }
@@ -37,12 +38,12 @@ function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart): Buff
   return decodedPartBody(raw, part);
 }
 
-async function renderMessage(session: ImapSession, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<Buffer[]> {
+async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<Buffer[]> {
   const items: (string | (string | Buffer)[])[] = [];
   const s = plan.simple;
   const utf8 = { utf8: session.utf8 };
   if (s.has('UID')) items.push(`UID ${row.uid}`);
-  if (s.has('FLAGS') || flagsChanged) items.push(`FLAGS ${formatFlags(row)}`);
+  if (s.has('FLAGS') || flagsChanged) items.push(`FLAGS ${mailbox.flagsOf(session, row)}`);
   if (s.has('MODSEQ')) items.push(`MODSEQ (${row.modseq})`);
   if (s.has('INTERNALDATE')) items.push(`INTERNALDATE ${formatInternalDate(row.internalDate)}`);
   if (s.has('RFC822.SIZE')) items.push(`RFC822.SIZE ${row.size}`);
@@ -66,7 +67,7 @@ async function renderMessage(session: ImapSession, seq: number, row: MessageRow,
         origin = `<${item.partial.start}>`;
         bytes = item.partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(item.partial.start, item.partial.start + item.partial.length);
       }
-      items.push([`${item.kind}[${item.label}]${origin} `, ...literal(bytes, item.kind === 'BINARY')]);
+      items.push([`${item.kind}[${item.label}]${origin} `, ...literal(bytes, true)]);
     }
   }
   const out: Buffer[] = [Buffer.from(`* ${seq} FETCH (`)];
@@ -104,7 +105,7 @@ function fetchCommand(byUid: boolean): CommandHandler {
       command.args.end();
       if (byUid) plan.simple.add('UID');
       if (modifiers.changedSince !== null || plan.simple.has('MODSEQ')) {
-        session.enabled.add('CONDSTORE'); // RFC 7162 section 3.1: a CONDSTORE-enabling command
+        session.enableCondstore();
         plan.simple.add('MODSEQ');
       }
       const uids = resolveSet(mailbox, ranges, byUid);
@@ -119,10 +120,11 @@ function fetchCommand(byUid: boolean): CommandHandler {
         let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), plan.needsCache);
         if (modifiers.changedSince !== null) rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
         const changed = plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
+        if (plan.simple.has('FLAGS')) mailbox.announceKeywords(session, rows.map((row) => row.keywords));
         for (const row of rows) {
           const seq = mailbox.seqOf(row.uid);
           if (seq === 0) continue;
-          const pieces = await renderMessage(session, seq, row, plan, changed.has(row.uid));
+          const pieces = await renderMessage(session, mailbox, seq, row, plan, changed.has(row.uid));
           for (const piece of pieces) {
             pending.push(piece);
             pendingBytes += piece.length;

@@ -22,7 +22,7 @@ export const CREATE: CommandHandler = {
       }
     }
     command.args.end();
-    await createFolder(session.user!.id, name, specialUse).catch(folderErrorToImap);
+    await createFolder(session.user!.id, name, specialUse, false).catch(folderErrorToImap);
   },
 };
 

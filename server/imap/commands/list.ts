@@ -71,6 +71,7 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   const reference = decode(args.astring('reference'));
   const patternToken = args.next('mailbox pattern');
   const patterns = patternToken.kind === 'list' && !lsub ? patternToken.items.map((t) => decode(tokenText(t, 'pattern'))) : [decode(tokenText(patternToken, 'pattern'))];
+  const extended = !!selection || (!lsub && args.peek()?.kind === 'atom');
   if (!lsub && args.acceptAtom('RETURN')) parseReturn(args.list('return options'), options);
   args.end();
   if (patterns.length === 1 && patterns[0] === '' && !selection) {
@@ -81,13 +82,51 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   const all = await listFolders(session.user!.id);
   const matchers = patterns.map((pattern) => patternRegex(reference, pattern));
   const word = lsub ? 'LSUB' : 'LIST';
-  const sorted = [...all].sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : 1));
-  for (const folder of sorted) {
+  // Entries to print: matched folders, plus (RFC 3501 LSUB, RFC 5258 RECURSIVEMATCH) the nearest
+  // matching ancestor of a subscribed folder the pattern did not reach.
+  const entries = new Map<string, { folder: FolderInfo | undefined; noselect: boolean; childInfo: boolean }>();
+  for (const folder of all) {
     if (!matchers.some((re) => re.test(folder.name))) continue;
     if (options.subscribedOnly && !folder.subscribed) continue;
     if (options.specialUseOnly && !folder.specialUse) continue;
-    session.send(`* ${word} (${attributes(folder, all, options).join(' ')}) "${DELIMITER}" ${mailboxOut(folder.name, session.utf8)}`);
-    if (options.status) session.send(await statusLine(session, folder, options.status));
+    entries.set(folder.name, { folder, noselect: false, childInfo: false });
+  }
+  if (!options.subscribedOnly && !options.specialUseOnly) {
+    // A parent that exists only as part of its children's names (RFC 5258 section 3: \NonExistent).
+    for (const folder of all) {
+      const parts = folder.name.split(DELIMITER);
+      for (let i = parts.length - 1; i >= 1; i--) {
+        const ancestor = parts.slice(0, i).join(DELIMITER);
+        if (entries.has(ancestor) || all.some((f) => f.name === ancestor) || !matchers.some((re) => re.test(ancestor))) continue;
+        entries.set(ancestor, { folder: undefined, noselect: false, childInfo: false });
+      }
+    }
+  }
+  if (options.subscribedOnly && (lsub || options.recursiveMatch)) {
+    for (const folder of all.filter((f) => f.subscribed)) {
+      const parts = folder.name.split(DELIMITER);
+      for (let i = parts.length - 1; i >= 1; i--) {
+        const ancestor = parts.slice(0, i).join(DELIMITER);
+        if (!matchers.some((re) => re.test(ancestor))) continue;
+        const existing = entries.get(ancestor);
+        if (lsub) {
+          if (!existing) entries.set(ancestor, { folder: undefined, noselect: true, childInfo: false });
+        } else if (existing) existing.childInfo = true;
+        else entries.set(ancestor, { folder: all.find((f) => f.name === ancestor), noselect: false, childInfo: true });
+        break;
+      }
+    }
+  }
+  const names = [...entries.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const entry = entries.get(name)!;
+    let attrs: string[];
+    if (entry.folder) attrs = attributes(entry.folder, all, options);
+    else if (entry.noselect) attrs = ['\\Noselect'];
+    else attrs = [extended ? '\\NonExistent' : '\\Noselect', '\\HasChildren'];
+    const extra = entry.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
+    session.send(`* ${word} (${attrs.join(' ')}) "${DELIMITER}" ${mailboxOut(name, session.utf8)}${extra}`);
+    if (options.status && entry.folder) session.send(await statusLine(session, entry.folder, options.status));
   }
 }
 

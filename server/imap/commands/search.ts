@@ -23,6 +23,15 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']
 const HEADER_KEYS = new Set(['FROM', 'TO', 'CC', 'BCC', 'SUBJECT']);
 const MAX_DEPTH = 32;
 
+/** In SEARCH a number past the end matches nothing rather than being an error (as Dovecot does). */
+function resolveSeqLenient(mailbox: SelectedMailbox, ranges: ReturnType<typeof parseSequenceSet>): number[] {
+  const count = mailbox.uids.length;
+  const clipped = ranges
+    .map(({ from, to }) => ({ from: from === 0 ? count : Math.min(from, count + 1), to: to === 0 ? count : Math.min(to, count + 1) }))
+    .filter(({ from, to }) => count > 0 && Math.min(from, to) <= count);
+  return clipped.length ? resolveSet(mailbox, clipped.map(({ from, to }) => ({ from: Math.max(1, Math.min(from, count)), to: Math.max(1, Math.min(to, count)) })), false) : [];
+}
+
 class KeyReader {
   private index = 0;
   constructor(private readonly tokens: Token[], private readonly session: ImapSession, private readonly mailbox: SelectedMailbox) {}
@@ -59,6 +68,11 @@ class KeyReader {
     return Number(value);
   }
 
+  /** \Recent is per session (RFC 3501 2.3.2), so it becomes the session's UID list. */
+  private recent(): SearchNode {
+    return { op: 'uid', uids: [...this.mailbox.recent].sort((a, b) => a - b) };
+  }
+
   key(depth = 0): SearchNode {
     if (depth > MAX_DEPTH) throw bad('SEARCH nested too deeply');
     const token = this.next('search key');
@@ -71,7 +85,7 @@ class KeyReader {
     }
     if (token.kind !== 'atom') throw bad('SEARCH: unexpected string');
     const word = token.value.toUpperCase();
-    if (isSequenceSet(token.value)) return { op: 'uid', uids: resolveSet(this.mailbox, parseSequenceSet(token.value), false) };
+    if (isSequenceSet(token.value)) return { op: 'uid', uids: resolveSeqLenient(this.mailbox, parseSequenceSet(token.value)) };
     if (FLAG_KEYS[word]) return FLAG_KEYS[word];
     if (DATE_KEYS[word]) {
       const [field, cmp] = DATE_KEYS[word];
@@ -80,11 +94,13 @@ class KeyReader {
     if (HEADER_KEYS.has(word)) return { op: 'header', field: word.toLowerCase(), text: this.text('text') };
     switch (word) {
       case 'ALL':
-      case 'OLD':
         return { op: 'all' };
       case 'RECENT':
-      case 'NEW': // no session ever holds \Recent here (it is gone in IMAP4rev2)
-        return { op: 'none' };
+        return this.recent();
+      case 'OLD':
+        return { op: 'not', node: this.recent() };
+      case 'NEW':
+        return { op: 'and', nodes: [this.recent(), { op: 'flag', flag: 'seen', value: false }] };
       case 'KEYWORD':
         return { op: 'keyword', keyword: this.atom('keyword'), value: true };
       case 'UNKEYWORD':
@@ -110,13 +126,14 @@ class KeyReader {
         return { op: 'or', a: this.key(depth + 1), b: this.key(depth + 1) };
       case 'MODSEQ': {
         // RFC 7162 3.1.5: optional entry name and type before the number.
-        let value = this.atom('mod-sequence');
-        if (value.startsWith('/') || value.startsWith('"')) {
+        const first = this.next('mod-sequence');
+        let value = first.kind === 'atom' ? first.value : '';
+        if (first.kind === 'string' || value.startsWith('/')) {
           this.next('entry type');
           value = this.atom('mod-sequence');
         }
         if (!/^\d{1,19}$/.test(value)) throw bad('SEARCH: invalid MODSEQ');
-        this.session.enabled.add('CONDSTORE');
+        this.session.enableCondstore();
         return { op: 'modseq', modseq: BigInt(value) };
       }
       default:
@@ -151,7 +168,8 @@ function searchCommand(byUid: boolean): CommandHandler {
       const usesModseq = JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"modseq"');
       const result = await searchMessages(mailbox.folderId, query);
       // Only messages this session knows about (one delivered since is not numbered yet).
-      const found = result.uids.filter((uid) => mailbox.seqOf(uid) > 0);
+      const known = result.uids.map((uid, i) => ({ uid, modseq: result.modseqs[i]! })).filter(({ uid }) => mailbox.seqOf(uid) > 0);
+      const found = known.map(({ uid }) => uid);
       const numbers = byUid ? found : found.map((uid) => mailbox.seqOf(uid));
       const modseq = usesModseq && found.length > 0 ? ` (MODSEQ ${result.highestModseq})` : '';
       if (!returns) {
@@ -166,7 +184,11 @@ function searchCommand(byUid: boolean): CommandHandler {
         if (returns.includes('ALL')) parts.push(`ALL ${formatSequence(numbers)}`);
       }
       if (returns.includes('COUNT')) parts.push(`COUNT ${numbers.length}`);
-      if (modseq && numbers.length > 0) parts.push(`MODSEQ ${result.highestModseq}`);
+      if (modseq && numbers.length > 0) {
+        // RFC 7162 3.1.5 with RFC 4731: MIN/MAX alone report the MODSEQ of those messages only.
+        const reported = returns.includes('ALL') || returns.includes('COUNT') ? known : [known[0]!, known[known.length - 1]!].filter((_, i) => (i === 0 ? returns.includes('MIN') : returns.includes('MAX')));
+        parts.push(`MODSEQ ${reported.reduce((max, entry) => (entry.modseq > max ? entry.modseq : max), 0n)}`);
+      }
       session.send(`* ESEARCH ${parts.join(' ')}`);
     },
   };

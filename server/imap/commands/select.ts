@@ -4,13 +4,11 @@ import { deletedUids, expungeMessages, expungedSince, flagsChangedSince } from '
 import { bad, no } from '../errors';
 import { parseSequenceSet, selectUidIndexes, formatSequence, type Token } from '../parser';
 import { SelectedMailbox } from '../mailbox';
-import { formatFlags, mailboxOut } from '../format';
+import { mailboxOut } from '../format';
 import type { ImapSession } from '../session';
 import { AUTHED, SELECTED, type CommandHandler } from './types';
 import { mailboxArg, requireFolder, resolveSet, selected } from './util';
 
-export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
-const KNOWN_KEYWORDS = '$Forwarded $MDNSent $Junk $NotJunk $Phishing';
 
 interface QresyncParams {
   uidValidity: number;
@@ -63,10 +61,9 @@ function selectCommand(readOnly: boolean): CommandHandler {
       session.mailbox = mailbox;
       session.state = 'selected';
       const rev2 = session.enabled.has('IMAP4REV2');
-      session.send(`* FLAGS (${SYSTEM_FLAGS} ${KNOWN_KEYWORDS})`);
-      session.send(`* OK [PERMANENTFLAGS (${readOnly ? '' : `${SYSTEM_FLAGS} ${KNOWN_KEYWORDS} \\*`})] Flags permitted`);
+      for (const line of mailbox.flagLines()) session.send(line);
       session.send(`* ${mailbox.uids.length} EXISTS`);
-      if (!rev2) session.send('* 0 RECENT');
+      if (!rev2) session.send(`* ${mailbox.recent.size} RECENT`);
       if (!rev2 && mailbox.firstUnseenUid !== null) session.send(`* OK [UNSEEN ${mailbox.seqOf(mailbox.firstUnseenUid)}] First unseen`);
       session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
       session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
@@ -89,7 +86,7 @@ async function resynchronise(session: ImapSession, mailbox: SelectedMailbox, par
   if (vanished.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(vanished)}`);
   for (const row of await flagsChangedSince(mailbox.folderId, params.modseq)) {
     const seq = mailbox.seqOf(row.uid);
-    if (seq) session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${formatFlags(row)} MODSEQ (${row.modseq}))`);
+    if (seq) session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${mailbox.flagsOf(session, row)} MODSEQ (${row.modseq}))`);
   }
 }
 

@@ -23,7 +23,7 @@ export async function statusLine(session: ImapSession, folder: { id: number; nam
   // The selected mailbox's view may be behind the store; report what the store holds (RFC 9051 6.3.11).
   const values: Record<string, string> = {
     MESSAGES: String(status.messages), UIDNEXT: String(status.uidNext), UIDVALIDITY: String(status.uidValidity),
-    UNSEEN: String(status.unseen), RECENT: '0', SIZE: String(status.size), HIGHESTMODSEQ: String(status.highestModseq),
+    UNSEEN: String(status.unseen), RECENT: String(status.recent), SIZE: String(status.size), HIGHESTMODSEQ: String(status.highestModseq),
     DELETED: String(status.deleted), APPENDLIMIT: String(APPEND_LIMIT),
   };
   return `* STATUS ${mailboxOut(folder.name, session.utf8)} (${items.map((item) => `${item} ${values[item]}`).join(' ')})`;
@@ -36,7 +36,7 @@ export const STATUS: CommandHandler = {
     const name = mailboxArg(session, command.args);
     const items = parseStatusItems(atomsOf(command.args.list('status items'), 'status items'));
     command.args.end();
-    if (session.condstore === false && items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE'); // RFC 7162 3.1
+    if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
     const folder = await requireFolder(session, name);
     session.send(await statusLine(session, folder, items));
   },

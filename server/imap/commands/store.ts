@@ -3,7 +3,6 @@
 import { updateFlags, type FlagChange } from '../../store';
 import { bad, no } from '../errors';
 import { formatSequence, type Token } from '../parser';
-import { formatFlags } from '../format';
 import { SELECTED, type CommandHandler } from './types';
 import { resolveSet, selected } from './util';
 
@@ -40,7 +39,7 @@ function storeCommand(byUid: boolean): CommandHandler {
         const [name, value] = modifiers;
         if (modifiers.length !== 2 || name?.kind !== 'atom' || name.value.toUpperCase() !== 'UNCHANGEDSINCE' || value?.kind !== 'atom' || !/^\d{1,19}$/.test(value.value)) throw bad('Unknown STORE modifier');
         unchangedSince = BigInt(value.value);
-        session.enabled.add('CONDSTORE');
+        session.enableCondstore();
       }
       const action = command.args.atom('STORE action').toUpperCase();
       const match = /^([+-]?)FLAGS(\.SILENT)?$/.exec(action);
@@ -57,13 +56,14 @@ function storeCommand(byUid: boolean): CommandHandler {
       const operation = match[1] === '+' ? 'add' : match[1] === '-' ? 'remove' : 'set';
       const result = await updateFlags(mailbox.folderId, uids, { operation, ...flags }, unchangedSince);
       const silent = match[2] !== undefined;
+      mailbox.announceKeywords(session, result.rows.map((row) => row.keywords));
       for (const row of result.rows) {
         mailbox.rememberOwnModseq(row.modseq);
         const seq = mailbox.seqOf(row.uid);
         if (seq === 0) continue;
         // RFC 7162 3.1.3: with UNCHANGEDSINCE the new MODSEQ is reported even for .SILENT.
         if (silent && unchangedSince === undefined) continue;
-        const parts = [byUid ? `UID ${row.uid}` : '', silent ? '' : `FLAGS ${formatFlags(row)}`, session.condstore ? `MODSEQ (${row.modseq})` : ''].filter(Boolean);
+        const parts = [byUid ? `UID ${row.uid}` : '', silent ? '' : `FLAGS ${mailbox.flagsOf(session, row)}`, session.condstore ? `MODSEQ (${row.modseq})` : ''].filter(Boolean);
         session.send(`* ${seq} FETCH (${parts.join(' ')})`);
       }
       if (result.modified.length > 0) {
