@@ -144,6 +144,7 @@ const quit: CommandHandler = async (session) => {
     await expungeMessages(maildrop.folderId, uids);
     const readUids = read.map((number) => maildrop.messages[number - 1].uid);
     if (readUids.length > 0) await updateFlags(maildrop.folderId, readUids, { operation: 'add', system: { seen: true }, keywords: [] });
+    await session.releaseLock(); // a client that reconnects right after "+OK" finds the maildrop free
     session.reply(`+OK Bye, ${uids.length} messages deleted`);
   } catch (error) {
     logger.error('pop3 update failed', { error: String(error) });

@@ -161,6 +161,14 @@ export class Pop3Session {
     this.lockTimer.unref();
   }
 
+  /** Gives the maildrop back (at the end of UPDATE, before the final reply, and on any close). */
+  async releaseLock(): Promise<void> {
+    clearInterval(this.lockTimer);
+    const lock = this.lock;
+    this.lock = null;
+    if (lock) await lock.release().catch((error: unknown) => logger.warn('pop3 lock release failed', { error: String(error) }));
+  }
+
   /** Closes the connection after pending output; no deletions happen here. */
   end(): void {
     if (this.state === 'closed') return;
@@ -182,9 +190,7 @@ export class Pop3Session {
       this.state = 'closed';
       clearTimeout(this.idleTimer);
       clearInterval(this.lockTimer);
-      const lock = this.lock;
-      this.lock = null;
-      if (lock) await lock.release().catch((error: unknown) => logger.warn('pop3 lock release failed', { error: String(error) }));
+      await this.releaseLock();
       this.closedResolve();
     })();
     return this.shuttingDown;
