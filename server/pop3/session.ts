@@ -92,7 +92,10 @@ export class Pop3Session {
         const event = this.inbox.shift()!;
         if (this.inbox.length < PENDING_LINES_LIMIT / 2 && this.socket.isPaused()) this.socket.resume();
         try {
-          if (event.kind === 'too-long') this.reply('-ERR Line too long');
+          if (event.kind === 'too-long') {
+            this.awaitingSasl = null; // an over-long SASL response fails the exchange
+            this.reply('-ERR Line too long');
+          }
           else await this.dispatch(event.line);
         } catch (error) {
           logger.error('pop3 command failed', { error: error instanceof Error ? error.message : String(error) });
