@@ -6,3 +6,4 @@ export { extractSection, parseSectionSpec, resolveSectionPart, formatSectionSpec
 export { extractSearchText, partText, decodedPartBody, decodeTransferEncoding, htmlToText } from './search-text';
 export { isMultipart, isMessagePart, hasAttachment } from './structure';
 export { decodeWords, formatAddressList, MISSING_DOMAIN } from './envelope';
+export { toCrlf } from './line-endings';

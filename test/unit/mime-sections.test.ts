@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseMessage } from '../../server/mime/parse';
 import { extractSection, formatSectionSpec, parseSectionSpec } from '../../server/mime/imap-format';
 import { decodedPartBody, extractSearchText } from '../../server/mime/search-text';
+import { toCrlf } from '../../server/mime/line-endings';
 
 const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'mime');
 const fixture = (name: string) => Buffer.from(readFileSync(join(fixtureDir, name), 'utf8').replace(/\r?\n/g, '\r\n'), 'utf8');
@@ -108,4 +109,11 @@ test('search text: quoted-printable and base64 decoded, charsets converted, HTML
   ]);
   assert.equal(extractSearchText(latin1, parseMessage(latin1).bodyStructure), 'café crème');
   assert.equal(decodedPartBody(raw, bodyStructure.parts![1]).toString('latin1'), '%PDF-');
+});
+
+test('toCrlf: bare LF and bare CR become CRLF; clean content is returned as is', () => {
+  const clean = Buffer.from('a\r\nb\r\n');
+  assert.equal(toCrlf(clean), clean);
+  assert.equal(toCrlf(Buffer.from('a\nb\r\nc\rd\n')).toString(), 'a\r\nb\r\nc\r\nd\r\n');
+  assert.equal(toCrlf(Buffer.alloc(0)).length, 0);
 });
