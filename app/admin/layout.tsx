@@ -25,6 +25,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   ];
   return (
     <div className="min-h-screen md:grid md:grid-cols-[13rem_1fr]">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-10 focus:rounded focus:bg-white focus:px-3 focus:py-2">Skip to content</a>
       <aside className="border-b border-slate-200 bg-slate-100 p-3 md:min-h-screen md:border-r md:border-b-0">
         <div className="mb-3 flex items-center justify-between px-2 md:block">
           <Link href="/admin" className="text-lg font-semibold text-slate-900 no-underline">Postroom</Link>
@@ -39,7 +40,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
           <Link href="/mail">Webmail</Link>
           <SignOutButton />
         </header>
-        <main className="mx-auto max-w-6xl p-4 md:p-6">{children}</main>
+        <main id="main" tabIndex={-1} className="mx-auto max-w-6xl p-4 md:p-6">{children}</main>
       </div>
     </div>
   );

@@ -103,6 +103,46 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   await client.logout();
 });
 
+test('an alias with two destinations is saved; one that closes a loop is refused', async () => {
+  const { page } = browser;
+  await page.goto(`${app.baseUrl}/admin/aliases`);
+  const form = page.getByTestId('add-alias-form');
+  await form.getByLabel('Source address').fill('sales@shop.example');
+  await form.getByLabel('Destinations').fill('alice@shop.example\npartner@elsewhere.example');
+  await form.getByRole('button', { name: 'Add alias' }).click();
+  await page.getByRole('status').filter({ hasText: 'sales@shop.example now goes to' }).waitFor();
+  await form.getByLabel('Source address').fill('alice@shop.example');
+  await form.getByLabel('Destinations').fill('sales@shop.example');
+  await form.getByRole('button', { name: 'Add alias' }).click();
+  await form.locator('[data-field-error="destinations"]').waitFor();
+  assert.match(await form.locator('[data-field-error="destinations"]').innerText(), /loop/);
+  assert.equal(await db().alias.count({ where: { sourceLocal: 'alice', sourceDomain: 'shop.example' } }), 0);
+  assert.match(await page.getByRole('table', { name: 'Aliases' }).innerText(), /partner@elsewhere\.example/);
+  await browser.screenshot('admin-aliases');
+});
+
+test('the audit log shows who changed what', async () => {
+  const { page } = browser;
+  await page.goto(`${app.baseUrl}/admin/audit`);
+  const table = page.getByRole('table', { name: 'Audit log' });
+  const text = await table.innerText();
+  for (const action of ['domain.add', 'mailbox.add', 'alias.add']) assert.ok(text.includes(action), action);
+  assert.ok(text.includes(SUPER.address));
+  await browser.screenshot('admin-audit');
+});
+
+test('on a phone the console folds its menu and stays usable', async () => {
+  const { page } = browser;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${app.baseUrl}/admin/mailboxes`);
+  await page.getByText('Menu', { exact: true }).click();
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Domains' }).first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling of the page (${overflow}px)`);
+  await browser.screenshot('admin-phone-mailboxes');
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
 test('removing a domain that has mailboxes needs the confirmation box', async () => {
   const { page } = browser;
   await page.goto(`${app.baseUrl}/admin/domains/shop.example`);

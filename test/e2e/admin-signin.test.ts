@@ -46,8 +46,16 @@ test('a wrong password is refused with a message; the right one signs in with a 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong address or password' }).waitFor();
   await browser.screenshot('admin-signin-refused');
-  await signIn(page, app.baseUrl, ADMIN, PASSWORD);
-  assert.equal(new URL(page.url()).pathname, '/admin');
+  // Keyboard only: the address field has focus, Tab moves on, Enter submits.
+  await page.goto(`${app.baseUrl}/signin`);
+  await page.keyboard.type(ADMIN);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((url) => url.pathname === '/admin');
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused control shows a focus ring');
   const cookie = (await context.cookies()).find((c) => c.name.endsWith('next-auth.session-token'));
   assert.ok(cookie, 'session cookie set');
   assert.equal(cookie.httpOnly, true);

@@ -5,6 +5,7 @@ import { requireAdmin } from '@/server/web/session';
 import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
 import { Pagination } from '@/components/ui/pagination';
 import { QuotaBar } from '@/components/ui/quota-bar';
+import { LocalTime } from '@/components/ui/format';
 
 export const metadata: Metadata = { title: 'Mailboxes' };
 
@@ -66,7 +67,7 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
                   <td>{row.role === 'user' ? 'user' : <Badge tone="info">{row.role === 'super' ? 'super admin' : 'domain admin'}</Badge>}</td>
                   <td>{row.enabled ? <Badge tone="ok">active</Badge> : <Badge tone="bad">disabled</Badge>}</td>
                   <td><QuotaBar used={row.usedBytes} quota={row.quotaBytes} /></td>
-                  <td className="whitespace-nowrap text-slate-600">{row.createdAt.toISOString().slice(0, 10)}</td>
+                  <td className="whitespace-nowrap text-slate-600"><LocalTime iso={row.createdAt.toISOString()} /></td>
                 </tr>
               ))}
             </tbody>
