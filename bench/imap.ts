@@ -46,8 +46,16 @@ async function serve(): Promise<void> {
   const { startImapServers } = await import('../server/imap');
   const servers = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
   process.stdout.write(`${JSON.stringify({ ...servers.ports, pid: process.pid })}\n`);
-  process.stdin.resume();
-  await once(process.stdin, 'end');
+  // "gc" on stdin: collect garbage, so the PSS before and after idle connections compare live memory.
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const usage = process.memoryUsage();
+      process.stdout.write(`${JSON.stringify({ rss: usage.rss, heap: usage.heapUsed, external: usage.external })}\n`);
+    }
+  });
+  await once(lines, 'close');
   await servers.close();
   process.exit(0);
 }
@@ -92,10 +100,17 @@ async function idleClients(port: number, count: number, user: string, token: str
 }
 
 async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
-  return { child, first };
+  return { child, first, lines };
+}
+
+async function collect(server: Awaited<ReturnType<typeof startChild>>): Promise<{ rss: number; heap: number; external: number }> {
+  server.child.stdin!.write('gc\n');
+  const [line] = (await once(server.lines, 'line')) as [string];
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return JSON.parse(line) as { rss: number; heap: number; external: number };
 }
 
 async function stopChild(child: ReturnType<typeof spawn>): Promise<void> {
@@ -125,17 +140,24 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
       }
     }));
     const loadSeconds = (Date.now() - started) / 1000;
-    const { child, first } = await startChild(['--serve'], process.env);
+    const serverChild = await startChild(['--serve'], process.env);
+    const { child, first } = serverChild;
     const server = JSON.parse(first) as { imap: number; imaps: number; pid: number };
     try {
       const timing = await run('python3', [`${REF}/imap-bench.py`, '127.0.0.1', String(server.imaps), 'bench@bench.test', PASSWORD], { timeout: 600_000 });
       const token = await mintAccessToken(user.id, 3600);
+      // Warm up (TLS, first session) so the baseline is not the cost of code loading.
+      const warm = await startChild(['--idle-client', String(server.imaps), '5', 'bench@bench.test', token], process.env);
+      const baseUsage = await collect(serverChild);
       const base = pss([server.pid]);
       const clients = await startChild(['--idle-client', String(server.imaps), String(IDLE), 'bench@bench.test', token], process.env);
       await new Promise((resolve) => setTimeout(resolve, 2000));
+      const afterUsage = await collect(serverChild);
       const after = pss([server.pid]);
+      const jsPer = (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
+      await stopChild(warm.child);
       await stopChild(clients.child);
-      return `postroom/${provider}: ${timing.stdout.trim()}  idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
+      return `postroom/${provider}: ${timing.stdout.trim()}  idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection (JS heap+external ${jsPer.toFixed(1)} KiB)  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
     } finally {
       await stopChild(child);
     }

@@ -8,11 +8,32 @@ import { formatFlags } from './format';
 import type { ImapSession } from './session';
 
 const OWN_MODSEQ_MEMORY = 64;
+
+/**
+ * The latest UID list of each folder, shared by every session whose view is at the same change:
+ * a thousand sessions idling on a 10,000-message INBOX hold one array, not a thousand.
+ */
+const sharedViews = new Map<number, { changeId: number; uids: Uint32Array; users: number }>();
+
+function shareView(folderId: number, changeId: number, uids: Uint32Array): Uint32Array {
+  const shared = sharedViews.get(folderId);
+  if (shared && shared.changeId === changeId && shared.uids.length === uids.length) return shared.uids;
+  if (!shared || changeId >= shared.changeId) sharedViews.set(folderId, { changeId, uids, users: shared?.users ?? 0 });
+  return uids;
+}
+
+function useView(folderId: number, delta: number): void {
+  const shared = sharedViews.get(folderId);
+  if (!shared) return;
+  shared.users += delta;
+  if (shared.users <= 0) sharedViews.delete(folderId);
+}
 export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 const STANDARD_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
 export class SelectedMailbox {
-  uids: number[] = [];
+  /** Sorted UIDs; sequence number n is uids[n - 1]. Never changed in place (it may be shared). */
+  uids: Uint32Array = new Uint32Array(0);
   lastChangeId = 0;
   highestModseq = 0n;
   uidNext = 1;
@@ -44,14 +65,15 @@ export class SelectedMailbox {
     const mailbox = new SelectedMailbox(folder.id, folder.name, folder.uidValidity, readOnly);
     try {
       const view = await openFolderView(folder.id);
-      mailbox.uids = view.uids;
+      mailbox.uids = shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids));
+      useView(folder.id, 1);
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;
       mailbox.uidNext = view.uidNext;
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
       for (const word of [...STANDARD_KEYWORDS, ...(await folderKeywords(folder.id))]) mailbox.keywords.set(word.toLowerCase(), word);
-      await mailbox.takeRecent(mailbox.uids);
+      await mailbox.takeRecent(Array.from(mailbox.uids));
       return mailbox;
     } catch (error) {
       mailbox.close();
@@ -60,6 +82,7 @@ export class SelectedMailbox {
   }
 
   close(): void {
+    useView(this.folderId, -1);
     this.unlisten();
     this.releasePoller();
     this.onChange = undefined;
@@ -141,12 +164,16 @@ export class SelectedMailbox {
     }
     if (allowExpunge && this.pendingExpunge.size > 0) this.announceExpunges(session);
     if (added.length > 0) {
-      this.uids.push(...added);
+      const grown = new Uint32Array(this.uids.length + added.length);
+      grown.set(this.uids);
+      grown.set(added, this.uids.length);
+      this.uids = grown;
       this.uidNext = Math.max(this.uidNext, added[added.length - 1]! + 1);
       await this.takeRecent(added);
       session.send(`* ${this.uids.length} EXISTS`);
       if (!session.enabled.has('IMAP4REV2')) session.send(`* ${this.recent.size} RECENT`);
     }
+    if (this.pendingExpunge.size === 0) this.uids = shareView(this.folderId, this.lastChangeId, this.uids);
     const report = [...flagged].filter((uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid));
     if (report.length > 0) {
       const rows = (await readFlags(this.folderId, report)).filter((row) => !this.ownModseqs.includes(row.modseq));
@@ -162,20 +189,20 @@ export class SelectedMailbox {
   private announceExpunges(session: ImapSession): void {
     const gone = [...this.pendingExpunge].sort((a, b) => a - b);
     this.pendingExpunge.clear();
+    const drop = new Set(gone);
+    const before = this.uids;
+    this.uids = before.filter((uid) => !drop.has(uid));
+    for (const uid of gone) this.recent.delete(uid);
     if (session.enabled.has('QRESYNC')) {
       session.send(`* VANISHED ${formatSequence(gone)}`);
-      const drop = new Set(gone);
-      this.uids = this.uids.filter((uid) => !drop.has(uid));
-      for (const uid of gone) this.recent.delete(uid);
       return;
     }
     // Highest sequence number first, so each EXPUNGE leaves the lower numbers unchanged.
-    for (let i = gone.length - 1; i >= 0; i--) {
-      const seq = this.seqOf(gone[i]!);
-      if (seq === 0) continue;
-      this.uids.splice(seq - 1, 1);
-      this.recent.delete(gone[i]!);
-      session.send(`* ${seq} EXPUNGE`);
+    const seqs: number[] = [];
+    for (const uid of gone) {
+      const at = lowerBound(before, uid);
+      if (before[at] === uid) seqs.push(at + 1);
     }
+    for (let i = seqs.length - 1; i >= 0; i--) session.send(`* ${seqs[i]} EXPUNGE`);
   }
 }
