@@ -5,7 +5,7 @@ export const APPEND_LIMIT = 50 * 1024 * 1024;
 const ALWAYS = [
   'IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'BINARY', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS',
   'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'ESEARCH',
-  'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', `APPENDLIMIT=${APPEND_LIMIT}`, 'STATUS=SIZE', 'QUOTA', 'QUOTA=RES-STORAGE',
+  'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', `APPENDLIMIT=${APPEND_LIMIT}`, 'STATUS=SIZE', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT',
 ];
 
 export function capabilities(input: { secure: boolean; authenticated: boolean; allowPlainAuth: boolean; canStartTls: boolean }): string {

@@ -128,3 +128,20 @@ export async function folderKeywords(folderId: number): Promise<string[]> {
   for (const row of rows) for (const word of row.keywords.split(' ')) if (word && !seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word);
   return [...seen.values()];
 }
+
+export interface SortRow {
+  uid: number;
+  internalDate: Date;
+  sentDate: Date | null;
+  size: number;
+  envelope: string;
+}
+
+/** What SORT and THREAD order by (RFC 5256): dates, size and the cached envelope. */
+export async function readSortRows(folderId: number, uids: number[]): Promise<SortRow[]> {
+  const out: SortRow[] = [];
+  for (let i = 0; i < uids.length; i += 5000) {
+    out.push(...(await db().message.findMany({ where: { folderId, uid: { in: uids.slice(i, i + 5000) } }, select: { uid: true, internalDate: true, sentDate: true, size: true, envelope: true } })));
+  }
+  return out;
+}

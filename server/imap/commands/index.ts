@@ -13,6 +13,7 @@ import { APPEND } from './append';
 import { SEARCH, UID_SEARCH } from './search';
 import { IDLE } from './idle';
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from './quota';
+import { SORT, UID_SORT } from './sort';
 
 export type { State, CommandHandler } from './types';
 
@@ -22,6 +23,7 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, 'UID EXPUNGE': UID_EXPUNGE,
   FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
   APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE, GETQUOTA, GETQUOTAROOT, SETQUOTA,
+  SORT, 'UID SORT': UID_SORT,
 }));
 
 export function registerCommand(name: string, handler: CommandHandler): void {

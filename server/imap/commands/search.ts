@@ -142,6 +142,15 @@ class KeyReader {
   }
 }
 
+/** The search keys of SEARCH, SORT and THREAD as one query (their conjunction). */
+export function parseSearchQuery(session: ImapSession, mailbox: SelectedMailbox, tokens: Token[]): SearchNode {
+  const reader = new KeyReader(tokens, session, mailbox);
+  const nodes: SearchNode[] = [];
+  while (!reader.done) nodes.push(reader.key());
+  if (nodes.length === 0) throw bad('Missing search key');
+  return nodes.length === 1 ? nodes[0]! : { op: 'and', nodes };
+}
+
 function parseReturn(args: Args): string[] | null {
   if (!args.acceptAtom('RETURN')) return null;
   const options = atomsOf(args.list('RETURN options'), 'RETURN options').map((o) => o.toUpperCase());
@@ -160,11 +169,7 @@ function searchCommand(byUid: boolean): CommandHandler {
         const charset = command.args.astring('charset').toUpperCase();
         if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       }
-      const reader = new KeyReader(command.tokens.slice(command.tokens.length - command.args.remaining), session, mailbox);
-      const nodes: SearchNode[] = [];
-      while (!reader.done) nodes.push(reader.key());
-      if (nodes.length === 0) throw bad('SEARCH needs a search key');
-      const query: SearchNode = nodes.length === 1 ? nodes[0]! : { op: 'and', nodes };
+      const query = parseSearchQuery(session, mailbox, command.tokens.slice(command.tokens.length - command.args.remaining));
       const usesModseq = JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"modseq"');
       const result = await searchMessages(mailbox.folderId, query);
       // Only messages this session knows about (one delivered since is not numbered yet).
