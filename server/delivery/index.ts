@@ -1,7 +1,7 @@
 // After DATA: alias expansion has happened at RCPT time (policy/); here the message gets its
 // Return-Path / Delivered-To / trace headers, is stored once for every local mailbox, and goes
 // to the outbound queue for every external destination. Nothing returns before it is durable.
-import { recordEvent } from '../core/events';
+import { recordEventSoon } from '../core/events';
 import { reply, type SmtpReply } from '../policy/replies';
 import type { RecipientDecision } from '../policy/decide';
 import { enqueueMessage } from '../queue/enqueue';
@@ -42,7 +42,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
     if (decision.relay) external.push(address);
     for (const mailbox of decision.expansion?.mailboxes ?? []) local.push({ userId: mailbox.userId, address: mailbox.address, junk: message.junk });
     external.push(...(decision.expansion?.external ?? []));
-    for (const loop of decision.expansion?.loops ?? []) void recordEvent({ protocol: 'smtp', action: 'alias_loop', result: 'cut', queueId: message.queueId, detail: { loop } });
+    for (const loop of decision.expansion?.loops ?? []) recordEventSoon({ protocol: 'smtp', action: 'alias_loop', result: 'cut', queueId: message.queueId, detail: { loop } });
   }
   const mailboxes = [...new Map(local.map((target) => [target.userId, target])).values()];
   // Stored once for every mailbox: Delivered-To only when there is a single one to name.
@@ -52,7 +52,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   // A full mailbox among several is retried from the queue (4xx for up to the queue lifetime).
   const retryLocal = result.overQuota.map((target) => target.address);
   if (result.delivered.length === 0 && queuedTo.length === 0 && retryLocal.length > 0) {
-    void recordEvent({ protocol: 'smtp', action: 'deliver', result: 'over_quota', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: retryLocal } });
+    recordEventSoon({ protocol: 'smtp', action: 'deliver', result: 'over_quota', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: retryLocal } });
     return { reply: reply(452, '4.2.2', 'Mailbox full, try again later'), delivered: [], queued: [] };
   }
   if (queuedTo.length + retryLocal.length > 0) {
@@ -60,10 +60,10 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
     wakeQueueRunners();
   }
   for (const target of result.delivered) {
-    void recordEvent({ protocol: 'smtp', action: 'deliver', result: message.junk ? 'junk' : 'delivered', queueId: message.queueId, clientIp: message.clientIp, user: target.address, detail: { size: content.length } });
+    recordEventSoon({ protocol: 'smtp', action: 'deliver', result: message.junk ? 'junk' : 'delivered', queueId: message.queueId, clientIp: message.clientIp, user: target.address, detail: { size: content.length } });
   }
   if (queuedTo.length + retryLocal.length > 0) {
-    void recordEvent({ protocol: 'smtp', action: 'queue', result: 'queued', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: [...queuedTo, ...retryLocal] } });
+    recordEventSoon({ protocol: 'smtp', action: 'queue', result: 'queued', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: [...queuedTo, ...retryLocal] } });
   }
   return { reply: reply(250, '2.0.0', `Ok: queued as ${message.queueId}`), delivered: result.delivered.map((t) => t.address), queued: [...queuedTo, ...retryLocal] };
 }

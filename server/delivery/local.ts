@@ -15,10 +15,24 @@ export interface LocalResult {
   overQuota: LocalTarget[];
 }
 
-export async function deliverLocal(content: Buffer, targets: LocalTarget[]): Promise<LocalResult> {
+// The delivery folder of a mailbox barely ever changes: remember it briefly (one query less per
+// message); a stale entry is dropped when the append fails and the append is tried once more.
+const FOLDER_TTL_MS = 30_000;
+const folderCache = new Map<string, { folderId: number; until: number }>();
+
+async function deliveryFolder(target: LocalTarget): Promise<number> {
+  const key = `${target.userId}:${target.junk ? 'junk' : 'inbox'}`;
+  const cached = folderCache.get(key);
+  if (cached && cached.until > Date.now()) return cached.folderId;
+  const folderId = await findDeliveryFolder(target.userId, target.junk ? { specialUse: '\\Junk' } : {});
+  folderCache.set(key, { folderId, until: Date.now() + FOLDER_TTL_MS });
+  return folderId;
+}
+
+export async function deliverLocal(content: Buffer, targets: LocalTarget[], retried = false): Promise<LocalResult> {
   const unique = [...new Map(targets.map((target) => [target.userId, target])).values()];
   const folders = new Map<number, number>();
-  for (const target of unique) folders.set(target.userId, await findDeliveryFolder(target.userId, target.junk ? { specialUse: '\\Junk' } : {}));
+  for (const target of unique) folders.set(target.userId, await deliveryFolder(target));
   const parsed = parseMessage(content);
   let remaining = unique;
   const overQuota: LocalTarget[] = [];
@@ -29,7 +43,12 @@ export async function deliverLocal(content: Buffer, targets: LocalTarget[]): Pro
       await appendMessage(content, appendTargets, { parsed });
       return { delivered: remaining, overQuota };
     } catch (error) {
-      if (!(error instanceof QuotaExceededError)) throw error;
+      if (!(error instanceof QuotaExceededError)) {
+        if (retried || !unique.some((target) => folderCache.has(`${target.userId}:${target.junk ? 'junk' : 'inbox'}`))) throw error;
+        for (const target of unique) folderCache.delete(`${target.userId}:${target.junk ? 'junk' : 'inbox'}`);
+        const again = await deliverLocal(content, remaining, true);
+        return { delivered: again.delivered, overQuota: [...overQuota, ...again.overQuota] };
+      }
       const full = remaining.find((target) => target.userId === error.userId);
       if (!full) throw error;
       overQuota.push(full);

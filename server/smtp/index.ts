@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import { config } from '../core/config';
+import { flushEvents } from '../core/events';
 import { tlsServerOptions } from '../core/tls';
 import { createListener } from './server';
 import { smtpSettings, type SmtpSettings } from './settings';
@@ -55,7 +56,7 @@ export async function startSmtpServers(options: SmtpServersOptions = {}): Promis
   }
   return {
     ports,
-    close: () => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined),
+    close: () => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => flushEvents()),
   };
 }
 

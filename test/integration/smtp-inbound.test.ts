@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { startFixture, mailboxMessages, run, type SmtpFixture } from './smtp-fixture';
 import { db } from '../../server/core/db';
+import { flushEvents } from '../../server/core/events';
 
 let fixture: SmtpFixture;
 before(async () => {
@@ -22,6 +23,7 @@ test('nodemailer delivers to a local mailbox: stored once with Return-Path, Deli
   assert.match(message, /by mx\.foobar\.com with ESMTP id [0-9A-Z]+\r\n\tfor <kim@foobar\.com>;/);
   assert.match(message, /Subject: Hello Kim/);
   const queueId = /queued as (\w+)/.exec(info.response)![1]!;
+  await flushEvents();
   const events = await db().event.findMany({ where: { queueId }, orderBy: { id: 'asc' } });
   assert.deepEqual([...new Set(events.map((event) => event.action))].filter((action) => ['mail_from', 'rcpt_to', 'deliver', 'data'].includes(action)).sort(), ['data', 'deliver', 'mail_from', 'rcpt_to']);
 });
@@ -63,6 +65,7 @@ test('DISCARD answers 250 and stores nothing; the drop is logged', async () => {
   assert.match(info.response, /^250 /);
   assert.equal((await mailboxMessages('kim@foobar.com')).length, before);
   const queueId = /queued as (\w+)/.exec(info.response)![1]!;
+  await flushEvents();
   assert.equal((await db().event.findFirst({ where: { queueId, action: 'data' } }))?.result, 'discarded');
 });
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startFixture, run, type SmtpFixture } from './smtp-fixture';
 import { addAccessRule, removeAccessRule } from '../../server/domain';
 import { db } from '../../server/core/db';
+import { flushEvents } from '../../server/core/events';
 
 let fixture: SmtpFixture;
 before(async () => {
@@ -61,6 +62,7 @@ test("qmail's deny refuses the session with 554 5.7.1; RELAYCLIENT lets that cli
   assert.match(replies[0]!, /^250 2\.1\.5/);
   assert.match(replies[1]!, /^554 5\.7\.1/, 'tricks stay refused even for a relay client');
   await removeAccessRule(relay.id);
+  await flushEvents();
   const event = await db().event.findFirst({ where: { action: 'connect', result: 'reject' } });
   assert.match(event?.detail ?? '', /127\.0\.0\./);
 });
