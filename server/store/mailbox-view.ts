@@ -145,3 +145,18 @@ export async function readSortRows(folderId: number, uids: number[]): Promise<So
   }
   return out;
 }
+
+/** The References header of messages (THREAD=REFERENCES), read from the stored headers. */
+export async function readReferences(folderId: number, uids: number[]): Promise<Map<number, string>> {
+  const { readBlob } = await import('./blobs');
+  const { headerLength, parseHeaderLines } = await import('../mime');
+  const rows = await db().message.findMany({ where: { folderId, uid: { in: uids } }, select: { uid: true, blobSha256: true, headerSize: true } });
+  const out = new Map<number, string>();
+  for (const row of rows) {
+    const raw = await readBlob(row.blobSha256);
+    const header = raw.subarray(0, headerLength(raw)).toString('latin1');
+    const value = parseHeaderLines(header).find((h) => h.key === 'references')?.value;
+    if (value) out.set(row.uid, value);
+  }
+  return out;
+}

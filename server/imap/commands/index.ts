@@ -14,6 +14,7 @@ import { SEARCH, UID_SEARCH } from './search';
 import { IDLE } from './idle';
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from './quota';
 import { SORT, UID_SORT } from './sort';
+import { THREAD, UID_THREAD } from './thread';
 
 export type { State, CommandHandler } from './types';
 
@@ -23,7 +24,7 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, 'UID EXPUNGE': UID_EXPUNGE,
   FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
   APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE, GETQUOTA, GETQUOTAROOT, SETQUOTA,
-  SORT, 'UID SORT': UID_SORT,
+  SORT, 'UID SORT': UID_SORT, THREAD, 'UID THREAD': UID_THREAD,
 }));
 
 export function registerCommand(name: string, handler: CommandHandler): void {
