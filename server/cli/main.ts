@@ -6,6 +6,7 @@ import { domainCommand } from './commands/domain';
 import { userCommand } from './commands/user';
 import { aliasCommand } from './commands/alias';
 import { accessCommand } from './commands/access';
+import { queueCommand } from './commands/queue';
 import { migrateCommand, startCommand } from './commands/system';
 
 export class UsageError extends Error {}
@@ -23,6 +24,7 @@ const GROUPS: Record<string, CommandGroup> = {
   user: userCommand,
   alias: aliasCommand,
   access: accessCommand,
+  queue: queueCommand,
 };
 
 function help(): string {

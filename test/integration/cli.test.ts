@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { db } from '../../server/core/db';
 import { verifyPassword } from '../../server/auth/password';
+import { enqueueMessage } from '../../server/queue';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'postroom.js');
 let testDb: TestDatabase;
@@ -97,6 +98,35 @@ test('bad input: one line naming the field, exit code 2, nothing written', async
   }
   assert.equal(await db().user.count({ where: { local: 'carol' } }), 0);
   assert.equal(await db().domain.count(), 2);
+});
+
+test('queue list, retry, bounce and delete', async () => {
+  const later = new Date(Date.now() + 3_600_000);
+  const first = await enqueueMessage({ sender: 'alice@example.org', recipients: ['far@remote.test'], content: Buffer.from('Subject: a\r\n\r\nx\r\n'), notBefore: later });
+  const second = await enqueueMessage({ sender: 'alice@example.org', recipients: ['other@remote.test'], content: Buffer.from('Subject: b\r\n\r\ny\r\n'), notBefore: later });
+  const list = postroom(['queue', 'list']);
+  assert.equal(list.code, 0, list.err);
+  assert.match(list.out, new RegExp(`${first}\\s+alice@example\\.org\\s+far@remote\\.test`));
+  assert.equal(postroom(['queue', 'retry', first]).code, 0);
+  const retried = await db().queueEntry.findUniqueOrThrow({ where: { queueId: first } });
+  assert.ok(retried.nextAttemptAt.getTime() <= Date.now() + 1000);
+  assert.equal(postroom(['queue', 'delete', second]).code, 0);
+  assert.equal(await db().queueEntry.count({ where: { queueId: second } }), 0);
+  assert.equal(postroom(['queue', 'retry', 'NOSUCHID']).code, 1);
+  assert.equal(postroom(['queue', 'bounce', first]).code, 0);
+  assert.doesNotMatch(postroom(['queue', 'list']).out, new RegExp(first));
+});
+
+test('domain dkim makes a 2048-bit key and prints the TXT record', () => {
+  const none = postroom(['domain', 'dkim', 'example.org']);
+  assert.match(none.out, /no DKIM key yet/);
+  const made = postroom(['domain', 'dkim', 'example.org', '--new', '--selector', 'pr1']);
+  assert.equal(made.code, 0, made.err);
+  const value = /pr1\._domainkey\.example\.org\. IN TXT "v=DKIM1; k=rsa; p=([A-Za-z0-9+/=]+)"/.exec(made.out);
+  assert.ok(value, made.out);
+  // A 2048-bit RSA SubjectPublicKeyInfo is 294 bytes.
+  assert.equal(Buffer.from(value[1]!, 'base64').length, 294);
+  assert.match(postroom(['domain', 'dkim', 'example.org']).out, /pr1\._domainkey/);
 });
 
 test('migrate is idempotent and --help works', () => {

@@ -1,4 +1,5 @@
 import { addDomain, listDomains, removeDomain } from '../../domain';
+import { createDkimKey, dkimRecord } from '../../queue';
 import { printTable } from '../io';
 import { expectArgs, type CommandGroup } from '../main';
 import { ensureMigrated } from './system';
@@ -31,6 +32,20 @@ export const domainCommand: CommandGroup = {
       await ensureMigrated();
       await removeDomain(args[0]!, { force: !!options.force });
       console.log(`removed domain ${args[0]!.toLowerCase()}`);
+    },
+  },
+  dkim: {
+    usage: 'dkim DOMAIN [--new] [--selector NAME]  (prints the DKIM TXT record; --new makes a 2048-bit key)',
+    options: { new: { type: 'boolean' }, selector: { type: 'string' } },
+    async run(args, options) {
+      expectArgs(args, 1, 'domain dkim DOMAIN [--new] [--selector NAME]');
+      await ensureMigrated();
+      const record = options.new || options.selector ? await createDkimKey(args[0]!, options.selector as string | undefined) : await dkimRecord(args[0]!);
+      if (!record) {
+        console.log(`${args[0]!.toLowerCase()} has no DKIM key yet: run postroom domain dkim ${args[0]!.toLowerCase()} --new`);
+        return;
+      }
+      console.log(`Publish this TXT record:\n${record.name}. IN TXT "${record.value}"`);
     },
   },
 };
