@@ -3,6 +3,9 @@
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
+  // Test runs serve a private copy of the build (test/e2e/helpers/app.ts), so a rebuild by a
+  // parallel run cannot pull files from under a running server.
+  distDir: process.env.POSTROOM_NEXT_DIST_DIR || '.next',
   reactStrictMode: true,
   poweredByHeader: false,
   serverExternalPackages: [

@@ -31,6 +31,9 @@ export function ActionForm(props: {
   layout?: 'stack' | 'inline';
   testId?: string;
   resetOnSuccess?: boolean;
+  /** A small button whose accessible name says more than its text. */
+  submitAriaLabel?: string;
+  small?: boolean;
 }) {
   const [state, action] = useActionState(props.action, {});
   const [watched, setWatched] = useState<Record<string, string>>(() => Object.fromEntries(props.fields.map((field) => [field.name, field.defaultValue ?? (field.type === 'select' ? field.options?.[0]?.value ?? '' : '')])));
@@ -79,7 +82,7 @@ export function ActionForm(props: {
       <div className={inline ? '' : 'space-y-3'}>
         {orphanErrors.map(([name, message]) => <p key={name} role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-field-error={name}>{message}</p>)}
         {!inline && !orphanErrors.length && <FormMessage state={state} />}
-        <SubmitButton variant={props.variant} pendingText={props.pendingText}>{props.submitLabel}</SubmitButton>
+        <SubmitButton variant={props.variant} pendingText={props.pendingText} ariaLabel={props.submitAriaLabel} small={props.small}>{props.submitLabel}</SubmitButton>
       </div>
       {inline && !orphanErrors.length && <div className="w-full empty:hidden"><FormMessage state={state} /></div>}
     </form>

@@ -47,11 +47,11 @@ export function Field(props: {
   );
 }
 
-export function SubmitButton({ children, variant = 'primary', pendingText }: { children: React.ReactNode; variant?: 'primary' | 'danger' | 'plain'; pendingText?: string }) {
+export function SubmitButton({ children, variant = 'primary', pendingText, ariaLabel, small }: { children: React.ReactNode; variant?: 'primary' | 'danger' | 'plain'; pendingText?: string; ariaLabel?: string; small?: boolean }) {
   const { pending } = useFormStatus();
-  const className = variant === 'primary' ? 'btn btn-primary' : variant === 'danger' ? 'btn btn-danger' : 'btn';
+  const className = `${variant === 'primary' ? 'btn btn-primary' : variant === 'danger' ? 'btn btn-danger' : 'btn'}${small ? ' btn-small' : ''}`;
   return (
-    <button type="submit" className={className} disabled={pending} aria-busy={pending}>
+    <button type="submit" className={className} disabled={pending} aria-busy={pending} aria-label={ariaLabel}>
       {pending ? (pendingText ?? 'Working…') : children}
     </button>
   );

@@ -74,7 +74,7 @@ test('reordering moves a rule up', async () => {
   const { page } = browser;
   const lastRow = page.getByRole('table', { name: 'Access rules' }).locator('tbody tr').last();
   const id = Number(await lastRow.getAttribute('data-rule-id'));
-  await lastRow.getByRole('button', { name: '↑ Up' }).click();
+  await lastRow.getByRole('button', { name: /^Move rule \d+ up$/ }).click();
   await page.waitForFunction((ruleId) => document.querySelector('table[aria-label="Access rules"] tbody tr')?.getAttribute('data-rule-id') === String(ruleId), id);
   const ordered = await db().accessRule.findMany({ orderBy: [{ position: 'asc' }, { id: 'asc' }] });
   assert.equal(ordered[0]!.id, id);

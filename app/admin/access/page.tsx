@@ -34,10 +34,10 @@ export default async function AccessPage() {
                   <td className="text-xs">{rule.message && <div>“{rule.message}”</div>}{rule.note && <div className="text-slate-500">{rule.note}</div>}</td>
                   <td>
                     <div className="flex flex-wrap justify-end gap-1">
-                      {index > 0 && <ActionForm action={moveRuleAction} hidden={{ id: String(rule.id), direction: 'up' }} fields={[]} submitLabel="↑ Up" variant="plain" layout="inline" />}
-                      {index < rules.length - 1 && <ActionForm action={moveRuleAction} hidden={{ id: String(rule.id), direction: 'down' }} fields={[]} submitLabel="↓ Down" variant="plain" layout="inline" />}
-                      <Link className="btn" href={`/admin/access/${rule.id}`}>Edit</Link>
-                      <ActionForm action={removeRuleAction} hidden={{ id: String(rule.id) }} fields={[]} submitLabel="Remove" variant="plain" layout="inline" />
+                      {index > 0 && <ActionForm action={moveRuleAction} hidden={{ id: String(rule.id), direction: 'up' }} fields={[]} submitLabel="↑ Up" submitAriaLabel={`Move rule ${index + 1} up`} small variant="plain" layout="inline" />}
+                      {index < rules.length - 1 && <ActionForm action={moveRuleAction} hidden={{ id: String(rule.id), direction: 'down' }} fields={[]} submitLabel="↓ Down" submitAriaLabel={`Move rule ${index + 1} down`} small variant="plain" layout="inline" />}
+                      <Link className="btn btn-small" href={`/admin/access/${rule.id}`} aria-label={`Edit rule ${index + 1}`}>Edit</Link>
+                      <ActionForm action={removeRuleAction} hidden={{ id: String(rule.id) }} fields={[]} submitLabel="Remove" submitAriaLabel={`Remove rule ${index + 1}`} small variant="plain" layout="inline" />
                     </div>
                   </td>
                 </tr>

@@ -46,12 +46,12 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
                       {alias.destinations.map((destination) => (
                         <li key={destination} className="flex flex-wrap items-center gap-2">
                           <span>{destination}</span>
-                          {alias.destinations.length > 1 && <ActionForm action={removeAliasAction} hidden={{ source: alias.source, destination }} fields={[]} submitLabel={`Remove ${destination}`} variant="plain" layout="inline" />}
+                          {alias.destinations.length > 1 && <ActionForm action={removeAliasAction} hidden={{ source: alias.source, destination }} fields={[]} submitLabel="Remove" submitAriaLabel={`Remove ${destination} from ${alias.source}`} small variant="plain" layout="inline" />}
                         </li>
                       ))}
                     </ul>
                   </td>
-                  <td className="text-right"><ActionForm action={removeAliasAction} hidden={{ source: alias.source }} fields={[]} submitLabel="Remove alias" variant="plain" layout="inline" /></td>
+                  <td className="text-right"><ActionForm action={removeAliasAction} hidden={{ source: alias.source }} fields={[]} submitLabel="Remove alias" submitAriaLabel={`Remove the alias ${alias.source}`} variant="plain" layout="inline" /></td>
                 </tr>
               ))}
             </tbody>

@@ -2,6 +2,8 @@
 // ports against a fresh test database, for browser tests. The build is shared and made at most
 // once per source change (server/web-build.ts keeps a fingerprint and a lock).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db';
@@ -86,8 +88,38 @@ async function startWorker(env: NodeJS.ProcessEnv, output: string[]): Promise<{ 
   });
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A private copy of the current build for this run, taken under the build lock of
+ * server/web-build.ts: another test run's rebuild then cannot change files under our server.
+ */
+async function snapshotBuild(): Promise<{ distDir: string; remove(): void }> {
+  const lock = join(projectRoot, '.next-build.lock');
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (waited > 15 * 60_000) throw new Error('the web build lock was never released');
+      await sleep(200);
+    }
+  }
+  const distDir = join('node_modules', '.cache', 'postroom-e2e', `${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const source = join(projectRoot, '.next');
+    cpSync(source, join(projectRoot, distDir), { recursive: true, filter: (path) => !path.startsWith(join(source, 'cache')) && !path.startsWith(join(source, 'dev')) });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return { distDir, remove: () => rmSync(join(projectRoot, distDir), { recursive: true, force: true }) };
+}
+
 export async function startApp(options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
   await ensureWebBuild();
+  const build = await snapshotBuild();
   const db = await createTestDatabase();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -105,13 +137,14 @@ export async function startApp(options: { worker?: boolean; env?: NodeJS.Process
       worker = await startWorker(env, output);
     } catch (error) {
       await db.cleanup();
+      build.remove();
       throw error;
     }
     if (worker.ports.imap) env.POSTROOM_IMAP_PORT = String(worker.ports.imap);
     if (worker.ports.submission) env.POSTROOM_SUBMISSION_PORT = String(worker.ports.submission);
   }
   const web = spawn(process.execPath, [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot, env: { ...env, POSTROOM_NEXT_DIST_DIR: build.distDir }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   web.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   web.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -120,6 +153,7 @@ export async function startApp(options: { worker?: boolean; env?: NodeJS.Process
   } catch (error) {
     await Promise.all([stopChild(web), stopChild(worker?.child)]);
     await db.cleanup();
+    build.remove();
     throw error;
   }
   return {
@@ -128,6 +162,7 @@ export async function startApp(options: { worker?: boolean; env?: NodeJS.Process
     async close() {
       await Promise.all([stopChild(web), stopChild(worker?.child)]);
       await db.cleanup();
+      build.remove();
     },
   };
 }
