@@ -34,7 +34,10 @@ async function lookup<T>(work: () => Promise<T>): Promise<Lookup<T>> {
   }
 }
 
-function resolver(): Resolver {
+/** The lookups the checks need; node's dns Resolver has them all (tests pass a fixed zone). */
+export type DnsLookup = Pick<Resolver, 'resolveMx' | 'resolve4' | 'resolve6' | 'resolveTxt' | 'resolveSrv' | 'reverse'>;
+
+function resolver(): DnsLookup {
   const instance = new Resolver({ timeout: 2500, tries: 1 });
   if (process.env.POSTROOM_DNS_SERVERS) instance.setServers(process.env.POSTROOM_DNS_SERVERS.split(',').map((s) => s.trim()));
   return instance;
@@ -52,8 +55,7 @@ function verdict<T>(result: Lookup<T[]>, render: (item: T) => string, isRight: (
 
 const txt = (chunks: string[][]) => chunks.map((parts) => parts.join(''));
 
-export async function checkDomainDns(input: DomainDnsInput): Promise<RecordCheck[]> {
-  const dns = resolver();
+export async function checkDomainDns(input: DomainDnsInput, dns: DnsLookup = resolver()): Promise<RecordCheck[]> {
   const { domain, hostname } = input;
   const dkimValue = input.dkim?.value ?? null;
   const dkimName = input.dkim?.name ?? `SELECTOR._domainkey.${domain}`;
@@ -113,8 +115,7 @@ export interface PtrCheck {
 }
 
 /** Forward-confirmed reverse DNS: each address of the mail host should point back to it. */
-export async function checkPtr(hostname: string): Promise<PtrCheck[]> {
-  const dns = resolver();
+export async function checkPtr(hostname: string, dns: DnsLookup = resolver()): Promise<PtrCheck[]> {
   const addresses = [...(await dns.resolve4(hostname).catch(() => [] as string[])), ...(await dns.resolve6(hostname).catch(() => [] as string[]))];
   return Promise.all(addresses.map(async (address) => {
     const names = await lookup(() => dns.reverse(address));
