@@ -45,3 +45,31 @@ export const databaseDirectory: PolicyDirectory = {
 export function isOverQuota(mailbox: MailboxState, extraBytes = 0): boolean {
   return mailbox.quotaBytes > 0n && mailbox.usedBytes + BigInt(extraBytes) > mailbox.quotaBytes;
 }
+
+/**
+ * The same answers, remembered for a moment: under load the same few recipients come again and
+ * again, and each lookup is several queries. Only positive answers are kept (a new mailbox works
+ * at once; a removed one may take ttlMs to be refused). Quota is re-checked at delivery anyway.
+ */
+export function cachedDirectory(inner: PolicyDirectory, ttlMs = 2000): PolicyDirectory {
+  const caches = new Map<string, Map<string, { value: unknown; until: number }>>();
+  const remember = <T>(name: string, key: string, load: () => Promise<T>, keep: (value: T) => boolean): Promise<T> => {
+    let cache = caches.get(name);
+    if (!cache) caches.set(name, (cache = new Map()));
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return Promise.resolve(hit.value as T);
+    return load().then((value) => {
+      if (keep(value)) {
+        if (cache!.size > 10_000) cache!.clear();
+        cache!.set(key, { value, until: Date.now() + ttlMs });
+      }
+      return value;
+    });
+  };
+  return {
+    localDomain: (name) => remember('domain', name.toLowerCase(), () => inner.localDomain(name), (value) => value !== null),
+    expand: (address) => remember('expand', address.toLowerCase(), () => inner.expand(address), (value) => value.mailboxes.length + value.external.length > 0),
+    mailbox: (id) => remember('mailbox', String(id), () => inner.mailbox(id), (value) => value !== null && !isOverQuota(value, 1)),
+    mailboxByAddress: (address) => remember('login', address.toLowerCase(), () => inner.mailboxByAddress(address), (value) => value !== null),
+  };
+}

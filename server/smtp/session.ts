@@ -5,7 +5,7 @@ import { recordEventSoon, type EventInput } from '../core/events';
 import { authenticate, authenticateToken, type AuthenticatedUser } from '../auth';
 import { decideConnect, decideSender, decideRecipient, type ConnectDecision, type Decision, type RecipientDecision } from '../policy/decide';
 import { loadAccessRules } from '../policy/evaluate';
-import { databaseDirectory } from '../policy/directory';
+import { databaseDirectory, cachedDirectory } from '../policy/directory';
 import { confirmedHostname } from '../policy/dns';
 import { dnsblListing } from '../policy/dnsbl';
 import { REPLIES, SmtpReplyError, reply } from '../policy/replies';
@@ -26,6 +26,7 @@ export interface SessionState {
   recipients: { address: string; decision: RecipientDecision }[];
 }
 
+const directory = cachedDirectory(databaseDirectory);
 const states = new Map<string, SessionState>();
 const perIp = new Map<string, number>();
 
@@ -131,7 +132,7 @@ export async function onMailFrom(address: SMTPServerAddress, session: SMTPServer
   const declared = address.args && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
   if (declared > settings.maxMessageBytes) throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));
   const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
-  const decision = await decideSender(state.rules, databaseDirectory, client, address.address);
+  const decision = await decideSender(state.rules, directory, client, address.address);
   logEvent(state, 'mail_from', decision.verdict, { user: user?.address, detail: { sender: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
   if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
   state.sender = decision;
@@ -141,7 +142,7 @@ export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSe
   const state = stateOf(session);
   const user = userOf(session);
   const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
-  const decision = await decideRecipient(state.rules, databaseDirectory, client, address.address);
+  const decision = await decideRecipient(state.rules, directory, client, address.address);
   logEvent(state, 'rcpt_to', decision.verdict, { user: user?.address, detail: { recipient: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
   if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
   state.recipients.push({ address: address.address, decision });

@@ -116,3 +116,29 @@ attempt(lambda s: s.sendmail('a@elsewhere.example', ['lee@foobar.com'], quota))
   assert.match(lines[4]!, /^452 4\.2\.2 /);
   assert.equal((await mailboxMessages('lee@foobar.com')).length, 0);
 });
+
+test('connections per IP beyond the limit get 421 4.7.0; an idle client is dropped with 421', async () => {
+  const { startSmtpServers } = await import('../../server/smtp');
+  const limited = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { maxConnectionsPerIp: 2, idleTimeoutMs: 1500, checkAuthentication: false } });
+  try {
+    const script = `
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(3):
+    s = socket.create_connection(('127.0.0.1', port)); held.append(s)
+    print(s.recv(200).decode().strip())
+idle = held[0]
+time.sleep(2.5)
+print(idle.recv(200).decode().strip())
+`;
+    const result = await run('python3', ['-c', script, String(limited.ports.smtp)]);
+    const lines = result.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^220 mx\.foobar\.com ESMTP/);
+    assert.match(lines[1]!, /^220 /);
+    assert.match(lines[2]!, /^421 4\.7\.0 Too many connections/);
+    assert.match(lines[3]!, /^421 /, 'idle timeout closes with 421');
+  } finally {
+    await limited.close();
+  }
+});
