@@ -64,8 +64,9 @@ export class SelectedMailbox {
   static async open(folder: { id: number; name: string; uidValidity: number }, readOnly: boolean): Promise<SelectedMailbox> {
     const mailbox = new SelectedMailbox(folder.id, folder.name, folder.uidValidity, readOnly);
     try {
-      const view = await openFolderView(folder.id);
-      mailbox.uids = shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids));
+      const shared = sharedViews.get(folder.id);
+      const view = await openFolderView(folder.id, shared?.changeId);
+      mailbox.uids = view.uids ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids)) : shared!.uids;
       useView(folder.id, 1);
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;
@@ -73,7 +74,7 @@ export class SelectedMailbox {
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
       for (const word of [...STANDARD_KEYWORDS, ...(await folderKeywords(folder.id))]) mailbox.keywords.set(word.toLowerCase(), word);
-      await mailbox.takeRecent(Array.from(mailbox.uids));
+      await mailbox.takeRecent(mailbox.uids);
       return mailbox;
     } catch (error) {
       mailbox.close();
@@ -89,11 +90,11 @@ export class SelectedMailbox {
   }
 
   /** Marks new UIDs \Recent if this session is the first to see them (EXAMINE only looks). */
-  private async takeRecent(fresh: number[]): Promise<void> {
+  private async takeRecent(fresh: ArrayLike<number>): Promise<void> {
     if (fresh.length === 0) return;
     const highest = fresh[fresh.length - 1]!;
     const mark = this.readOnly ? await recentMark(this.folderId) : await claimRecent(this.folderId, highest);
-    for (const uid of fresh) if (uid > mark) this.recent.add(uid);
+    for (let i = fresh.length - 1; i >= 0 && fresh[i]! > mark; i--) this.recent.add(fresh[i]!);
   }
 
   /** FLAGS and PERMANENTFLAGS lines for SELECT and for keyword changes. */

@@ -4,6 +4,7 @@
 import { db, type Tx } from '../core/db';
 import { nextModseq, QuotaExceededError } from './append';
 import { notifyChange } from './changes';
+import { chunks, uidBatches } from './uid-batches';
 
 export interface CopyResult {
   uidValidity: number;
@@ -12,7 +13,10 @@ export interface CopyResult {
 }
 
 async function copyRows(tx: Tx, fromFolderId: number, uids: number[], toFolderId: number, isMove: boolean): Promise<CopyResult & { rows: { id: number; uid: number }[] }> {
-  const rows = await tx.message.findMany({ where: { folderId: fromFolderId, uid: { in: uids } }, orderBy: { uid: 'asc' } });
+  const rows = [];
+  for (const batch of uidBatches(uids)) {
+    for (const row of await tx.message.findMany({ where: { folderId: fromFolderId, uid: { gte: batch.first, lte: batch.last } }, orderBy: { uid: 'asc' } })) if (batch.uids.has(row.uid)) rows.push(row);
+  }
   if (rows.length === 0) {
     const target = await tx.folder.findUniqueOrThrow({ where: { id: toFolderId }, select: { uidValidity: true } });
     return { uidValidity: target.uidValidity, mapping: [], rows: [] };
@@ -28,10 +32,9 @@ async function copyRows(tx: Tx, fromFolderId: number, uids: number[], toFolderId
     for (const row of rows) perBlob.set(row.blobSha256, (perBlob.get(row.blobSha256) ?? 0) + 1);
     for (const [sha256, count] of perBlob) await tx.blob.update({ where: { sha256 }, data: { refCount: { increment: count } } });
   }
-  await tx.message.createMany({
-    data: rows.map(({ id: _id, folderId: _folder, uid: _uid, modseq: _modseq, ...rest }, i) => ({ ...rest, folderId: toFolderId, uid: firstUid + i, modseq })),
-  });
-  await tx.mailChange.createMany({ data: rows.map((_, i) => ({ folderId: toFolderId, uid: firstUid + i, modseq, kind: 'new' })) });
+  const copies = rows.map(({ id: _id, folderId: _folder, uid: _uid, modseq: _modseq, ...rest }, i) => ({ ...rest, folderId: toFolderId, uid: firstUid + i, modseq }));
+  for (const part of chunks(copies, 30)) await tx.message.createMany({ data: part });
+  for (const part of chunks(rows.map((_, i) => ({ folderId: toFolderId, uid: firstUid + i, modseq, kind: 'new' })), 200)) await tx.mailChange.createMany({ data: part });
   return { uidValidity: target.uidValidity, mapping: rows.map((row, i) => [row.uid, firstUid + i]), rows: rows.map((row) => ({ id: row.id, uid: row.uid })) };
 }
 
@@ -48,8 +51,8 @@ export async function moveMessages(fromFolderId: number, uids: number[], toFolde
     const copied = await copyRows(tx, fromFolderId, uids, toFolderId, true);
     if (copied.rows.length > 0) {
       const modseq = early ?? (await nextModseq(tx, fromFolderId));
-      await tx.message.deleteMany({ where: { id: { in: copied.rows.map((row) => row.id) } } });
-      await tx.mailChange.createMany({ data: copied.rows.map((row) => ({ folderId: fromFolderId, uid: row.uid, modseq, kind: 'expunge' })) });
+      for (const ids of chunks(copied.rows.map((row) => row.id))) await tx.message.deleteMany({ where: { id: { in: ids } } });
+      for (const part of chunks(copied.rows.map((row) => ({ folderId: fromFolderId, uid: row.uid, modseq, kind: 'expunge' })), 200)) await tx.mailChange.createMany({ data: part });
     }
     return copied;
   }, { timeout: 60_000 });

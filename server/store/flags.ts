@@ -4,6 +4,7 @@ import { db } from '../core/db';
 import { nextModseq } from './append';
 import { notifyChange } from './changes';
 import type { FlagRow } from './mailbox-view';
+import { chunks, uidBatches } from './uid-batches';
 
 export type FlagOperation = 'set' | 'add' | 'remove';
 const SYSTEM = ['seen', 'answered', 'flagged', 'deleted', 'draft'] as const;
@@ -54,12 +55,13 @@ export async function updateFlags(folderId: number, uids: number[], change: Flag
     // row ids commit in order).
     const modseq = await nextModseq(tx, folderId);
     const current: (FlagRow & { id: number })[] = [];
-    for (let i = 0; i < uids.length; i += 5000) {
-      current.push(...(await tx.message.findMany({
-        where: { folderId, uid: { in: uids.slice(i, i + 5000) } },
+    for (const batch of uidBatches(uids)) {
+      const rows = await tx.message.findMany({
+        where: { folderId, uid: { gte: batch.first, lte: batch.last } },
         select: { id: true, uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true },
         orderBy: { uid: 'asc' },
-      })));
+      });
+      for (const row of rows) if (batch.uids.has(row.uid)) current.push(row);
     }
     const rows: FlagRow[] = [];
     const modified: number[] = [];
@@ -83,10 +85,10 @@ export async function updateFlags(folderId: number, uids: number[], change: Flag
     }
     for (const group of groups.values()) {
       const { seen, answered, flagged, deleted, draft, keywords } = group.data;
-      for (let i = 0; i < group.ids.length; i += 5000) {
-        await tx.message.updateMany({ where: { id: { in: group.ids.slice(i, i + 5000) } }, data: { seen, answered, flagged, deleted, draft, keywords, modseq } });
+      for (const ids of chunks(group.ids)) {
+        await tx.message.updateMany({ where: { id: { in: ids } }, data: { seen, answered, flagged, deleted, draft, keywords, modseq } });
       }
-      await tx.mailChange.createMany({ data: group.uids.map((uid) => ({ folderId, uid, modseq, kind: 'flags' })) });
+      for (const part of chunks(group.uids.map((uid) => ({ folderId, uid, modseq, kind: 'flags' })), 200)) await tx.mailChange.createMany({ data: part });
     }
     return { rows, modified, changed: groups.size > 0 };
   }, { timeout: 60_000 });

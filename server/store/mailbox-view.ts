@@ -1,9 +1,11 @@
 // What an IMAP session (or any client keeping a view of a folder) reads: the UID list it numbers
 // messages by, the change-feed rows after the last one it saw, and message rows for FETCH.
 import { db } from '../core/db';
+import { uidBatches } from './uid-batches';
 
 export interface FolderView {
-  uids: number[];
+  /** Null when the caller's view at the same change cursor can be reused. */
+  uids: number[] | null;
   lastChangeId: number;
   highestModseq: bigint;
   uidNext: number;
@@ -23,15 +25,19 @@ export async function lastChangeId(): Promise<number> {
   return row?.id ?? 0;
 }
 
-/** The folder as of now. The change cursor is read first, so replaying later rows is harmless. */
-export async function openFolderView(folderId: number): Promise<FolderView> {
+/**
+ * The folder as of now. The change cursor is read first, so replaying later rows is harmless.
+ * When the cursor equals `reuseAt` (a view the caller already holds), the UID list is not read.
+ */
+export async function openFolderView(folderId: number, reuseAt?: number): Promise<FolderView> {
   const cursor = await db().mailChange.findFirst({ where: { folderId }, orderBy: { id: 'desc' }, select: { id: true } });
+  const lastChangeId = cursor?.id ?? 0;
   const [folder, rows, unseen] = await Promise.all([
     db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { highestModseq: true, uidNext: true, uidValidity: true } }),
-    db().message.findMany({ where: { folderId }, select: { uid: true }, orderBy: { uid: 'asc' } }),
+    lastChangeId === reuseAt ? null : db().message.findMany({ where: { folderId }, select: { uid: true }, orderBy: { uid: 'asc' } }),
     db().message.findFirst({ where: { folderId, seen: false }, select: { uid: true }, orderBy: { uid: 'asc' } }),
   ]);
-  return { uids: rows.map((row) => row.uid), lastChangeId: cursor?.id ?? 0, highestModseq: folder.highestModseq, uidNext: folder.uidNext, uidValidity: folder.uidValidity, firstUnseenUid: unseen?.uid ?? null };
+  return { uids: rows ? rows.map((row) => row.uid) : null, lastChangeId, highestModseq: folder.highestModseq, uidNext: folder.uidNext, uidValidity: folder.uidValidity, firstUnseenUid: unseen?.uid ?? null };
 }
 
 export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
@@ -52,10 +58,10 @@ export interface FlagRow {
 const FLAG_COLUMNS = { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true } as const;
 
 export async function readFlags(folderId: number, uids: number[]): Promise<FlagRow[]> {
-  if (uids.length === 0) return [];
   const out: FlagRow[] = [];
-  for (let i = 0; i < uids.length; i += 5000) {
-    out.push(...(await db().message.findMany({ where: { folderId, uid: { in: uids.slice(i, i + 5000) } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } })));
+  for (const batch of uidBatches(uids)) {
+    const rows = await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } });
+    for (const row of rows) if (batch.uids.has(row.uid)) out.push(row);
   }
   return out;
 }
@@ -83,21 +89,22 @@ export interface MessageRow extends FlagRow {
 
 export async function readMessages(folderId: number, uids: number[], withCache: boolean): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
-  for (let i = 0; i < uids.length; i += 2000) {
+  for (const batch of uidBatches(uids)) {
     const rows = await db().message.findMany({
-      where: { folderId, uid: { in: uids.slice(i, i + 2000) } },
+      where: { folderId, uid: { gte: batch.first, lte: batch.last } },
       select: { ...FLAG_COLUMNS, id: true, internalDate: true, size: true, blobSha256: true, headerSize: true, envelope: withCache, bodyStructure: withCache },
       orderBy: { uid: 'asc' },
     });
-    for (const row of rows) out.push({ ...row, envelope: row.envelope ?? '', bodyStructure: row.bodyStructure ?? '' });
+    for (const row of rows) if (batch.uids.has(row.uid)) out.push({ ...row, envelope: row.envelope ?? '', bodyStructure: row.bodyStructure ?? '' });
   }
   return out;
 }
 
 /** UIDs flagged \Deleted (all of the folder, or only among `within`), for EXPUNGE and CLOSE. */
 export async function deletedUids(folderId: number, within?: number[]): Promise<number[]> {
-  const rows = await db().message.findMany({ where: { folderId, deleted: true, ...(within ? { uid: { in: within } } : {}) }, select: { uid: true }, orderBy: { uid: 'asc' } });
-  return rows.map((row) => row.uid);
+  const rows = await db().message.findMany({ where: { folderId, deleted: true }, select: { uid: true }, orderBy: { uid: 'asc' } });
+  const allowed = within ? new Set(within) : null;
+  return rows.map((row) => row.uid).filter((uid) => !allowed || allowed.has(uid));
 }
 
 /**
@@ -140,8 +147,9 @@ export interface SortRow {
 /** What SORT and THREAD order by (RFC 5256): dates, size and the cached envelope. */
 export async function readSortRows(folderId: number, uids: number[]): Promise<SortRow[]> {
   const out: SortRow[] = [];
-  for (let i = 0; i < uids.length; i += 5000) {
-    out.push(...(await db().message.findMany({ where: { folderId, uid: { in: uids.slice(i, i + 5000) } }, select: { uid: true, internalDate: true, sentDate: true, size: true, envelope: true } })));
+  for (const batch of uidBatches(uids)) {
+    const rows = await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: { uid: true, internalDate: true, sentDate: true, size: true, envelope: true } });
+    for (const row of rows) if (batch.uids.has(row.uid)) out.push(row);
   }
   return out;
 }
@@ -150,8 +158,11 @@ export async function readSortRows(folderId: number, uids: number[]): Promise<So
 export async function readReferences(folderId: number, uids: number[]): Promise<Map<number, string>> {
   const { readBlob } = await import('./blobs');
   const { headerLength, parseHeaderLines } = await import('../mime');
-  const rows = await db().message.findMany({ where: { folderId, uid: { in: uids } }, select: { uid: true, blobSha256: true, headerSize: true } });
   const out = new Map<number, string>();
+  const rows: { uid: number; blobSha256: string }[] = [];
+  for (const batch of uidBatches(uids)) {
+    for (const row of await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: { uid: true, blobSha256: true } })) if (batch.uids.has(row.uid)) rows.push(row);
+  }
   for (const row of rows) {
     const raw = await readBlob(row.blobSha256);
     const header = raw.subarray(0, headerLength(raw)).toString('latin1');

@@ -73,7 +73,7 @@ function toWhere(node: SearchNode): Where | null {
     case 'flag':
       return { [node.flag]: node.value };
     case 'uid':
-      return node.uids.length <= 5000 ? { uid: { in: node.uids } } : { uid: { gte: node.uids[0] ?? 0, lte: node.uids[node.uids.length - 1] ?? 0 } };
+      return node.uids.length <= 400 ? { uid: { in: node.uids } } : { uid: { gte: node.uids[0] ?? 0, lte: node.uids[node.uids.length - 1] ?? 0 } };
     case 'size':
       return { size: node.cmp === 'larger' ? { gt: node.bytes } : { lt: node.bytes } };
     case 'modseq':
