@@ -9,6 +9,7 @@ import { logger } from '../core/logger';
 import { SmtpReplyError, reply } from '../policy/replies';
 import { onConnect, onSecure, onClose, onAuth, onMailFrom, onRcptTo, type ListenerKind } from './session';
 import { onData } from './data';
+import { addOauthBearer } from './oauthbearer';
 import type { SmtpSettings } from './settings';
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -21,6 +22,7 @@ class PostroomSmtpServer extends SMTPServer {
     const send = connection.send.bind(connection) as Send;
     // A text that already starts with an enhanced code is sent as is.
     (connection as unknown as { send: Send }).send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    addOauthBearer(connection as unknown as Parameters<typeof addOauthBearer>[0]);
     this.connections.add(connection);
     connection.on('error', (error: Error) => this._onError(error));
     connection.on('connect', (data) => this._onClientConnect(data));
@@ -45,7 +47,7 @@ export function createListener(kind: ListenerKind, settings: SmtpSettings, tls: 
     rejectOversized: true,
     maxRecipients: settings.maxRecipients,
     socketTimeout: settings.idleTimeoutMs,
-    authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+    authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2', 'OAUTHBEARER'],
     authOptional: true,
     allowInsecureAuth: false,
     disableReverseLookup: true,

@@ -40,7 +40,7 @@ test('the banner names the host and no software; AUTH is not offered before STAR
   assert.match(result.stdout, /SIZE 200000/);
   assert.doesNotMatch(result.stdout, /AUTH/);
   const tls = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--tls', '--quit-after', 'EHLO', '--ehlo', 'client.example']);
-  assert.match(tls.stdout, /250-AUTH PLAIN LOGIN XOAUTH2/);
+  assert.match(tls.stdout, /250-AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER/);
 });
 
 test('relay is refused to a stranger with 554 5.7.1 (nodemailer)', async () => {

@@ -78,3 +78,17 @@ test('the webmail submits with a token over XOAUTH2 (nodemailer)', async () => {
   const bad = nodemailer.createTransport({ host: '127.0.0.1', port: fixture.smtp.ports.smtps, secure: true, tls: tlsOptions, auth: { type: 'OAuth2', user: 'kim@foobar.com', accessToken: `${accessToken}x` } });
   await assert.rejects(bad.sendMail({ from: 'kim@foobar.com', to: 'lee@foobar.com', text: 'x' }));
 });
+
+test('OAUTHBEARER (RFC 7628) with the webmail token, and a bad token refused (curl)', async () => {
+  const kim = await db().user.findFirstOrThrow({ where: { local: 'kim' } });
+  const token = await mintAccessToken(kim.id);
+  const mail = 'From: kim@foobar.com\r\nTo: kim@foobar.com\r\nSubject: bearer\r\n\r\nhello\r\n';
+  const url = `smtps://127.0.0.1:${fixture.smtp.ports.smtps}`;
+  const common = ['-sS', '-k', url, '--mail-from', 'kim@foobar.com', '--mail-rcpt', 'kim@foobar.com', '--login-options', 'AUTH=OAUTHBEARER', '-u', 'kim@foobar.com:', '-T', '-'];
+  const ok = await run('curl', [...common, '--oauth2-bearer', token], mail);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match((await mailboxMessages('kim@foobar.com')).at(-1)!, /Subject: bearer/);
+  const bad = await run('curl', [...common, '--oauth2-bearer', `${token}x`], mail);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /Login denied|535|authentication/i);
+});
