@@ -8,6 +8,7 @@ import { SmtpReplyError, reply, type SmtpReply } from '../policy/replies';
 import { deliverInbound } from '../delivery';
 import { receivedHeader, tlsOf } from './received';
 import { scanMessage } from './scan';
+import { headerFacts, stripOwnAuthenticationResults } from './headers';
 import { stateOf, userOf, logEvent, nextTransaction } from './session';
 import type { SmtpSettings } from './settings';
 
@@ -42,7 +43,9 @@ function readMessage(stream: SMTPServerDataStream, settings: SmtpSettings): Prom
 
 export async function onData(stream: SMTPServerDataStream, session: SMTPServerSession, settings: SmtpSettings): Promise<string> {
   const state = stateOf(session);
-  const { body, longLine } = await readMessage(stream, settings);
+  const read = await readMessage(stream, settings);
+  const longLine = read.longLine;
+  let body = read.body;
   const finish = (outcome: SmtpReply, result: string, detail: Record<string, unknown> = {}): string => {
     logEvent(state, 'data', result, { user: userOf(session)?.address, detail: { size: stream.byteLength, reply: `${outcome.code} ${outcome.status}`, ...detail } });
     nextTransaction(state);
@@ -52,6 +55,12 @@ export async function onData(stream: SMTPServerDataStream, session: SMTPServerSe
   if (stream.sizeExceeded) return finish(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'), 'too_big');
   if (longLine) return finish(reply(550, '5.6.0', `Message has a line longer than ${settings.maxLineLength} characters (RFC 5322 2.1.1)`), 'long_line');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  // Mail loops (RFC 5321 6.3): too many hops, or a copy that has already been delivered here.
+  const facts = headerFacts(body);
+  const localTargets = state.recipients.flatMap((r) => r.decision.expansion?.mailboxes.map((m) => m.address) ?? []);
+  if (facts.hops > 50 || localTargets.some((address) => facts.deliveredTo.includes(address))) {
+    return finish(reply(554, '5.4.6', 'Mail loop detected (too many hops or already delivered here)'), 'loop', { hops: facts.hops });
+  }
   const discardedBy = [state.connect, state.sender].find((decision) => decision?.verdict === 'discard');
   const accepted = state.recipients.filter((recipient) => recipient.decision.verdict === 'accept');
   if (discardedBy || accepted.length === 0) {
@@ -67,6 +76,8 @@ export async function onData(stream: SMTPServerDataStream, session: SMTPServerSe
   });
   let trace = received;
   let junk = false;
+  // Only our own checks may speak for this host (RFC 8601 5).
+  if (!user) body = stripOwnAuthenticationResults(body, hostname);
   if (!user && !state.connect.relayClient && settings.checkAuthentication) {
     const auth = await checkInboundAuthentication(Buffer.concat([Buffer.from(received), body]), { ip: state.clientIp, helo: session.hostNameAppearsAs, sender, mta: hostname }).catch(() => null);
     if (auth) {

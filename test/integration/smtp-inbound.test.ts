@@ -142,3 +142,14 @@ print(idle.recv(200).decode().strip())
     await limited.close();
   }
 });
+
+test('a message already delivered here is a loop (554 5.4.6); a forged Authentication-Results for this host is removed', async () => {
+  const looped = 'Delivered-To: kim@foobar.com\r\nFrom: a@elsewhere.example\r\nSubject: loop\r\n\r\nround and round\r\n';
+  await assert.rejects(mx().sendMail({ envelope: { from: 'a@elsewhere.example', to: ['kim@foobar.com'] }, raw: looped }), (error: { response?: string }) => /^554 5\.4\.6 /.test(error.response ?? ''));
+  const forged = 'Authentication-Results: mx.foobar.com;\r\n dkim=pass header.d=bank.example\r\nAuthentication-Results: other.example; spf=pass\r\nFrom: ceo@bank.example\r\nSubject: trust me\r\n\r\nbody\r\n';
+  await mx().sendMail({ envelope: { from: 'a@elsewhere.example', to: ['kim@foobar.com'] }, raw: forged });
+  const stored = (await mailboxMessages('kim@foobar.com')).at(-1)!;
+  assert.match(stored, /Subject: trust me/);
+  assert.doesNotMatch(stored, /dkim=pass header\.d=bank\.example/);
+  assert.match(stored, /Authentication-Results: other\.example; spf=pass/);
+});
