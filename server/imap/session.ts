@@ -1,6 +1,5 @@
 // One IMAP connection: reads commands one at a time (pull model, so AUTHENTICATE and IDLE can read
 // raw lines), runs them in the state machine of RFC 9051 section 3, and answers.
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { AuthenticatedUser } from '../auth';
@@ -101,7 +100,16 @@ export class ImapSession {
   async write(data: string | Buffer): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
     if (!this.socket.write(data)) {
-      await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
+      const socket = this.socket;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
     }
   }
 

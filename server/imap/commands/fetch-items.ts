@@ -18,8 +18,9 @@ export interface SectionItem {
 export interface FetchPlan {
   simple: Set<SimpleItem>;
   sections: SectionItem[];
-  /** Any item that needs the cached envelope/body structure. */
-  needsCache: boolean;
+  /** Items that need the cached ENVELOPE / body structure JSON. */
+  needsEnvelope: boolean;
+  needsStructure: boolean;
   /** Any item that needs the message content. */
   needsContent: boolean;
   /** Any item that sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT). */
@@ -62,14 +63,15 @@ export function parseFetchItems(token: Token): FetchPlan {
       words.push(item.value);
     }
   } else throw bad('Invalid FETCH items');
-  const plan: FetchPlan = { simple: new Set(), sections: [], needsCache: false, needsContent: false, setsSeen: false };
+  const plan: FetchPlan = { simple: new Set(), sections: [], needsEnvelope: false, needsStructure: false, needsContent: false, setsSeen: false };
   for (const word of words) {
     const upper = word.toUpperCase();
     if (SIMPLE.has(upper)) plan.simple.add(upper as SimpleItem);
     else plan.sections.push(parseSectionItem(word));
   }
   const s = plan.simple;
-  plan.needsCache = s.has('ENVELOPE') || s.has('BODYSTRUCTURE') || s.has('BODY') || s.has('RFC822.TEXT') || s.has('RFC822.HEADER') || plan.sections.length > 0;
+  plan.needsEnvelope = s.has('ENVELOPE');
+  plan.needsStructure = s.has('BODYSTRUCTURE') || s.has('BODY') || s.has('RFC822.TEXT') || s.has('RFC822.HEADER') || plan.sections.length > 0;
   plan.needsContent = s.has('RFC822') || s.has('RFC822.HEADER') || s.has('RFC822.TEXT') || plan.sections.length > 0;
   plan.setsSeen = s.has('RFC822') || s.has('RFC822.TEXT') || plan.sections.some((section) => !section.peek);
   return plan;

@@ -1,7 +1,8 @@
 // FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
 // BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
 // Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
-import { readBlob, readMessages, updateFlags, expungedSince, type MessageRow } from '../../store';
+import { readBlob, readEnvelopes, readMessages, updateFlags, expungedSince, type MessageRow } from '../../store';
+import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
 import { bad, no } from '../errors';
 import { formatSequence, selectUidIndexes } from '../parser';
@@ -13,7 +14,7 @@ import { parseFetchItems, parseFetchModifiers, type FetchPlan, type SectionItem 
 import { resolveSet, selected } from './util';
 
 const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
-const CHUNK = 1000;
+const CHUNK = 2000;
 const FLUSH_BYTES = 256 * 1024;
 
 /** A literal; one holding NUL becomes literal8 (RFC 3516), as a plain literal cannot carry it. */
@@ -47,8 +48,17 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
   if (s.has('MODSEQ')) items.push(`MODSEQ (${row.modseq})`);
   if (s.has('INTERNALDATE')) items.push(`INTERNALDATE ${formatInternalDate(row.internalDate)}`);
   if (s.has('RFC822.SIZE')) items.push(`RFC822.SIZE ${row.size}`);
-  if (s.has('ENVELOPE')) items.push(`ENVELOPE ${formatEnvelope(JSON.parse(row.envelope) as Envelope, utf8)}`);
-  const structure = plan.needsCache && (s.has('BODYSTRUCTURE') || s.has('BODY') || plan.needsContent) ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
+  if (s.has('ENVELOPE')) {
+    // Keyed by row id and UTF-8 mode: the same message formats differently with UTF8=ACCEPT.
+    const key = `${row.id}${session.utf8 ? 'u' : ''}`;
+    let envelope = cachedEnvelope(key);
+    if (envelope === undefined) {
+      envelope = formatEnvelope(JSON.parse(row.envelope) as Envelope, utf8);
+      rememberEnvelope(key, envelope);
+    }
+    items.push(`ENVELOPE ${envelope}`);
+  }
+  const structure = plan.needsStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
   if (s.has('BODYSTRUCTURE')) items.push(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
   if (s.has('BODY')) items.push(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
   if (plan.needsContent) {
@@ -117,7 +127,12 @@ function fetchCommand(byUid: boolean): CommandHandler {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       for (let i = 0; i < uids.length; i += CHUNK) {
-        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), plan.needsCache);
+        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure });
+        if (plan.needsEnvelope) {
+          const missing = rows.filter((row) => cachedEnvelope(`${row.id}${session.utf8 ? 'u' : ''}`) === undefined);
+          const envelopes = missing.length ? await readEnvelopes(missing.map((row) => row.id)) : new Map<number, string>();
+          for (const row of missing) row.envelope = envelopes.get(row.id) ?? '{}';
+        }
         if (modifiers.changedSince !== null) rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
         const changed = plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
         if (plan.simple.has('FLAGS')) mailbox.announceKeywords(session, rows.map((row) => row.keywords));
