@@ -148,14 +148,14 @@ test('folders: create, rename and delete from the folder list', async () => {
   await folders.getByRole('button', { name: 'New folder' }).click();
   await folders.getByLabel('Folder name').fill('Receipts');
   await folders.getByRole('button', { name: 'Create' }).click();
-  await folders.getByRole('button', { name: 'Receipts' }).waitFor();
+  await folders.getByRole('button', { name: 'Receipts', exact: true }).waitFor();
   await folders.getByRole('button', { name: 'Rename Receipts' }).click();
   await folders.getByLabel('New name for Receipts').fill('Bills');
   await folders.getByRole('button', { name: 'Rename', exact: true }).click();
-  await folders.getByRole('button', { name: 'Bills' }).waitFor();
+  await folders.getByRole('button', { name: 'Bills', exact: true }).waitFor();
   await folders.getByRole('button', { name: 'Delete Bills' }).click();
   await folders.getByRole('button', { name: 'Delete folder' }).click();
-  await folders.getByRole('button', { name: 'Bills' }).waitFor({ state: 'detached' });
+  await folders.getByRole('button', { name: 'Bills', exact: true }).waitFor({ state: 'detached' });
   const client = await imapAs(app, ALICE);
   try {
     assert.deepEqual((await client.list()).map((f) => f.path).filter((p) => ['Receipts', 'Bills'].includes(p)), []);
