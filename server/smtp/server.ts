@@ -20,8 +20,13 @@ class PostroomSmtpServer extends SMTPServer {
   override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
     const connection = new SMTPConnection(this, socket, socketOptions ?? {});
     const send = connection.send.bind(connection) as Send;
-    // A text that already starts with an enhanced code is sent as is.
-    (connection as unknown as { send: Send }).send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    const internals = connection as unknown as { send: Send; secure: boolean };
+    internals.send = (code, data, context) => {
+      // No AUTH offered before TLS (RFC 4954 4); AUTH itself answers 538 there.
+      if (code === 250 && Array.isArray(data) && !internals.secure) data = data.filter((line) => !line.startsWith('AUTH '));
+      // A text that already starts with an enhanced code is sent as is.
+      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    };
     addOauthBearer(connection as unknown as Parameters<typeof addOauthBearer>[0]);
     this.connections.add(connection);
     connection.on('error', (error: Error) => this._onError(error));

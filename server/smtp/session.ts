@@ -62,8 +62,6 @@ export async function onConnect(listener: ListenerKind, settings: SmtpSettings, 
     logEvent(state, 'connect', 'too_many', { detail: { listener, connections: count } });
     throw new SmtpReplyError(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
   }
-  // No AUTH before TLS (RFC 4954 4): smtp-server otherwise advertises it in cleartext.
-  if (!session.secure) session.disabledCommands = ['AUTH'];
   const [rules, hostname] = await Promise.all([loadAccessRules(), confirmedHostname(ip)]);
   state.rules = rules;
   state.clientHostname = hostname;
@@ -82,7 +80,6 @@ export async function onConnect(listener: ListenerKind, settings: SmtpSettings, 
 
 export function onSecure(session: SMTPServerSession): void {
   const state = states.get(session.id);
-  session.disabledCommands = [];
   if (state) logEvent(state, 'tls', 'ok', { detail: { version: session.tlsOptions ? session.tlsOptions.version : null, cipher: session.tlsOptions ? session.tlsOptions.name : null } });
 }
 

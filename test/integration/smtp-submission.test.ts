@@ -92,3 +92,18 @@ test('OAUTHBEARER (RFC 7628) with the webmail token, and a bad token refused (cu
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /Login denied|535|authentication/i);
 });
+
+test('AUTH before STARTTLS is answered 538 and not advertised (smtplib)', async () => {
+  const script = `
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+code, text = s.ehlo('laptop.example')
+print('AUTH' in text.decode())
+print(*s.docmd('AUTH PLAIN ' + 'AGtpbUBmb29iYXIuY29tAHg='))
+s.quit()
+`;
+  const result = await run('python3', ['-c', script, String(fixture.smtp.ports.submission)]);
+  const lines = result.stdout.trim().split('\n');
+  assert.equal(lines[0], 'False');
+  assert.match(lines[1]!, /^538 b?'?5\.7\.0 /);
+});
