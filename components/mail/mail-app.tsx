@@ -130,7 +130,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
         <button className="btn btn-small md:hidden" onClick={() => setDrawer(!drawer)} aria-label="Folders" aria-expanded={drawer}><Icon name="menu" /></button>
         <h1 className="hidden text-base font-semibold text-brand-700 sm:block">Postroom Mail</h1>
         <div className="mx-2 flex-1"><SearchBar ref={searchBox} active={!!state.search} onSearch={(search) => setState({ ...state, page: 0, search })} onClear={() => setState({ ...state, page: 0, search: null })} /></div>
-        <button className="btn btn-primary btn-small" onClick={() => startCompose(EMPTY_DRAFT)}><Icon name="pencil" /> <span className="hidden sm:inline">Compose</span></button>
+        <button className="btn btn-primary btn-small" onClick={() => startCompose(EMPTY_DRAFT)} aria-label="Compose"><Icon name="pencil" /> <span className="hidden sm:inline">Compose</span></button>
         <span className="hidden text-xs text-slate-500 lg:inline" data-testid="signed-in-as">{address}</span>
         <SignOutButton />
       </header>
