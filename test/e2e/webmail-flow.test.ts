@@ -32,8 +32,11 @@ test('sign in; a message sent over SMTP appears without reload; read it and open
     to: ALICE,
     subject: 'Project plan for Monday',
     text: 'Plain version',
-    html: '<h2>Plan</h2><p>Hi Alice, the <b>plan</b> is attached.</p><ul><li>one</li><li>two</li></ul>',
-    attachments: [{ filename: 'notes.txt', content: 'Bring the blueprints.\n' }],
+    html: '<h2>Plan</h2><p>Hi Alice, the <b>plan</b> is attached.</p><ul><li>one</li><li>two</li></ul><img alt="site map" src="cid:map@plan">',
+    attachments: [
+      { filename: 'notes.txt', content: 'Bring the blueprints.\n' },
+      { filename: 'map.png', cid: 'map@plan', contentType: 'image/png', content: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8CAB+GTG8HSALfKY52fTcuYAAAAAElFTkSuQmCC', 'base64') },
+    ],
   });
   // Live: the IDLE watcher pushes the new message over SSE; no reload here.
   await row('Project plan for Monday').waitFor({ timeout: 15_000 });
@@ -44,6 +47,13 @@ test('sign in; a message sent over SMTP appears without reload; read it and open
   assert.equal(await page.getByTestId('reader-from').innerText(), 'Bob Builder');
   const frame = page.frameLocator('[data-testid="message-frame"]');
   await frame.getByText('the plan is attached').waitFor();
+  // The inline cid: image comes through our authenticated route into the sandboxed frame.
+  await frame.getByAltText('site map').waitFor();
+  await page.waitForFunction(() => {
+    const doc = document.querySelector<HTMLIFrameElement>('[data-testid="message-frame"]')?.contentDocument;
+    const image = doc?.querySelector<HTMLImageElement>('img[alt="site map"]');
+    return !!image && image.complete && image.naturalWidth === 4;
+  });
   assert.equal(await page.getByTestId('auth-badge').innerText(), 'Trusted sender');
   const attachment = page.getByTestId('attachment').filter({ hasText: 'notes.txt' });
   assert.match(await attachment.innerText(), /\d+ B/);
@@ -130,6 +140,10 @@ test('keyboard: j opens the next message; c composes with address autocomplete a
   await page.keyboard.press('c');
   const compose = page.getByRole('form', { name: 'Compose message' });
   await compose.waitFor();
+  await compose.getByLabel('To', { exact: true }).fill('not-an-address');
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await compose.locator('[data-field-error="to"]').filter({ hasText: 'is not a valid email address' }).waitFor();
+  await compose.getByLabel('To', { exact: true }).fill('');
   await compose.getByLabel('To', { exact: true }).pressSequentially('bo');
   await page.getByRole('option', { name: /Bob Builder/ }).click();
   assert.equal(await compose.getByLabel('To', { exact: true }).inputValue(), 'Bob Builder <bob@mail.test>, ');

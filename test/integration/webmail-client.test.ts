@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import { startWebmailFixture, deliver, simpleMessage, PASSWORD, HOSTNAME, type WebmailFixture } from './webmail-fixture';
 import {
-  listFolders, listMessages, readMessage, readAttachment, setFlag, moveMessages, deleteMessages, markJunk, searchMessages,
+  listFolders, listMessages, readMessage, readAttachment, fetchSource, setFlag, moveMessages, deleteMessages, markJunk, searchMessages,
   sendMessage, saveDraft, createFolder, renameFolder, deleteFolder, subscribeMailEvents, withImap, closeWebmailConnections, type MailEvent,
 } from '../../server/webmail';
 import { FieldError } from '../../server/domain/errors';
@@ -81,18 +81,20 @@ test('folders come with special-use and unread counts; a folder can be created, 
   assert.ok(!(await listFolders(fixture.alice)).some((f) => f.path === 'Work'));
 });
 
-test('the list is paged newest first and fetches only the page; sorting by subject works', async () => {
-  for (let i = 1; i <= 7; i++) await deliver(fixture.bob.id, simpleMessage({ to: 'bob@webmail.test', subject: `Page test ${String.fromCharCode(72 - i)}${i}`, date: `Mon, ${10 + i} Nov 2026 09:00:00 +0000` }));
+test('the list is paged newest first and fetches only the page; sorting by sender and subject works', async () => {
+  for (let i = 1; i <= 7; i++) await deliver(fixture.bob.id, simpleMessage({ from: `Sender ${i} <s${i}@elsewhere.test>`, to: 'bob@webmail.test', subject: `Page test ${String.fromCharCode(72 - i)}${i}`, date: `Mon, ${10 + i} Nov 2026 09:00:00 +0000` }));
   const first = await listMessages(fixture.bob, 'INBOX', { pageSize: 3 });
   assert.equal(first.total, 7);
   assert.deepEqual(first.messages.map((m) => m.uid), [7, 6, 5]);
   const last = await listMessages(fixture.bob, 'INBOX', { pageSize: 3, page: 2 });
   assert.deepEqual(last.messages.map((m) => m.uid), [1]);
   assert.deepEqual((await listMessages(fixture.bob, 'INBOX', { pageSize: 3, page: 9 })).messages, []);
+  const byFrom = await listMessages(fixture.bob, 'INBOX', { pageSize: 7, sort: 'from', reverse: true });
+  assert.deepEqual(byFrom.messages.map((m) => m.from[0].name), ['Sender 7', 'Sender 6', 'Sender 5', 'Sender 4', 'Sender 3', 'Sender 2', 'Sender 1']);
   const bySubject = await listMessages(fixture.bob, 'INBOX', { pageSize: 7, sort: 'subject', reverse: false });
   assert.deepEqual(bySubject.messages.map((m) => m.subject), [...bySubject.messages.map((m) => m.subject)].sort());
   assert.equal(bySubject.messages[0].subject, 'Page test A7');
-  assert.equal(first.messages[0].from[0].address, 'carol@elsewhere.test');
+  assert.equal(first.messages[0].from[0].address, 's7@elsewhere.test');
 });
 
 test('reading parses, sanitises, rewrites cid: images, lists attachments, marks \\Seen and badges auth', async () => {
@@ -182,6 +184,12 @@ test('sending goes through submission with a token; Sent gets the copy, the reci
   assert.equal(sent.messages[0].flags.seen, true);
   const answered = (await searchMessages(fixture.alice, 'INBOX', { subject: 'Lunch?' })).messages.find((m) => m.uid === original)!;
   assert.equal(answered.flags.answered, true);
+  // Rich text is sanitised before it leaves.
+  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Rich note', text: 'bold', html: '<p><b>bold</b><img src=x onerror=alert(1)><script>alert(2)</script></p>' });
+  const rich = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Rich note' })).messages[0];
+  const richSource = (await fetchSource(fixture.bob, 'INBOX', rich.uid)).source.toString();
+  assert.match(richSource, /<b>bold<\/b>/);
+  assert.doesNotMatch(richSource, /onerror|<script/);
   await assert.rejects(sendMessage(fixture.alice, { to: 'not an address', subject: 'x' }), (e: unknown) => e instanceof FieldError && e.field === 'to');
   await assert.rejects(sendMessage(fixture.alice, { to: '', subject: 'x' }), (e: unknown) => e instanceof FieldError && e.field === 'to');
 });
