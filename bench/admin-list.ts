@@ -25,6 +25,15 @@ const { startApp } = await import('../test/e2e/helpers/app');
 const { addDomain, addMailbox } = await import('../server/domain');
 const { db } = await import('../server/core/db');
 const app = await startApp();
+// A keep-alive socket left idle through the long seeding may be closed under us: retry once.
+const fetch = async (url: string, init: RequestInit = {}): Promise<Response> => {
+  try {
+    return await globalThis.fetch(url, init);
+  } catch (error) {
+    console.error(`retrying ${url}: ${String((error as { cause?: unknown }).cause ?? error)}`);
+    return globalThis.fetch(url, init);
+  }
+};
 try {
   await addDomain('bench-admin.test');
   await addMailbox({ address: 'admin@bench-admin.test', password: 'Bench-Admin-Pass-1', role: 'super' });
@@ -51,7 +60,7 @@ try {
     }
   };
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${app.baseUrl}/api/auth/csrf`);
+  const csrf = await fetch(`${app.baseUrl}/api/auth/csrf`).catch((error: unknown) => { throw new Error(`csrf: ${String(error)}`); });
   keep(csrf);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const login = await fetch(`${app.baseUrl}/api/auth/callback/credentials`, {

@@ -3,6 +3,7 @@
 // which checks the rights and writes the audit log.
 import { getServerSession } from 'next-auth/next';
 import { headers } from 'next/headers';
+import { cache } from 'react';
 import { redirect, forbidden } from 'next/navigation';
 import type { Actor } from '../domain/audit';
 import { db } from '../core/db';
@@ -16,9 +17,12 @@ interface SessionClaims {
 
 /**
  * The Actor for the current request, or null when nobody is signed in. The user row is read on
- * every call, so a disabled mailbox, a new password or a changed role takes effect at once.
+ * every request, so a disabled mailbox, a new password or a changed role takes effect at once.
+ * Memoised per request (React cache): the layout and the page share one lookup.
  */
-export async function getActor(): Promise<Actor | null> {
+export const getActor = cache(readActor);
+
+async function readActor(): Promise<Actor | null> {
   const session = (await getServerSession(await authOptions())) as SessionClaims | null;
   if (!session?.uid) return null;
   const user = await db().user.findUnique({

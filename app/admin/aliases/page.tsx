@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listAliases, listDomains } from '@/server/domain';
+import { listAliases } from '@/server/domain';
+import { domainNames } from '@/server/web/lookups';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { ActionForm } from '@/components/ui/action-form';
@@ -12,7 +13,7 @@ export const metadata: Metadata = { title: 'Aliases' };
 export default async function AliasesPage({ searchParams }: { searchParams: Promise<{ domain?: string }> }) {
   const actor = await requireAdmin('/admin/aliases');
   const { domain } = await searchParams;
-  const [aliases, domains] = await Promise.all([guard(listAliases({ domain: domain || undefined }, actor)), listDomains(actor)]);
+  const [aliases, domains] = await Promise.all([guard(listAliases({ domain: domain || undefined }, actor)), domainNames(actor)]);
   return (
     <>
       <PageHeader title="Aliases" description="Forward an address to one or more mailboxes or outside addresses. @domain is the catch-all for addresses that have no mailbox. Loops are refused when you save." />
@@ -20,7 +21,7 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
         <h2 id="add-alias" className="mb-3 font-semibold">Add an alias</h2>
         <ActionForm action={addAliasAction} resetOnSuccess submitLabel="Add alias" testId="add-alias-form"
           fields={[
-            { name: 'source', label: 'Source address', required: true, placeholder: `sales@${domain ?? domains[0]?.domain ?? 'example.org'} or @${domain ?? domains[0]?.domain ?? 'example.org'}` },
+            { name: 'source', label: 'Source address', required: true, placeholder: `sales@${domain ?? domains[0] ?? 'example.org'} or @${domain ?? domains[0] ?? 'example.org'}` },
             { name: 'destinations', label: 'Destinations', type: 'textarea', required: true, placeholder: 'one address per line', hint: 'Local mailboxes or outside addresses; one per line or separated by commas.' },
           ]} />
       </section>
@@ -28,7 +29,7 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
         <div><label htmlFor="alias-domain" className="label">Domain</label>
           <select id="alias-domain" name="domain" defaultValue={domain ?? ''} className="input">
             <option value="">All domains</option>
-            {domains.map((d) => <option key={d.id} value={d.domain}>{d.domain}</option>)}
+            {domains.map((name) => <option key={name} value={name}>{name}</option>)}
           </select>
         </div>
         <button type="submit" className="btn">Show</button>

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listMailboxes, listDomains, type MailboxSort } from '@/server/domain';
+import { listMailboxes, type MailboxSort } from '@/server/domain';
+import { domainNames } from '@/server/web/lookups';
 import { requireAdmin } from '@/server/web/session';
 import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
 import { Pagination } from '@/components/ui/pagination';
@@ -20,7 +21,7 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
   const page = Math.max(1, Number.parseInt(params.page ?? '1', 10) || 1);
   const [{ rows, total }, domains] = await Promise.all([
     listMailboxes({ search: params.q, domain: params.domain || undefined, sort, descending, page, pageSize: PAGE_SIZE }, actor),
-    listDomains(actor),
+    domainNames(actor, { mailboxDomains: true }),
   ]);
   const query = (changes: Partial<Params>) => {
     const next = new URLSearchParams();
@@ -46,7 +47,7 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
         <div><label htmlFor="domain" className="label">Domain</label>
           <select id="domain" name="domain" defaultValue={params.domain ?? ''} className="input">
             <option value="">All domains</option>
-            {domains.filter((d) => !d.aliasOf).map((d) => <option key={d.id} value={d.domain}>{d.domain}</option>)}
+            {domains.map((name) => <option key={name} value={name}>{name}</option>)}
           </select>
         </div>
         {params.sort && <input type="hidden" name="sort" value={params.sort} />}

@@ -148,6 +148,7 @@ export async function startApp(options: { worker?: boolean; env?: NodeJS.Process
   });
   web.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   web.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  web.on('exit', (code, signal) => output.push(`web app exited (code ${code}, signal ${signal})\n`));
   try {
     await waitForHttp(`${baseUrl}/signin`, web);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
-import { listDomains, isSuper } from '@/server/domain';
+import { isSuper } from '@/server/domain';
+import { domainNames } from '@/server/web/lookups';
 import { requireAdmin } from '@/server/web/session';
 import { ActionForm, type FieldSpec } from '@/components/ui/action-form';
 import { EmptyState, PageHeader } from '@/components/ui/page';
@@ -10,16 +11,16 @@ export const metadata: Metadata = { title: 'Add mailbox' };
 export default async function NewMailboxPage({ searchParams }: { searchParams: Promise<{ domain?: string }> }) {
   const actor = await requireAdmin('/admin/mailboxes/new');
   const { domain } = await searchParams;
-  const domains = (await listDomains(actor)).filter((d) => !d.aliasOf);
+  const domains = await domainNames(actor, { mailboxDomains: true });
   if (domains.length === 0) return <><PageHeader title="Add mailbox" /><EmptyState title="No domain to add a mailbox to">Add a domain first.</EmptyState></>;
   const fields: FieldSpec[] = [
-    { name: 'address', label: 'Address', type: 'email', required: true, placeholder: `name@${domain ?? domains[0]!.domain}`, hint: `Domains: ${domains.map((d) => d.domain).join(', ')}` },
+    { name: 'address', label: 'Address', type: 'email', required: true, placeholder: `name@${domain ?? domains[0]!}`, hint: `Domains here: ${domains.slice(0, 5).join(', ')}${domains.length > 5 ? ` and ${domains.length - 5} more` : ''}` },
     { name: 'displayName', label: 'Display name' },
     { name: 'password', label: 'Password', type: 'new-password', required: true },
     { name: 'quota', label: 'Quota', placeholder: '2G', hint: 'Like 500M or 2G; 0 or empty means no limit.' },
     ...(isSuper(actor) ? [
       { name: 'role', label: 'Role', type: 'select', options: [{ value: 'user', label: 'User' }, { value: 'domain_admin', label: 'Domain admin' }, { value: 'super', label: 'Super admin' }] } satisfies FieldSpec,
-      { name: 'manages', label: 'Manages domains', placeholder: domains[0]!.domain, hint: 'Comma-separated domain names this admin may manage.', showWhen: { field: 'role', values: ['domain_admin'] } } satisfies FieldSpec,
+      { name: 'manages', label: 'Manages domains', placeholder: domains[0]!, hint: 'Comma-separated domain names this admin may manage.', showWhen: { field: 'role', values: ['domain_admin'] } } satisfies FieldSpec,
     ] : []),
   ];
   return (
