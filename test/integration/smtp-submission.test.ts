@@ -107,3 +107,39 @@ s.quit()
   assert.equal(lines[0], 'False');
   assert.match(lines[1]!, /^538 b?'?5\.7\.0 /);
 });
+
+test('TLS 1.1 is refused, TLS 1.2 accepted (openssl s_client)', async () => {
+  const port = String(fixture.smtp.ports.smtps);
+  const old = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_1', '-brief'], 'QUIT\r\n');
+  assert.notEqual(old.code, 0);
+  const modern = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-brief', '-ign_eof'], 'QUIT\r\n');
+  assert.match(modern.stdout + modern.stderr, /Protocol version: TLSv1\.2/);
+  // s_client talks before the greeting, which the server refuses (421 "talk too soon"): it answered over TLS 1.2.
+  assert.match(modern.stdout, /^(220|421) .*mx\.foobar\.com/m);
+});
+
+test('repeated wrong passwords are throttled by the auth core: 454 4.7.0 even with the right one', async () => {
+  const script = `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx)
+s.ehlo('laptop.example')
+codes = []
+for i in range(11):
+    try:
+        s.login('lee@foobar.com', 'wrong-%d' % i)
+    except smtplib.SMTPAuthenticationError as e:
+        codes.append(e.smtp_code)
+try:
+    s.login('lee@foobar.com', sys.argv[2]); codes.append(235)
+except smtplib.SMTPAuthenticationError as e:
+    codes.append(e.smtp_code); print(e.smtp_error.decode())
+print(*codes)
+`;
+  const result = await run('python3', ['-c', script, String(fixture.smtp.ports.smtps), PASSWORD]);
+  const lines = result.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^4\.7\.0 Too many failed logins/, result.stderr);
+  const codes = lines[1]!.split(' ').map(Number);
+  // smtplib tries PLAIN then LOGIN on each login(): two failures each, so the 10-failure limit is hit after 5.
+  assert.deepEqual(codes, [...Array(5).fill(535), ...Array(7).fill(454)]);
+});
