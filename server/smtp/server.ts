@@ -16,11 +16,28 @@ const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 type Send = (code: number, data?: string | string[], context?: string | false) => void;
 
+type OnCommand = (command: Buffer, callback?: () => void) => void;
+// Commands that move no mail; too many of them before MAIL is a client wasting the slot.
+const COUNTED = new Set(['NOOP', 'RSET', 'VRFY', 'EXPN', 'HELP', 'HELO', 'EHLO', 'ETRN', 'STARTTLS']);
+
 class PostroomSmtpServer extends SMTPServer {
+  maxCommandsBeforeMail = 50;
+
   override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
     const connection = new SMTPConnection(this, socket, socketOptions ?? {});
     const send = connection.send.bind(connection) as Send;
-    const internals = connection as unknown as { send: Send; secure: boolean };
+    const internals = connection as unknown as { send: Send; secure: boolean; _onCommand: OnCommand; _nextHandler: unknown };
+    const onCommand = internals._onCommand.bind(connection);
+    let counted = 0;
+    internals._onCommand = (command, callback) => {
+      const verb = command.toString().split(' ')[0]!.toUpperCase();
+      if (!internals._nextHandler && verb === 'MAIL') counted = 0;
+      else if (!internals._nextHandler && COUNTED.has(verb) && ++counted > this.maxCommandsBeforeMail) {
+        internals.send(421, '4.7.0 Too many commands without a mail transaction, closing', false);
+        return callback?.();
+      }
+      onCommand(command, callback);
+    };
     internals.send = (code, data, context) => {
       // No AUTH offered before TLS (RFC 4954 4); AUTH itself answers 538 there.
       if (code === 250 && Array.isArray(data) && !internals.secure) data = data.filter((line) => !line.startsWith('AUTH '));
@@ -74,6 +91,7 @@ export function createListener(kind: ListenerKind, settings: SmtpSettings, tls: 
     onClose: (session) => onClose(session),
   };
   const server = new PostroomSmtpServer(options);
+  server.maxCommandsBeforeMail = settings.maxCommandsBeforeMail;
   server.on('error', (error) => logger.warn('smtp connection error', { listener: kind, error: error.message }));
   return server;
 }

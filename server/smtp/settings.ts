@@ -17,6 +17,8 @@ export interface SmtpSettings {
   /** Idle time before the connection is dropped (RFC 5321 4.5.3.2 suggests 5 minutes). */
   idleTimeoutMs: number;
   maxConnectionsPerIp: number;
+  /** NOOP/RSET/VRFY/HELO... allowed before each MAIL, then 421 (Postfix's junk command limit). */
+  maxCommandsBeforeMail: number;
   /** Reject mail whose DMARC policy is reject and that fails DMARC (else it goes to Junk). */
   honourDmarcReject: boolean;
   /** Run SPF/DKIM/DMARC/ARC on mail from unauthenticated clients. */
@@ -38,6 +40,7 @@ export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSetting
     maxLineLength: numberFromEnv('POSTROOM_SMTP_MAX_LINE', 998),
     idleTimeoutMs: numberFromEnv('POSTROOM_SMTP_TIMEOUT', 300) * 1000,
     maxConnectionsPerIp: numberFromEnv('POSTROOM_SMTP_MAX_CONN_PER_IP', 50),
+    maxCommandsBeforeMail: numberFromEnv('POSTROOM_SMTP_MAX_JUNK_COMMANDS', 50),
     honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
     checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
     dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '').split(',').map((zone) => zone.trim()).filter(Boolean),

@@ -117,9 +117,9 @@ attempt(lambda s: s.sendmail('a@elsewhere.example', ['lee@foobar.com'], quota))
   assert.equal((await mailboxMessages('lee@foobar.com')).length, 0);
 });
 
-test('connections per IP beyond the limit get 421 4.7.0; an idle client is dropped with 421', async () => {
+test('connections per IP beyond the limit get 421 4.7.0; an idle client is dropped with 421; too many commands before MAIL 421', async () => {
   const { startSmtpServers } = await import('../../server/smtp');
-  const limited = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { maxConnectionsPerIp: 2, idleTimeoutMs: 1500, checkAuthentication: false } });
+  const limited = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { maxConnectionsPerIp: 2, idleTimeoutMs: 1500, maxCommandsBeforeMail: 5, checkAuthentication: false } });
   try {
     const script = `
 import socket, sys, time
@@ -131,6 +131,11 @@ for i in range(3):
 idle = held[0]
 time.sleep(2.5)
 print(idle.recv(200).decode().strip())
+for s in held: s.close()
+s = socket.create_connection(('127.0.0.1', port)); s.recv(200)
+for i in range(6):
+    s.sendall(b'NOOP\\r\\n'); reply = s.recv(200).decode().strip()
+print(reply)
 `;
     const result = await run('python3', ['-c', script, String(limited.ports.smtp)]);
     const lines = result.stdout.trim().split('\n');
@@ -138,6 +143,7 @@ print(idle.recv(200).decode().strip())
     assert.match(lines[1]!, /^220 /);
     assert.match(lines[2]!, /^421 4\.7\.0 Too many connections/);
     assert.match(lines[3]!, /^421 /, 'idle timeout closes with 421');
+    assert.match(lines[4]!, /^421 4\.7\.0 Too many commands without a mail transaction/);
   } finally {
     await limited.close();
   }
