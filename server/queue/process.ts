@@ -26,8 +26,13 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
+function loadEntry(id: number) {
+  return db().queueEntry.findUnique({ where: { id }, include: { recipients: true } });
+}
+type Entry = NonNullable<Awaited<ReturnType<typeof loadEntry>>>;
+
 export async function processEntry(id: number, settings: QueueSettings): Promise<void> {
-  const entry = await db().queueEntry.findUnique({ where: { id }, include: { recipients: true } });
+  const entry = await loadEntry(id);
   if (!entry) return;
   const pending = entry.recipients.filter((recipient) => recipient.status === 'pending');
   const content = await readBlob(entry.blobSha256);
@@ -52,11 +57,6 @@ export async function processEntry(id: number, settings: QueueSettings): Promise
     outcomes.push(...(await deliverToHosts(destination.hosts, entry.sender, addresses, signed, settings)));
   }
   await settle(entry, outcomes, content, settings);
-}
-
-type Entry = NonNullable<Awaited<ReturnType<typeof loadEntry>>>;
-function loadEntry(id: number) {
-  return db().queueEntry.findUnique({ where: { id }, include: { recipients: true } });
 }
 
 async function settle(entry: Entry, outcomes: RecipientOutcome[], content: Buffer, settings: QueueSettings): Promise<void> {

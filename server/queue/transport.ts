@@ -28,6 +28,8 @@ function connect(attempt: Attempt, settings: QueueSettings): Promise<SMTPConnect
       name: config().hostname,
       secure: attempt.port === 465,
       opportunisticTLS: true,
+      // Credentials for the smarthost never go over a cleartext connection.
+      requireTLS: !!attempt.auth && attempt.port !== 465,
       tls: { rejectUnauthorized: settings.requireValidCertificates, servername: attempt.host, minVersion: 'TLSv1.2' },
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
