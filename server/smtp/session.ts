@@ -113,6 +113,7 @@ export async function onAuth(auth: SMTPServerAuthentication, session: SMTPServer
     logEvent(state, 'auth', 'ok', { user: result.user.address, detail: { method: auth.method } });
     return { user: result.user };
   }
+  logEvent(state, 'auth', result.reason, { user: auth.username, detail: { method: auth.method } });
   if (result.reason === 'throttled') return { message: `4.7.0 Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`, responseCode: 454 };
   return { message: '5.7.8 Authentication credentials invalid', responseCode: 535 };
 }
