@@ -69,6 +69,12 @@ await webmail.listFolders(smallUser);
 await time(`first page of 20-message INBOX`, async () => { await webmail.withMailbox(smallUser, 'Sent', async () => undefined); return webmail.listMessages(smallUser, 'INBOX'); });
 const page = await time(`first page of ${MESSAGES}-message INBOX`, async () => { await webmail.withMailbox(bigUser, 'Sent', async () => undefined); return webmail.listMessages(bigUser, 'INBOX'); });
 await time(`page 1000 of the ${MESSAGES}-message INBOX`, () => webmail.listMessages(bigUser, 'INBOX', { page: Math.min(1000, Math.floor(MESSAGES / 50) - 1) }));
+{
+  const started = performance.now();
+  await webmail.listMessages(bigUser, 'INBOX', { sort: 'subject' });
+  console.log(`${'sort by subject, big INBOX (first time)'.padEnd(44)} first ${(performance.now() - started).toFixed(1).padStart(7)} ms`);
+}
+await time(`sort by subject again (order kept)`, () => webmail.listMessages(bigUser, 'INBOX', { sort: 'subject', page: 3 }));
 await time(`read one message in the big INBOX`, () => webmail.readMessage(bigUser, 'INBOX', page.messages[0]!.uid, { markSeen: false }));
 console.log(`rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
 await webmail.closeWebmailConnections();

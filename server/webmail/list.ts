@@ -64,11 +64,11 @@ interface RawExec {
   exec(command: string, attributes: unknown[], options: { untagged: Record<string, (untagged: { attributes?: { value?: string }[] }) => Promise<void>> }): Promise<{ next(): void }>;
 }
 
-/** UIDs in the server's SORT order (RFC 5256 section 3), or null when SORT is not offered. */
-async function serverSort(client: ImapFlow, key: SortKey, reverse: boolean): Promise<number[] | null> {
+/** UIDs in the server's ascending SORT order (RFC 5256 section 3), or null without SORT. */
+async function serverSort(client: ImapFlow, key: SortKey): Promise<number[] | null> {
   if (!client.capabilities.has('SORT')) return null;
   const criterion = key === 'from' ? 'FROM' : key === 'subject' ? 'SUBJECT' : 'DATE';
-  const criteria = reverse ? [{ type: 'ATOM', value: 'REVERSE' }, { type: 'ATOM', value: criterion }] : [{ type: 'ATOM', value: criterion }];
+  const criteria = [{ type: 'ATOM', value: criterion }];
   const uids: number[] = [];
   try {
     const response = await (client as unknown as RawExec).exec('UID SORT', [criteria, { type: 'ATOM', value: 'UTF-8' }, { type: 'ATOM', value: 'ALL' }], {
@@ -88,8 +88,36 @@ async function serverSort(client: ImapFlow, key: SortKey, reverse: boolean): Pro
   return uids;
 }
 
+// A sort order costs the server (SORT) or us (an envelope FETCH of the whole folder) time in
+// proportion to the folder, so it is kept while the folder's message set is unchanged (same
+// UIDVALIDITY, UIDNEXT and EXISTS: no new mail, no expunge; a message's sender and subject never
+// change). Paging through a sorted 100,000-message folder then costs one page each.
+const sortCache = new Map<string, { at: number; uids: number[] }>();
+const SORT_CACHE_MS = 60_000;
+const SORT_CACHE_ENTRIES = 20;
+
+function sortCacheKey(client: ImapFlow, owner: string, key: SortKey): string | null {
+  const box = client.mailbox;
+  return box ? `${owner}\0${box.path}\0${box.uidValidity}\0${box.uidNext}\0${box.exists}\0${key}` : null;
+}
+
+/** UIDs in sort order: from the cache, the server's SORT, or our own envelope sort. */
+async function sortedUids(client: ImapFlow, key: SortKey, reverse: boolean, owner: string): Promise<number[]> {
+  const cacheKey = sortCacheKey(client, owner, key);
+  const cached = cacheKey ? sortCache.get(cacheKey) : undefined;
+  let ascending = cached && Date.now() - cached.at < SORT_CACHE_MS ? cached.uids : null;
+  if (!ascending) {
+    ascending = (await serverSort(client, key)) ?? (await fetchSortOrder(client, key));
+    if (cacheKey) {
+      if (sortCache.size >= SORT_CACHE_ENTRIES) sortCache.delete(sortCache.keys().next().value!);
+      sortCache.set(cacheKey, { at: Date.now(), uids: ascending });
+    }
+  }
+  return reverse ? [...ascending].reverse() : ascending;
+}
+
 /** Without SORT: the sort key of every message, fetched once (envelopes only). */
-async function clientSort(client: ImapFlow, key: SortKey, reverse: boolean): Promise<number[]> {
+async function fetchSortOrder(client: ImapFlow, key: SortKey): Promise<number[]> {
   const rows: { uid: number; key: string; date: number }[] = [];
   for await (const message of client.fetch('1:*', { uid: true, envelope: true, internalDate: true })) {
     const summary = toSummary(message);
@@ -97,7 +125,6 @@ async function clientSort(client: ImapFlow, key: SortKey, reverse: boolean): Pro
     rows.push({ uid: message.uid, key: sortText.toLowerCase(), date: summary.date ? Date.parse(summary.date) : 0 });
   }
   rows.sort((a, b) => a.key.localeCompare(b.key) || a.date - b.date || a.uid - b.uid);
-  if (reverse) rows.reverse();
   return rows.map((row) => row.uid);
 }
 
@@ -128,7 +155,7 @@ export async function listMessages(user: WebmailUser, folder: string, options: L
       result.messages = fetched;
       return result;
     }
-    const ordered = (await serverSort(client, sort, reverse)) ?? (await clientSort(client, sort, reverse));
+    const ordered = await sortedUids(client, sort, reverse, `${user.id}`);
     result.messages = await fetchSummaries(client, ordered.slice(page * pageSize, (page + 1) * pageSize));
     return result;
   });
