@@ -10,6 +10,11 @@ const SCAN_SENT = 300;
 
 const recentCache = new Map<number, { at: number; addresses: MailAddress[] }>();
 
+/** After sending, the new recipients must be suggested at once. */
+export function forgetPastRecipients(userId: number): void {
+  recentCache.delete(userId);
+}
+
 async function pastRecipients(user: WebmailUser): Promise<MailAddress[]> {
   const cached = recentCache.get(user.id);
   if (cached && Date.now() - cached.at < 60_000) return cached.addresses;

@@ -9,6 +9,7 @@ import { FieldError } from '../domain/errors';
 import { webmailEndpoints, webmailTlsOptions, withImap, withMailbox, type WebmailUser } from './connection';
 import { buildMessage, type ComposeInput } from './compose';
 import { folderFor } from './folders';
+import { forgetPastRecipients } from './addresses';
 
 /** The message as bytes; `keepBcc` for our own copies (Sent, Drafts), never for the wire. */
 export async function renderMessage(options: Mail.Options, keepBcc: boolean): Promise<Buffer> {
@@ -70,6 +71,7 @@ export async function sendMessage(user: WebmailUser & { displayName?: string }, 
     await withMailbox(user, folder, (client) => client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true })).catch(() => undefined);
   }
   await removeDraft(user, input.draftUid);
+  forgetPastRecipients(user.id);
   return { messageId: String(options.messageId), sentFolder: sent, sentUid };
 }
 

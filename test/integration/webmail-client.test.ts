@@ -7,7 +7,7 @@ import { ImapFlow } from 'imapflow';
 import { startWebmailFixture, deliver, simpleMessage, PASSWORD, HOSTNAME, type WebmailFixture } from './webmail-fixture';
 import {
   listFolders, listMessages, readMessage, readAttachment, fetchSource, setFlag, moveMessages, deleteMessages, markJunk, searchMessages,
-  sendMessage, saveDraft, createFolder, renameFolder, deleteFolder, subscribeMailEvents, withImap, closeWebmailConnections, type MailEvent,
+  sendMessage, saveDraft, suggestAddresses, createFolder, renameFolder, deleteFolder, subscribeMailEvents, withImap, closeWebmailConnections, type MailEvent,
 } from '../../server/webmail';
 import { FieldError } from '../../server/domain/errors';
 import { setMailboxEnabled } from '../../server/domain';
@@ -258,4 +258,13 @@ test('concurrent first requests of one user share the connection being opened', 
   assert.equal(folders.length, again.length);
   assert.ok(inbox.total > 0);
   assert.ok(sent.total > 0);
+});
+
+test('address suggestions come from the domain directory and from past recipients', async () => {
+  const actor = { name: fixture.alice.address, userId: fixture.alice.id, role: 'user' as const };
+  assert.deepEqual((await suggestAddresses(fixture.alice, actor, 'bo')).map((s) => [s.name, s.address]), [['Bob', 'bob@webmail.test']]);
+  assert.deepEqual(await suggestAddresses(fixture.alice, actor, 'zzz'), []);
+  await sendMessage(fixture.alice, { to: 'Pat Partner <pat@partner.example>', subject: 'Hello partner', text: 'hi' });
+  const suggestions = await suggestAddresses(fixture.alice, actor, 'pat');
+  assert.ok(suggestions.some((s) => s.address === 'pat@partner.example' && s.name === 'Pat Partner'), JSON.stringify(suggestions));
 });
