@@ -45,7 +45,7 @@ test('filters narrow the log, newest first', async () => {
 
   await page.goto(`${app.baseUrl}/admin/logs`);
   await page.getByLabel('Client IP').fill('198.51.100.');
-  await page.getByLabel('Result').selectOption('rejected');
+  await page.getByLabel('Result').selectOption('accept');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(/ip=198/);
   await page.getByText('No events match').waitFor();
@@ -90,4 +90,12 @@ test('the dashboard counts received and rejected mail', async () => {
   assert.equal(await day.locator('[data-metric-total="rejected"]').innerText(), '1');
   await page.getByRole('table', { name: 'Recent events' }).waitFor();
   await browser.screenshot('admin-dashboard');
+});
+
+test('the settings page shows listeners, limits, the certificate and the retry schedule', async () => {
+  const { page } = browser;
+  await page.goto(`${app.baseUrl}/admin/settings`);
+  for (const section of ['Server', 'Listeners', 'TLS certificate', 'SMTP limits', 'Outbound queue and retries']) await page.getByRole('region', { name: section }).waitFor();
+  assert.match(await page.getByRole('region', { name: 'Server' }).innerText(), /mail\.postroom\.test/);
+  await browser.screenshot('admin-settings');
 });

@@ -92,3 +92,18 @@ test('delete needs the confirmation box, then drops the entry', async () => {
   await page.waitForURL('**/admin/queue?done=*');
   assert.equal(await db().queueEntry.findUnique({ where: { queueId } }), null);
 });
+
+test('bounce now gives up on an entry after confirmation and tells the sender', async () => {
+  const { page } = browser;
+  const queueId = await enqueueMessage({ sender: 'admin@console.test', recipients: ['gone@remote.example'], content: raw('to-bounce'), notBefore: new Date(Date.now() + 3_600_000) });
+  await page.goto(`${app.baseUrl}/admin/queue/${queueId}`);
+  const form = page.getByTestId('bounce-form');
+  await form.getByRole('checkbox').check();
+  await form.getByRole('button', { name: 'Bounce now' }).click();
+  await page.waitForURL('**/admin/queue?done=*');
+  assert.match(await page.getByRole('status').innerText(), /bounced/);
+  assert.equal(await db().queueEntry.findUnique({ where: { queueId } }), null);
+  assert.ok(await db().event.findFirst({ where: { queueId, protocol: 'queue', action: 'bounce' } }), 'the bounce is in the log');
+  await page.goto(`${app.baseUrl}/admin/logs/journey/${queueId}`);
+  await page.getByRole('list', { name: 'Journey' }).getByText('bounce').first().waitFor();
+});

@@ -12,7 +12,8 @@ export const metadata: Metadata = { title: 'Logs' };
 
 type Params = { range?: string; protocol?: string; address?: string; ip?: string; queue?: string; result?: string; before?: string; live?: string };
 const PAGE = 100;
-const RESULTS = ['ok', 'failed', 'accepted', 'rejected', 'delivered', 'queued', 'deferred', 'bounced', 'discarded', 'throttled', 'disabled'];
+// The results the listeners, the queue and the auth core write (policy verdicts, DATA outcomes, deliveries).
+const RESULTS = ['ok', 'failed', 'throttled', 'disabled', 'accept', 'reject', 'discard', 'accepted', 'refused', 'too_big', 'delivered', 'queued', 'sent', 'deferred', 'bounced'];
 
 export default async function LogsPage({ searchParams }: { searchParams: Promise<Params> }) {
   const actor = await requireAdmin('/admin/logs');
@@ -47,7 +48,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
         <div className="flex items-end gap-2"><button type="submit" className="btn btn-primary">Filter</button><Link className="btn" href="/admin/logs">Clear</Link></div>
       </form>
       {live && <LiveEvents query={filters.toString()} afterId={newest} />}
-      {events.length === 0 ? <EmptyState title="No events match">{filters.size ? 'Widen the filters or clear them.' : 'Nothing has happened yet.'}</EmptyState> : (
+      {events.length === 0 ? <EmptyState title={live ? 'No earlier events match' : 'No events match'}>{filters.size ? 'Widen the filters or clear them.' : 'Nothing has happened yet.'}</EmptyState> : (
         <div className="card overflow-x-auto p-0">
           <table className="table" aria-label="Events"><EventTableHead /><tbody>{events.map((event) => <EventRowView key={event.id} event={event} />)}</tbody></table>
         </div>
