@@ -30,8 +30,14 @@ export const RANGES: Record<string, number> = { '1h': 3600_000, '24h': 86_400_00
 export function filterFromParams(params: Record<string, string | undefined>): EventFilter {
   const range = params.range && RANGES[params.range] ? RANGES[params.range] : undefined;
   const clean = (value: string | undefined) => value?.trim().slice(0, 320) || undefined;
+  const instant = (value: string | undefined) => {
+    const date = value ? new Date(value) : undefined;
+    return date && !Number.isNaN(date.getTime()) ? date : undefined;
+  };
+  const from = instant(params.from);
   return {
-    since: range ? new Date(Date.now() - range) : undefined,
+    since: range ? new Date(Math.max(Date.now() - range, from?.getTime() ?? 0)) : from,
+    until: instant(params.to),
     protocol: clean(params.protocol), address: clean(params.address)?.toLowerCase(), clientIp: clean(params.ip),
     queueId: clean(params.queue), result: clean(params.result), action: clean(params.action),
   };

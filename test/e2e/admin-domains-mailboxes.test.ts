@@ -87,7 +87,8 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   }
   const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' }, logger: false });
   await client.connect();
-  assert.equal((await client.status('INBOX', { messages: true })).messages, 0);
+  const inbox = await client.status('INBOX', { messages: true });
+  assert.ok(inbox && inbox.messages === 0, 'a new mailbox starts with an empty INBOX');
   // Mail sent to the new mailbox over SMTP arrives in its INBOX.
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: app.workerPorts.smtp, secure: false, tls: { rejectUnauthorized: false } });
   await transport.sendMail({ from: 'friend@elsewhere.example', to: 'alice@shop.example', subject: 'Welcome Alice', text: 'Your new mailbox works.' });

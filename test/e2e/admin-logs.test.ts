@@ -6,6 +6,7 @@ import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
 import { seedSuperAdmin, SUPER } from './helpers/seed';
 import { recordEvent } from '../../server/core/events';
+import { db } from '../../server/core/db';
 
 let app: RunningApp;
 let browser: Browser;
@@ -55,6 +56,23 @@ test('filters narrow the log, newest first', async () => {
   assert.equal(await rows().count(), 1);
   assert.match(await rows().first().innerText(), /rcpt_to/);
   await browser.screenshot('admin-logs-filtered');
+});
+
+test('a from/until window is read in the viewer\'s time zone (Europe/Berlin here)', async () => {
+  const { page } = browser;
+  await db().event.create({ data: { time: new Date('2026-01-15T10:00:00Z'), protocol: 'smtp', action: 'connect', result: 'accept', clientIp: '192.0.2.200' } });
+  const window = async (from: string, until: string) => {
+    await page.goto(`${app.baseUrl}/admin/logs?ip=192.0.2.200`);
+    await page.getByLabel('From').fill(from);
+    await page.getByLabel('Until').fill(until);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/from=/);
+    return page.getByRole('table', { name: 'Events' }).locator('tbody tr').count();
+  };
+  // 10:00 UTC is 11:00 in Berlin in January.
+  assert.equal(await window('2026-01-15T10:30', '2026-01-15T11:30'), 1);
+  assert.equal(new URL(page.url()).searchParams.get('from'), '2026-01-15T09:30:00.000Z');
+  assert.equal(await window('2026-01-15T11:30', '2026-01-15T12:30'), 0);
 });
 
 test('a queue id opens the whole journey of one message', async () => {

@@ -104,4 +104,8 @@ test('log filters read from the URL ignore unknown ranges', () => {
   assert.ok(filter.since && Date.now() - filter.since.getTime() - 86_400_000 < 1000);
   assert.equal(filter.address, 'alice@example.org');
   assert.equal(filterFromParams({ range: 'forever' }).since, undefined);
+  const window = filterFromParams({ from: '2026-11-01T08:00:00.000Z', to: '2026-11-02T08:00:00.000Z' });
+  assert.equal(window.since?.toISOString(), '2026-11-01T08:00:00.000Z');
+  assert.equal(window.until?.toISOString(), '2026-11-02T08:00:00.000Z');
+  assert.equal(filterFromParams({ from: 'yesterday' }).since, undefined, 'a bad instant is ignored');
 });

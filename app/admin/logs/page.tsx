@@ -7,10 +7,11 @@ import { filterFromParams, latestEventId, listEvents, PROTOCOLS } from '@/server
 import { EmptyState, PageHeader } from '@/components/ui/page';
 import { EventRowView, EventTableHead } from '@/components/admin/event-table';
 import { LiveEvents } from '@/components/admin/live-events';
+import { LocalDateTimeField } from '@/components/ui/local-datetime';
 
 export const metadata: Metadata = { title: 'Logs' };
 
-type Params = { range?: string; protocol?: string; address?: string; ip?: string; queue?: string; result?: string; before?: string; live?: string };
+type Params = { range?: string; from?: string; to?: string; protocol?: string; address?: string; ip?: string; queue?: string; result?: string; before?: string; live?: string };
 const PAGE = 100;
 // The results the listeners, the queue and the auth core write (policy verdicts, DATA outcomes, deliveries).
 const RESULTS = ['ok', 'failed', 'throttled', 'disabled', 'accept', 'reject', 'discard', 'accepted', 'refused', 'too_big', 'delivered', 'queued', 'sent', 'deferred', 'bounced'];
@@ -22,7 +23,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
   const filter = filterFromParams(params);
   const [events, newest] = await Promise.all([listEvents(filter, { beforeId: Number(params.before) || undefined, limit: PAGE }), latestEventId()]);
   const filters = new URLSearchParams();
-  for (const key of ['range', 'protocol', 'address', 'ip', 'queue', 'result'] as const) if (params[key]) filters.set(key, params[key]!);
+  for (const key of ['range', 'from', 'to', 'protocol', 'address', 'ip', 'queue', 'result'] as const) if (params[key]) filters.set(key, params[key]!);
   const live = params.live === '1';
   const select = (name: keyof Params, label: string, options: { value: string; label: string }[]) => (
     <div><label htmlFor={`log-${name}`} className="label">{label}</label>
@@ -37,8 +38,10 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
       <PageHeader title="Logs" description="Every SMTP, IMAP, POP3, queue and sign-in event, newest first. Click a queue id for the message's whole journey.">
         {live ? <Link className="btn" href={`/admin/logs?${filters}`}>Stop live mode</Link> : <Link className="btn btn-primary" href={`/admin/logs?${filters}${filters.size ? '&' : ''}live=1`}>Live mode</Link>}
       </PageHeader>
-      <form method="get" action="/admin/logs" className="card mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-7" aria-label="Filters">
+      <form method="get" action="/admin/logs" className="card mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-5" aria-label="Filters">
         {select('range', 'Time range', [{ value: '', label: 'All time' }, { value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' }, { value: '30d', label: 'Last 30 days' }])}
+        <LocalDateTimeField name="from" label="From" defaultIso={params.from} />
+        <LocalDateTimeField name="to" label="Until" defaultIso={params.to} />
         {select('protocol', 'Protocol', [{ value: '', label: 'Any' }, ...PROTOCOLS.map((p) => ({ value: p, label: p.toUpperCase() }))])}
         {text('address', 'Address', 'part of an address')}
         {text('ip', 'Client IP', '203.0.113.')}

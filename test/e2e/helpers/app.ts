@@ -117,7 +117,7 @@ async function snapshotBuild(): Promise<{ distDir: string; remove(): void }> {
   return { distDir, remove: () => rmSync(join(projectRoot, distDir), { recursive: true, force: true }) };
 }
 
-export async function startApp(options: { worker?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
+export async function startApp(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<RunningApp> {
   await ensureWebBuild();
   const build = await snapshotBuild();
   const db = await createTestDatabase();
