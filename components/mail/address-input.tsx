@@ -24,6 +24,12 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
   const [active, setActive] = useState(0);
   const [open, setOpen] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Closing on blur waits a moment (so a click on a suggestion lands); focusing again cancels it.
+  const closing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const show = () => {
+    clearTimeout(closing.current);
+    setOpen(true);
+  };
   const token = currentToken(value);
   useEffect(() => {
     clearTimeout(timer.current);
@@ -62,9 +68,9 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
           aria-expanded={showList}
           aria-controls={`${id}-suggestions`}
           aria-invalid={!!error}
-          onFocus={() => setOpen(true)}
-          onBlur={() => setTimeout(() => setOpen(false), 150)}
-          onChange={(event) => { onChange(event.target.value); setOpen(true); }}
+          onFocus={show}
+          onBlur={() => { closing.current = setTimeout(() => setOpen(false), 150); }}
+          onChange={(event) => { onChange(event.target.value); show(); }}
           onKeyDown={(event) => {
             if (!showList) return;
             if (event.key === 'ArrowDown') { event.preventDefault(); setActive((active + 1) % suggestions.length); }

@@ -45,7 +45,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
     setCursor(summary.uid);
     if (current?.specialUse === 'drafts') {
       const draft = await api<MessageView>(`/api/mail/message?${query({ folder: state.folder, uid: summary.uid, peek: 1 })}`);
-      startCompose({ ...EMPTY_DRAFT, to: draft.to.map((a) => a.address).join(', '), cc: draft.cc.map((a) => a.address).join(', '), subject: draft.subject, text: draft.text, draftUid: draft.uid });
+      startCompose({ ...EMPTY_DRAFT, to: draft.to.map((a) => a.address).join(', '), cc: draft.cc.map((a) => a.address).join(', '), subject: draft.subject, text: draft.text.replace(/\r?\n$/, ''), draftUid: draft.uid });
       return;
     }
     try {

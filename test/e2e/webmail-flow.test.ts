@@ -154,6 +154,16 @@ test('keyboard: j opens the next message; c composes with address autocomplete a
   assert.match(draft.source, /Half-written thoughts/);
   await browser.screenshot('webmail-compose-draft');
   await compose.getByRole('button', { name: 'Close' }).click();
+  // Back from Drafts: the draft opens in compose, is sent, and leaves Drafts.
+  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /Drafts/ }).click();
+  await row('Draft about the shed').click();
+  const again = page.getByRole('form', { name: 'Compose message' });
+  assert.equal(await again.getByLabel('Subject').inputValue(), 'Draft about the shed');
+  assert.equal(await again.getByLabel('Message', { exact: true }).inputValue(), 'Half-written thoughts');
+  await again.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('status').filter({ hasText: 'Message sent' }).waitFor();
+  await waitForImapMessage(app, BOB, 'INBOX', 'Draft about the shed');
+  await row('Draft about the shed').waitFor({ state: 'detached' });
 });
 
 test('folders: create, rename and delete from the folder list', async () => {
