@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
-import { seedSuperAdmin } from './helpers/seed';
+import { seedSuperAdmin, SUPER } from './helpers/seed';
 import { addDomain, addMailbox } from '../../server/domain';
 import { db } from '../../server/core/db';
 
@@ -99,4 +99,20 @@ test('a plain user gets 403 on the console', async () => {
   assert.equal(new URL(page.url()).pathname, '/account');
   const response = await page.goto(`${app.baseUrl}/admin/mailboxes`);
   assert.equal(response?.status(), 403);
+});
+
+test('a super admin grants a domain admin another domain from the mailbox page', async () => {
+  const { page, context } = browser;
+  await context.clearCookies();
+  await signIn(page, app.baseUrl, SUPER.address, SUPER.password);
+  await page.goto(`${app.baseUrl}/admin/mailboxes/boss%40mine.test`);
+  const form = page.getByTestId('mailbox-details-form');
+  await form.getByLabel('Manages domains').fill('mine.test, nowhere.test');
+  await form.getByRole('button', { name: 'Save details' }).click();
+  await form.locator('[data-field-error="manages"]').waitFor();
+  await form.getByLabel('Manages domains').fill('mine.test, theirs.test');
+  await form.getByRole('button', { name: 'Save details' }).click();
+  await form.getByRole('status').filter({ hasText: 'Details saved' }).waitFor();
+  const grants = await db().domainAdmin.findMany({ where: { user: { local: 'boss', domain: 'mine.test' } }, include: { domainR: true } });
+  assert.deepEqual(grants.map((g) => g.domainR.domain).sort(), ['mine.test', 'theirs.test']);
 });

@@ -2,6 +2,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { addMailbox, removeMailbox, setMailboxEnabled, setPassword, updateMailboxDetails, FieldError } from '@/server/domain';
+import { setManagedDomains } from '@/server/domain/domain-admins';
 import { requireAdmin } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
 
@@ -30,7 +31,11 @@ export async function updateMailboxAction(_previous: FormState, form: FormData):
   const address = text(form, 'address');
   return runForm(form, async () => {
     const role = form.has('role') ? text(form, 'role') : undefined;
+    // Role and managed domains are on a super admin's form only. Domains first: a bad name then
+    // stops the save before the role changes.
+    if (role === 'domain_admin') await setManagedDomains(address, list(text(form, 'manages')), actor);
     await updateMailboxDetails(address, { displayName: text(form, 'displayName'), quota: text(form, 'quota') || '0', role }, actor);
+    if (role !== undefined && role !== 'domain_admin') await setManagedDomains(address, [], actor);
     revalidatePath(`/admin/mailboxes/${encodeURIComponent(address)}`);
     return 'Details saved.';
   });

@@ -35,7 +35,10 @@ export default async function MailboxPage({ params, searchParams }: { params: Pr
   const detailFields: FieldSpec[] = [
     { name: 'displayName', label: 'Display name', defaultValue: mailbox.displayName },
     { name: 'quota', label: 'Quota', defaultValue: sizeText(mailbox.quotaBytes), hint: 'Like 500M or 2G; 0 means no limit.' },
-    ...(superAdmin ? [{ name: 'role', label: 'Role', type: 'select', defaultValue: mailbox.role, options: [{ value: 'user', label: 'User' }, { value: 'domain_admin', label: 'Domain admin' }, { value: 'super', label: 'Super admin' }] } satisfies FieldSpec] : []),
+    ...(superAdmin ? [
+      { name: 'role', label: 'Role', type: 'select', defaultValue: mailbox.role, options: [{ value: 'user', label: 'User' }, { value: 'domain_admin', label: 'Domain admin' }, { value: 'super', label: 'Super admin' }] } satisfies FieldSpec,
+      { name: 'manages', label: 'Manages domains', defaultValue: mailbox.manages.join(', '), hint: 'Comma-separated domain names.', showWhen: { field: 'role', values: ['domain_admin'] } } satisfies FieldSpec,
+    ] : []),
   ];
   return (
     <>
