@@ -129,13 +129,22 @@ test('move to Archive, delete to Trash, and search', async () => {
   await browser.screenshot('webmail-search');
 });
 
-test('keyboard: j opens the next message; c composes with address autocomplete and an autosaved draft', async () => {
+test('keyboard: j opens the next message, r and f reply and forward, c composes with autocomplete and an autosaved draft', async () => {
   const { page } = browser;
   await page.getByRole('button', { name: 'Clear' }).click();
   await row('Unrelated').waitFor();
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('j');
   await page.getByTestId('reader-subject').waitFor();
+  const opened = await page.getByTestId('reader-subject').innerText();
+  for (const [key, heading, subject] of [['r', 'Reply', `Re: ${opened}`], ['f', 'Forward', `Fwd: ${opened}`]]) {
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press(key);
+    const form = page.getByRole('form', { name: 'Compose message' });
+    await form.getByRole('heading', { name: heading }).waitFor();
+    assert.equal(await form.getByLabel('Subject').inputValue(), subject);
+    await form.getByRole('button', { name: 'Close' }).click();
+  }
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('c');
   const compose = page.getByRole('form', { name: 'Compose message' });
