@@ -13,21 +13,24 @@ const OWN_MODSEQ_MEMORY = 64;
  * The latest UID list of each folder, shared by every session whose view is at the same change:
  * a thousand sessions idling on a 10,000-message INBOX hold one array, not a thousand.
  */
-const sharedViews = new Map<number, { changeId: number; uids: Uint32Array; users: number }>();
+const sharedViews = new Map<number, { changeId: number; uids: Uint32Array }>();
+const SHARED_VIEW_FOLDERS = 256;
 
 function shareView(folderId: number, changeId: number, uids: Uint32Array): Uint32Array {
   const shared = sharedViews.get(folderId);
   if (shared && shared.changeId === changeId && shared.uids.length === uids.length) return shared.uids;
-  if (!shared || changeId >= shared.changeId) sharedViews.set(folderId, { changeId, uids, users: shared?.users ?? 0 });
+  if (!shared || changeId >= shared.changeId) {
+    sharedViews.delete(folderId);
+    sharedViews.set(folderId, { changeId, uids });
+    // Kept after the last session leaves (a re-SELECT reuses it); the least recent folders go.
+    for (const oldest of sharedViews.keys()) {
+      if (sharedViews.size <= SHARED_VIEW_FOLDERS) break;
+      sharedViews.delete(oldest);
+    }
+  }
   return uids;
 }
 
-function useView(folderId: number, delta: number): void {
-  const shared = sharedViews.get(folderId);
-  if (!shared) return;
-  shared.users += delta;
-  if (shared.users <= 0) sharedViews.delete(folderId);
-}
 export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 const STANDARD_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
@@ -67,7 +70,6 @@ export class SelectedMailbox {
       const shared = sharedViews.get(folder.id);
       const view = await openFolderView(folder.id, shared?.changeId);
       mailbox.uids = view.uids ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids)) : shared!.uids;
-      useView(folder.id, 1);
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;
       mailbox.uidNext = view.uidNext;
@@ -83,7 +85,6 @@ export class SelectedMailbox {
   }
 
   close(): void {
-    useView(this.folderId, -1);
     this.unlisten();
     this.releasePoller();
     this.onChange = undefined;

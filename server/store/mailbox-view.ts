@@ -154,7 +154,7 @@ export async function recentMark(folderId: number): Promise<number> {
 
 /** Keywords used by any message of the folder, for the FLAGS response. */
 export async function folderKeywords(folderId: number): Promise<string[]> {
-  const rows = await db().message.findMany({ where: { folderId, keywords: { not: '' } }, distinct: ['keywords'], select: { keywords: true }, take: 1000 });
+  const rows = (await db().$queryRawUnsafe("SELECT DISTINCT keywords FROM messages WHERE folder_id = ? AND keywords <> '' LIMIT 1000", folderId)) as { keywords: string }[];
   const seen = new Map<string, string>();
   for (const row of rows) for (const word of row.keywords.split(' ')) if (word && !seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word);
   return [...seen.values()];

@@ -22,7 +22,9 @@ function literal(bytes: Buffer, binary = false): (string | Buffer)[] {
   return [`${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`, bytes];
 }
 
-function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart): Buffer {
+function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart | null): Buffer {
+  if (item.spec.part.length === 0 && !item.spec.text) return raw; // BODY[] / BINARY[]: the whole message
+  if (!structure) throw new Error('body structure not loaded');
   if (item.kind === 'BODY') {
     try {
       return extractSection(raw, structure, item.spec);
@@ -39,7 +41,7 @@ function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart): Buff
   return decodedPartBody(raw, part);
 }
 
-async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<Buffer[]> {
+async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<(string | Buffer)[]> {
   const items: (string | (string | Buffer)[])[] = [];
   const s = plan.simple;
   const utf8 = { utf8: session.utf8 };
@@ -58,7 +60,7 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
     }
     items.push(`ENVELOPE ${envelope}`);
   }
-  const structure = plan.needsStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
+  const structure = plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
   if (s.has('BODYSTRUCTURE')) items.push(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
   if (s.has('BODY')) items.push(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
   if (plan.needsContent) {
@@ -67,7 +69,7 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
     if (s.has('RFC822.TEXT')) items.push(['RFC822.TEXT ', ...literal(raw.subarray(structure!.bodyStart))]);
     if (s.has('RFC822')) items.push(['RFC822 ', ...literal(raw)]);
     for (const item of plan.sections) {
-      let bytes = sectionBytes(item, raw, structure!);
+      let bytes = sectionBytes(item, raw, structure);
       if (item.kind === 'BINARY.SIZE') {
         items.push(`BINARY.SIZE[${item.label}] ${bytes.length}`);
         continue;
@@ -80,14 +82,47 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
       items.push([`${item.kind}[${item.label}]${origin} `, ...literal(bytes, true)]);
     }
   }
-  const out: Buffer[] = [Buffer.from(`* ${seq} FETCH (`)];
+  // Text stays text (joined and encoded once per flush); only literal bodies are Buffers.
+  const out: (string | Buffer)[] = [`* ${seq} FETCH (`];
   items.forEach((item, i) => {
-    if (i > 0) out.push(Buffer.from(' '));
-    if (typeof item === 'string') out.push(Buffer.from(item, 'utf8'));
-    else for (const piece of item) out.push(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+    if (i > 0) out.push(' ');
+    if (typeof item === 'string') out.push(item);
+    else out.push(...item);
   });
-  out.push(Buffer.from(')\r\n'));
+  out.push(')\r\n');
   return out;
+}
+
+/** Response pieces collected and written in large blocks, waiting for the socket to drain. */
+class Output {
+  private parts: (string | Buffer)[] = [];
+  private text = '';
+  private size = 0;
+  constructor(private readonly session: ImapSession) {}
+
+  async add(pieces: (string | Buffer)[]): Promise<void> {
+    for (const piece of pieces) {
+      if (typeof piece === 'string') {
+        this.text += piece;
+        this.size += piece.length;
+      } else {
+        if (this.text) this.parts.push(this.text);
+        this.text = '';
+        this.parts.push(piece);
+        this.size += piece.length;
+      }
+    }
+    if (this.size > FLUSH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.text) this.parts.push(this.text);
+    const block = Buffer.concat(this.parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+    this.parts = [];
+    this.text = '';
+    this.size = 0;
+    if (block.length > 0) await this.session.write(block);
+  }
 }
 
 async function markSeen(mailbox: SelectedMailbox, rows: MessageRow[]): Promise<Set<number>> {
@@ -124,8 +159,7 @@ function fetchCommand(byUid: boolean): CommandHandler {
         const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter((uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0);
         if (gone.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(gone)}`);
       }
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
+      const output = new Output(session);
       for (let i = 0; i < uids.length; i += CHUNK) {
         let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure });
         if (plan.needsEnvelope) {
@@ -139,19 +173,10 @@ function fetchCommand(byUid: boolean): CommandHandler {
         for (const row of rows) {
           const seq = mailbox.seqOf(row.uid);
           if (seq === 0) continue;
-          const pieces = await renderMessage(session, mailbox, seq, row, plan, changed.has(row.uid));
-          for (const piece of pieces) {
-            pending.push(piece);
-            pendingBytes += piece.length;
-          }
-          if (pendingBytes > FLUSH_BYTES) {
-            await session.write(Buffer.concat(pending));
-            pending = [];
-            pendingBytes = 0;
-          }
+          await output.add(await renderMessage(session, mailbox, seq, row, plan, changed.has(row.uid)));
         }
       }
-      if (pending.length > 0) await session.write(Buffer.concat(pending));
+      await output.flush();
     },
   };
 }
