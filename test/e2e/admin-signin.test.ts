@@ -62,3 +62,12 @@ test('a wrong password is refused with a message; the right one signs in with a 
   assert.equal(cookie.sameSite, 'Lax');
   assert.ok(cookie.expires > Date.now() / 1000 && cookie.expires < Date.now() / 1000 + 8 * 3600 + 60, 'session expires within 8 hours');
 });
+
+test('signing out ends the session: the console asks to sign in again', async () => {
+  const { page } = browser;
+  await page.goto(`${app.baseUrl}/admin`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL('**/signin**');
+  await page.goto(`${app.baseUrl}/admin/domains`);
+  await page.waitForURL(/\/signin\?callbackUrl=%2Fadmin%2Fdomains/);
+});

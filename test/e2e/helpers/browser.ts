@@ -25,7 +25,8 @@ export async function openBrowser(options: { timezone?: string } = {}): Promise<
     timezoneId: options.timezone ?? 'Europe/Berlin',
     locale: 'en-GB',
   });
-  context.setDefaultTimeout(15_000);
+  // Generous: six engineers share two cores, and a first page render compiles nothing but still waits.
+  context.setDefaultTimeout(30_000);
   const page = context.pages()[0] ?? (await context.newPage());
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
