@@ -25,7 +25,7 @@ export async function openBrowser(options: { timezone?: string } = {}): Promise<
     timezoneId: options.timezone ?? 'Europe/Berlin',
     locale: 'en-GB',
   });
-  // Generous: six engineers share two cores, and a first page render compiles nothing but still waits.
+  // Generous: the test machine is shared, so a page can take a while under load.
   context.setDefaultTimeout(30_000);
   const page = context.pages()[0] ?? (await context.newPage());
   mkdirSync(ARTIFACTS, { recursive: true });
