@@ -1,38 +1,57 @@
-// APPEND (RFC 9051 section 6.3.12) with flags and date; durable before OK (appendMessage fsyncs
-// and commits), APPENDUID (RFC 4315), TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA.
-import { appendMessage, QuotaExceededError } from '../../store';
+// APPEND (RFC 9051 section 6.3.12) with flags and date, MULTIAPPEND (RFC 3502: several messages,
+// all or none); durable before OK (appendMessage fsyncs and commits), APPENDUID (RFC 4315),
+// TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA.
+import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
 import { bad, no } from '../errors';
 import { parseImapDate } from '../format';
+import { formatSequence, type Args } from '../parser';
 import { APPEND_LIMIT } from '../capabilities';
 import { AUTHED, type CommandHandler } from './types';
 import { mailboxArg, requireFolder } from './util';
 import { parseFlags } from './store';
+
+interface Upload {
+  message: Buffer;
+  flags: ReturnType<typeof parseFlags>;
+  internalDate: Date | undefined;
+}
+
+function readUpload(args: Args): Upload {
+  const flags = parseFlags(args.optionalList() ?? []);
+  let internalDate: Date | undefined;
+  const next = args.peek();
+  if (next?.kind === 'string' && !next.literal && args.remaining > 1) {
+    const date = parseImapDate(args.astring('date'), true);
+    if (!date) throw bad('Invalid date-time');
+    internalDate = date;
+  }
+  const message = args.bytes('message');
+  if (message.length === 0) throw no('Cannot append an empty message');
+  if (message.length > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
+  return { message, flags, internalDate };
+}
 
 export const APPEND: CommandHandler = {
   states: AUTHED,
   sync: 'full',
   async run(session, command) {
     const name = mailboxArg(session, command.args);
-    const flagTokens = command.args.optionalList() ?? [];
-    let internalDate: Date | undefined;
-    const next = command.args.peek();
-    if (next?.kind === 'string' && !next.literal && command.args.remaining > 1) {
-      const date = parseImapDate(command.args.astring('date'), true);
-      if (!date) throw bad('Invalid date-time');
-      internalDate = date;
-    }
-    const message = command.args.bytes('message');
-    command.args.end();
-    const flags = parseFlags(flagTokens);
-    if (message.length === 0) throw no('Cannot append an empty message');
-    if (message.length > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
+    const uploads: Upload[] = [];
+    do uploads.push(readUpload(command.args));
+    while (command.args.remaining > 0);
     const folder = await requireFolder(session, name, true);
+    const done: AppendResult[] = [];
     try {
-      const [result] = await appendMessage(message, [{ folderId: folder.id, flags: flags.system, keywords: flags.keywords }], { internalDate });
-      return `[APPENDUID ${result!.uidValidity} ${result!.uid}] APPEND completed`;
+      for (const upload of uploads) {
+        const [result] = await appendMessage(upload.message, [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }], { internalDate: upload.internalDate });
+        done.push(result!);
+      }
     } catch (error) {
+      // RFC 3502 section 3: a failed MULTIAPPEND leaves none of its messages behind.
+      if (done.length > 0) await expungeMessages(folder.id, done.map((result) => result.uid));
       if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
       throw error;
     }
+    return `[APPENDUID ${done[0]!.uidValidity} ${formatSequence(done.map((result) => result.uid))}] APPEND completed`;
   },
 };
