@@ -110,10 +110,10 @@ test('the dashboard counts received and rejected mail', async () => {
   await browser.screenshot('admin-dashboard');
 });
 
-test('the settings page shows listeners, limits, the certificate and the retry schedule', async () => {
+test('the settings page shows listeners, limits, scanners, the certificate and the retry schedule', async () => {
   const { page } = browser;
   await page.goto(`${app.baseUrl}/admin/settings`);
-  for (const section of ['Server', 'Listeners', 'TLS certificate', 'SMTP limits', 'Outbound queue and retries']) await page.getByRole('region', { name: section }).waitFor();
+  for (const section of ['Server', 'Listeners', 'TLS certificate', 'SMTP limits', 'Spam and virus checks', 'Outbound queue and retries']) await page.getByRole('region', { name: section }).waitFor();
   assert.match(await page.getByRole('region', { name: 'Server' }).innerText(), /mail\.postroom\.test/);
   await browser.screenshot('admin-settings');
 });

@@ -71,6 +71,13 @@ export default async function SettingsPage() {
         ['Connections per client IP', formatCount(smtp.maxConnectionsPerIp), 'POSTROOM_SMTP_MAX_CONN_PER_IP'],
         ['SPF / DKIM / DMARC checks', smtp.checkAuthentication ? 'on' : 'off', 'POSTROOM_MAILAUTH'],
         ['Honour DMARC p=reject', smtp.honourDmarcReject ? 'yes: refuse' : 'no: deliver to Junk', 'POSTROOM_DMARC_REJECT'],
+        ['Commands allowed before MAIL', formatCount(smtp.maxCommandsBeforeMail), 'POSTROOM_SMTP_MAX_JUNK_COMMANDS'],
+      ]} />
+      <SettingsTable title="Spam and virus checks" rows={[
+        ['DNS blocklist zones', smtp.dnsblZones.length ? smtp.dnsblZones.join(', ') : 'none', 'POSTROOM_DNSBL_ZONES'],
+        ['rspamd', smtp.rspamdUrl ?? 'off', 'POSTROOM_RSPAMD_URL'],
+        ['rspamd reject score', smtp.rspamdRejectScore !== undefined ? String(smtp.rspamdRejectScore) : "rspamd's own action", 'POSTROOM_RSPAMD_REJECT_SCORE'],
+        ['clamd (virus scan)', smtp.clamd ?? 'off', 'POSTROOM_CLAMD'],
       ]} />
       <SettingsTable title="Outbound queue and retries" rows={[
         ['Relay host', queue.relayHost ? `${queue.relayHost.host}:${queue.relayHost.port}${queue.relayHost.user ? ' (with login)' : ''}` : 'none: deliver to MX hosts directly', 'POSTROOM_RELAYHOST'],
