@@ -2,6 +2,8 @@
 // messages by, the change-feed rows after the last one it saw, and message rows for FETCH.
 import { db } from '../core/db';
 import { chunks, uidBatches } from './uid-batches';
+import { readBlob } from './blobs';
+import { headerLength, parseHeaderLines } from '../mime';
 
 export interface FolderView {
   /** Null when the caller's view at the same change cursor can be reused. */
@@ -180,8 +182,6 @@ export async function readSortRows(folderId: number, uids: number[]): Promise<So
 
 /** The References header of messages (THREAD=REFERENCES), read from the stored headers. */
 export async function readReferences(folderId: number, uids: number[]): Promise<Map<number, string>> {
-  const { readBlob } = await import('./blobs');
-  const { headerLength, parseHeaderLines } = await import('../mime');
   const out = new Map<number, string>();
   const rows: { uid: number; blobSha256: string }[] = [];
   for (const batch of uidBatches(uids)) {
