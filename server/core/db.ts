@@ -43,7 +43,16 @@ export function provider(): Provider {
   return opened.provider;
 }
 
+const closers = new Set<() => Promise<void>>();
+
+/** Other connections to the same database (the store's raw SQL path) close along with this one. */
+export function onCloseDb(close: () => Promise<void>): void {
+  closers.add(close);
+}
+
 export async function closeDb(): Promise<void> {
+  for (const close of closers) await close();
+  closers.clear();
   if (opened) await opened.db.$disconnect();
   opened = undefined;
 }

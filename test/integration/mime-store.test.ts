@@ -29,7 +29,7 @@ test('a message with 1,000 attachments and 3,000 recipients is stored and read b
   }
   raw += '--x--\r\n';
   const [stored] = await appendMessage(Buffer.from(raw), [{ folderId: inbox }]);
-  const row = await db().message.findUniqueOrThrow({ where: { id: stored.messageId } });
+  const row = await db().message.findUniqueOrThrow({ where: { folderId_uid: { folderId: stored!.folderId, uid: stored!.uid } } });
   const structure = JSON.parse(row.bodyStructure) as BodyPart;
   const envelope = JSON.parse(row.envelope) as Envelope;
   assert.equal(structure.parts?.length, 1000);

@@ -1,0 +1,116 @@
+// A plain SQL path for the store's hot writes (delivery, APPEND): Prisma's interactive
+// transactions cost several times the SQL itself, and delivery runs once per message. Only the
+// store uses this, with values written exactly as Prisma writes them, so Prisma reads them back.
+import Database from 'better-sqlite3';
+import mariadb from 'mariadb';
+import { config } from '../core/config';
+import { databaseTarget, mariadbOptions } from '../core/database-url';
+import { onCloseDb } from '../core/db';
+
+export type SqlValue = string | number | bigint | boolean | null | Buffer;
+
+export interface RawTx {
+  run(sql: string, params?: SqlValue[]): Promise<void>;
+  all<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
+}
+
+export interface RawDb {
+  provider: 'mysql' | 'sqlite';
+  /** Runs `work` in one transaction; serialised per process on SQLite, pooled on MariaDB. */
+  transaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T>;
+  /** A DATETIME value in the form Prisma stores for this provider. */
+  date(value: Date): string;
+  close(): Promise<void>;
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+function mysqlDate(date: Date): string {
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
+}
+
+function sqliteDate(date: Date): string {
+  return date.toISOString().replace(/Z$/, '+00:00');
+}
+
+function openMysql(url: string): RawDb {
+  const pool = mariadb.createPool({ ...mariadbOptions(url), connectionLimit: 8, bigIntAsNumber: false, insertIdAsNumber: true });
+  return {
+    provider: 'mysql',
+    async transaction(work) {
+      const conn = await pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const tx: RawTx = {
+          run: async (sql, params = []) => void (await conn.query(sql, params)),
+          all: async <T>(sql: string, params: SqlValue[] = []) => (await conn.query(sql, params)) as T[],
+        };
+        const result = await work(tx);
+        await conn.commit();
+        return result;
+      } catch (error) {
+        await conn.rollback().catch(() => {});
+        throw error;
+      } finally {
+        await conn.release();
+      }
+    },
+    date: mysqlDate,
+    close: () => pool.end(),
+  };
+}
+
+function openSqlite(file: string): RawDb {
+  const conn = new Database(file, { timeout: 10_000 });
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = FULL');
+  let queue: Promise<unknown> = Promise.resolve();
+  const bind = (params: SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  const tx: RawTx = {
+    run: async (sql, params = []) => void conn.prepare(sql).run(...bind(params)),
+    all: async <T>(sql: string, params: SqlValue[] = []) => conn.prepare(sql).all(...bind(params)) as T[],
+  };
+  return {
+    provider: 'sqlite',
+    transaction(work) {
+      const next = queue.then(async () => {
+        conn.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(tx);
+          conn.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (conn.inTransaction) conn.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      queue = next.catch(() => {});
+      return next;
+    },
+    date: sqliteDate,
+    close: async () => {
+      conn.close();
+    },
+  };
+}
+
+let opened: { key: string; raw: RawDb } | undefined;
+
+/** The process-wide raw connection for the configured database (reopened if the config changed). */
+export function rawDb(): RawDb {
+  const target = databaseTarget(config().databaseUrl, config().dataDir);
+  const key = `${target.provider}:${target.location}`;
+  if (!opened || opened.key !== key) {
+    if (opened) void opened.raw.close();
+    opened = { key, raw: target.provider === 'mysql' ? openMysql(target.location) : openSqlite(target.location) };
+    onCloseDb(closeRawDb);
+  }
+  return opened.raw;
+}
+
+export async function closeRawDb(): Promise<void> {
+  if (opened) await opened.raw.close();
+  opened = undefined;
+}
