@@ -50,7 +50,9 @@ export async function createFolder(userId: number, rawName: string, specialUse?:
   const use = specialUse?.[0] ?? null;
   if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use)))) throw new FolderError('special-use', 'Unsupported special-use attribute');
   if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
-  return db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+  // A subscription made before the folder existed (or kept from a deleted one) applies to it.
+  const dangling = await db().danglingSubscription.deleteMany({ where: { userId, name } });
+  return db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe || dangling.count > 0, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
 }
 
 /** Deletes a folder and its messages (blob references and used bytes drop). Children stay. */
@@ -58,8 +60,10 @@ export async function deleteFolder(userId: number, rawName: string): Promise<voi
   const name = normaliseFolderName(rawName);
   if (name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be deleted');
   await db().$transaction(async (tx) => {
-    const folder = await tx.folder.findUnique({ where: { userId_name: { userId, name } }, select: { id: true } });
+    const folder = await tx.folder.findUnique({ where: { userId_name: { userId, name } }, select: { id: true, subscribed: true } });
     if (!folder) throw new FolderError('missing', 'No such folder');
+    // RFC 9051 6.3.5: DELETE leaves the subscription in place.
+    if (folder.subscribed) await tx.danglingSubscription.upsert({ where: { userId_name: { userId, name } }, create: { userId, name }, update: {} });
     const perBlob = await tx.message.groupBy({ by: ['blobSha256'], where: { folderId: folder.id }, _count: { _all: true }, _sum: { size: true } });
     let bytes = 0;
     for (const group of perBlob) {
@@ -101,9 +105,19 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
   });
 }
 
+/** SUBSCRIBE / UNSUBSCRIBE; a name with no folder is remembered (RFC 9051 6.3.7 allows it). */
 export async function setSubscribed(userId: number, rawName: string, subscribed: boolean): Promise<void> {
-  const result = await db().folder.updateMany({ where: { userId, name: normaliseFolderName(rawName) }, data: { subscribed } });
-  if (result.count === 0 && subscribed) throw new FolderError('missing', 'No such folder');
+  const name = normaliseFolderName(rawName);
+  if (subscribed) validate(name);
+  const result = await db().folder.updateMany({ where: { userId, name }, data: { subscribed } });
+  if (!subscribed) await db().danglingSubscription.deleteMany({ where: { userId, name } });
+  else if (result.count === 0) await db().danglingSubscription.upsert({ where: { userId_name: { userId, name } }, create: { userId, name }, update: {} });
+}
+
+/** Subscribed names that have no folder. */
+export async function danglingSubscriptions(userId: number): Promise<string[]> {
+  const rows = await db().danglingSubscription.findMany({ where: { userId }, select: { name: true }, orderBy: { name: 'asc' } });
+  return rows.map((row) => row.name);
 }
 
 export interface FolderStatus {

@@ -1,6 +1,6 @@
 // LIST and LSUB (RFC 9051 section 6.3.9) with LIST-EXTENDED (RFC 5258: selection and return
 // options, several patterns), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154) and CHILDREN.
-import { listFolders, DELIMITER, type FolderInfo } from '../../store';
+import { danglingSubscriptions, listFolders, DELIMITER, type FolderInfo } from '../../store';
 import { bad } from '../errors';
 import { atomsOf, tokenText, type Token } from '../parser';
 import { decodeMailboxName, mailboxOut } from '../format';
@@ -84,12 +84,18 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   const word = lsub ? 'LSUB' : 'LIST';
   // Entries to print: matched folders, plus (RFC 3501 LSUB, RFC 5258 RECURSIVEMATCH) the nearest
   // matching ancestor of a subscribed folder the pattern did not reach.
-  const entries = new Map<string, { folder: FolderInfo | undefined; noselect: boolean; childInfo: boolean }>();
+  const entries = new Map<string, { folder: FolderInfo | undefined; noselect: boolean; childInfo: boolean; dangling?: boolean }>();
   for (const folder of all) {
     if (!matchers.some((re) => re.test(folder.name))) continue;
     if (options.subscribedOnly && !folder.subscribed) continue;
     if (options.specialUseOnly && !folder.specialUse) continue;
     entries.set(folder.name, { folder, noselect: false, childInfo: false });
+  }
+  if (options.subscribedOnly && !options.specialUseOnly) {
+    // Subscriptions whose folder does not exist (RFC 5258 section 3: \Subscribed \NonExistent).
+    for (const name of await danglingSubscriptions(session.user!.id)) {
+      if (matchers.some((re) => re.test(name)) && !entries.has(name)) entries.set(name, { folder: undefined, noselect: true, childInfo: false, dangling: true });
+    }
   }
   if (!options.subscribedOnly && !options.specialUseOnly) {
     // A parent that exists only as part of its children's names (RFC 5258 section 3: \NonExistent).
@@ -104,6 +110,7 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   }
   if (options.subscribedOnly && (lsub || options.recursiveMatch)) {
     for (const folder of all.filter((f) => f.subscribed)) {
+      if (matchers.some((re) => re.test(folder.name))) continue; // listed itself: no CHILDINFO
       const parts = folder.name.split(DELIMITER);
       for (let i = parts.length - 1; i >= 1; i--) {
         const ancestor = parts.slice(0, i).join(DELIMITER);
@@ -122,6 +129,7 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
     const entry = entries.get(name)!;
     let attrs: string[];
     if (entry.folder) attrs = attributes(entry.folder, all, options);
+    else if (entry.dangling) attrs = lsub ? ['\\Noselect'] : ['\\Subscribed', '\\NonExistent'];
     else if (entry.noselect) attrs = ['\\Noselect'];
     else attrs = [extended ? '\\NonExistent' : '\\Noselect', '\\HasChildren'];
     const extra = entry.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
