@@ -80,13 +80,24 @@ test('reordering moves a rule up', async () => {
   assert.equal(ordered[0]!.id, id);
 });
 
-test('the SMTP listener obeys the rule', async (t) => {
+test('editing a rule changes its message', async () => {
+  const { page } = browser;
+  const rule = await db().accessRule.findFirstOrThrow({ where: { pattern: 'spammer.example' } });
+  await page.getByRole('link', { name: /^Edit rule \d+$/ }).and(page.locator(`[href="/admin/access/${rule.id}"]`)).click();
+  await page.waitForURL(`**/admin/access/${rule.id}`);
+  await page.getByLabel('Reject message (optional)').fill('No bulk mail from you');
+  await page.getByRole('button', { name: 'Save rule' }).click();
+  await page.waitForURL((url) => url.pathname === '/admin/access');
+  assert.equal((await db().accessRule.findUniqueOrThrow({ where: { id: rule.id } })).message, 'No bulk mail from you');
+});
+
+test('the SMTP listener obeys the edited rule', async (t) => {
   const port = app.workerPorts.smtp;
   if (!port) return t.skip('mail worker not running');
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
   await assert.rejects(
     transport.sendMail({ from: 'bulk@spammer.example', to: 'inbox@console.test', subject: 'spam', text: 'buy now' }),
-    (error: { responseCode?: number; response?: string }) => error.responseCode === 550 && /Go away, spammer/.test(error.response ?? ''),
+    (error: { responseCode?: number; response?: string }) => error.responseCode === 550 && /No bulk mail from you/.test(error.response ?? ''),
   );
   const sent = await transport.sendMail({ from: 'friend@elsewhere.example', to: 'inbox@console.test', subject: 'hello', text: 'hi' });
   assert.match(sent.response, /^250/);

@@ -104,6 +104,18 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   await client.logout();
 });
 
+test('a disabled mailbox can no longer log in over IMAP', async (t) => {
+  const { page } = browser;
+  if (!app.workerPorts.imap) return t.skip('mail worker not running');
+  await page.goto(`${app.baseUrl}/admin/mailboxes/alice%40shop.example`);
+  await page.getByRole('button', { name: 'Disable mailbox' }).click();
+  await page.getByRole('status').filter({ hasText: 'Mailbox disabled' }).waitFor();
+  const client = new ImapFlow({ host: '127.0.0.1', port: app.workerPorts.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' }, logger: false });
+  await assert.rejects(client.connect());
+  await page.getByRole('button', { name: 'Enable mailbox' }).click();
+  await page.getByRole('status').filter({ hasText: 'Mailbox enabled' }).waitFor();
+});
+
 test('an alias with two destinations is saved; one that closes a loop is refused', async () => {
   const { page } = browser;
   await page.goto(`${app.baseUrl}/admin/aliases`);
