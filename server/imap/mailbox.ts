@@ -31,6 +31,19 @@ function shareView(folderId: number, changeId: number, uids: Uint32Array): Uint3
   return uids;
 }
 
+/** Keywords in use per folder, kept while the folder's change cursor stays put. */
+const keywordViews = new Map<number, { changeId: number; keywords: string[] }>();
+
+async function keywordsAt(folderId: number, changeId: number): Promise<string[]> {
+  const known = keywordViews.get(folderId);
+  if (known && known.changeId === changeId) return known.keywords;
+  const keywords = await folderKeywords(folderId);
+  keywordViews.delete(folderId);
+  keywordViews.set(folderId, { changeId, keywords });
+  if (keywordViews.size > SHARED_VIEW_FOLDERS) keywordViews.delete(keywordViews.keys().next().value!);
+  return keywords;
+}
+
 export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 const STANDARD_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
@@ -75,7 +88,7 @@ export class SelectedMailbox {
       mailbox.uidNext = view.uidNext;
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
-      for (const word of [...STANDARD_KEYWORDS, ...(await folderKeywords(folder.id))]) mailbox.keywords.set(word.toLowerCase(), word);
+      for (const word of [...STANDARD_KEYWORDS, ...(await keywordsAt(folder.id, view.lastChangeId))]) mailbox.keywords.set(word.toLowerCase(), word);
       await mailbox.takeRecent(mailbox.uids);
       return mailbox;
     } catch (error) {
