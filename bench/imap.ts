@@ -140,26 +140,30 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
       }
     }));
     const loadSeconds = (Date.now() - started) / 1000;
-    const serverChild = await startChild(['--serve'], process.env);
-    const { child, first } = serverChild;
+    const { child, first } = await startChild(['--serve'], process.env);
     const server = JSON.parse(first) as { imap: number; imaps: number; pid: number };
     try {
       const timing = await run('python3', [`${REF}/imap-bench.py`, '127.0.0.1', String(server.imaps), 'bench@bench.test', PASSWORD], { timeout: 600_000 });
       const token = await mintAccessToken(user.id, 3600);
+      // Idle memory in a fresh server process: the timing runs above leave freed heap behind that
+      // would make the PSS difference meaningless.
+      await stopChild(child);
+      const idleServer = await startChild(['--serve'], process.env);
+      const server2 = JSON.parse(idleServer.first) as { imaps: number; pid: number };
       // Warm up (TLS, first session) so the baseline is not the cost of code loading.
-      const warm = await startChild(['--idle-client', String(server.imaps), '5', 'bench@bench.test', token], process.env);
-      const baseUsage = await collect(serverChild);
-      const base = pss([server.pid]);
-      const clients = await startChild(['--idle-client', String(server.imaps), String(IDLE), 'bench@bench.test', token], process.env);
+      const warm = await startChild(['--idle-client', String(server2.imaps), '5', 'bench@bench.test', token], process.env);
+      const baseUsage = await collect(idleServer);
+      const base = pss([server2.pid]);
+      const clients = await startChild(['--idle-client', String(server2.imaps), String(IDLE), 'bench@bench.test', token], process.env);
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      const afterUsage = await collect(serverChild);
-      const after = pss([server.pid]);
+      const afterUsage = await collect(idleServer);
+      const after = pss([server2.pid]);
       const jsPer = (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
       await stopChild(warm.child);
       await stopChild(clients.child);
       return `postroom/${provider}: ${timing.stdout.trim()}  idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection (JS heap+external ${jsPer.toFixed(1)} KiB)  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
     } finally {
-      await stopChild(child);
+      if (child.exitCode === null) await stopChild(child);
     }
   } finally {
     await testDb.cleanup();
