@@ -4,6 +4,7 @@
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import libmime from 'libmime';
 import { HeaderFields, headerText } from './headers';
+import { dropStrayComments } from './address-comments';
 
 export interface EnvelopeAddress {
   name: string | null;
@@ -64,7 +65,7 @@ export function envelopeAddresses(value: string | undefined): EnvelopeAddress[] 
   if (!value || !value.trim()) return null;
   let parsed: ParsedAddress[];
   try {
-    parsed = addressparser(value) as ParsedAddress[];
+    parsed = addressparser(dropStrayComments(value)) as ParsedAddress[];
   } catch {
     return null;
   }
@@ -114,13 +115,29 @@ export function decodeWords(value: string | null | undefined): string {
   }
 }
 
-/** "Name <mailbox@host>, ..." with names decoded, for list columns and search. */
+/**
+ * "Name <mailbox@host>, group: <a@b>;" with names decoded, for list columns and search: group
+ * names stay so SEARCH TO finds them (RFC 9051 section 6.4.4 matches the header's text).
+ */
 export function formatAddressList(addresses: EnvelopeAddress[] | null): string {
   const out: string[] = [];
+  let group: string[] | null = null;
+  let groupName = '';
   for (const address of addresses ?? []) {
-    if (address.host === null) continue; // group markers
+    if (address.host === null) {
+      // RFC 3501 group markers: start (NIL NIL "name" NIL), end (NIL NIL NIL NIL).
+      if (address.mailbox !== null) {
+        group = [];
+        groupName = decodeWords(address.mailbox);
+      } else if (group) {
+        out.push(`${groupName}: ${group.join(', ')};`);
+        group = null;
+      }
+      continue;
+    }
     const email = address.host === MISSING_DOMAIN ? address.mailbox ?? '' : `${address.mailbox ?? ''}@${address.host}`;
-    out.push(address.name ? `${decodeWords(address.name)} <${email}>` : `<${email}>`);
+    (group ?? out).push(address.name ? `${decodeWords(address.name)} <${email}>` : `<${email}>`);
   }
+  if (group) out.push(`${groupName}: ${group.join(', ')};`);
   return out.join(', ');
 }
