@@ -7,3 +7,4 @@ export { extractSearchText, partText, decodedPartBody, decodeTransferEncoding, h
 export { isMultipart, isMessagePart, hasAttachment } from './structure';
 export { decodeWords, formatAddressList, MISSING_DOMAIN } from './envelope';
 export { toCrlf } from './line-endings';
+export { encodeBinaryParts } from './binary-parts';

@@ -1,6 +1,8 @@
 // APPEND (RFC 9051 section 6.3.12) with flags and date, MULTIAPPEND (RFC 3502: several messages,
 // all or none); durable before OK (appendMessage fsyncs and commits), APPENDUID (RFC 4315),
-// TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA.
+// TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA. Binary parts (RFC 3516 literal8) are stored
+// base64-encoded and bare LF/CR become CRLF, so sizes agree with FETCH, POP3 LIST and RETR.
+import { encodeBinaryParts, toCrlf } from '../../mime';
 import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
 import { bad, no } from '../errors';
 import { parseImapDate } from '../format';
@@ -25,10 +27,11 @@ function readUpload(args: Args): Upload {
     if (!date) throw bad('Invalid date-time');
     internalDate = date;
   }
-  const message = args.bytes('message');
-  if (message.length === 0) throw no('Cannot append an empty message');
-  if (message.length > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
-  return { message, flags, internalDate };
+  const sent = args.bytes('message');
+  if (sent.length === 0) throw no('Cannot append an empty message');
+  // APPENDLIMIT (RFC 7889) bounds what the client sends, checked before any re-encoding.
+  if (sent.length > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
+  return { message: toCrlf(encodeBinaryParts(sent)), flags, internalDate };
 }
 
 export const APPEND: CommandHandler = {
