@@ -1,18 +1,22 @@
 // AUTHORIZATION state: CAPA (RFC 2449), STLS (RFC 2595), USER/PASS (RFC 1939 section 7) and
-// AUTH PLAIN with an optional initial response (RFC 5034, RFC 4616). Logins go through the shared
-// auth core (throttled, logged); RFC 3206 response codes tell clients why a login failed.
-import { authenticate, decodePlain } from '../auth';
+// AUTH (RFC 5034) with an optional initial response: PLAIN (RFC 4616), and OAUTHBEARER (RFC 7628)
+// and XOAUTH2 for the webmail's access tokens. Logins go through the shared auth core (throttled,
+// logged); RFC 3206 response codes tell clients why a login failed.
+import { authenticate, authenticateToken, decodeBearer, decodePlain, throttleState, type LoginResult } from '../auth';
 import { lockMaildrop, openMaildrop } from '../store/maildrop';
 import type { CommandHandler, Pop3Session } from './session';
 
 export const LOCK_TTL_MS = 60_000;
 const MAX_ARGUMENT_BYTES = 1024;
+/** SASL mechanisms, all of which need TLS unless plain logins are allowed. */
+const MECHANISMS = ['PLAIN', 'OAUTHBEARER', 'XOAUTH2'] as const;
+type Mechanism = (typeof MECHANISMS)[number];
 
 const PLAINTEXT_REFUSED = '-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS';
 
 function capabilities(session: Pop3Session): string[] {
   const caps = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING'];
-  if (session.state === 'authorization' && session.authAllowed) caps.push('USER', 'SASL PLAIN');
+  if (session.state === 'authorization' && session.authAllowed) caps.push('USER', `SASL ${MECHANISMS.join(' ')}`);
   if (session.state === 'authorization' && !session.secure && session.options.secureContext) caps.push('STLS');
   caps.push('IMPLEMENTATION Postroom');
   return caps;
@@ -35,7 +39,11 @@ const stls: CommandHandler = async (session, args) => {
 
 /** Verifies the credentials, takes the maildrop lock and enters TRANSACTION. */
 async function logIn(session: Pop3Session, username: string, password: string): Promise<void> {
-  const result = await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'pop3' });
+  await enterTransaction(session, await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'pop3' }));
+}
+
+/** Answers a login attempt: on success takes the maildrop lock and enters TRANSACTION. */
+async function enterTransaction(session: Pop3Session, result: LoginResult): Promise<void> {
   if (!result.ok) {
     if (result.reason === 'throttled') return session.reply('-ERR [SYS/TEMP] Too many failed logins; try again later');
     return session.reply('-ERR [AUTH] Authentication failed');
@@ -91,20 +99,45 @@ async function plainResponse(session: Pop3Session, response: string): Promise<vo
   await logIn(session, credentials.username, credentials.password);
 }
 
+async function bearerResponse(session: Pop3Session, mechanism: 'OAUTHBEARER' | 'XOAUTH2', response: string): Promise<void> {
+  if (response === '*') return session.reply('-ERR Authentication cancelled');
+  const bearer = decodeBearer(response, mechanism);
+  if (!bearer) return session.reply(`-ERR Malformed SASL ${mechanism} response`);
+  const throttle = await throttleState(session.remoteAddress, bearer.username || 'token');
+  const result: LoginResult = throttle.blocked
+    ? { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds }
+    : await authenticateToken({ username: bearer.username, token: bearer.token, clientIp: session.remoteAddress, protocol: 'pop3' });
+  if (!result.ok && result.reason === 'invalid') {
+    // RFC 7628 section 3.2.2 (and XOAUTH2 alike): an error challenge first; whatever the client
+    // answers (a dummy ^A, or an empty line), the exchange then fails.
+    session.awaitingSasl = async () => enterTransaction(session, result);
+    const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString('base64');
+    return session.reply(`+ ${error}`);
+  }
+  await enterTransaction(session, result);
+}
+
+function saslResponse(session: Pop3Session, mechanism: Mechanism, response: string): Promise<void> {
+  return mechanism === 'PLAIN' ? plainResponse(session, response) : bearerResponse(session, mechanism, response);
+}
+
 const auth: CommandHandler = async (session, args) => {
   if (!inAuthorization(session)) return;
-  const [mechanism, initial, extra] = args.trim().split(/\s+/);
-  if (!mechanism) {
+  const [name, initial, extra] = args.trim().split(/\s+/);
+  if (!name) {
     // Listing mechanisms for a bare AUTH is what many clients probe with (pre-RFC 5034 practice).
     session.reply('+OK Supported mechanisms follow');
-    if (session.authAllowed) session.reply('PLAIN');
+    if (session.authAllowed) for (const mechanism of MECHANISMS) session.reply(mechanism);
     return session.reply('.');
   }
   if (!session.authAllowed) return session.reply(PLAINTEXT_REFUSED);
-  if (mechanism.toUpperCase() !== 'PLAIN') return session.reply('-ERR Unsupported authentication mechanism');
-  if (extra !== undefined || (initial && initial.length > MAX_ARGUMENT_BYTES)) return session.reply('-ERR Malformed AUTH command');
-  if (initial !== undefined) return plainResponse(session, initial);
-  session.awaitingSasl = (line) => plainResponse(session, line.trim());
+  const mechanism = MECHANISMS.find((known) => known === name.toUpperCase());
+  if (!mechanism) return session.reply('-ERR Unsupported authentication mechanism');
+  // Bearer tokens are longer than passwords; the line reader still caps the whole line.
+  const maxInitial = mechanism === 'PLAIN' ? MAX_ARGUMENT_BYTES : MAX_ARGUMENT_BYTES * 6;
+  if (extra !== undefined || (initial && initial.length > maxInitial)) return session.reply('-ERR Malformed AUTH command');
+  if (initial !== undefined) return saslResponse(session, mechanism, initial);
+  session.awaitingSasl = (line) => saslResponse(session, mechanism, line.trim());
   session.reply('+ ');
 };
 
