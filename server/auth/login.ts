@@ -77,6 +77,12 @@ export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> 
 
 /** SASL OAUTHBEARER / XOAUTH2 with a webmail token: the token must belong to `username`. */
 export async function authenticateToken(attempt: { username: string; token: string; clientIp?: string; protocol: EventInput['protocol'] }): Promise<LoginResult> {
+  // Token guessing is throttled like password guessing, for every protocol that accepts tokens.
+  const throttle = await throttleState(attempt.clientIp, attempt.username || 'token');
+  if (throttle.blocked) {
+    await recordEvent({ protocol: attempt.protocol, clientIp: attempt.clientIp, user: attempt.username, action: 'auth', result: 'throttled', detail: 'bearer token' });
+    return { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds };
+  }
   const user = await verifyAccessToken(attempt.token);
   const claimed = Buffer.from(attempt.username.toLowerCase());
   const matches = user !== null && (attempt.username === '' || (claimed.length === Buffer.byteLength(user.address) && timingSafeEqual(claimed, Buffer.from(user.address))));

@@ -65,3 +65,13 @@ test('webmail tokens: bound to the mailbox, refused after a password change or w
   const expired = await mintAccessToken(user.id, -1);
   assert.equal(await verifyAccessToken(expired), null);
 });
+
+test('bearer-token guessing is throttled like password guessing', async () => {
+  const user = await db().user.findFirstOrThrow({ where: { local: 'alice' } });
+  const good = await mintAccessToken(user.id);
+  for (let i = 0; i < 10; i++) await authenticateToken({ username: 'alice@example.org', token: `forged.${i}`, protocol: 'imap', clientIp: '10.3.0.1' });
+  const blocked = await authenticateToken({ username: 'alice@example.org', token: good, protocol: 'imap', clientIp: '10.3.0.1' });
+  assert.equal(!blocked.ok && blocked.reason, 'throttled');
+  await db().authFailure.deleteMany();
+  assert.equal((await authenticateToken({ username: 'alice@example.org', token: good, protocol: 'imap', clientIp: '10.3.0.1' })).ok, true);
+});
