@@ -89,7 +89,7 @@ export class SelectedMailbox {
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
       for (const word of [...STANDARD_KEYWORDS, ...(await keywordsAt(folder.id, view.lastChangeId))]) mailbox.keywords.set(word.toLowerCase(), word);
-      await mailbox.takeRecent(mailbox.uids);
+      await mailbox.takeRecent(mailbox.uids, view.recentUid);
       return mailbox;
     } catch (error) {
       mailbox.close();
@@ -104,9 +104,10 @@ export class SelectedMailbox {
   }
 
   /** Marks new UIDs \Recent if this session is the first to see them (EXAMINE only looks). */
-  private async takeRecent(fresh: ArrayLike<number>): Promise<void> {
+  private async takeRecent(fresh: ArrayLike<number>, knownMark = 0): Promise<void> {
     if (fresh.length === 0) return;
     const highest = fresh[fresh.length - 1]!;
+    if (knownMark >= highest) return; // the mark only rises: none of these can be recent
     const mark = this.readOnly ? await recentMark(this.folderId) : await claimRecent(this.folderId, highest);
     for (let i = fresh.length - 1; i >= 0 && fresh[i]! > mark; i--) this.recent.add(fresh[i]!);
   }

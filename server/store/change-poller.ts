@@ -10,7 +10,15 @@ let timer: NodeJS.Timeout | undefined;
 let lastSeen: number | undefined;
 let running = false;
 
+function stop(): void {
+  clearInterval(timer);
+  timer = undefined;
+  lastSeen = undefined;
+}
+
 async function poll(): Promise<void> {
+  // Stopped one interval after the last holder left, so a re-SELECT does not restart it.
+  if (holders === 0) return stop();
   if (running) return;
   running = true;
   try {
@@ -43,10 +51,5 @@ export function holdChangePoller(intervalMs = 250): () => void {
     if (released) return;
     released = true;
     holders--;
-    if (holders === 0 && timer) {
-      clearInterval(timer);
-      timer = undefined;
-      lastSeen = undefined;
-    }
   };
 }

@@ -1,5 +1,6 @@
 // Folder management for IMAP (CREATE/DELETE/RENAME/SUBSCRIBE, RFC 9051 sections 6.3.4-6.3.8) and
 // the webmail: names are UTF-8 with "/" as the hierarchy delimiter; INBOX is case-insensitive.
+import { rawDb } from './raw';
 import { db } from '../core/db';
 import { newUidValidity } from './folders';
 
@@ -40,7 +41,12 @@ export async function listFolders(userId: number): Promise<FolderInfo[]> {
 }
 
 export async function findFolder(userId: number, name: string): Promise<(FolderInfo & { uidValidity: number }) | null> {
-  return db().folder.findUnique({ where: { userId_name: { userId, name: normaliseFolderName(name) } }, select: { id: true, name: true, specialUse: true, subscribed: true, uidValidity: true } });
+  // Plain SQL: every SELECT, STATUS and APPEND looks its folder up (the ORM cost more than the query).
+  const [row] = await rawDb().read<{ id: number; name: string; special_use: string | null; subscribed: number | boolean; uid_validity: number }>(
+    'SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?',
+    [userId, normaliseFolderName(name)],
+  );
+  return row ? { id: Number(row.id), name: String(row.name), specialUse: row.special_use ?? null, subscribed: Boolean(row.subscribed), uidValidity: Number(row.uid_validity) } : null;
 }
 
 /** Creates a folder; IMAP CREATE passes subscribe=false (RFC 9051 6.3.4: CREATE does not subscribe). */

@@ -1,6 +1,7 @@
 // What an IMAP session (or any client keeping a view of a folder) reads: the UID list it numbers
 // messages by, the change-feed rows after the last one it saw, and message rows for FETCH.
 import { db } from '../core/db';
+import { parseStoredDate, rawDb } from './raw';
 import { chunks, uidBatches } from './uid-batches';
 import { readBlob } from './blobs';
 import { headerLength, parseHeaderLines } from '../mime';
@@ -13,6 +14,8 @@ export interface FolderView {
   uidNext: number;
   uidValidity: number;
   firstUnseenUid: number | null;
+  /** The folder's \Recent mark when read (see claimRecent): UIDs above it may be recent. */
+  recentUid: number;
 }
 
 export interface FolderChange {
@@ -28,18 +31,29 @@ export async function lastChangeId(): Promise<number> {
 }
 
 /**
- * The folder as of now. The change cursor is read first, so replaying later rows is harmless.
- * When the cursor equals `reuseAt` (a view the caller already holds), the UID list is not read.
+ * The folder as of now. The change cursor is read in the same statement as the folder row (one
+ * snapshot) and before the UID list, so replaying later change rows is harmless. When the cursor
+ * equals `reuseAt` (a view the caller already holds), the UID list is not read. Plain SQL: SELECT
+ * runs this on every open, and the ORM's per-query cost was most of SELECT's time (bench/imap.ts).
  */
 export async function openFolderView(folderId: number, reuseAt?: number): Promise<FolderView> {
-  const cursor = await db().mailChange.findFirst({ where: { folderId }, orderBy: { id: 'desc' }, select: { id: true } });
-  const lastChangeId = cursor?.id ?? 0;
-  const [folder, rows, unseen] = await Promise.all([
-    db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { highestModseq: true, uidNext: true, uidValidity: true } }),
-    lastChangeId === reuseAt ? null : db().message.findMany({ where: { folderId }, select: { uid: true }, orderBy: { uid: 'asc' } }),
-    db().message.findFirst({ where: { folderId, seen: false }, select: { uid: true }, orderBy: { uid: 'asc' } }),
-  ]);
-  return { uids: rows ? rows.map((row) => row.uid) : null, lastChangeId, highestModseq: folder.highestModseq, uidNext: folder.uidNext, uidValidity: folder.uidValidity, firstUnseenUid: unseen?.uid ?? null };
+  const raw = rawDb();
+  const [folder] = await raw.read<{ highest_modseq: bigint | number; uid_next: number; uid_validity: number; recent_uid: number; last_change: number | null; first_unseen: number | null }>(
+    'SELECT highest_modseq, uid_next, uid_validity, recent_uid, (SELECT MAX(id) FROM mail_changes WHERE folder_id = ?) AS last_change, (SELECT uid FROM messages WHERE folder_id = ? AND seen = 0 ORDER BY uid LIMIT 1) AS first_unseen FROM folders WHERE id = ?',
+    [folderId, folderId, folderId],
+  );
+  if (!folder) throw new Error(`folder ${folderId} not found`);
+  const lastChangeId = Number(folder.last_change ?? 0);
+  const rows = lastChangeId === reuseAt ? null : await raw.read<{ uid: number }>('SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid', [folderId]);
+  return {
+    uids: rows ? rows.map((row) => Number(row.uid)) : null,
+    lastChangeId,
+    highestModseq: BigInt(folder.highest_modseq),
+    uidNext: Number(folder.uid_next),
+    uidValidity: Number(folder.uid_validity),
+    firstUnseenUid: folder.first_unseen === null ? null : Number(folder.first_unseen),
+    recentUid: Number(folder.recent_uid),
+  };
 }
 
 export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
@@ -100,14 +114,14 @@ export async function readMessages(folderId: number, uids: number[], cache: { en
   const sql = `SELECT ${columns.join(', ')} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`;
   const out: MessageRow[] = [];
   for (const batch of uidBatches(uids, 5000)) {
-    const rows = (await db().$queryRawUnsafe(sql, folderId, batch.first, batch.last)) as Record<string, unknown>[];
+    const rows = await rawDb().read<Record<string, unknown>>(sql, [folderId, batch.first, batch.last]);
     for (const row of rows) {
       const uid = Number(row.uid);
       if (!batch.uids.has(uid)) continue;
       out.push({
         id: Number(row.id), uid, modseq: BigInt(row.modseq as bigint | number),
         seen: Boolean(row.seen), answered: Boolean(row.answered), flagged: Boolean(row.flagged), deleted: Boolean(row.deleted), draft: Boolean(row.draft),
-        keywords: String(row.keywords ?? ''), internalDate: row.internal_date instanceof Date ? row.internal_date : new Date(row.internal_date as string),
+        keywords: String(row.keywords ?? ''), internalDate: parseStoredDate(row.internal_date),
         size: Number(row.size), blobSha256: String(row.blob_sha256), headerSize: Number(row.header_size),
         envelope: String(row.envelope ?? ''), bodyStructure: String(row.body_structure ?? ''),
       });
@@ -120,8 +134,8 @@ export async function readMessages(folderId: number, uids: number[], cache: { en
 export async function readEnvelopes(ids: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const part of chunks(ids)) {
-    const rows = await db().message.findMany({ where: { id: { in: part } }, select: { id: true, envelope: true } });
-    for (const row of rows) out.set(row.id, row.envelope);
+    const rows = await rawDb().read<{ id: number; envelope: string }>(`SELECT id, envelope FROM messages WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+    for (const row of rows) out.set(Number(row.id), String(row.envelope));
   }
   return out;
 }
@@ -140,7 +154,7 @@ export async function deletedUids(folderId: number, within?: number[]): Promise<
  */
 export async function claimRecent(folderId: number, upToUid: number): Promise<number> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { recentUid: true } });
+    const folder = { recentUid: await recentMark(folderId) };
     if (folder.recentUid >= upToUid) return upToUid;
     const claimed = await db().folder.updateMany({ where: { id: folderId, recentUid: folder.recentUid }, data: { recentUid: upToUid } });
     if (claimed.count === 1) return folder.recentUid;
@@ -150,8 +164,9 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
 
 /** The recent mark without claiming (EXAMINE, STATUS). */
 export async function recentMark(folderId: number): Promise<number> {
-  const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { recentUid: true } });
-  return folder.recentUid;
+  const [folder] = await rawDb().read<{ recent_uid: number }>('SELECT recent_uid FROM folders WHERE id = ?', [folderId]);
+  if (!folder) throw new Error(`folder ${folderId} not found`);
+  return Number(folder.recent_uid);
 }
 
 /** Keywords used by any message of the folder, for the FLAGS response. */

@@ -18,6 +18,12 @@ export interface RawDb {
   provider: 'mysql' | 'sqlite';
   /** Runs `work` in one transaction; serialised per process on SQLite, pooled on MariaDB. */
   transaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T>;
+  /**
+   * One read outside any transaction, for hot read paths (SELECT, FETCH). It never sees another
+   * transaction's uncommitted rows: SQLite reads on its own connection (WAL readers), MariaDB on
+   * a pooled one. DATETIME columns come back as they are stored (strings), see `parseStoredDate`.
+   */
+  read<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
   /** A DATETIME value in the form Prisma stores for this provider. */
   date(value: Date): string;
   close(): Promise<void>;
@@ -57,6 +63,7 @@ function openMysql(url: string): RawDb {
         await conn.release();
       }
     },
+    read: async <T>(sql: string, params: SqlValue[] = []) => (await pool.query({ sql, dateStrings: true }, params)) as T[],
     date: mysqlDate,
     close: () => pool.end(),
   };
@@ -66,6 +73,19 @@ function openSqlite(file: string): RawDb {
   const conn = new Database(file, { timeout: 10_000 });
   conn.pragma('journal_mode = WAL');
   conn.pragma('synchronous = FULL');
+  // Reads go through a second connection: the writer's may be inside an open transaction.
+  let reader: Database.Database | undefined;
+  const statements = new Map<string, Database.Statement>();
+  const readStatement = (sql: string) => {
+    reader ??= new Database(file, { timeout: 10_000, readonly: true });
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= 64) statements.clear();
+      statement = reader.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   let queue: Promise<unknown> = Promise.resolve();
   const bind = (params: SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
   const tx: RawTx = {
@@ -89,11 +109,21 @@ function openSqlite(file: string): RawDb {
       queue = next.catch(() => {});
       return next;
     },
+    read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     date: sqliteDate,
     close: async () => {
+      reader?.close();
       conn.close();
     },
   };
+}
+
+/** A DATETIME as `read` returns it: MariaDB 'YYYY-MM-DD hh:mm:ss.fff' (UTC, as Prisma writes it) or SQLite ISO text / epoch ms. */
+export function parseStoredDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  const text = String(value);
+  return new Date(/^\d{4}-\d\d-\d\d \d/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
 }
 
 let opened: { key: string; raw: RawDb } | undefined;
