@@ -91,15 +91,34 @@ export class ImapSession {
     socket.setTimeout(0);
   }
 
+  /** The socket corked while a command runs, so its responses leave in one TLS record and syscall. */
+  private corked: Socket | null = null;
+
+  private cork(): void {
+    if (this.corked || this.socket.destroyed) return;
+    this.corked = this.socket;
+    this.socket.cork();
+  }
+
+  /** Sends what the command wrote so far; a continuation request or a full buffer must not wait. */
+  private uncork(): void {
+    const socket = this.corked;
+    this.corked = null;
+    socket?.uncork();
+  }
+
   /** Writes one response line. */
   send(line: string): void {
     if (!this.closed && !this.socket.destroyed) this.socket.write(`${line}\r\n`);
+    // "+" asks the client for more (literal, AUTHENTICATE, IDLE): it must leave now.
+    if (line.startsWith('+')) this.uncork();
   }
 
   /** Writes bytes and waits while the socket's buffer is full (large FETCH responses). */
   async write(data: string | Buffer): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
     if (!this.socket.write(data)) {
+      this.uncork();
       const socket = this.socket;
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -119,6 +138,7 @@ export class ImapSession {
 
   /** STARTTLS (RFC 9051 section 6.2.1): plaintext buffered before the handshake is thrown away. */
   async startTls(): Promise<void> {
+    this.uncork();
     const plain = this.socket;
     this.detach(plain);
     this.reader = this.newReader();
@@ -178,6 +198,7 @@ export class ImapSession {
       this.send(`${command.tag} BAD ${why}`);
       return;
     }
+    this.cork();
     try {
       const text = await handler.run(this, command);
       if (this.state === 'selected' && this.mailbox && handler.sync !== 'none') await this.mailbox.sync(this, handler.sync === 'full');
@@ -191,6 +212,8 @@ export class ImapSession {
         logger.error('imap command failed', { command: name, error: String(error), stack: (error as Error).stack });
         this.send(`${command.tag} NO [SERVERBUG] Internal error, try again`);
       }
+    } finally {
+      this.uncork();
     }
   }
 }
