@@ -41,7 +41,36 @@ function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart | null
   return decodedPartBody(raw, part);
 }
 
-async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean): Promise<(string | Buffer)[]> {
+/** Messages whose content is read ahead of the one being written, bounded in count and bytes. */
+const READ_AHEAD = 16;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Content reads started ahead of rendering, so a FETCH of many bodies overlaps its file reads
+ * instead of paying one open/read/close round trip per message in turn.
+ */
+class ContentReader {
+  private readonly reads = new Map<number, Promise<Buffer>>();
+  private next = 0;
+  private bytesAhead = 0;
+  constructor(private readonly rows: MessageRow[]) {}
+
+  content(index: number): Promise<Buffer> {
+    while (this.next < this.rows.length && (this.next <= index || (this.next - index < READ_AHEAD && this.bytesAhead < READ_AHEAD_BYTES))) {
+      const row = this.rows[this.next]!;
+      const read = readBlob(row.blobSha256);
+      read.catch(() => {}); // awaited (and its error reported) when its turn comes
+      this.reads.set(this.next++, read);
+      this.bytesAhead += row.size;
+    }
+    const read = this.reads.get(index)!;
+    this.reads.delete(index);
+    this.bytesAhead -= this.rows[index]!.size;
+    return read;
+  }
+}
+
+async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean, content: (() => Promise<Buffer>) | null): Promise<(string | Buffer)[]> {
   const items: (string | (string | Buffer)[])[] = [];
   const s = plan.simple;
   const utf8 = { utf8: session.utf8 };
@@ -64,7 +93,7 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
   if (s.has('BODYSTRUCTURE')) items.push(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
   if (s.has('BODY')) items.push(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
   if (plan.needsContent) {
-    const raw = await readBlob(row.blobSha256);
+    const raw = await (content ? content() : readBlob(row.blobSha256));
     if (s.has('RFC822.HEADER')) items.push(['RFC822.HEADER ', ...literal(raw.subarray(0, structure!.bodyStart))]);
     if (s.has('RFC822.TEXT')) items.push(['RFC822.TEXT ', ...literal(raw.subarray(structure!.bodyStart))]);
     if (s.has('RFC822')) items.push(['RFC822 ', ...literal(raw)]);
@@ -170,10 +199,11 @@ function fetchCommand(byUid: boolean): CommandHandler {
         if (modifiers.changedSince !== null) rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
         const changed = plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
         if (plan.simple.has('FLAGS')) mailbox.announceKeywords(session, rows.map((row) => row.keywords));
-        for (const row of rows) {
-          const seq = mailbox.seqOf(row.uid);
-          if (seq === 0) continue;
-          await output.add(await renderMessage(session, mailbox, seq, row, plan, changed.has(row.uid)));
+        rows = rows.filter((row) => mailbox.seqOf(row.uid) !== 0);
+        const reader = plan.needsContent ? new ContentReader(rows) : null;
+        for (const [index, row] of rows.entries()) {
+          const content = reader ? () => reader.content(index) : null;
+          await output.add(await renderMessage(session, mailbox, mailbox.seqOf(row.uid), row, plan, changed.has(row.uid), content));
         }
       }
       await output.flush();
