@@ -2,7 +2,7 @@
 // ENVELOPE), UID SEARCH HEADER Subject, FETCH BODY.PEEK[] of 100 (timed by the shared
 // imap-bench.py, Python imaplib over TLS, best of three), and the PSS growth per idle IMAP
 // connection in IDLE; on SQLite and MariaDB, beside Dovecot in the same run.
-//   node --import tsx bench/imap.ts [--messages 10000] [--idle 1000] [--dovecot-idle 200] [--only sqlite|mysql|dovecot]
+//   [BENCH_CPU_PROF=dir] node --import tsx bench/imap.ts [--messages 10000] [--idle 1000] [--dovecot-idle 200] [--only sqlite|mysql|dovecot]
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -100,7 +100,9 @@ async function idleClients(port: number, count: number, user: string, token: str
 }
 
 async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROF=DIR: the server process writes a V8 CPU profile there (node --cpu-prof).
+  const profile = extra[0] === '--serve' && env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   return { child, first, lines };
