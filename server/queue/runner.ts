@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { logger } from '../core/logger';
+import { holdSettingOverrides } from '../domain/settings-cache';
 import { claimDue } from './claim';
 import { processEntry } from './process';
 import { queueSettings, type QueueSettings } from './settings';
@@ -23,7 +24,9 @@ export function wakeQueueRunners(): void {
 }
 
 export async function startQueueRunner(overrides: Partial<QueueSettings> & { autoStart?: boolean } = {}): Promise<QueueRunner> {
-  const settings = queueSettings(overrides);
+  const releaseOverrides = await holdSettingOverrides();
+  // Read again each run, so a lifetime or delay-notice change from the console applies to the next entry.
+  let settings = queueSettings(overrides);
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | null = null;
@@ -32,6 +35,7 @@ export async function startQueueRunner(overrides: Partial<QueueSettings> & { aut
 
   const runOnce = async (): Promise<number> => {
     let handled = 0;
+    settings = queueSettings(overrides);
     for (;;) {
       const ids = await claimDue(workerId, settings);
       for (const id of ids) {
@@ -72,6 +76,7 @@ export async function startQueueRunner(overrides: Partial<QueueSettings> & { aut
       closed = true;
       clearTimeout(timer);
       runners.delete(runner);
+      releaseOverrides();
       if (running) await running;
     },
   };

@@ -1,5 +1,7 @@
-// Outbound queue settings from the environment (tests override them through startQueueRunner).
+// Outbound queue settings from the environment; the console's overrides (settings-cache) win
+// over it, and tests override both through startQueueRunner.
 import { config } from '../core/config';
+import { settingOverrides } from '../domain/settings-cache';
 
 export interface RelayHost {
   host: string;
@@ -46,7 +48,8 @@ export function parseRelayHost(text: string | undefined): RelayHost | null {
   };
 }
 
-export function queueSettings(overrides: Partial<QueueSettings> = {}): QueueSettings {
+/** Environment defaults only, without the console's overrides. */
+export function queueEnvSettings(): QueueSettings {
   return {
     remotePort: Number(process.env.POSTROOM_OUTBOUND_PORT) || 25,
     lifetimeMs: hours('POSTROOM_QUEUE_LIFETIME_HOURS', 120),
@@ -58,8 +61,15 @@ export function queueSettings(overrides: Partial<QueueSettings> = {}): QueueSett
     batchSize: 20,
     relayHost: parseRelayHost(config().relayHost),
     requireValidCertificates: false,
-    ...overrides,
   };
+}
+
+export function queueSettings(overrides: Partial<QueueSettings> = {}): QueueSettings {
+  const stored = settingOverrides();
+  const fromConsole: Partial<QueueSettings> = {};
+  if (stored.queueLifetimeHours !== undefined) fromConsole.lifetimeMs = stored.queueLifetimeHours * 3_600_000;
+  if (stored.delayNoticeHours !== undefined) fromConsole.delayNoticeMs = stored.delayNoticeHours * 3_600_000;
+  return { ...queueEnvSettings(), ...fromConsole, ...overrides };
 }
 
 /** Exponential backoff: first, 2x, 4x ... capped. */

@@ -5,6 +5,7 @@ import type { SMTPServer } from 'smtp-server';
 import { config } from '../core/config';
 import { flushEvents } from '../core/events';
 import { tlsServerOptions } from '../core/tls';
+import { holdSettingOverrides, onSettingOverridesChange } from '../domain/settings-cache';
 import { createListener } from './server';
 import { smtpSettings, type SmtpSettings } from './settings';
 import type { ListenerKind } from './session';
@@ -35,6 +36,10 @@ function listen(server: SMTPServer, port: number, host: string): Promise<number>
 export async function startSmtpServers(options: SmtpServersOptions = {}): Promise<RunningSmtpServers> {
   const cfg = config();
   const host = options.host ?? cfg.listen;
+  const releaseOverrides = await holdSettingOverrides();
+  // One settings object shared by every session handler, updated in place when the console
+  // changes an override; smtp-server reads size/maxRecipients/socketTimeout from server.options
+  // per command, so those are copied there too (affects new EHLO/MAIL/DATA, not a DATA in flight).
   const settings = smtpSettings(options.settings);
   const tls = await tlsServerOptions();
   const plan: Array<[ListenerKind, string, number]> = [
@@ -52,11 +57,24 @@ export async function startSmtpServers(options: SmtpServersOptions = {}): Promis
     }
   } catch (error) {
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    releaseOverrides();
     throw error;
   }
+  const unsubscribe = onSettingOverridesChange(() => {
+    Object.assign(settings, smtpSettings(options.settings));
+    for (const server of servers) {
+      server.options.size = settings.maxMessageBytes;
+      server.options.maxRecipients = settings.maxRecipients;
+      server.options.socketTimeout = settings.idleTimeoutMs;
+    }
+  });
   return {
     ports,
-    close: () => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => flushEvents()),
+    close: () => {
+      unsubscribe();
+      releaseOverrides();
+      return Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => flushEvents());
+    },
   };
 }
 

@@ -1,5 +1,8 @@
-// Limits and switches of the SMTP listeners, from the environment with defaults; the options of
-// startSmtpServers override them (tests use small values).
+// Limits and switches of the SMTP listeners, from the environment with defaults; overrides made
+// in the console (settings-cache) win over the environment, and the options of startSmtpServers
+// win over both (tests use small values).
+import { settingOverrides } from '../domain/settings-cache';
+import type { SettingOverrides } from '../domain/settings';
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -33,7 +36,22 @@ export interface SmtpSettings {
   rspamdRejectScore: number | undefined;
 }
 
-export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSettings {
+/** The console's overrides in SmtpSettings terms. */
+function fromConsole(stored: SettingOverrides): Partial<SmtpSettings> {
+  const result: Partial<SmtpSettings> = {};
+  if (stored.maxMessageBytes !== undefined) result.maxMessageBytes = stored.maxMessageBytes;
+  if (stored.maxRecipients !== undefined) result.maxRecipients = stored.maxRecipients;
+  if (stored.idleTimeoutSeconds !== undefined) result.idleTimeoutMs = stored.idleTimeoutSeconds * 1000;
+  if (stored.maxConnectionsPerIp !== undefined) result.maxConnectionsPerIp = stored.maxConnectionsPerIp;
+  if (stored.dnsblZones !== undefined) result.dnsblZones = stored.dnsblZones;
+  if (stored.clamd !== undefined) result.clamd = stored.clamd;
+  if (stored.rspamdUrl !== undefined) result.rspamdUrl = stored.rspamdUrl;
+  if (stored.rspamdRejectScore !== undefined) result.rspamdRejectScore = stored.rspamdRejectScore;
+  return result;
+}
+
+/** Environment defaults only, without the console's overrides (shown as "default" in the console). */
+export function smtpEnvSettings(): SmtpSettings {
   return {
     maxMessageBytes: numberFromEnv('POSTROOM_SMTP_MAX_SIZE', 50 * 1024 * 1024),
     maxRecipients: numberFromEnv('POSTROOM_SMTP_MAX_RECIPIENTS', 100),
@@ -47,6 +65,9 @@ export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSetting
     clamd: process.env.POSTROOM_CLAMD || null,
     rspamdUrl: process.env.POSTROOM_RSPAMD_URL || null,
     rspamdRejectScore: process.env.POSTROOM_RSPAMD_REJECT_SCORE ? Number(process.env.POSTROOM_RSPAMD_REJECT_SCORE) : undefined,
-    ...overrides,
   };
+}
+
+export function smtpSettings(overrides: Partial<SmtpSettings> = {}): SmtpSettings {
+  return { ...smtpEnvSettings(), ...fromConsole(settingOverrides()), ...overrides };
 }

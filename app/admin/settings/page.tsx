@@ -1,8 +1,9 @@
 import type { Metadata } from 'next';
 import { requireSuper } from '@/server/domain';
 import { config } from '@/server/core/config';
-import { smtpSettings } from '@/server/smtp/settings';
-import { queueSettings } from '@/server/queue/settings';
+import { smtpEnvSettings, smtpSettings } from '@/server/smtp/settings';
+import { queueEnvSettings, queueSettings } from '@/server/queue/settings';
+import { refreshSettingOverrides } from '@/server/domain/settings-cache';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { certificateStatus } from '@/server/web/tls-status';
@@ -10,6 +11,7 @@ import { SESSION_MAX_AGE_SECONDS, useSecureCookies } from '@/server/web/auth-opt
 import { Badge, PageHeader } from '@/components/ui/page';
 import { LocalTime } from '@/components/ui/format';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
+import { SettingsForm } from '@/components/admin/settings-forms';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -31,15 +33,20 @@ export default async function SettingsPage() {
   const actor = await requireAdmin('/admin/settings');
   await guard(async () => requireSuper(actor));
   const cfg = config();
+  const overrides = await refreshSettingOverrides();
   const smtp = smtpSettings();
+  const smtpEnv = smtpEnvSettings();
+  const queueEnv = queueEnvSettings();
   const cert = certificateStatus();
   const queue = queueSettings();
+  // Rows the console can override say so in the "Set with" column.
+  const setWith = (name: keyof typeof overrides, variable: string) => (overrides[name] !== undefined ? `Settings page (over ${variable})` : variable);
   const hours = (ms: number) => `${formatCount(ms / 3_600_000)} h`;
   const minutes = (ms: number) => `${formatCount(ms / 60_000)} min`;
   const port = (value: number) => <span className="tabular-nums">{cfg.listen}:{value}</span>;
   return (
     <>
-      <PageHeader title="Settings" description="How this server is set up. Settings come from the environment (or .env) of `postroom start`; change them there and restart." />
+      <PageHeader title="Settings" description="How this server is set up. Settings come from the environment (or .env) of `postroom start`; the limits, spam and virus checks and queue times below can be overridden here and apply without a restart." />
       <SettingsTable title="Server" rows={[
         ['Host name (HELO, MX target, certificate name)', cfg.hostname, 'POSTROOM_HOSTNAME'],
         ['Database', cfg.databaseUrl ? 'MariaDB / MySQL' : 'embedded SQLite', 'DATABASE_URL'],
@@ -64,27 +71,43 @@ export default async function SettingsPage() {
         ['File', <code key="f">{cert.path}</code>, ''],
       ]} />
       <SettingsTable title="SMTP limits" rows={[
-        ['Largest message', formatBytes(smtp.maxMessageBytes), 'POSTROOM_SMTP_MAX_SIZE'],
-        ['Recipients per message', formatCount(smtp.maxRecipients), 'POSTROOM_SMTP_MAX_RECIPIENTS'],
+        ['Largest message', formatBytes(smtp.maxMessageBytes), setWith('maxMessageBytes', 'POSTROOM_SMTP_MAX_SIZE')],
+        ['Recipients per message', formatCount(smtp.maxRecipients), setWith('maxRecipients', 'POSTROOM_SMTP_MAX_RECIPIENTS')],
         ['Longest line', `${formatCount(smtp.maxLineLength)} characters`, 'POSTROOM_SMTP_MAX_LINE'],
-        ['Idle timeout', `${formatCount(smtp.idleTimeoutMs / 1000)} s`, 'POSTROOM_SMTP_TIMEOUT'],
-        ['Connections per client IP', formatCount(smtp.maxConnectionsPerIp), 'POSTROOM_SMTP_MAX_CONN_PER_IP'],
+        ['Idle timeout', `${formatCount(smtp.idleTimeoutMs / 1000)} s`, setWith('idleTimeoutSeconds', 'POSTROOM_SMTP_TIMEOUT')],
+        ['Connections per client IP', formatCount(smtp.maxConnectionsPerIp), setWith('maxConnectionsPerIp', 'POSTROOM_SMTP_MAX_CONN_PER_IP')],
         ['SPF / DKIM / DMARC checks', smtp.checkAuthentication ? 'on' : 'off', 'POSTROOM_MAILAUTH'],
         ['Honour DMARC p=reject', smtp.honourDmarcReject ? 'yes: refuse' : 'no: deliver to Junk', 'POSTROOM_DMARC_REJECT'],
         ['Commands allowed before MAIL', formatCount(smtp.maxCommandsBeforeMail), 'POSTROOM_SMTP_MAX_JUNK_COMMANDS'],
       ]} />
+      <SettingsForm title="SMTP limits" id="settings-smtp" overrides={overrides} rows={[
+        { name: 'maxMessageBytes', label: 'Largest message (bytes)', envDefault: String(smtpEnv.maxMessageBytes), variable: 'POSTROOM_SMTP_MAX_SIZE', hint: 'Announced in EHLO SIZE; 1024 to 1073741824.' },
+        { name: 'maxRecipients', label: 'Recipients per message', envDefault: String(smtpEnv.maxRecipients), variable: 'POSTROOM_SMTP_MAX_RECIPIENTS', hint: '1 to 10000.' },
+        { name: 'idleTimeoutSeconds', label: 'Idle timeout (seconds)', envDefault: String(smtpEnv.idleTimeoutMs / 1000), variable: 'POSTROOM_SMTP_TIMEOUT', hint: '10 to 3600; RFC 5321 suggests 300.' },
+        { name: 'maxConnectionsPerIp', label: 'Connections per client IP', envDefault: String(smtpEnv.maxConnectionsPerIp), variable: 'POSTROOM_SMTP_MAX_CONN_PER_IP', hint: '1 to 10000.' },
+      ]} />
       <SettingsTable title="Spam and virus checks" rows={[
-        ['DNS blocklist zones', smtp.dnsblZones.length ? smtp.dnsblZones.join(', ') : 'none', 'POSTROOM_DNSBL_ZONES'],
-        ['rspamd', smtp.rspamdUrl ?? 'off', 'POSTROOM_RSPAMD_URL'],
-        ['rspamd reject score', smtp.rspamdRejectScore !== undefined ? String(smtp.rspamdRejectScore) : "rspamd's own action", 'POSTROOM_RSPAMD_REJECT_SCORE'],
-        ['clamd (virus scan)', smtp.clamd ?? 'off', 'POSTROOM_CLAMD'],
+        ['DNS blocklist zones', smtp.dnsblZones.length ? smtp.dnsblZones.join(', ') : 'none', setWith('dnsblZones', 'POSTROOM_DNSBL_ZONES')],
+        ['rspamd', smtp.rspamdUrl ?? 'off', setWith('rspamdUrl', 'POSTROOM_RSPAMD_URL')],
+        ['rspamd reject score', smtp.rspamdRejectScore !== undefined ? String(smtp.rspamdRejectScore) : "rspamd's own action", setWith('rspamdRejectScore', 'POSTROOM_RSPAMD_REJECT_SCORE')],
+        ['clamd (virus scan)', smtp.clamd ?? 'off', setWith('clamd', 'POSTROOM_CLAMD')],
+      ]} />
+      <SettingsForm title="Spam and virus checks" id="settings-scanners" overrides={overrides} rows={[
+        { name: 'dnsblZones', label: 'DNS blocklist zones', envDefault: smtpEnv.dnsblZones.join(', '), variable: 'POSTROOM_DNSBL_ZONES', hint: 'Comma separated, e.g. zen.spamhaus.org; "off" for none.' },
+        { name: 'rspamdUrl', label: 'rspamd URL', envDefault: smtpEnv.rspamdUrl ?? '', variable: 'POSTROOM_RSPAMD_URL', hint: 'e.g. http://127.0.0.1:11333; "off" to skip.' },
+        { name: 'rspamdRejectScore', label: 'rspamd reject score', envDefault: smtpEnv.rspamdRejectScore !== undefined ? String(smtpEnv.rspamdRejectScore) : '', variable: 'POSTROOM_RSPAMD_REJECT_SCORE', hint: "Reject at or above this score; empty uses rspamd's own action." },
+        { name: 'clamd', label: 'clamd address', envDefault: smtpEnv.clamd ?? '', variable: 'POSTROOM_CLAMD', hint: 'Socket path or host:port; "off" to skip.' },
       ]} />
       <SettingsTable title="Outbound queue and retries" rows={[
         ['Relay host', queue.relayHost ? `${queue.relayHost.host}:${queue.relayHost.port}${queue.relayHost.user ? ' (with login)' : ''}` : 'none: deliver to MX hosts directly', 'POSTROOM_RELAYHOST'],
         ['Retry schedule', `after ${minutes(queue.firstRetryMs)}, doubling up to every ${minutes(queue.maxRetryMs)}`, ''],
-        ['Delay notice to the sender after', hours(queue.delayNoticeMs), 'POSTROOM_QUEUE_DELAY_NOTICE_HOURS'],
-        ['Give up and bounce after', hours(queue.lifetimeMs), 'POSTROOM_QUEUE_LIFETIME_HOURS'],
+        ['Delay notice to the sender after', hours(queue.delayNoticeMs), setWith('delayNoticeHours', 'POSTROOM_QUEUE_DELAY_NOTICE_HOURS')],
+        ['Give up and bounce after', hours(queue.lifetimeMs), setWith('queueLifetimeHours', 'POSTROOM_QUEUE_LIFETIME_HOURS')],
         ['Remote SMTP port', String(queue.remotePort), 'POSTROOM_OUTBOUND_PORT'],
+      ]} />
+      <SettingsForm title="Queue times" id="settings-queue" overrides={overrides} rows={[
+        { name: 'delayNoticeHours', label: 'Delay notice after (hours)', envDefault: String(queueEnv.delayNoticeMs / 3_600_000), variable: 'POSTROOM_QUEUE_DELAY_NOTICE_HOURS', hint: '1 to 720, shorter than the time before giving up.' },
+        { name: 'queueLifetimeHours', label: 'Give up and bounce after (hours)', envDefault: String(queueEnv.lifetimeMs / 3_600_000), variable: 'POSTROOM_QUEUE_LIFETIME_HOURS', hint: '1 to 720; RFC 5321 4.5.4.1 suggests 4-5 days (96-120).' },
       ]} />
       <SettingsTable title="Web console" rows={[
         ['Session length', `${SESSION_MAX_AGE_SECONDS / 3600} hours`, ''],
