@@ -122,33 +122,38 @@ async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq
   return out;
 }
 
-/** Response pieces collected and written in large blocks, waiting for the socket to drain. */
+/**
+ * Response pieces collected and written in large blocks, waiting for the socket to drain. Text is
+ * kept as a list and joined once (a flat string encodes far faster than a long `+=` rope).
+ */
 class Output {
   private parts: (string | Buffer)[] = [];
-  private text = '';
+  private text: string[] = [];
   private size = 0;
   constructor(private readonly session: ImapSession) {}
+
+  private endText(): void {
+    if (this.text.length > 0) this.parts.push(this.text.join(''));
+    this.text = [];
+  }
 
   async add(pieces: (string | Buffer)[]): Promise<void> {
     for (const piece of pieces) {
       if (typeof piece === 'string') {
-        this.text += piece;
-        this.size += piece.length;
+        this.text.push(piece);
       } else {
-        if (this.text) this.parts.push(this.text);
-        this.text = '';
+        this.endText();
         this.parts.push(piece);
-        this.size += piece.length;
       }
+      this.size += piece.length;
     }
     if (this.size > FLUSH_BYTES) await this.flush();
   }
 
   async flush(): Promise<void> {
-    if (this.text) this.parts.push(this.text);
+    this.endText();
     const block = Buffer.concat(this.parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
     this.parts = [];
-    this.text = '';
     this.size = 0;
     if (block.length > 0) await this.session.write(block);
   }
