@@ -20,7 +20,7 @@ function asText(value: SettingOverrides[SettingName]): string {
   return Array.isArray(value) ? (value.length ? value.join(', ') : 'off') : String(value);
 }
 
-export function SettingsForm({ title, id, rows, overrides }: { title: string; id: string; rows: SettingRow[]; overrides: SettingOverrides }) {
+export function SettingsForm({ title, submitLabel, id, rows, overrides }: { title: string; submitLabel: string; id: string; rows: SettingRow[]; overrides: SettingOverrides }) {
   const fields: FieldSpec[] = rows.map((row) => {
     const override = asText(overrides[row.name]);
     const source = override ? 'overridden here' : `from ${row.variable}${row.envDefault ? '' : ' (unset)'}`;
@@ -36,7 +36,7 @@ export function SettingsForm({ title, id, rows, overrides }: { title: string; id
   return (
     <section className="card mb-6" aria-labelledby={id}>
       <h2 id={id} className="mb-3 font-semibold">{title}</h2>
-      <ActionForm action={saveSettingsAction} fields={fields} submitLabel={`Save ${title.toLowerCase()}`} testId={id} />
+      <ActionForm action={saveSettingsAction} fields={fields} submitLabel={submitLabel} testId={id} />
     </section>
   );
 }

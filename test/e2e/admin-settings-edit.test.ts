@@ -66,10 +66,10 @@ test('a new largest message size reaches the running worker within 15 s', async 
   await page.goto(`${app.baseUrl}/admin/settings`);
   const form = page.getByTestId('settings-smtp');
   await form.getByLabel('Largest message (bytes)').fill('40000');
-  await form.getByRole('button', { name: 'Save smtp limits' }).click();
+  await form.getByRole('button', { name: 'Save SMTP limits' }).click();
   await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   assert.equal(await form.getByLabel('Largest message (bytes)').inputValue(), '40000');
-  assert.match(await page.getByRole('region', { name: 'SMTP limits' }).first().innerText(), /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/);
+  assert.match(await page.getByRole('region', { name: 'SMTP limits', exact: true }).innerText(), /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/);
 
   const deadline = Date.now() + 15_000;
   let probe = await smtpProbe(port, 60_000);
@@ -86,7 +86,7 @@ test('a bad value gets a field error and changes nothing', async () => {
   const { page } = browser;
   const form = page.getByTestId('settings-smtp');
   await form.getByLabel('Largest message (bytes)').fill('ten megabytes');
-  await form.getByRole('button', { name: 'Save smtp limits' }).click();
+  await form.getByRole('button', { name: 'Save SMTP limits' }).click();
   const error = form.locator('[data-field-error="maxMessageBytes"]');
   await error.waitFor();
   assert.match(await error.innerText(), /whole number/);

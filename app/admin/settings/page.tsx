@@ -80,7 +80,7 @@ export default async function SettingsPage() {
         ['Honour DMARC p=reject', smtp.honourDmarcReject ? 'yes: refuse' : 'no: deliver to Junk', 'POSTROOM_DMARC_REJECT'],
         ['Commands allowed before MAIL', formatCount(smtp.maxCommandsBeforeMail), 'POSTROOM_SMTP_MAX_JUNK_COMMANDS'],
       ]} />
-      <SettingsForm title="SMTP limits" id="settings-smtp" overrides={overrides} rows={[
+      <SettingsForm title="Change SMTP limits" submitLabel="Save SMTP limits" id="settings-smtp" overrides={overrides} rows={[
         { name: 'maxMessageBytes', label: 'Largest message (bytes)', envDefault: String(smtpEnv.maxMessageBytes), variable: 'POSTROOM_SMTP_MAX_SIZE', hint: 'Announced in EHLO SIZE; 1024 to 1073741824.' },
         { name: 'maxRecipients', label: 'Recipients per message', envDefault: String(smtpEnv.maxRecipients), variable: 'POSTROOM_SMTP_MAX_RECIPIENTS', hint: '1 to 10000.' },
         { name: 'idleTimeoutSeconds', label: 'Idle timeout (seconds)', envDefault: String(smtpEnv.idleTimeoutMs / 1000), variable: 'POSTROOM_SMTP_TIMEOUT', hint: '10 to 3600; RFC 5321 suggests 300.' },
@@ -92,7 +92,7 @@ export default async function SettingsPage() {
         ['rspamd reject score', smtp.rspamdRejectScore !== undefined ? String(smtp.rspamdRejectScore) : "rspamd's own action", setWith('rspamdRejectScore', 'POSTROOM_RSPAMD_REJECT_SCORE')],
         ['clamd (virus scan)', smtp.clamd ?? 'off', setWith('clamd', 'POSTROOM_CLAMD')],
       ]} />
-      <SettingsForm title="Spam and virus checks" id="settings-scanners" overrides={overrides} rows={[
+      <SettingsForm title="Change spam and virus checks" submitLabel="Save spam and virus checks" id="settings-scanners" overrides={overrides} rows={[
         { name: 'dnsblZones', label: 'DNS blocklist zones', envDefault: smtpEnv.dnsblZones.join(', '), variable: 'POSTROOM_DNSBL_ZONES', hint: 'Comma separated, e.g. zen.spamhaus.org; "off" for none.' },
         { name: 'rspamdUrl', label: 'rspamd URL', envDefault: smtpEnv.rspamdUrl ?? '', variable: 'POSTROOM_RSPAMD_URL', hint: 'e.g. http://127.0.0.1:11333; "off" to skip.' },
         { name: 'rspamdRejectScore', label: 'rspamd reject score', envDefault: smtpEnv.rspamdRejectScore !== undefined ? String(smtpEnv.rspamdRejectScore) : '', variable: 'POSTROOM_RSPAMD_REJECT_SCORE', hint: "Reject at or above this score; empty uses rspamd's own action." },
@@ -105,7 +105,7 @@ export default async function SettingsPage() {
         ['Give up and bounce after', hours(queue.lifetimeMs), setWith('queueLifetimeHours', 'POSTROOM_QUEUE_LIFETIME_HOURS')],
         ['Remote SMTP port', String(queue.remotePort), 'POSTROOM_OUTBOUND_PORT'],
       ]} />
-      <SettingsForm title="Queue times" id="settings-queue" overrides={overrides} rows={[
+      <SettingsForm title="Change queue times" submitLabel="Save queue times" id="settings-queue" overrides={overrides} rows={[
         { name: 'delayNoticeHours', label: 'Delay notice after (hours)', envDefault: String(queueEnv.delayNoticeMs / 3_600_000), variable: 'POSTROOM_QUEUE_DELAY_NOTICE_HOURS', hint: '1 to 720, shorter than the time before giving up.' },
         { name: 'queueLifetimeHours', label: 'Give up and bounce after (hours)', envDefault: String(queueEnv.lifetimeMs / 3_600_000), variable: 'POSTROOM_QUEUE_LIFETIME_HOURS', hint: '1 to 720; RFC 5321 4.5.4.1 suggests 4-5 days (96-120).' },
       ]} />
