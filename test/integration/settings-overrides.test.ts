@@ -9,6 +9,7 @@ import { smtpSettings } from '../../server/smtp/settings';
 import { queueSettings } from '../../server/queue/settings';
 import { db } from '../../server/core/db';
 import { startFixture, run, type SmtpFixture } from './smtp-fixture';
+import { setDnsResolver, staticResolver } from '../../server/policy/dns';
 
 const SUPER: Actor = { name: 'root@example.test', role: 'super' };
 const DOMAIN_ADMIN: Actor = { name: 'da@example.test', role: 'domain_admin', domains: ['example.test'] };
@@ -109,4 +110,18 @@ test('a running SMTP listener announces and enforces a changed size limit on new
   await saveSettingOverrides({ maxMessageBytes: '' }, SUPER);
   await refreshSettingOverrides();
   assert.equal((await ehloAndMail(port, 60_000)).size, '2000000');
+});
+
+test('a DNSBL zone set in the console applies to the next connection of a running listener', async () => {
+  setDnsResolver(staticResolver({ '1.0.0.127.bl.test': { A: ['127.0.0.2'] } }));
+  const port = String(fixture.smtp.ports.smtp);
+  const connectOnly = () => run('swaks', ['--server', `127.0.0.1:${port}`, '--quit-after', 'CONNECT']);
+  assert.match((await connectOnly()).stdout, /<- {2}220 /);
+  await saveSettingOverrides({ dnsblZones: 'bl.test' }, SUPER);
+  await refreshSettingOverrides();
+  assert.match((await connectOnly()).stdout, /<\*\* 554 5\.7\.1 .*blocked using bl\.test/);
+  await saveSettingOverrides({ dnsblZones: '' }, SUPER);
+  await refreshSettingOverrides();
+  assert.match((await connectOnly()).stdout, /<- {2}220 /);
+  setDnsResolver(staticResolver({}));
 });
