@@ -107,8 +107,13 @@ export interface MessageRow extends FlagRow {
  * Message rows for FETCH; the cached ENVELOPE / BODYSTRUCTURE JSON only when asked for. Raw SQL:
  * for a 10,000-message FETCH the ORM's row mapping costs more than the query (bench/imap.ts).
  */
-export async function readMessages(folderId: number, uids: number[], cache: { envelope: boolean; structure: boolean }): Promise<MessageRow[]> {
-  const columns = ['id', 'uid', 'modseq', 'seen', 'answered', 'flagged', 'deleted', 'draft', 'keywords', 'internal_date', 'size', 'blob_sha256', 'header_size'];
+export async function readMessages(folderId: number, uids: number[], cache: { envelope: boolean; structure: boolean; content?: boolean; internalDate?: boolean }): Promise<MessageRow[]> {
+  // content / internalDate false: those columns are left out (blobSha256 '', internalDate epoch).
+  const content = cache.content ?? true;
+  const internalDate = cache.internalDate ?? true;
+  const columns = ['id', 'uid', 'modseq', 'seen', 'answered', 'flagged', 'deleted', 'draft', 'keywords', 'size'];
+  if (content) columns.push('blob_sha256', 'header_size');
+  if (internalDate) columns.push('internal_date');
   if (cache.envelope) columns.push('envelope');
   if (cache.structure) columns.push('body_structure');
   const sql = `SELECT ${columns.join(', ')} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`;
@@ -121,8 +126,8 @@ export async function readMessages(folderId: number, uids: number[], cache: { en
       out.push({
         id: Number(row.id), uid, modseq: BigInt(row.modseq as bigint | number),
         seen: Boolean(row.seen), answered: Boolean(row.answered), flagged: Boolean(row.flagged), deleted: Boolean(row.deleted), draft: Boolean(row.draft),
-        keywords: String(row.keywords ?? ''), internalDate: parseStoredDate(row.internal_date),
-        size: Number(row.size), blobSha256: String(row.blob_sha256), headerSize: Number(row.header_size),
+        keywords: String(row.keywords ?? ''), internalDate: internalDate ? parseStoredDate(row.internal_date) : new Date(0),
+        size: Number(row.size), blobSha256: content ? String(row.blob_sha256) : '', headerSize: content ? Number(row.header_size) : 0,
         envelope: String(row.envelope ?? ''), bodyStructure: String(row.body_structure ?? ''),
       });
     }

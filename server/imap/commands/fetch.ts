@@ -195,7 +195,7 @@ function fetchCommand(byUid: boolean): CommandHandler {
       }
       const output = new Output(session);
       for (let i = 0; i < uids.length; i += CHUNK) {
-        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure });
+        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure, content: plan.needsContent, internalDate: plan.simple.has('INTERNALDATE') });
         if (plan.needsEnvelope) {
           const missing = rows.filter((row) => cachedEnvelope(`${row.id}${session.utf8 ? 'u' : ''}`) === undefined);
           const envelopes = missing.length ? await readEnvelopes(missing.map((row) => row.id)) : new Map<number, string>();
