@@ -34,9 +34,11 @@ export function SettingsForm({ title, submitLabel, id, rows, overrides }: { titl
     };
   });
   return (
-    <section className="card mb-6" aria-labelledby={id}>
+    // A plain card, not a named region: "Change SMTP limits" would otherwise also match the
+    // read-only "SMTP limits" region for anyone finding regions by name.
+    <div className="card mb-6">
       <h2 id={id} className="mb-3 font-semibold">{title}</h2>
       <ActionForm action={saveSettingsAction} fields={fields} submitLabel={submitLabel} testId={id} />
-    </section>
+    </div>
   );
 }

@@ -69,7 +69,7 @@ test('a new largest message size reaches the running worker within 15 s', async 
   await form.getByRole('button', { name: 'Save SMTP limits' }).click();
   await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   assert.equal(await form.getByLabel('Largest message (bytes)').inputValue(), '40000');
-  assert.match(await page.getByRole('region', { name: 'SMTP limits', exact: true }).innerText(), /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/);
+  assert.match(await page.getByRole('region', { name: 'SMTP limits' }).innerText(), /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/);
 
   const deadline = Date.now() + 15_000;
   let probe = await smtpProbe(port, 60_000);
