@@ -1,6 +1,7 @@
 // Small pieces of IMAP response syntax: flag lists, INTERNALDATE, mailbox names (modified UTF-7
 // of RFC 3501 section 5.1.3 unless the client enabled UTF-8, RFC 9051 / RFC 6855).
 import { imapString } from '../mime';
+import type { FlagRow } from '../store';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -27,14 +28,7 @@ export function parseImapDate(text: string, withTime: boolean): Date | null {
   return new Date(Date.UTC(Number(match[3]), month, day, hours, minutes, seconds) - offset * 60_000);
 }
 
-export interface FlagState {
-  seen: boolean;
-  answered: boolean;
-  flagged: boolean;
-  deleted: boolean;
-  draft: boolean;
-  keywords: string;
-}
+export type FlagState = Omit<FlagRow, 'uid' | 'modseq'>;
 
 export function flagList(state: FlagState): string[] {
   const flags: string[] = [];

@@ -3,6 +3,7 @@
 // exactly per candidate row, loading the content only for BODY, TEXT, BCC and arbitrary HEADER.
 import { db } from '../core/db';
 import { readBlob } from './blobs';
+import type { FlagRow } from './mailbox-view';
 import { extractSearchText, parseHeaderLines, decodeWords, headerLength, type BodyPart } from '../mime';
 
 export type SearchNode =
@@ -21,15 +22,7 @@ export type SearchNode =
   | { op: 'text'; text: string }
   | { op: 'modseq'; modseq: bigint };
 
-interface Row {
-  uid: number;
-  modseq: bigint;
-  seen: boolean;
-  answered: boolean;
-  flagged: boolean;
-  deleted: boolean;
-  draft: boolean;
-  keywords: string;
+interface Row extends FlagRow {
   internalDate: Date;
   sentDate: Date | null;
   size: number;
