@@ -1,7 +1,7 @@
 // The webmail is a real IMAP client of our own server: one imapflow connection per signed-in
 // mailbox, authenticated with a freshly minted token (SASL OAUTHBEARER, RFC 7628, or XOAUTH2),
 // never the password. Connections are reused between requests and closed when left idle.
-import { ImapFlow, type MailboxLockObject } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions, type MailboxLockObject } from 'imapflow';
 import { config } from '../core/config';
 import { tlsMaterial } from '../core/tls';
 import { mintAccessToken } from '../auth/tokens';
@@ -62,9 +62,10 @@ export async function webmailTlsOptions(): Promise<{ ca?: Buffer[]; servername: 
   return material.selfSigned ? { ca: [material.cert], servername, minVersion: 'TLSv1.2' } : { servername, minVersion: 'TLSv1.2' };
 }
 
-async function openConnection(user: WebmailUser): Promise<ImapFlow> {
+/** An IMAP client of our own server over STARTTLS, logged in with a fresh token (never a password). */
+export async function newImapClient(user: WebmailUser, options: Partial<ImapFlowOptions>): Promise<ImapFlow> {
   const endpoints = webmailEndpoints();
-  const client = new ImapFlow({
+  return new ImapFlow({
     host: endpoints.host,
     port: endpoints.imapPort,
     secure: false,
@@ -72,6 +73,12 @@ async function openConnection(user: WebmailUser): Promise<ImapFlow> {
     tls: await webmailTlsOptions(),
     auth: { user: user.address, accessToken: await mintAccessToken(user.id) },
     logger: false,
+    ...options,
+  });
+}
+
+async function openConnection(user: WebmailUser): Promise<ImapFlow> {
+  const client = await newImapClient(user, {
     disableAutoIdle: true,
     clientInfo: { name: 'Postroom webmail' },
     connectionTimeout: 10_000,

@@ -2,10 +2,9 @@
 // on INBOX and tells every open tab of that user through server-sent events. It opens with the
 // first subscriber, reconnects with a fresh token when dropped, and closes shortly after the last
 // tab goes away.
-import { ImapFlow } from 'imapflow';
-import { mintAccessToken } from '../auth/tokens';
+import type { ImapFlow } from 'imapflow';
 import { logger } from '../core/logger';
-import { webmailEndpoints, webmailTlsOptions, type WebmailUser } from './connection';
+import { newImapClient, type WebmailUser } from './connection';
 
 export interface MailEvent {
   type: 'exists' | 'expunge' | 'flags' | 'hello';
@@ -42,15 +41,7 @@ function broadcast(watcher: Watcher, event: MailEvent): void {
 
 async function connect(watcher: Watcher, attempt = 0): Promise<void> {
   if (watcher.stopped) return;
-  const endpoints = webmailEndpoints();
-  const client = new ImapFlow({
-    host: endpoints.host,
-    port: endpoints.imapPort,
-    secure: false,
-    doSTARTTLS: true,
-    tls: await webmailTlsOptions(),
-    auth: { user: watcher.user.address, accessToken: await mintAccessToken(watcher.user.id) },
-    logger: false,
+  const client = await newImapClient(watcher.user, {
     clientInfo: { name: 'Postroom webmail (live)' },
     // Re-issue IDLE now and then so a silent NAT or server timeout never leaves us deaf.
     maxIdleTime: 4 * 60_000,
