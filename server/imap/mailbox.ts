@@ -9,6 +9,16 @@ import type { ImapSession } from './session';
 
 const OWN_MODSEQ_MEMORY = 64;
 
+/** What one sync told the session: new UIDs, expunges announced, UIDs whose flags changed (own STOREs too). */
+export interface MailboxReport {
+  added: number[];
+  expunged: number[];
+  flagged: number[];
+}
+
+/** Runs after a sync that reported something, e.g. to send ESEARCH context updates or NOTIFY events. */
+export type ReportListener = (session: ImapSession, report: MailboxReport) => Promise<void> | void;
+
 /**
  * The latest UID list of each folder, shared by every session whose view is at the same change:
  * a thousand sessions idling on a 10,000-message INBOX hold one array, not a thousand.
@@ -64,6 +74,8 @@ export class SelectedMailbox {
   readonly keywords = new Map<string, string>();
   /** Called on every change notification; IDLE uses it to answer at once. */
   onChange: (() => void) | undefined;
+  /** Called in order after each sync that found changes (see MailboxReport). */
+  readonly reportListeners: ReportListener[] = [];
   private dirty = true;
   private running: Promise<void> | null = null;
   private readonly unlisten: () => void;
@@ -178,7 +190,7 @@ export class SelectedMailbox {
         } else if (change.kind === 'flags') flagged.add(change.uid);
       }
     }
-    if (allowExpunge && this.pendingExpunge.size > 0) this.announceExpunges(session);
+    const expunged = allowExpunge && this.pendingExpunge.size > 0 ? this.announceExpunges(session) : [];
     if (added.length > 0) {
       const grown = new Uint32Array(this.uids.length + added.length);
       grown.set(this.uids);
@@ -191,6 +203,12 @@ export class SelectedMailbox {
     }
     if (this.pendingExpunge.size === 0) this.uids = shareView(this.folderId, this.lastChangeId, this.uids);
     const report = [...flagged].filter((uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid));
+    await this.announceFlags(session, report);
+    if (added.length + expunged.length + report.length === 0) return;
+    for (const listener of this.reportListeners) await listener(session, { added, expunged, flagged: report });
+  }
+
+  private async announceFlags(session: ImapSession, report: number[]): Promise<void> {
     if (report.length > 0) {
       const rows = (await readFlags(this.folderId, report)).filter((row) => !this.ownModseqs.includes(row.modseq));
       this.announceKeywords(session, rows.map((row) => row.keywords));
@@ -202,7 +220,8 @@ export class SelectedMailbox {
     }
   }
 
-  private announceExpunges(session: ImapSession): void {
+  /** Sends EXPUNGE (or VANISHED) for the pending expunges and returns their UIDs. */
+  private announceExpunges(session: ImapSession): number[] {
     const gone = [...this.pendingExpunge].sort((a, b) => a - b);
     this.pendingExpunge.clear();
     const drop = new Set(gone);
@@ -211,7 +230,7 @@ export class SelectedMailbox {
     for (const uid of gone) this.recent.delete(uid);
     if (session.enabled.has('QRESYNC')) {
       session.send(`* VANISHED ${formatSequence(gone)}`);
-      return;
+      return gone;
     }
     // Highest sequence number first, so each EXPUNGE leaves the lower numbers unchanged.
     const seqs: number[] = [];
@@ -220,5 +239,6 @@ export class SelectedMailbox {
       if (before[at] === uid) seqs.push(at + 1);
     }
     for (let i = seqs.length - 1; i >= 0; i--) session.send(`* ${seqs[i]} EXPUNGE`);
+    return gone;
   }
 }
