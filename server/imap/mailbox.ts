@@ -76,6 +76,8 @@ export class SelectedMailbox {
   onChange: (() => void) | undefined;
   /** Called in order after each sync that found changes (see MailboxReport). */
   readonly reportListeners: ReportListener[] = [];
+  /** Called with UIDs about to be announced as expunged, while their sequence numbers still hold. */
+  readonly expungeListeners: ((session: ImapSession, uids: number[]) => void)[] = [];
   private dirty = true;
   private running: Promise<void> | null = null;
   private readonly unlisten: () => void;
@@ -224,6 +226,7 @@ export class SelectedMailbox {
   private announceExpunges(session: ImapSession): number[] {
     const gone = [...this.pendingExpunge].sort((a, b) => a - b);
     this.pendingExpunge.clear();
+    for (const listener of this.expungeListeners) listener(session, gone);
     const drop = new Set(gone);
     const before = this.uids;
     this.uids = before.filter((uid) => !drop.has(uid));
