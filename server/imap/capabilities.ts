@@ -6,6 +6,7 @@ const ALWAYS = [
   'IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'BINARY', 'MULTIAPPEND', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS',
   'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'ESEARCH',
   'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', `APPENDLIMIT=${APPEND_LIMIT}`, 'STATUS=SIZE', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
+  'CONTEXT=SEARCH', 'CONTEXT=SORT',
 ];
 
 export function capabilities(input: { secure: boolean; authenticated: boolean; allowPlainAuth: boolean; canStartTls: boolean }): string {

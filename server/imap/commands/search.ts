@@ -1,11 +1,14 @@
 // SEARCH and UID SEARCH (RFC 9051 section 6.4.4, every RFC 3501 key) with CHARSET UTF-8,
-// ESEARCH's RETURN (MIN MAX COUNT ALL) (RFC 4731) and CONDSTORE's MODSEQ (RFC 7162 3.1.5).
+// ESEARCH's RETURN (MIN MAX COUNT ALL) (RFC 4731), CONTEXT=SEARCH's UPDATE and PARTIAL (RFC 5267,
+// RFC 9394) and CONDSTORE's MODSEQ (RFC 7162 3.1.5).
 import { searchMessages, type SearchNode } from '../../store';
 import { bad, no } from '../errors';
-import { atomsOf, formatSequence, isSequenceSet, parseSequenceSet, tokenText, type Args, type Token } from '../parser';
+import { isSequenceSet, parseSequenceSet, tokenText, type Token } from '../parser';
 import { parseImapDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
+import { assertTagFree, followResult } from '../search-context';
+import { parseReturnOptions, partialWindow, resultItems, type ReturnOptions } from './search-return';
 import { SELECTED, type CommandHandler } from './types';
 import { resolveSet, selected } from './util';
 
@@ -151,11 +154,15 @@ export function parseSearchQuery(session: ImapSession, mailbox: SelectedMailbox,
   return nodes.length === 1 ? nodes[0]! : { op: 'and', nodes };
 }
 
-function parseReturn(args: Args): string[] | null {
-  if (!args.acceptAtom('RETURN')) return null;
-  const options = atomsOf(args.list('RETURN options'), 'RETURN options').map((o) => o.toUpperCase());
-  for (const option of options) if (!['MIN', 'MAX', 'COUNT', 'ALL'].includes(option)) throw bad(`Unsupported RETURN option ${option.slice(0, 20)}`);
-  return options.length ? options : ['ALL'];
+/** RFC 7162 3.1.5 with RFC 4731: the MODSEQ of the messages returned (MIN/MAX/PARTIAL alone: of those only). */
+function returnedModseq(known: { modseq: bigint }[], returns: ReturnOptions): bigint {
+  let reported = known;
+  if (!returns.all && !returns.count) {
+    reported = returns.partial ? partialWindow(known, returns.partial) : [];
+    if (returns.min) reported = [known[0]!, ...reported];
+    if (returns.max) reported = [...reported, known[known.length - 1]!];
+  }
+  return reported.reduce((max, entry) => (entry.modseq > max ? entry.modseq : max), 0n);
 }
 
 function searchCommand(byUid: boolean): CommandHandler {
@@ -164,7 +171,8 @@ function searchCommand(byUid: boolean): CommandHandler {
     sync: byUid ? 'full' : 'noexpunge',
     async run(session, command) {
       const mailbox = selected(session);
-      const returns = parseReturn(command.args);
+      const returns = parseReturnOptions(command.args);
+      if (returns?.update) assertTagFree(mailbox, command.tag);
       if (command.args.acceptAtom('CHARSET')) {
         const charset = command.args.astring('charset').toUpperCase();
         if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
@@ -176,24 +184,15 @@ function searchCommand(byUid: boolean): CommandHandler {
       const known = result.uids.map((uid, i) => ({ uid, modseq: result.modseqs[i]! })).filter(({ uid }) => mailbox.seqOf(uid) > 0);
       const found = known.map(({ uid }) => uid);
       const numbers = byUid ? found : found.map((uid) => mailbox.seqOf(uid));
-      const modseq = usesModseq && found.length > 0 ? ` (MODSEQ ${result.highestModseq})` : '';
       if (!returns) {
+        const modseq = usesModseq && found.length > 0 ? ` (MODSEQ ${result.highestModseq})` : '';
         session.send(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${modseq}`);
         return;
       }
-      const parts = [`(TAG "${command.tag}")`];
-      if (byUid) parts.push('UID');
-      if (numbers.length > 0) {
-        if (returns.includes('MIN')) parts.push(`MIN ${Math.min(...numbers)}`);
-        if (returns.includes('MAX')) parts.push(`MAX ${Math.max(...numbers)}`);
-        if (returns.includes('ALL')) parts.push(`ALL ${formatSequence(numbers)}`);
-      }
-      if (returns.includes('COUNT')) parts.push(`COUNT ${numbers.length}`);
-      if (modseq && numbers.length > 0) {
-        // RFC 7162 3.1.5 with RFC 4731: MIN/MAX alone report the MODSEQ of those messages only.
-        const reported = returns.includes('ALL') || returns.includes('COUNT') ? known : [known[0]!, known[known.length - 1]!].filter((_, i) => (i === 0 ? returns.includes('MIN') : returns.includes('MAX')));
-        parts.push(`MODSEQ ${reported.reduce((max, entry) => (entry.modseq > max ? entry.modseq : max), 0n)}`);
-      }
+      if (returns.update) followResult(session, mailbox, { tag: command.tag, byUid, query, uids: found, order: null, keys: null });
+      const parts = [`(TAG "${command.tag}")`, ...(byUid ? ['UID'] : []), ...resultItems(numbers, returns, false)];
+      const modseq = usesModseq && found.length > 0 ? returnedModseq(known, returns) : 0n;
+      if (modseq > 0n) parts.push(`MODSEQ ${modseq}`);
       session.send(`* ESEARCH ${parts.join(' ')}`);
     },
   };

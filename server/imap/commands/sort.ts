@@ -1,9 +1,12 @@
-// SORT (RFC 5256 section 3) with DISPLAYFROM/DISPLAYTO (RFC 5957) and ESORT's RETURN (RFC 5267):
-// search first, then order by keys read from the cached envelope; ties by sequence number.
+// SORT (RFC 5256 section 3) with DISPLAYFROM/DISPLAYTO (RFC 5957), ESORT's RETURN and
+// CONTEXT=SORT's UPDATE and PARTIAL (RFC 5267, RFC 9394): search first, then order by keys read
+// from the cached envelope; ties by sequence number.
 import { readSortRows, searchMessages, type SortRow } from '../../store';
 import { decodeWords, type Envelope, type EnvelopeAddress } from '../../mime';
 import { bad, no } from '../errors';
 import { atomsOf } from '../parser';
+import { assertTagFree, followResult, type ResultOrder, type SortKey } from '../search-context';
+import { parseReturnOptions, resultItems } from './search-return';
 import { SELECTED, type CommandHandler } from './types';
 import { selected } from './util';
 import { parseSearchQuery } from './search';
@@ -41,34 +44,14 @@ function display(list: EnvelopeAddress[] | null): string {
   return decodeWords(first.name ?? '').trim() || (first.host ? `${first.mailbox}@${first.host}` : (first.mailbox ?? ''));
 }
 
-/** Numbers in the given order, runs of consecutive ascending numbers as a:b (RFC 5267 ALL). */
-function formatOrdered(numbers: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < numbers.length; ) {
-    let j = i;
-    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
-    parts.push(i === j ? `${numbers[i]}` : `${numbers[i]}:${numbers[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-interface Keyed {
-  uid: number;
-  seq: number;
-  row: SortRow;
-  envelope: Envelope;
-}
-
-function keyValue(item: Keyed, key: string): string | number {
-  const e = item.envelope;
+function keyValue(row: SortRow, e: Envelope, key: string): SortKey {
   switch (key) {
     case 'ARRIVAL':
-      return item.row.internalDate.getTime();
+      return row.internalDate.getTime();
     case 'DATE':
-      return (item.row.sentDate ?? item.row.internalDate).getTime();
+      return (row.sentDate ?? row.internalDate).getTime();
     case 'SIZE':
-      return item.row.size;
+      return row.size;
     case 'SUBJECT':
       return baseSubject(decodeWords(e.subject)).toUpperCase(); // i;unicode-casemap compares upper case
     case 'FROM':
@@ -84,55 +67,67 @@ function keyValue(item: Keyed, key: string): string | number {
   }
 }
 
+interface Criterion {
+  key: string;
+  reverse: boolean;
+}
+
+function parseCriteria(words: string[]): Criterion[] {
+  const criteria: Criterion[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const reverse = words[i] === 'REVERSE';
+    const key = reverse ? words[++i] : words[i];
+    if (!key || !KEYS.has(key)) throw bad('Invalid sort criteria');
+    criteria.push({ key, reverse });
+  }
+  if (criteria.length === 0) throw bad('Empty sort criteria');
+  return criteria;
+}
+
+/** Sort keys read from the store and the cached envelope; also how an updating SORT orders new results. */
+function resultOrder(folderId: number, criteria: Criterion[]): ResultOrder {
+  return {
+    async keysOf(uids) {
+      const rows = await readSortRows(folderId, uids);
+      return new Map(rows.map((row) => {
+        const envelope = JSON.parse(row.envelope) as Envelope;
+        return [row.uid, criteria.map((c) => keyValue(row, envelope, c.key))];
+      }));
+    },
+    compare(a, b) {
+      for (let i = 0; i < criteria.length; i++) {
+        const order = a[i]! < b[i]! ? -1 : a[i]! > b[i]! ? 1 : 0;
+        if (order !== 0) return criteria[i]!.reverse ? -order : order;
+      }
+      return 0;
+    },
+  };
+}
+
 function sortCommand(byUid: boolean): CommandHandler {
   return {
     states: SELECTED,
     sync: byUid ? 'full' : 'noexpunge',
     async run(session, command) {
       const mailbox = selected(session);
-      let returns: string[] | null = null;
-      if (command.args.acceptAtom('RETURN')) returns = atomsOf(command.args.list('RETURN options'), 'RETURN options').map((o) => o.toUpperCase());
-      const keyWords = atomsOf(command.args.list('sort criteria'), 'sort criteria').map((k) => k.toUpperCase());
-      const criteria: { key: string; reverse: boolean }[] = [];
-      for (let i = 0; i < keyWords.length; i++) {
-        const reverse = keyWords[i] === 'REVERSE';
-        const key = reverse ? keyWords[++i] : keyWords[i];
-        if (!key || !KEYS.has(key)) throw bad('Invalid sort criteria');
-        criteria.push({ key, reverse });
-      }
-      if (criteria.length === 0) throw bad('Empty sort criteria');
+      const returns = parseReturnOptions(command.args);
+      if (returns?.update) assertTagFree(mailbox, command.tag);
+      const criteria = parseCriteria(atomsOf(command.args.list('sort criteria'), 'sort criteria').map((k) => k.toUpperCase()));
       const charset = command.args.astring('charset').toUpperCase();
       if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       const query = parseSearchQuery(session, mailbox, command.tokens.slice(command.tokens.length - command.args.remaining));
       const found = (await searchMessages(mailbox.folderId, query)).uids.filter((uid) => mailbox.seqOf(uid) > 0);
-      const items: Keyed[] = (await readSortRows(mailbox.folderId, found)).map((row) => ({ uid: row.uid, seq: mailbox.seqOf(row.uid), row, envelope: JSON.parse(row.envelope) as Envelope }));
-      const keys = new Map(items.map((item) => [item.uid, criteria.map((c) => keyValue(item, c.key))]));
-      items.sort((a, b) => {
-        const ka = keys.get(a.uid)!;
-        const kb = keys.get(b.uid)!;
-        for (let i = 0; i < criteria.length; i++) {
-          const x = ka[i]!;
-          const y = kb[i]!;
-          const order = x < y ? -1 : x > y ? 1 : 0;
-          if (order !== 0) return criteria[i]!.reverse ? -order : order;
-        }
-        return a.seq - b.seq;
-      });
-      const numbers = items.map((item) => (byUid ? item.uid : item.seq));
+      const order = resultOrder(mailbox.folderId, criteria);
+      const keys = await order.keysOf(found);
+      // Ties by sequence number, which is UID order.
+      const sorted = found.filter((uid) => keys.has(uid)).sort((a, b) => order.compare(keys.get(a)!, keys.get(b)!) || a - b);
+      const numbers = byUid ? sorted : sorted.map((uid) => mailbox.seqOf(uid));
       if (!returns) {
         session.send(`* SORT${numbers.map((n) => ` ${n}`).join('')}`);
         return;
       }
-      const parts = [`(TAG "${command.tag}")`];
-      if (byUid) parts.push('UID');
-      const wanted = returns.length ? returns : ['ALL'];
-      if (numbers.length > 0) {
-        if (wanted.includes('MIN')) parts.push(`MIN ${Math.min(...numbers)}`);
-        if (wanted.includes('MAX')) parts.push(`MAX ${Math.max(...numbers)}`);
-        if (wanted.includes('ALL')) parts.push(`ALL ${formatOrdered(numbers)}`);
-      }
-      if (wanted.includes('COUNT')) parts.push(`COUNT ${numbers.length}`);
-      session.send(`* ESEARCH ${parts.join(' ')}`);
+      if (returns.update) followResult(session, mailbox, { tag: command.tag, byUid, query, uids: sorted, order, keys });
+      session.send(`* ESEARCH ${[`(TAG "${command.tag}")`, ...(byUid ? ['UID'] : []), ...resultItems(numbers, returns, true)].join(' ')}`);
     },
   };
 }
