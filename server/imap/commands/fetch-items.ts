@@ -71,7 +71,7 @@ export function parseFetchItems(token: Token): FetchPlan {
   }
   const s = plan.simple;
   plan.needsEnvelope = s.has('ENVELOPE');
-  plan.needsStructure = s.has('BODYSTRUCTURE') || s.has('BODY') || s.has('RFC822.TEXT') || s.has('RFC822.HEADER') || plan.sections.some((item) => item.spec.part.length > 0 || item.spec.text !== undefined);
+  plan.needsStructure = s.has('BODYSTRUCTURE') || s.has('BODY') || s.has('RFC822.TEXT') || s.has('RFC822.HEADER') || plan.sections.some((item) => item.kind !== 'BODY' || item.spec.part.length > 0 || item.spec.text !== undefined);
   plan.needsContent = s.has('RFC822') || s.has('RFC822.HEADER') || s.has('RFC822.TEXT') || plan.sections.length > 0;
   plan.setsSeen = s.has('RFC822') || s.has('RFC822.TEXT') || plan.sections.some((section) => !section.peek);
   return plan;

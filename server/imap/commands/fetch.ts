@@ -4,6 +4,7 @@
 import { readBlob, readEnvelopes, readMessages, updateFlags, expungedSince, type MessageRow } from '../../store';
 import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
+import { binaryBody, binaryMessage } from '../../mime/binary-content';
 import { bad, no } from '../errors';
 import { formatSequence, selectUidIndexes } from '../parser';
 import { formatInternalDate } from '../format';
@@ -22,8 +23,9 @@ function literal(bytes: Buffer, binary = false): (string | Buffer)[] {
   return [`${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`, bytes];
 }
 
-function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart | null): Buffer {
-  if (item.spec.part.length === 0 && !item.spec.text) return raw; // BODY[] / BINARY[]: the whole message
+/** The bytes of BODY[section] or BINARY[section] (before any partial); URLFETCH uses it too. */
+export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buffer, structure: BodyPart | null): Buffer {
+  if (item.kind === 'BODY' && item.spec.part.length === 0 && !item.spec.text) return raw; // BODY[]: the whole message
   if (!structure) throw new Error('body structure not loaded');
   if (item.kind === 'BODY') {
     try {
@@ -33,10 +35,10 @@ function sectionBytes(item: SectionItem, raw: Buffer, structure: BodyPart | null
       throw error;
     }
   }
-  if (item.spec.part.length === 0) return raw;
+  if (item.spec.part.length === 0) return binaryMessage(raw, structure);
   const part = resolveSectionPart(structure, item.spec.part);
   if (!part) return Buffer.alloc(0);
-  if (part.parts || part.body) return raw.subarray(part.bodyStart, part.bodyEnd);
+  if (part.parts || part.body) return binaryBody(raw, part);
   if (!KNOWN_ENCODINGS.has(part.encoding.toLowerCase())) throw no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
   return decodedPartBody(raw, part);
 }
