@@ -2,6 +2,7 @@
 // all or none); durable before OK (appendMessage fsyncs and commits), APPENDUID (RFC 4315),
 // TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA. Binary parts (RFC 3516 literal8) are stored
 // base64-encoded and bare LF/CR become CRLF, so sizes agree with FETCH, POP3 LIST and RETR.
+// A message may instead be CATENATE (...) of text and URL parts (RFC 4469, catenate.ts).
 import { encodeBinaryParts, toCrlf } from '../../mime';
 import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
 import { bad, no } from '../errors';
@@ -11,9 +12,10 @@ import { APPEND_LIMIT } from '../capabilities';
 import { AUTHED, type CommandHandler } from './types';
 import { mailboxArg, requireFolder } from './util';
 import { parseFlags } from './store';
+import { catenate, parseCatenateParts, type CatenatePart } from './catenate';
 
 interface Upload {
-  message: Buffer;
+  message: Buffer | CatenatePart[];
   flags: ReturnType<typeof parseFlags>;
   internalDate: Date | undefined;
 }
@@ -27,6 +29,7 @@ function readUpload(args: Args): Upload {
     if (!date) throw bad('Invalid date-time');
     internalDate = date;
   }
+  if (args.acceptAtom('CATENATE')) return { message: parseCatenateParts(args.list('CATENATE parts')), flags, internalDate };
   const sent = args.bytes('message');
   if (sent.length === 0) throw no('Cannot append an empty message');
   // APPENDLIMIT (RFC 7889) bounds what the client sends, checked before any re-encoding.
@@ -43,10 +46,13 @@ export const APPEND: CommandHandler = {
     do uploads.push(readUpload(command.args));
     while (command.args.remaining > 0);
     const folder = await requireFolder(session, name, true);
+    // Every URL is resolved before anything is stored: a BADURL leaves no message behind.
+    const messages: Buffer[] = [];
+    for (const upload of uploads) messages.push(Buffer.isBuffer(upload.message) ? upload.message : await catenate(session, upload.message));
     const done: AppendResult[] = [];
     try {
-      for (const upload of uploads) {
-        const [result] = await appendMessage(upload.message, [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }], { internalDate: upload.internalDate });
+      for (const [i, upload] of uploads.entries()) {
+        const [result] = await appendMessage(messages[i]!, [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }], { internalDate: upload.internalDate });
         done.push(result!);
       }
     } catch (error) {
