@@ -15,6 +15,7 @@ import { IDLE } from './idle';
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from './quota';
 import { SORT, UID_SORT } from './sort';
 import { THREAD, UID_THREAD } from './thread';
+import { GENURLAUTH, RESETKEY, URLFETCH } from './urlauth';
 import { CANCELUPDATE } from './cancelupdate';
 
 export type { State, CommandHandler } from './types';
@@ -26,6 +27,7 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
   APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE, GETQUOTA, GETQUOTAROOT, SETQUOTA,
   SORT, 'UID SORT': UID_SORT, THREAD, 'UID THREAD': UID_THREAD,
+  GENURLAUTH, RESETKEY, URLFETCH,
   CANCELUPDATE,
 }));
 
