@@ -17,6 +17,10 @@ const { addDomain, addMailbox } = await import('../server/domain');
 const { startImapServers } = await import('../server/imap');
 await addDomain('imaptest.test');
 await addMailbox({ address: 'tester@imaptest.test', password: 'Imaptest-pass-1' });
+// A second user for the groups that need one (urlauth2: URLFETCH of another user's authuser URL);
+// imaptest selects the test mailbox on that connection too.
+const tester2 = await addMailbox({ address: 'tester2@imaptest.test', password: 'Imaptest-pass-1' });
+await (await import('../server/store')).createFolder(tester2.id, 'imaptest');
 const servers = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
 const wanted = process.argv.slice(2);
 // "broken" holds tests imaptest itself marks as known-broken; it is not one of the groups.
@@ -25,7 +29,7 @@ let passedGroups = 0;
 const failed: string[] = [];
 const skipped: string[] = [];
 for (const group of groups) {
-  const args = [`host=127.0.0.1`, `port=${servers.ports.imap}`, 'user=tester@imaptest.test', 'pass=Imaptest-pass-1', `test=${testDir}/${group}`];
+  const args = [`host=127.0.0.1`, `port=${servers.ports.imap}`, 'user=tester@imaptest.test', 'user2=tester2@imaptest.test', 'pass=Imaptest-pass-1', `test=${testDir}/${group}`];
   let output = '';
   try {
     const result = await run(binary, args, { env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' }, timeout: 120_000, maxBuffer: 16 << 20 });
