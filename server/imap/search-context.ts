@@ -165,9 +165,11 @@ async function reevaluate(session: ImapSession, mailbox: SelectedMailbox, contex
     const keys = context.order && fresh.length > 0 ? await context.order.keysOf(fresh) : null;
     if (contexts.get(context.tag) !== context) continue; // cancelled meanwhile
     const items: string[] = [];
-    if (gone.size > 0) items.push(`REMOVEFROM (${context.format(mailbox, context.remove(gone))})`);
+    const removed = gone.size > 0 ? context.remove(gone) : [];
+    if (removed.length > 0) items.push(`REMOVEFROM (${context.format(mailbox, removed)})`);
     // ADDTO after EXISTS (RFC 5267 4.3.3): sync has announced the new messages by now.
-    if (fresh.length > 0) items.push(`ADDTO (${context.format(mailbox, context.add(fresh, keys))})`);
+    const added = fresh.length > 0 ? context.add(fresh, keys) : [];
+    if (added.length > 0) items.push(`ADDTO (${context.format(mailbox, added)})`);
     if (items.length > 0) session.send(context.line(items));
   }
 }
