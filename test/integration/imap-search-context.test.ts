@@ -1,6 +1,7 @@
 // CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267) with PARTIAL (RFC 9394) over TLS: result windows
-// from either end, ADDTO / REMOVEFROM as another session delivers, flags and expunges (also during
-// IDLE), positions in sorted contexts, CANCELUPDATE, tag reuse, NOUPDATE; and Python's imaplib.
+// from either end (also UID FETCH PARTIAL), ADDTO / REMOVEFROM as another session delivers, flags
+// and expunges (also during IDLE), positions in sorted contexts, CANCELUPDATE, tag reuse, NOUPDATE;
+// and Python's imaplib.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -42,7 +43,8 @@ function esearchLines(text: string): string[] {
 test('PARTIAL pages SEARCH and SORT results from the first or the last result; bad ranges are BAD', async () => {
   await folderWith('Partial', ['f', 'e', 'd', 'c', 'b', 'a'], { seen: [2, 4, 6] });
   const client = await session('Partial');
-  assert.match(await client.command('c', 'CAPABILITY'), /\* CAPABILITY .*CONTEXT=SEARCH CONTEXT=SORT/);
+  const capabilities = (await client.command('c', 'CAPABILITY')).split(' ');
+  for (const word of ['CONTEXT=SEARCH', 'CONTEXT=SORT', 'PARTIAL']) assert.ok(capabilities.includes(word), word);
   const answers: [string, string][] = [
     ['SEARCH RETURN (PARTIAL 1:2) ALL', 'PARTIAL (1:2 1:2)'],
     ['SEARCH RETURN (PARTIAL 4:2) ALL', 'PARTIAL (2:4 2:4)'],
@@ -67,6 +69,16 @@ test('PARTIAL pages SEARCH and SORT results from the first or the last result; b
     assert.match(await client.command(`b${i}`, `SEARCH RETURN (${options}) ALL`), new RegExp(`^b${i} BAD`, 'm'), options);
   }
   assert.match(await client.command('b9', 'SORT RETURN (PARTIAL -1:2) (ARRIVAL) UTF-8 ALL'), /^b9 BAD/m);
+
+  // UID FETCH with the PARTIAL modifier (RFC 9394 3.3), after CHANGEDSINCE when both are given.
+  const fetchedUids = (text: string) => [...text.matchAll(/^\* \d+ FETCH \(UID (\d+)/gm)].map((match) => Number(match[1]));
+  assert.deepEqual(fetchedUids(await client.command('f1', 'UID FETCH 1:* (UID) (PARTIAL -1:-2)')), [5, 6]);
+  assert.deepEqual(fetchedUids(await client.command('f2', 'UID FETCH 2:* (UID FLAGS) (PARTIAL 2:3)')), [3, 4]);
+  const modseq = /HIGHESTMODSEQ (\d+)/.exec(await client.command('f3', 'STATUS Partial (HIGHESTMODSEQ)'))![1];
+  await client.command('f4', 'UID STORE 2,3 +FLAGS.SILENT (\\Flagged)');
+  assert.deepEqual(fetchedUids(await client.command('f5', `UID FETCH 1:* (UID) (CHANGEDSINCE ${modseq} PARTIAL -1:-1)`)), [3]);
+  assert.match(await client.command('f6', 'FETCH 1:* (UID) (PARTIAL 1:2)'), /^f6 BAD/m);
+  assert.match(await client.command('f7', 'UID FETCH 1:* (UID) (PARTIAL 1:*)'), /^f7 BAD/m);
   client.close();
 });
 

@@ -3,6 +3,7 @@
 import { parseSectionSpec, type SectionSpec } from '../../mime';
 import { bad } from '../errors';
 import type { Token } from '../parser';
+import { parsePartialRange, type PartialRange } from './search-return';
 
 export type SimpleItem = 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'UID' | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT';
 
@@ -77,11 +78,12 @@ export function parseFetchItems(token: Token): FetchPlan {
   return plan;
 }
 
-/** FETCH modifiers (RFC 7162): CHANGEDSINCE n and VANISHED. */
-export function parseFetchModifiers(items: Token[] | null): { changedSince: bigint | null; vanished: boolean } {
+/** FETCH modifiers: CHANGEDSINCE n and VANISHED (RFC 7162), PARTIAL (RFC 9394, UID FETCH). */
+export function parseFetchModifiers(items: Token[] | null): { changedSince: bigint | null; vanished: boolean; partial: PartialRange | null } {
   let changedSince: bigint | null = null;
   let vanished = false;
-  if (!items) return { changedSince, vanished };
+  let partial: PartialRange | null = null;
+  if (!items) return { changedSince, vanished, partial };
   for (let i = 0; i < items.length; i++) {
     const token = items[i]!;
     const word = token.kind === 'atom' ? token.value.toUpperCase() : '';
@@ -90,8 +92,12 @@ export function parseFetchModifiers(items: Token[] | null): { changedSince: bigi
       if (value?.kind !== 'atom' || !/^\d{1,19}$/.test(value.value)) throw bad('CHANGEDSINCE needs a number');
       changedSince = BigInt(value.value);
     } else if (word === 'VANISHED') vanished = true;
-    else throw bad(`Unknown FETCH modifier ${word.slice(0, 20)}`);
+    else if (word === 'PARTIAL' && !partial) {
+      const range = items[++i];
+      if (range?.kind !== 'atom') throw bad('PARTIAL needs a range');
+      partial = parsePartialRange(range.value);
+    } else throw bad(`Unknown FETCH modifier ${word.slice(0, 20)}`);
   }
   if (vanished && changedSince === null) throw bad('VANISHED needs CHANGEDSINCE');
-  return { changedSince, vanished };
+  return { changedSince, vanished, partial };
 }

@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
 // BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
 // Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
-import { readBlob, readEnvelopes, readMessages, updateFlags, expungedSince, type MessageRow } from '../../store';
+import { readBlob, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
 import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
 import { binaryBody, binaryMessage } from '../../mime/binary-content';
@@ -13,6 +13,7 @@ import type { SelectedMailbox } from '../mailbox';
 import { SELECTED, type CommandHandler } from './types';
 import { parseFetchItems, parseFetchModifiers, type FetchPlan, type SectionItem } from './fetch-items';
 import { resolveSet, selected } from './util';
+import { partialWindow } from './search-return';
 
 const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
 const CHUNK = 2000;
@@ -189,7 +190,13 @@ function fetchCommand(byUid: boolean): CommandHandler {
         session.enableCondstore();
         plan.simple.add('MODSEQ');
       }
-      const uids = resolveSet(mailbox, ranges, byUid);
+      let uids = resolveSet(mailbox, ranges, byUid);
+      if (modifiers.partial) {
+        // RFC 9394 3.3-3.4: UID FETCH only, a window over the messages CHANGEDSINCE leaves.
+        if (!byUid) throw bad('PARTIAL needs UID FETCH');
+        const changed = modifiers.changedSince === null ? null : new Set((await flagsChangedSince(mailbox.folderId, modifiers.changedSince)).map((row) => row.uid));
+        uids = partialWindow(changed ? uids.filter((uid) => changed.has(uid)) : uids, modifiers.partial);
+      }
       if (modifiers.vanished) {
         if (!byUid || !session.enabled.has('QRESYNC')) throw bad('VANISHED needs UID FETCH and QRESYNC');
         const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter((uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0);
