@@ -12,7 +12,9 @@ export async function mailboxKey(folderId: number, create: boolean): Promise<Buf
   try {
     await db().urlauthKey.create({ data: { folderId, secret: randomBytes(32).toString('hex') } });
   } catch (error) {
-    if ((error as { code?: string }).code !== 'P2002') throw error;
+    // Rethrown without the original message, which could quote the secret in the query.
+    const code = (error as { code?: string }).code;
+    if (code !== 'P2002') throw new Error(`URLAUTH key for folder ${folderId} not stored (${code ?? 'unknown error'})`);
   }
   const made = await db().urlauthKey.findUnique({ where: { folderId }, select: { secret: true } });
   return made ? Buffer.from(made.secret, 'hex') : null;

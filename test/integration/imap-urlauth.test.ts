@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv } from './imap-support';
 import { addMailbox } from '../../server/domain';
-import { appendMessage, findDeliveryFolder } from '../../server/store';
+import { appendMessage, createFolder, findDeliveryFolder } from '../../server/store';
+import { mailboxKey } from '../../server/store/urlauth-keys';
 
 const run = promisify(execFile);
 let env: ImapTestEnv;
@@ -134,4 +135,12 @@ test('access identifiers, expiry and other users: only what the URL grants is re
   assert.equal(await urlfetch(alice, forged), null);
   alice.close();
   bob.close();
+});
+
+test('the first key of a mailbox is made once even when several GENURLAUTH race for it', async () => {
+  const folder = await createFolder(env.userId, 'Racing');
+  const keys = await Promise.all([1, 2, 3, 4].map(() => mailboxKey(folder.id, true)));
+  assert.equal(keys[0]!.length, 32);
+  for (const key of keys) assert.deepEqual(key, keys[0]);
+  assert.equal(await mailboxKey((await createFolder(env.userId, 'Untouched')).id, false), null);
 });
