@@ -42,7 +42,7 @@ export async function listFolders(userId: number): Promise<FolderInfo[]> {
 
 export async function findFolder(userId: number, name: string): Promise<(FolderInfo & { uidValidity: number }) | null> {
   // Plain SQL: every SELECT, STATUS and APPEND looks its folder up (the ORM cost more than the query).
-  const [row] = await rawDb().read<{ id: number; name: string; special_use: string | null; subscribed: number | boolean; uid_validity: number }>(
+  const [row] = await rawDb().readCached<{ id: number; name: string; special_use: string | null; subscribed: number | boolean; uid_validity: number }>(
     'SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?',
     [userId, normaliseFolderName(name)],
   );

@@ -24,6 +24,13 @@ export interface RawDb {
    * a pooled one. DATETIME columns come back as they are stored (strings), see `parseStoredDate`.
    */
   read<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  /**
+   * `read` for small, hot lookups (a folder by name, a folder's counters on SELECT), answered from
+   * memory while the database is unchanged. SQLite says so exactly and cheaply: PRAGMA data_version
+   * on the reader connection moves with every commit by any other connection, in any process.
+   * MariaDB has no such signal, so there it is a plain read. The rows are shared: do not mutate.
+   */
+  readCached<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
   /** A DATETIME value in the form Prisma stores for this provider. */
   date(value: Date): string;
   close(): Promise<void>;
@@ -41,8 +48,47 @@ function sqliteDate(date: Date): string {
   return date.toISOString().replace(/Z$/, '+00:00');
 }
 
+/** Connections kept open for single reads, beside the pool (see `directReads`). */
+const DIRECT_READERS = 2;
+
+/**
+ * Single reads over a few connections held open rather than through the pool: checking a pooled
+ * connection out and back in costs about as much as a loopback round trip (bench/imap.ts SELECT).
+ * A connection is used only while it has nothing in flight, so a slow query never queues another
+ * behind it; when all are busy the read goes to the pool.
+ */
+function directReads(options: mariadb.ConnectionConfig, pool: mariadb.Pool) {
+  const slots = Array.from({ length: DIRECT_READERS }, () => ({ busy: false, conn: null as Promise<mariadb.Connection> | null }));
+  async function read<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    const slot = slots.find((candidate) => !candidate.busy);
+    if (!slot) return (await pool.query({ sql, dateStrings: true }, params)) as T[];
+    slot.busy = true;
+    try {
+      slot.conn ??= mariadb.createConnection(options);
+      const conn = await slot.conn;
+      return (await conn.query({ sql, dateStrings: true }, params)) as T[];
+    } catch (error) {
+      // A dead connection (server restart, timeout) is replaced on the next read.
+      if ((error as { fatal?: boolean }).fatal !== false) {
+        void slot.conn?.then((conn) => conn.destroy()).catch(() => {});
+        slot.conn = null;
+      }
+      throw error;
+    } finally {
+      slot.busy = false;
+    }
+  }
+  async function close(): Promise<void> {
+    await Promise.all(slots.map(async (slot) => (await slot.conn?.catch(() => null))?.end().catch(() => {})));
+  }
+  return { read, close };
+}
+
 function openMysql(url: string): RawDb {
-  const pool = mariadb.createPool({ ...mariadbOptions(url), connectionLimit: 8, bigIntAsNumber: false, insertIdAsNumber: true });
+  const options = { ...mariadbOptions(url), bigIntAsNumber: false, insertIdAsNumber: true };
+  const pool = mariadb.createPool({ ...options, connectionLimit: 8 });
+  const direct = directReads(options, pool);
+  const read = direct.read;
   return {
     provider: 'mysql',
     async transaction(work) {
@@ -63,11 +109,18 @@ function openMysql(url: string): RawDb {
         await conn.release();
       }
     },
-    read: async <T>(sql: string, params: SqlValue[] = []) => (await pool.query({ sql, dateStrings: true }, params)) as T[],
+    read,
+    readCached: read,
     date: mysqlDate,
-    close: () => pool.end(),
+    close: async () => {
+      await direct.close();
+      await pool.end();
+    },
   };
 }
+
+const STATEMENT_CACHE = 256;
+const READ_CACHE = 4096;
 
 function openSqlite(file: string): RawDb {
   const conn = new Database(file, { timeout: 10_000 });
@@ -79,13 +132,19 @@ function openSqlite(file: string): RawDb {
   const readStatement = (sql: string) => {
     reader ??= new Database(file, { timeout: 10_000, readonly: true });
     let statement = statements.get(sql);
-    if (!statement) {
-      if (statements.size >= 64) statements.clear();
+    if (statement) {
+      statements.delete(sql); // re-inserted last: the map's order is least recently used first
+    } else {
+      // FETCH and SEARCH build many shapes of SQL; evicting one at a time keeps the hot ones.
+      if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
       statement = reader.prepare(sql);
-      statements.set(sql, statement);
     }
+    statements.set(sql, statement);
     return statement;
   };
+  let dataVersion: Database.Statement | undefined;
+  let cachedAt = -1;
+  const cached = new Map<string, unknown[]>();
   let queue: Promise<unknown> = Promise.resolve();
   const bind = (params: SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
   const tx: RawTx = {
@@ -110,6 +169,22 @@ function openSqlite(file: string): RawDb {
       return next;
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
+    readCached: async <T>(sql: string, params: SqlValue[] = []) => {
+      dataVersion ??= readStatement('PRAGMA data_version').pluck();
+      const version = dataVersion.get() as number;
+      if (version !== cachedAt) {
+        cached.clear();
+        cachedAt = version;
+      }
+      const key = `${sql}\u0000${params.join('\u0000')}`;
+      let rows = cached.get(key);
+      if (!rows) {
+        rows = readStatement(sql).all(...bind(params));
+        if (cached.size >= READ_CACHE) cached.clear();
+        cached.set(key, rows);
+      }
+      return rows as T[];
+    },
     date: sqliteDate,
     close: async () => {
       reader?.close();
@@ -126,17 +201,21 @@ export function parseStoredDate(value: unknown): Date {
   return new Date(/^\d{4}-\d\d-\d\d \d/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
 }
 
-let opened: { key: string; raw: RawDb } | undefined;
+let opened: { key: string; raw: RawDb; settings: readonly [string | undefined, string] } | undefined;
 
 /** The process-wide raw connection for the configured database (reopened if the config changed). */
 export function rawDb(): RawDb {
-  const target = databaseTarget(config().databaseUrl, config().dataDir);
+  const { databaseUrl, dataDir } = config();
+  // Called on every hot read: the target is resolved again only when the settings change.
+  if (opened && opened.settings[0] === databaseUrl && opened.settings[1] === dataDir) return opened.raw;
+  const target = databaseTarget(databaseUrl, dataDir);
   const key = `${target.provider}:${target.location}`;
   if (!opened || opened.key !== key) {
     if (opened) void opened.raw.close();
-    opened = { key, raw: target.provider === 'mysql' ? openMysql(target.location) : openSqlite(target.location) };
+    opened = { key, settings: [databaseUrl, dataDir], raw: target.provider === 'mysql' ? openMysql(target.location) : openSqlite(target.location) };
     onCloseDb(closeRawDb);
   }
+  opened.settings = [databaseUrl, dataDir];
   return opened.raw;
 }
 
