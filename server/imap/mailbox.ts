@@ -2,7 +2,7 @@
 // the change-feed cursor. Changes by anyone (this session, another session, another process via
 // the poller) mark it dirty; sync() then reports them as EXISTS / EXPUNGE (or VANISHED under
 // QRESYNC) / FETCH FLAGS, holding back expunges while FETCH, STORE or SEARCH runs (RFC 9051 7.5.1).
-import { changesAfter, claimRecent, folderKeywords, holdChangePoller, onFolderChange, openFolderView, readFlags, recentMark } from '../store';
+import { changesAfter, claimRecent, folderKeywords, folderUids, holdChangePoller, onFolderChange, openFolderView, readFlags, recentMark, type FolderState, type FolderView } from '../store';
 import { lowerBound, formatSequence } from './parser';
 import { formatFlags } from './format';
 import type { ImapSession } from './session';
@@ -91,11 +91,14 @@ export class SelectedMailbox {
     this.releasePoller = holdChangePoller();
   }
 
-  static async open(folder: { id: number; name: string; uidValidity: number }, readOnly: boolean): Promise<SelectedMailbox> {
+  /** Opens a folder; `known` is its state if the caller already read it (SELECT reads it with the lookup). */
+  static async open(folder: { id: number; name: string; uidValidity: number }, readOnly: boolean, known?: FolderState): Promise<SelectedMailbox> {
     const mailbox = new SelectedMailbox(folder.id, folder.name, folder.uidValidity, readOnly);
     try {
       const shared = sharedViews.get(folder.id);
-      const view = await openFolderView(folder.id, shared?.changeId);
+      const view: FolderView = known
+        ? { ...known, uids: known.lastChangeId === shared?.changeId ? null : await folderUids(folder.id) }
+        : await openFolderView(folder.id, shared?.changeId);
       mailbox.uids = view.uids ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids)) : shared!.uids;
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;

@@ -30,30 +30,57 @@ export async function lastChangeId(): Promise<number> {
   return row?.id ?? 0;
 }
 
+type StateRow = { id: number; name: string; special_use: string | null; subscribed: number | boolean; highest_modseq: bigint | number; uid_next: number; uid_validity: number; recent_uid: number; last_change: number | null; first_unseen: number | null };
+
 /**
- * The folder as of now. The change cursor is read in the same statement as the folder row (one
- * snapshot) and before the UID list, so replaying later change rows is harmless. When the cursor
- * equals `reuseAt` (a view the caller already holds), the UID list is not read. Plain SQL: SELECT
- * runs this on every open, and the ORM's per-query cost was most of SELECT's time (bench/imap.ts).
+ * A folder's row with its change cursor and first unseen UID, in one statement (one snapshot):
+ * SELECT runs this on every open, so by name it is also the folder lookup, one round trip in all.
+ * Plain SQL and `readCached`: the ORM's per-query cost was most of SELECT's time (bench/imap.ts).
+ */
+const STATE_SQL = `SELECT f.id, f.name, f.special_use, f.subscribed, f.highest_modseq, f.uid_next, f.uid_validity, f.recent_uid,
+  (SELECT MAX(c.id) FROM mail_changes c WHERE c.folder_id = f.id) AS last_change,
+  (SELECT m.uid FROM messages m WHERE m.folder_id = f.id AND m.seen = 0 ORDER BY m.uid LIMIT 1) AS first_unseen
+  FROM folders f WHERE`;
+
+function toState(row: StateRow): FolderState {
+  return {
+    folder: { id: Number(row.id), name: String(row.name), specialUse: row.special_use ?? null, subscribed: Boolean(row.subscribed), uidValidity: Number(row.uid_validity) },
+    lastChangeId: Number(row.last_change ?? 0),
+    highestModseq: BigInt(row.highest_modseq),
+    uidNext: Number(row.uid_next),
+    uidValidity: Number(row.uid_validity),
+    firstUnseenUid: row.first_unseen === null ? null : Number(row.first_unseen),
+    recentUid: Number(row.recent_uid),
+  };
+}
+
+export interface FolderState extends Omit<FolderView, 'uids'> {
+  folder: { id: number; name: string; specialUse: string | null; subscribed: boolean; uidValidity: number };
+}
+
+/** The state of a user's folder by IMAP name (already normalised: INBOX upper case), or null. */
+export async function folderStateByName(userId: number, name: string): Promise<FolderState | null> {
+  const [row] = await rawDb().readCached<StateRow>(`${STATE_SQL} f.user_id = ? AND f.name = ?`, [userId, name]);
+  return row ? toState(row) : null;
+}
+
+/** The UIDs of a folder in order: what sequence numbers index. */
+export async function folderUids(folderId: number): Promise<number[]> {
+  const rows = await rawDb().read<{ uid: number }>('SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid', [folderId]);
+  return rows.map((row) => Number(row.uid));
+}
+
+/**
+ * The folder as of now. The change cursor is read before the UID list, so replaying later change
+ * rows is harmless. When the cursor equals `reuseAt` (a view the caller already holds), the UID
+ * list is not read.
  */
 export async function openFolderView(folderId: number, reuseAt?: number): Promise<FolderView> {
-  const raw = rawDb();
-  const [folder] = await raw.read<{ highest_modseq: bigint | number; uid_next: number; uid_validity: number; recent_uid: number; last_change: number | null; first_unseen: number | null }>(
-    'SELECT highest_modseq, uid_next, uid_validity, recent_uid, (SELECT MAX(id) FROM mail_changes WHERE folder_id = ?) AS last_change, (SELECT uid FROM messages WHERE folder_id = ? AND seen = 0 ORDER BY uid LIMIT 1) AS first_unseen FROM folders WHERE id = ?',
-    [folderId, folderId, folderId],
-  );
-  if (!folder) throw new Error(`folder ${folderId} not found`);
-  const lastChangeId = Number(folder.last_change ?? 0);
-  const rows = lastChangeId === reuseAt ? null : await raw.read<{ uid: number }>('SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid', [folderId]);
-  return {
-    uids: rows ? rows.map((row) => Number(row.uid)) : null,
-    lastChangeId,
-    highestModseq: BigInt(folder.highest_modseq),
-    uidNext: Number(folder.uid_next),
-    uidValidity: Number(folder.uid_validity),
-    firstUnseenUid: folder.first_unseen === null ? null : Number(folder.first_unseen),
-    recentUid: Number(folder.recent_uid),
-  };
+  const [row] = await rawDb().readCached<StateRow>(`${STATE_SQL} f.id = ?`, [folderId]);
+  if (!row) throw new Error(`folder ${folderId} not found`);
+  const { lastChangeId, highestModseq, uidNext, uidValidity, firstUnseenUid, recentUid } = toState(row);
+  const uids = lastChangeId === reuseAt ? null : await folderUids(folderId);
+  return { uids, lastChangeId, highestModseq, uidNext, uidValidity, firstUnseenUid, recentUid };
 }
 
 export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
@@ -169,7 +196,7 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
 
 /** The recent mark without claiming (EXAMINE, STATUS). */
 export async function recentMark(folderId: number): Promise<number> {
-  const [folder] = await rawDb().read<{ recent_uid: number }>('SELECT recent_uid FROM folders WHERE id = ?', [folderId]);
+  const [folder] = await rawDb().readCached<{ recent_uid: number }>('SELECT recent_uid FROM folders WHERE id = ?', [folderId]);
   if (!folder) throw new Error(`folder ${folderId} not found`);
   return Number(folder.recent_uid);
 }

@@ -1,13 +1,13 @@
 // SELECT and EXAMINE (RFC 9051 sections 6.3.2-6.3.3) with CONDSTORE and QRESYNC parameters
 // (RFC 7162 section 3.2.5), CLOSE, UNSELECT (RFC 3691), CHECK, EXPUNGE and UID EXPUNGE (RFC 4315).
-import { deletedUids, expungeMessages, expungedSince, flagsChangedSince } from '../../store';
+import { deletedUids, expungeMessages, expungedSince, flagsChangedSince, folderStateByName, normaliseFolderName } from '../../store';
 import { bad, no } from '../errors';
 import { parseSequenceSet, selectUidIndexes, formatSequence, type Token } from '../parser';
 import { SelectedMailbox } from '../mailbox';
 import { mailboxOut } from '../format';
 import type { ImapSession } from '../session';
 import { AUTHED, SELECTED, type CommandHandler } from './types';
-import { mailboxArg, requireFolder, resolveSet, selected } from './util';
+import { mailboxArg, resolveSet, selected } from './util';
 
 
 interface QresyncParams {
@@ -56,8 +56,10 @@ function selectCommand(readOnly: boolean): CommandHandler {
       // RFC 7162 section 3.2.11: the old mailbox is closed first, whatever happens next.
       if (deselect(session)) session.send('* OK [CLOSED] Previous mailbox closed');
       if (params.condstore) session.enabled.add('CONDSTORE');
-      const folder = await requireFolder(session, name);
-      const mailbox = await SelectedMailbox.open(folder, readOnly);
+      const state = await folderStateByName(session.user!.id, normaliseFolderName(name));
+      if (!state) throw no('Mailbox does not exist', 'NONEXISTENT');
+      const folder = state.folder;
+      const mailbox = await SelectedMailbox.open(folder, readOnly, state);
       session.mailbox = mailbox;
       session.state = 'selected';
       const rev2 = session.enabled.has('IMAP4REV2');
