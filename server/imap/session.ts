@@ -9,6 +9,7 @@ import { ImapError } from './errors';
 import { capabilities } from './capabilities';
 import { findCommand, type State } from './commands';
 import type { SelectedMailbox } from './mailbox';
+import type { Notifier } from './notify';
 
 export interface SessionOptions {
   secure: boolean;
@@ -26,6 +27,8 @@ export class ImapSession {
   secure: boolean;
   user: AuthenticatedUser | null = null;
   mailbox: SelectedMailbox | null = null;
+  /** NOTIFY (RFC 5465) once the client sent one; until then IDLE reports as RFC 2177 says. */
+  notify: Notifier | null = null;
   readonly enabled = new Set<string>();
   reader: CommandReader;
   closed = false;
@@ -170,12 +173,15 @@ export class ImapSession {
           this.send(`${raw.tag ?? '*'} BAD ${error.message}`);
           continue;
         }
+        await this.notify?.beforeCommand(command);
         await this.execute(command);
+        this.notify?.afterCommand();
       }
     } catch (error) {
       logger.error('imap session failed', { error: String(error), stack: (error as Error).stack });
     } finally {
       this.closed = true;
+      this.notify?.stop();
       this.mailbox?.close();
       this.mailbox = null;
       if (!this.socket.destroyed) this.socket.end();
