@@ -1,7 +1,8 @@
 // CREATE (with CREATE-SPECIAL-USE, RFC 6154 section 3), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE
-// (RFC 9051 sections 6.3.4-6.3.8).
+// (RFC 9051 sections 6.3.4-6.3.8). Each change is announced to NOTIFY watchers (notify.ts).
 import { createFolder, deleteFolder, renameFolder, setSubscribed } from '../../store';
 import { bad } from '../errors';
+import { announceFolderChange } from '../notify';
 import { atomsOf } from '../parser';
 import { AUTHED, type CommandHandler } from './types';
 import { folderErrorToImap, mailboxArg } from './util';
@@ -23,6 +24,7 @@ export const CREATE: CommandHandler = {
     }
     command.args.end();
     await createFolder(session.user!.id, name, specialUse, false).catch(folderErrorToImap);
+    await announceFolderChange(session, [name]);
   },
 };
 
@@ -33,6 +35,7 @@ export const DELETE: CommandHandler = {
     const name = mailboxArg(session, command.args);
     command.args.end();
     await deleteFolder(session.user!.id, name).catch(folderErrorToImap);
+    await announceFolderChange(session, [name]);
   },
 };
 
@@ -44,6 +47,7 @@ export const RENAME: CommandHandler = {
     const to = mailboxArg(session, command.args);
     command.args.end();
     await renameFolder(session.user!.id, from, to).catch(folderErrorToImap);
+    await announceFolderChange(session, [from, to]);
   },
 };
 
@@ -55,6 +59,7 @@ function subscription(subscribed: boolean): CommandHandler {
       const name = mailboxArg(session, command.args);
       command.args.end();
       await setSubscribed(session.user!.id, name, subscribed).catch(folderErrorToImap);
+      await announceFolderChange(session, [name]);
     },
   };
 }

@@ -9,8 +9,11 @@ export const IDLE: CommandHandler = {
   async run(session, command) {
     command.args.end();
     const mailbox = session.mailbox;
+    // After NOTIFY, IDLE reports exactly what NOTIFY asked for (RFC 5465 section 4).
+    const notify = session.notify;
     session.send('+ idling');
-    if (mailbox) {
+    if (notify) await notify.setIdle(true);
+    else if (mailbox) {
       const report = () => void mailbox.sync(session, true).catch(() => undefined);
       mailbox.onChange = report;
       report();
@@ -20,7 +23,8 @@ export const IDLE: CommandHandler = {
       if (line === null) return null;
       if (!Buffer.isBuffer(line) || line.toString('latin1').trim().toUpperCase() !== 'DONE') throw bad('Expected DONE');
     } finally {
-      if (mailbox) mailbox.onChange = undefined;
+      if (notify) await notify.setIdle(false);
+      else if (mailbox) mailbox.onChange = undefined;
     }
     return 'IDLE terminated';
   },

@@ -15,6 +15,7 @@ import { IDLE } from './idle';
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from './quota';
 import { SORT, UID_SORT } from './sort';
 import { THREAD, UID_THREAD } from './thread';
+import { NOTIFY } from './notify';
 import { GENURLAUTH, RESETKEY, URLFETCH } from './urlauth';
 import { CANCELUPDATE } from './cancelupdate';
 
@@ -26,7 +27,7 @@ const TABLE = new Map<string, CommandHandler>(Object.entries({
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE, 'UID EXPUNGE': UID_EXPUNGE,
   FETCH, 'UID FETCH': UID_FETCH, STORE, 'UID STORE': UID_STORE, COPY, 'UID COPY': UID_COPY, MOVE, 'UID MOVE': UID_MOVE,
   APPEND, SEARCH, 'UID SEARCH': UID_SEARCH, IDLE, GETQUOTA, GETQUOTAROOT, SETQUOTA,
-  SORT, 'UID SORT': UID_SORT, THREAD, 'UID THREAD': UID_THREAD,
+  SORT, 'UID SORT': UID_SORT, THREAD, 'UID THREAD': UID_THREAD, NOTIFY,
   GENURLAUTH, RESETKEY, URLFETCH,
   CANCELUPDATE,
 }));
