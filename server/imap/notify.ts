@@ -193,6 +193,7 @@ export class Notifier {
     if (!now) return null;
     const before = this.told.get(folderId);
     this.told.set(folderId, now);
+    // Without a baseline (no STATUS indicator, nothing sent yet) the first change is reported whatever it was.
     const reset = !before || before.uidValidity !== now.uidValidity;
     const added = reset ? 1 : now.uidNext - before.uidNext;
     const expunged = reset ? 1 : before.messages + added - now.messages;
