@@ -9,11 +9,22 @@ let holders = 0;
 let timer: NodeJS.Timeout | undefined;
 let lastSeen: number | undefined;
 let running = false;
+/** Raised whenever polling stops or fails: changes made meanwhile by others may go unheard. */
+let epoch = 0;
 
 function stop(): void {
   clearInterval(timer);
   timer = undefined;
   lastSeen = undefined;
+  epoch++;
+}
+
+/**
+ * A token that stays the same while every other process's change is being heard (polling runs,
+ * from a known change id, without failures); null when polling is not running.
+ */
+export function changePollerEpoch(): number | null {
+  return timer && lastSeen !== undefined ? epoch : null;
 }
 
 async function poll(): Promise<void> {
@@ -32,6 +43,7 @@ async function poll(): Promise<void> {
     lastSeen = rows[rows.length - 1]!.id;
     for (const folderId of new Set(rows.map((row) => row.folderId))) notifyChange(folderId);
   } catch (error) {
+    epoch++;
     logger.warn('change poller query failed', { error: String(error) });
   } finally {
     running = false;

@@ -3,6 +3,7 @@
 import { rawDb } from './raw';
 import { db } from '../core/db';
 import { newUidValidity } from './folders';
+import { forgetFolderStates } from './folder-state-cache';
 
 export const DELIMITER = '/';
 const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
@@ -58,7 +59,9 @@ export async function createFolder(userId: number, rawName: string, specialUse?:
   if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
   // A subscription made before the folder existed (or kept from a deleted one) applies to it.
   const dangling = await db().danglingSubscription.deleteMany({ where: { userId, name } });
-  return db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe || dangling.count > 0, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+  const created = await db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe || dangling.count > 0, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+  forgetFolderStates();
+  return created;
 }
 
 /** Deletes a folder and its messages (blob references and used bytes drop). Children stay. */
@@ -80,6 +83,7 @@ export async function deleteFolder(userId: number, rawName: string): Promise<voi
     await tx.message.deleteMany({ where: { folderId: folder.id } });
     await tx.folder.delete({ where: { id: folder.id } });
   }, { timeout: 60_000 });
+  forgetFolderStates();
 }
 
 /**
@@ -109,6 +113,7 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
     }
     await tx.folder.update({ where: { id: source.id }, data: { name: to } });
   });
+  forgetFolderStates();
 }
 
 /** SUBSCRIBE / UNSUBSCRIBE; a name with no folder is remembered (RFC 9051 6.3.7 allows it). */
@@ -116,6 +121,7 @@ export async function setSubscribed(userId: number, rawName: string, subscribed:
   const name = normaliseFolderName(rawName);
   if (subscribed) validate(name);
   const result = await db().folder.updateMany({ where: { userId, name }, data: { subscribed } });
+  forgetFolderStates();
   if (!subscribed) await db().danglingSubscription.deleteMany({ where: { userId, name } });
   else if (result.count === 0) await db().danglingSubscription.upsert({ where: { userId_name: { userId, name } }, create: { userId, name }, update: {} });
 }

@@ -4,6 +4,7 @@ import { db } from '../core/db';
 import { parseStoredDate, rawDb } from './raw';
 import { chunks, uidBatches } from './uid-batches';
 import { readBlob } from './blobs';
+import { cachedFolderState, forgetFolderStates } from './folder-state-cache';
 import { headerLength, parseHeaderLines } from '../mime';
 
 export interface FolderView {
@@ -60,8 +61,12 @@ export interface FolderState extends Omit<FolderView, 'uids'> {
 
 /** The state of a user's folder by IMAP name (already normalised: INBOX upper case), or null. */
 export async function folderStateByName(userId: number, name: string): Promise<FolderState | null> {
-  const [row] = await rawDb().readCached<StateRow>(`${STATE_SQL} f.user_id = ? AND f.name = ?`, [userId, name]);
-  return row ? toState(row) : null;
+  const raw = rawDb();
+  const read = async () => {
+    const [row] = await raw.readCached<StateRow>(`${STATE_SQL} f.user_id = ? AND f.name = ?`, [userId, name]);
+    return row ? toState(row) : null;
+  };
+  return raw.provider === 'mysql' ? cachedFolderState(`${userId}\u0000${name}`, read) : read();
 }
 
 /** The UIDs of a folder in order: what sequence numbers index. */
@@ -189,7 +194,10 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
     const folder = { recentUid: await recentMark(folderId) };
     if (folder.recentUid >= upToUid) return upToUid;
     const claimed = await db().folder.updateMany({ where: { id: folderId, recentUid: folder.recentUid }, data: { recentUid: upToUid } });
-    if (claimed.count === 1) return folder.recentUid;
+    if (claimed.count === 1) {
+      forgetFolderStates(); // the remembered recent mark is now too low
+      return folder.recentUid;
+    }
   }
   return upToUid;
 }
