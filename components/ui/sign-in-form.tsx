@@ -1,11 +1,15 @@
 'use client';
 // Sign-in through next-auth's credentials endpoint (it brings its own CSRF token).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { signIn } from 'next-auth/react';
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {
   const [error, setError] = useState(initialError);
   const [pending, setPending] = useState(false);
+  // Until React has attached onSubmit, Enter would make the browser submit the form itself (the
+  // password in a GET query). The button stays disabled until then, which blocks that submission.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -22,7 +26,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
   }
 
   return (
-    <form onSubmit={submit} className="space-y-4" noValidate>
+    <form onSubmit={submit} method="post" className="space-y-4" noValidate>
       <div>
         <label htmlFor="username" className="label">Email address</label>
         <input id="username" name="username" type="email" autoComplete="username" required className="input" autoFocus />
@@ -32,7 +36,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
         <input id="password" name="password" type="password" autoComplete="current-password" required className="input" />
       </div>
       {error && <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>}
-      <button type="submit" className="btn btn-primary w-full justify-center" disabled={pending} aria-busy={pending}>{pending ? 'Signing in…' : 'Sign in'}</button>
+      <button type="submit" className="btn btn-primary w-full justify-center" disabled={pending || !hydrated} aria-busy={pending}>{pending ? 'Signing in…' : 'Sign in'}</button>
     </form>
   );
 }

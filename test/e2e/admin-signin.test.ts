@@ -46,8 +46,13 @@ test('a wrong password is refused with a message; the right one signs in with a 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong address or password' }).waitFor();
   await browser.screenshot('admin-signin-refused');
-  // Keyboard only: the address field has focus, Tab moves on, Enter submits.
+  // Keyboard only: the address field has focus, Tab moves on, Enter submits. The button is enabled
+  // once the page is interactive; before that Enter does nothing (no native GET with the password).
+  const served = await (await fetch(`${app.baseUrl}/signin`)).text();
+  assert.match(served, /<form[^>]*method="post"/, 'never a GET form that would put the password in the URL');
+  assert.match(served, /<button type="submit"[^>]*disabled/, 'the served button waits for the page to be interactive');
   await page.goto(`${app.baseUrl}/signin`);
+  await page.locator('button[type="submit"]:enabled').waitFor();
   await page.keyboard.type(ADMIN);
   await page.keyboard.press('Tab');
   await page.keyboard.type(PASSWORD);
