@@ -3,25 +3,20 @@
 // IDLE reports a delivery within a second.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv } from './imap-support';
+import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv, startChildImapServer, type ChildImapServer } from './imap-support';
 import { appendMessage, findDeliveryFolder } from '../../server/store';
 
 let env: ImapTestEnv;
-let child: ChildProcess;
+let child: ChildImapServer;
 let childPorts: { imap: number; imaps: number };
 
 before(async () => {
   env = await startImapTestEnv();
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  childPorts = JSON.parse(line) as { imap: number; imaps: number };
+  child = await startChildImapServer();
+  childPorts = child.ports;
 });
 after(async () => {
-  child.stdin!.end();
-  await once(child, 'exit');
+  await child.stop();
   await env.close();
 });
 

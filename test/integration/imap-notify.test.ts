@@ -4,35 +4,33 @@
 // NOTIFY NONE, and refusals (BADEVENT, BAD).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import nodemailer from 'nodemailer';
-import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv } from './imap-support';
+import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv, startChildImapServer, type ChildImapServer } from './imap-support';
 import { setDnsResolver, staticResolver } from '../../server/policy/dns';
 import { startSmtpServers, type RunningSmtpServers } from '../../server/smtp';
 import { appendMessage, findFolder } from '../../server/store';
 
 let env: ImapTestEnv;
 let smtp: RunningSmtpServers;
-let child: ChildProcess;
+let child: ChildImapServer;
 let childPorts: { imap: number; imaps: number };
 
 before(async () => {
   env = await startImapTestEnv();
   setDnsResolver(staticResolver({}));
   smtp = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false } });
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  childPorts = JSON.parse(line) as { imap: number; imaps: number };
+  child = await startChildImapServer();
+  childPorts = child.ports;
   const setup = await login(env.servers.ports.imaps!);
   for (const name of ['Lists', 'Work', 'Work/Old']) assert.match(await setup.command('c', `CREATE ${name}`), /^c OK/m);
   await append(setup, 'Lists', 1);
   setup.close();
 });
 after(async () => {
-  child.stdin!.end();
-  await once(child, 'exit');
+  await child.stop();
   await smtp.close();
   setDnsResolver(null);
   await env.close();

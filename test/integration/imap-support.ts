@@ -6,6 +6,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { addDomain, addMailbox } from '../../server/domain';
 import { startImapServers, type RunningImapServers } from '../../server/imap';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 
 export const PASSWORD = 'Correct-horse-9-battery';
 
@@ -119,4 +122,22 @@ export class RawClient {
 
 export function raw(text: string): Buffer {
   return Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8');
+}
+
+/** A second worker process serving IMAP on the same database, for tests across processes. */
+export interface ChildImapServer {
+  ports: { imap: number; imaps: number };
+  stop(): Promise<void>;
+}
+
+export async function startChildImapServer(): Promise<ChildImapServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  return {
+    ports: JSON.parse(line) as { imap: number; imaps: number },
+    async stop() {
+      child.stdin!.end();
+      await once(child, 'exit');
+    },
+  };
 }

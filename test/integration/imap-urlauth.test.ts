@@ -4,18 +4,16 @@
 // mailboxes are enforced, and URLFETCH BINARY decodes a base64 part.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv } from './imap-support';
+import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv, startChildImapServer, type ChildImapServer } from './imap-support';
 import { addMailbox } from '../../server/domain';
 import { appendMessage, createFolder, findDeliveryFolder } from '../../server/store';
 import { mailboxKey } from '../../server/store/urlauth-keys';
 
 const run = promisify(execFile);
 let env: ImapTestEnv;
-let child: ChildProcess;
+let child: ChildImapServer;
 let childPorts: { imap: number; imaps: number };
 const SECRET = 'hello \x00binary\r\nworld';
 const FIRST = raw(`From: a@example.net\nSubject: one\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nintro\n--x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(SECRET, 'latin1').toString('base64')}\n--x--\n`);
@@ -26,13 +24,11 @@ before(async () => {
   await appendMessage(FIRST, [{ folderId: await findDeliveryFolder(env.userId) }]);
   const bob = await addMailbox({ address: 'bob@example.org', password: PASSWORD });
   await appendMessage(BOB, [{ folderId: await findDeliveryFolder(bob.id) }]);
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  childPorts = JSON.parse(line) as { imap: number; imaps: number };
+  child = await startChildImapServer();
+  childPorts = child.ports;
 });
 after(async () => {
-  child.stdin!.end();
-  await once(child, 'exit');
+  await child.stop();
   await env.close();
 });
 
