@@ -6,6 +6,7 @@ import mariadb from 'mariadb';
 import { config } from '../core/config';
 import { databaseTarget, mariadbOptions } from '../core/database-url';
 import { onCloseDb } from '../core/db';
+import { commitSignal, type CommitSignal } from './sqlite-commit-signal';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
 
@@ -26,8 +27,8 @@ export interface RawDb {
   read<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
   /**
    * `read` for small, hot lookups (a folder by name, a folder's counters on SELECT), answered from
-   * memory while the database is unchanged. SQLite says so exactly and cheaply: PRAGMA data_version
-   * on the reader connection moves with every commit by any other connection, in any process.
+   * memory while the database is unchanged. SQLite says so exactly and cheaply: the WAL-index
+   * header changes with every commit by any connection, in any process (sqlite-commit-signal.ts).
    * MariaDB has no such signal, so there it is a plain read. The rows are shared: do not mutate.
    */
   readCached<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
@@ -129,8 +130,13 @@ function openSqlite(file: string): RawDb {
   // Reads go through a second connection: the writer's may be inside an open transaction.
   let reader: Database.Database | undefined;
   const statements = new Map<string, Database.Statement>();
+  let signal: CommitSignal | undefined;
   const readStatement = (sql: string) => {
-    reader ??= new Database(file, { timeout: 10_000, readonly: true });
+    if (!reader) {
+      reader = new Database(file, { timeout: 10_000, readonly: true });
+      const versionStatement = reader.prepare('PRAGMA data_version').pluck();
+      signal = commitSignal(file, () => versionStatement.get() as number);
+    }
     let statement = statements.get(sql);
     if (statement) {
       statements.delete(sql); // re-inserted last: the map's order is least recently used first
@@ -142,8 +148,7 @@ function openSqlite(file: string): RawDb {
     statements.set(sql, statement);
     return statement;
   };
-  let dataVersion: Database.Statement | undefined;
-  let cachedAt = -1;
+  let cachedAt: string | number = -1;
   const cached = new Map<string, unknown[]>();
   let queue: Promise<unknown> = Promise.resolve();
   const bind = (params: SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
@@ -170,8 +175,8 @@ function openSqlite(file: string): RawDb {
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
-      dataVersion ??= readStatement('PRAGMA data_version').pluck();
-      const version = dataVersion.get() as number;
+      if (!signal) readStatement('SELECT 1');
+      const version = signal!.read();
       if (version !== cachedAt) {
         cached.clear();
         cachedAt = version;
@@ -187,6 +192,7 @@ function openSqlite(file: string): RawDb {
     },
     date: sqliteDate,
     close: async () => {
+      signal?.close();
       reader?.close();
       conn.close();
     },
