@@ -60,21 +60,32 @@ const DIRECT_READERS = 2;
  */
 function directReads(options: mariadb.ConnectionConfig, pool: mariadb.Pool) {
   const slots = Array.from({ length: DIRECT_READERS }, () => ({ busy: false, conn: null as Promise<mariadb.Connection> | null }));
+  type Slot = (typeof slots)[number];
+  function connect(slot: Slot): Promise<mariadb.Connection> {
+    const opening = mariadb.createConnection(options);
+    // An idle connection closed by the server (restart, wait_timeout) says so with an 'error'
+    // event: without a listener that would end the process. It is dropped and reopened on use.
+    void opening.then((conn) => conn.on('error', () => {
+      if (slot.conn === opening) slot.conn = null;
+    })).catch(() => {});
+    return opening;
+  }
   async function read<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
     const slot = slots.find((candidate) => !candidate.busy);
     if (!slot) return (await pool.query({ sql, dateStrings: true }, params)) as T[];
     slot.busy = true;
+    const query = async () => {
+      slot.conn ??= connect(slot);
+      return (await (await slot.conn).query({ sql, dateStrings: true }, params)) as T[];
+    };
     try {
-      slot.conn ??= mariadb.createConnection(options);
-      const conn = await slot.conn;
-      return (await conn.query({ sql, dateStrings: true }, params)) as T[];
+      return await query();
     } catch (error) {
-      // A dead connection (server restart, timeout) is replaced on the next read.
-      if ((error as { fatal?: boolean }).fatal !== false) {
-        void slot.conn?.then((conn) => conn.destroy()).catch(() => {});
-        slot.conn = null;
-      }
-      throw error;
+      if ((error as { fatal?: boolean }).fatal === false) throw error; // the query's own fault
+      // A dead connection (server restart, wait_timeout, KILL): replaced, and the read tried again.
+      void slot.conn?.then((conn) => conn.destroy()).catch(() => {});
+      slot.conn = null;
+      return await query();
     } finally {
       slot.busy = false;
     }
