@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
 
 const run = promisify(execFile);
 const REF = '/work/shared/bench-reference';
@@ -117,7 +118,9 @@ async function idleClients(port: number, count: number, user: string, token: str
 async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
   // BENCH_CPU_PROF=DIR: the server process writes a V8 CPU profile there (node --cpu-prof).
   const profile = extra[0] === '--serve' && env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  // The server runs with the worker's production V8 flags (server/core/node-flags.ts).
+  const flags = extra[0] === '--serve' ? [...profile, ...WORKER_NODE_FLAGS] : [];
+  const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   return { child, first, lines };

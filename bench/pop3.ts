@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
       if (ONLY) console.log(await benchProvider(provider));
       else {
         // One process per provider: the database client is chosen once per process.
-        const child = await run(process.execPath, ['--import', 'tsx', import.meta.filename, '--only', provider, '--messages', String(MESSAGES)], { timeout: 1_200_000 });
+        const child = await run(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', import.meta.filename, '--only', provider, '--messages', String(MESSAGES)], { timeout: 1_200_000 });
         process.stdout.write(child.stdout);
       }
     } catch (error) {

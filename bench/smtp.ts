@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -157,7 +158,7 @@ async function benchPostroom(provider: 'sqlite' | 'mysql') {
     cli(env, ['migrate']);
     cli(env, ['domain', 'add', 'bench.test']);
     cli(env, ['user', 'add', 'kim@bench.test', '--password-stdin'], 'Bench-Password-2026!\n');
-    worker = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'server', 'smtp', 'run.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+    worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'server', 'smtp', 'run.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
     const ready = await new Promise<{ ports: { smtp: number }; pid: number }>((resolve, reject) => {
       createInterface({ input: worker!.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
       worker!.once('exit', (code) => reject(new Error(`worker exited (${code})`)));

@@ -8,6 +8,7 @@ import { config } from './core/config';
 import { migrate } from './core/migrate';
 import { logger } from './core/logger';
 import { ensureWebBuild } from './web-build';
+import { WORKER_NODE_FLAGS } from './core/node-flags';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STOP_GRACE_MS = 10_000;
@@ -76,7 +77,7 @@ export async function supervise(): Promise<number> {
     const nextBin = join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
     children.push(run('web', [nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen], isStopping));
   }
-  if (roles.includes('worker')) children.push(run('worker', ['--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], isStopping));
+  if (roles.includes('worker')) children.push(run('worker', [...WORKER_NODE_FLAGS, '--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], isStopping));
   logger.info('postroom running', { web: `http://${cfg.listen}:${cfg.webPort}/`, hostname: cfg.hostname });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
