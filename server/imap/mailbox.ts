@@ -2,7 +2,7 @@
 // the change-feed cursor. Changes by anyone (this session, another session, another process via
 // the poller) mark it dirty; sync() then reports them as EXISTS / EXPUNGE (or VANISHED under
 // QRESYNC) / FETCH FLAGS, holding back expunges while FETCH, STORE or SEARCH runs (RFC 9051 7.5.1).
-import { changesAfter, claimRecent, folderKeywords, folderUids, holdChangePoller, onFolderChange, openFolderView, readFlags, recentMark, type FolderState, type FolderView } from '../store';
+import { changesAfter, claimRecent, folderKeywords, folderUids, holdChangePoller, onFolderChange, readFlags, recentMark, type FolderState, type FolderView } from '../store';
 import { lowerBound, formatSequence } from './parser';
 import { formatFlags } from './format';
 import type { ImapSession } from './session';
@@ -91,14 +91,14 @@ export class SelectedMailbox {
     this.releasePoller = holdChangePoller();
   }
 
-  /** Opens a folder; `known` is its state if the caller already read it (SELECT reads it with the lookup). */
-  static async open(folder: { id: number; name: string; uidValidity: number }, readOnly: boolean, known?: FolderState): Promise<SelectedMailbox> {
+  /** Opens a folder from its state as SELECT read it (store folderStateByName, with the lookup). */
+  static async open(state: FolderState, readOnly: boolean): Promise<SelectedMailbox> {
+    const { folder } = state;
     const mailbox = new SelectedMailbox(folder.id, folder.name, folder.uidValidity, readOnly);
     try {
       const shared = sharedViews.get(folder.id);
-      const view: FolderView = known
-        ? { ...known, uids: known.lastChangeId === shared?.changeId ? null : await folderUids(folder.id) }
-        : await openFolderView(folder.id, shared?.changeId);
+      // The UID list is read only when the folder changed since the list this process shares.
+      const view: FolderView = { ...state, uids: state.lastChangeId === shared?.changeId ? null : await folderUids(folder.id) };
       mailbox.uids = view.uids ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids)) : shared!.uids;
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;

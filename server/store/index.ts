@@ -4,7 +4,7 @@ export { writeBlob, readBlob, streamBlob, blobPath } from './blobs';
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';
 export { expungeMessages } from './expunge';
-export { openFolderView, folderStateByName, folderUids, changesAfter, readFlags, readMessages, flagsChangedSince, expungedSince, lastChangeId, deletedUids, claimRecent, recentMark, folderKeywords, readSortRows, readReferences, readEnvelopes, type SortRow, type FolderView, type FolderState, type FolderChange, type FlagRow, type MessageRow } from './mailbox-view';
+export { folderStateByName, folderUids, changesAfter, readFlags, readMessages, flagsChangedSince, expungedSince, lastChangeId, deletedUids, claimRecent, recentMark, folderKeywords, readSortRows, readReferences, readEnvelopes, type SortRow, type FolderView, type FolderState, type FolderChange, type FlagRow, type MessageRow } from './mailbox-view';
 export { listFolders, findFolder, createFolder, deleteFolder, renameFolder, setSubscribed, danglingSubscriptions, folderStatus, userQuota, normaliseFolderName, FolderError, DELIMITER, type FolderInfo, type FolderStatus } from './folders-admin';
 export { updateFlags, type FlagChange, type FlagOperation, type FlagUpdateResult } from './flags';
 export { copyMessages, moveMessages, type CopyResult } from './copy';

@@ -75,19 +75,6 @@ export async function folderUids(folderId: number): Promise<number[]> {
   return rows.map((row) => Number(row.uid));
 }
 
-/**
- * The folder as of now. The change cursor is read before the UID list, so replaying later change
- * rows is harmless. When the cursor equals `reuseAt` (a view the caller already holds), the UID
- * list is not read.
- */
-export async function openFolderView(folderId: number, reuseAt?: number): Promise<FolderView> {
-  const [row] = await rawDb().readCached<StateRow>(`${STATE_SQL} f.id = ?`, [folderId]);
-  if (!row) throw new Error(`folder ${folderId} not found`);
-  const { lastChangeId, highestModseq, uidNext, uidValidity, firstUnseenUid, recentUid } = toState(row);
-  const uids = lastChangeId === reuseAt ? null : await folderUids(folderId);
-  return { uids, lastChangeId, highestModseq, uidNext, uidValidity, firstUnseenUid, recentUid };
-}
-
 export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
   return db().mailChange.findMany({ where: { folderId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: { id: true, uid: true, modseq: true, kind: true } });
 }

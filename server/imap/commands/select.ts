@@ -59,7 +59,7 @@ function selectCommand(readOnly: boolean): CommandHandler {
       const state = await folderStateByName(session.user!.id, normaliseFolderName(name));
       if (!state) throw no('Mailbox does not exist', 'NONEXISTENT');
       const folder = state.folder;
-      const mailbox = await SelectedMailbox.open(folder, readOnly, state);
+      const mailbox = await SelectedMailbox.open(state, readOnly);
       session.mailbox = mailbox;
       session.state = 'selected';
       const rev2 = session.enabled.has('IMAP4REV2');
