@@ -41,8 +41,13 @@ export function flagList(state: FlagState): string[] {
   return flags;
 }
 
+/** Flag lists without keywords, by bit mask of the five system flags: most messages have one. */
+const SYSTEM_ONLY: string[] = [];
+
 export function formatFlags(state: FlagState): string {
-  return `(${flagList(state).join(' ')})`;
+  if (state.keywords) return `(${flagList(state).join(' ')})`;
+  const mask = (state.seen ? 1 : 0) | (state.answered ? 2 : 0) | (state.flagged ? 4 : 0) | (state.deleted ? 8 : 0) | (state.draft ? 16 : 0);
+  return (SYSTEM_ONLY[mask] ??= `(${flagList(state).join(' ')})`);
 }
 
 /** Modified UTF-7 (RFC 3501 section 5.1.3) to Unicode. */

@@ -1,7 +1,6 @@
 // TRANSACTION state (RFC 1939 sections 5 and 7): STAT, LIST, RETR, DELE, RSET, TOP, UIDL, NOOP,
 // and QUIT, which enters UPDATE and only then removes the messages marked by DELE.
-import { readFileSync } from 'node:fs';
-import { blobPath, readBlob } from '../store/blobs';
+import { readBlobOfSize } from '../store/blobs';
 import { expungeMessages } from '../store/expunge';
 import { updateFlags } from '../store/flags';
 import { logger } from '../core/logger';
@@ -70,12 +69,9 @@ const stat: CommandHandler = async (session, args) => {
   session.reply(`+OK ${live.length} ${live.reduce((sum, message) => sum + message.size, 0)}`);
 };
 
-/** Small messages are read synchronously: a thread-pool round trip costs more than the read. */
-const SYNC_READ_BYTES = 128 * 1024;
-
 async function content(session: Pop3Session, message: MaildropMessage): Promise<Buffer | null> {
   try {
-    return message.size <= SYNC_READ_BYTES ? readFileSync(blobPath(message.blobSha256)) : await readBlob(message.blobSha256);
+    return await readBlobOfSize(message.blobSha256, message.size);
   } catch (error) {
     logger.warn('pop3 message content unreadable', { uid: message.uid, error: String(error) });
     session.reply('-ERR [SYS/TEMP] Message content is not available');

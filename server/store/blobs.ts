@@ -2,7 +2,7 @@
 // to a temporary file, fsynced, renamed into place and its directory fsynced before any database
 // row points at it, so an acknowledged message survives a crash at any moment.
 import { createHash } from 'node:crypto';
-import { promises as fs, createReadStream, type ReadStream } from 'node:fs';
+import { promises as fs, createReadStream, readFileSync, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { config } from '../core/config';
 
@@ -54,6 +54,14 @@ export async function writeBlob(content: Buffer, dataDir = config().dataDir): Pr
 
 export async function readBlob(hash: string, dataDir = config().dataDir): Promise<Buffer> {
   return fs.readFile(blobPath(hash, dataDir));
+}
+
+/** Below this size a blocking read is cheaper than the thread-pool round trips of an async one. */
+const SYNC_READ_BYTES = 128 * 1024;
+
+/** Reads a blob whose size the caller knows: small ones synchronously (a page-cache copy). */
+export async function readBlobOfSize(hash: string, size: number, dataDir = config().dataDir): Promise<Buffer> {
+  return size <= SYNC_READ_BYTES ? readFileSync(blobPath(hash, dataDir)) : fs.readFile(blobPath(hash, dataDir));
 }
 
 export function streamBlob(hash: string, options: { start?: number; end?: number } = {}, dataDir = config().dataDir): ReadStream {

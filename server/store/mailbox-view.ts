@@ -126,28 +126,35 @@ export interface MessageRow extends FlagRow {
  * Message rows for FETCH; the cached ENVELOPE / BODYSTRUCTURE JSON only when asked for. Raw SQL:
  * for a 10,000-message FETCH the ORM's row mapping costs more than the query (bench/imap.ts).
  */
-export async function readMessages(folderId: number, uids: number[], cache: { envelope: boolean; structure: boolean; content?: boolean; internalDate?: boolean }): Promise<MessageRow[]> {
-  // content / internalDate false: those columns are left out (blobSha256 '', internalDate epoch).
+export async function readMessages(folderId: number, uids: number[], cache: { envelope: boolean; structure: boolean; content?: boolean; internalDate?: boolean; modseq?: boolean }): Promise<MessageRow[]> {
+  // content / internalDate / modseq false: those columns are left out (blobSha256 '', internalDate
+  // epoch, modseq 0). The five system flags come as one number: the driver's cost is per value,
+  // and a 10,000-message FETCH reads tens of thousands of rows.
   const content = cache.content ?? true;
   const internalDate = cache.internalDate ?? true;
-  const columns = ['id', 'uid', 'modseq', 'seen', 'answered', 'flagged', 'deleted', 'draft', 'keywords', 'size'];
-  if (content) columns.push('blob_sha256', 'header_size');
-  if (internalDate) columns.push('internal_date');
-  if (cache.envelope) columns.push('envelope');
-  if (cache.structure) columns.push('body_structure');
+  const columns = ['id', 'uid', 'seen + 2 * answered + 4 * flagged + 8 * deleted + 16 * draft', 'keywords', 'size'];
+  const optional = (wanted: boolean | undefined, ...names: string[]) => (wanted ? columns.push(...names) - names.length : -1);
+  const modseqAt = optional(cache.modseq ?? true, 'modseq');
+  const blobAt = optional(content, 'blob_sha256', 'header_size');
+  const dateAt = optional(internalDate, 'internal_date');
+  const envelopeAt = optional(cache.envelope, 'envelope');
+  const structureAt = optional(cache.structure, 'body_structure');
   const sql = `SELECT ${columns.join(', ')} FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`;
   const out: MessageRow[] = [];
   for (const batch of uidBatches(uids, 5000)) {
-    const rows = await rawDb().read<Record<string, unknown>>(sql, [folderId, batch.first, batch.last]);
+    // Rows as arrays: no object per row to build.
+    const rows = await rawDb().readArrays(sql, [folderId, batch.first, batch.last]);
     for (const row of rows) {
-      const uid = Number(row.uid);
+      const uid = Number(row[1]);
       if (!batch.uids.has(uid)) continue;
+      const flags = Number(row[2]);
       out.push({
-        id: Number(row.id), uid, modseq: BigInt(row.modseq as bigint | number),
-        seen: Boolean(row.seen), answered: Boolean(row.answered), flagged: Boolean(row.flagged), deleted: Boolean(row.deleted), draft: Boolean(row.draft),
-        keywords: String(row.keywords ?? ''), internalDate: internalDate ? parseStoredDate(row.internal_date) : new Date(0),
-        size: Number(row.size), blobSha256: content ? String(row.blob_sha256) : '', headerSize: content ? Number(row.header_size) : 0,
-        envelope: String(row.envelope ?? ''), bodyStructure: String(row.body_structure ?? ''),
+        id: Number(row[0]), uid, modseq: modseqAt >= 0 ? BigInt(row[modseqAt] as bigint | number) : 0n,
+        seen: (flags & 1) !== 0, answered: (flags & 2) !== 0, flagged: (flags & 4) !== 0, deleted: (flags & 8) !== 0, draft: (flags & 16) !== 0,
+        keywords: String(row[3] ?? ''), size: Number(row[4]),
+        internalDate: dateAt >= 0 ? parseStoredDate(row[dateAt]) : new Date(0),
+        blobSha256: blobAt >= 0 ? String(row[blobAt]) : '', headerSize: blobAt >= 0 ? Number(row[blobAt + 1]) : 0,
+        envelope: envelopeAt >= 0 ? String(row[envelopeAt] ?? '') : '', bodyStructure: structureAt >= 0 ? String(row[structureAt] ?? '') : '',
       });
     }
   }

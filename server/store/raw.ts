@@ -25,6 +25,8 @@ export interface RawDb {
    * a pooled one. DATETIME columns come back as they are stored (strings), see `parseStoredDate`.
    */
   read<T>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  /** `read` with each row as an array of its columns in SELECT order: no per-row object to build. */
+  readArrays(sql: string, params?: SqlValue[]): Promise<unknown[][]>;
   /**
    * `read` for small, hot lookups (a folder by name, a folder's counters on SELECT), answered from
    * memory while the database is unchanged. SQLite says so exactly and cheaply: the WAL-index
@@ -70,13 +72,13 @@ function directReads(options: mariadb.ConnectionConfig, pool: mariadb.Pool) {
     })).catch(() => {});
     return opening;
   }
-  async function read<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+  async function read<T>(sql: string, params: SqlValue[] = [], rowsAsArray = false): Promise<T[]> {
     const slot = slots.find((candidate) => !candidate.busy);
-    if (!slot) return (await pool.query({ sql, dateStrings: true }, params)) as T[];
+    if (!slot) return (await pool.query({ sql, dateStrings: true, rowsAsArray }, params)) as T[];
     slot.busy = true;
     const query = async () => {
       slot.conn ??= connect(slot);
-      return (await (await slot.conn).query({ sql, dateStrings: true }, params)) as T[];
+      return (await (await slot.conn).query({ sql, dateStrings: true, rowsAsArray }, params)) as T[];
     };
     try {
       return await query();
@@ -100,7 +102,7 @@ function openMysql(url: string): RawDb {
   const options = { ...mariadbOptions(url), bigIntAsNumber: false, insertIdAsNumber: true };
   const pool = mariadb.createPool({ ...options, connectionLimit: 8 });
   const direct = directReads(options, pool);
-  const read = direct.read;
+  const read = <T>(sql: string, params?: SqlValue[]) => direct.read<T>(sql, params);
   return {
     provider: 'mysql',
     async transaction(work) {
@@ -122,6 +124,7 @@ function openMysql(url: string): RawDb {
       }
     },
     read,
+    readArrays: (sql, params) => direct.read<unknown[]>(sql, params, true),
     readCached: read,
     date: mysqlDate,
     close: async () => {
@@ -141,6 +144,7 @@ function openSqlite(file: string): RawDb {
   // Reads go through a second connection: the writer's may be inside an open transaction.
   let reader: Database.Database | undefined;
   const statements = new Map<string, Database.Statement>();
+  const arrayStatements = new WeakMap<Database.Statement, Database.Statement>();
   let signal: CommitSignal | undefined;
   const readStatement = (sql: string) => {
     if (!reader) {
@@ -185,6 +189,13 @@ function openSqlite(file: string): RawDb {
       return next;
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
+    readArrays: async (sql, params = []) => {
+      // A raw-mode twin of the cached statement (raw mode is a statement's setting, not a call's).
+      const statement = readStatement(sql);
+      let arrays = arrayStatements.get(statement);
+      if (!arrays) arrayStatements.set(statement, (arrays = reader!.prepare(sql).raw(true)));
+      return arrays.all(...bind(params)) as unknown[][];
+    },
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
       if (!signal) readStatement('SELECT 1');
       const version = signal!.read();

@@ -6,18 +6,22 @@ export const MAX_IN = 500;
 export interface UidBatch {
   first: number;
   last: number;
-  uids: Set<number>;
+  /** Whether a UID in first..last was asked for. */
+  uids: Pick<ReadonlySet<number>, 'has'>;
 }
 
 /** Batches of ascending UIDs: at most `size` UIDs, spanning at most 4 x `size` UID values. */
 export function uidBatches(uids: ArrayLike<number>, size = 1000): UidBatch[] {
-  const sorted = Array.from(uids).sort((a, b) => a - b);
+  const sorted = Array.from(uids).sort((a, b) => a - b).filter((uid, i, all) => i === 0 || uid !== all[i - 1]);
   const out: UidBatch[] = [];
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i]!;
     let j = i;
     while (j + 1 < sorted.length && j + 1 - i < size && sorted[j + 1]! - first < size * 4) j++;
-    out.push({ first, last: sorted[j]!, uids: new Set(sorted.slice(i, j + 1)) });
+    const last = sorted[j]!;
+    // A run with no gaps (1:* of a folder, the usual case) needs no set: the range says it all.
+    const dense = last - first === j - i;
+    out.push({ first, last, uids: dense ? { has: (uid: number) => uid >= first && uid <= last } : new Set(sorted.slice(i, j + 1)) });
     i = j + 1;
   }
   return out;

@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
 // BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
 // Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
-import { readBlob, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
+import { readBlob, readBlobOfSize, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
 import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
 import { binaryBody, binaryMessage } from '../../mime/binary-content';
@@ -11,18 +11,15 @@ import { formatInternalDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
 import { SELECTED, type CommandHandler } from './types';
+import { ResponseWriter } from '../response-writer';
 import { parseFetchItems, parseFetchModifiers, type FetchPlan, type SectionItem } from './fetch-items';
 import { resolveSet, selected } from './util';
 import { partialWindow } from './search-return';
 
 const KNOWN_ENCODINGS = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
 const CHUNK = 2000;
-const FLUSH_BYTES = 256 * 1024;
-
-/** A literal; one holding NUL becomes literal8 (RFC 3516), as a plain literal cannot carry it. */
-function literal(bytes: Buffer, binary = false): (string | Buffer)[] {
-  return [`${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`, bytes];
-}
+// Written in blocks small enough that the client parses while the rest is still being made.
+const FLUSH_BYTES = 64 * 1024;
 
 /** The bytes of BODY[section] or BINARY[section] (before any partial); URLFETCH uses it too. */
 export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buffer, structure: BodyPart | null): Buffer {
@@ -44,13 +41,15 @@ export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buff
   return decodedPartBody(raw, part);
 }
 
-/** Messages whose content is read ahead of the one being written, bounded in count and bytes. */
+/** Large messages whose content is read ahead of the one being written, bounded in count and bytes. */
 const READ_AHEAD = 16;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const SMALL_BYTES = 128 * 1024;
 
 /**
- * Content reads started ahead of rendering, so a FETCH of many bodies overlaps its file reads
- * instead of paying one open/read/close round trip per message in turn.
+ * Content reads started ahead of rendering, so a FETCH of many large bodies overlaps its file reads
+ * instead of paying one open/read/close round trip per message in turn. Small ones are read when
+ * their turn comes, with a blocking read that costs less than a thread-pool round trip.
  */
 class ContentReader {
   private readonly reads = new Map<number, Promise<Buffer>>();
@@ -59,107 +58,113 @@ class ContentReader {
   constructor(private readonly rows: MessageRow[]) {}
 
   content(index: number): Promise<Buffer> {
+    const wanted = this.rows[index]!;
+    if (wanted.size <= SMALL_BYTES) return readBlobOfSize(wanted.blobSha256, wanted.size);
     while (this.next < this.rows.length && (this.next <= index || (this.next - index < READ_AHEAD && this.bytesAhead < READ_AHEAD_BYTES))) {
       const row = this.rows[this.next]!;
-      const read = readBlob(row.blobSha256);
-      read.catch(() => {}); // awaited (and its error reported) when its turn comes
-      this.reads.set(this.next++, read);
-      this.bytesAhead += row.size;
+      if (row.size > SMALL_BYTES) {
+        const read = readBlob(row.blobSha256);
+        read.catch(() => {}); // awaited (and its error reported) when its turn comes
+        this.reads.set(this.next, read);
+        this.bytesAhead += row.size;
+      }
+      this.next++;
     }
     const read = this.reads.get(index)!;
     this.reads.delete(index);
-    this.bytesAhead -= this.rows[index]!.size;
+    this.bytesAhead -= wanted.size;
     return read;
   }
 }
 
-async function renderMessage(session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean, content: (() => Promise<Buffer>) | null): Promise<(string | Buffer)[]> {
-  const items: (string | (string | Buffer)[])[] = [];
-  const s = plan.simple;
-  const utf8 = { utf8: session.utf8 };
-  if (s.has('UID')) items.push(`UID ${row.uid}`);
-  if (s.has('FLAGS') || flagsChanged) items.push(`FLAGS ${mailbox.flagsOf(session, row)}`);
-  if (s.has('MODSEQ')) items.push(`MODSEQ (${row.modseq})`);
-  if (s.has('INTERNALDATE')) items.push(`INTERNALDATE ${formatInternalDate(row.internalDate)}`);
-  if (s.has('RFC822.SIZE')) items.push(`RFC822.SIZE ${row.size}`);
-  if (s.has('ENVELOPE')) {
-    // Keyed by row id and UTF-8 mode: the same message formats differently with UTF8=ACCEPT.
-    const key = `${row.id}${session.utf8 ? 'u' : ''}`;
-    let envelope = cachedEnvelope(key);
-    if (envelope === undefined) {
-      envelope = formatEnvelope(JSON.parse(row.envelope) as Envelope, utf8);
-      rememberEnvelope(key, envelope);
-    }
-    items.push(`ENVELOPE ${envelope}`);
+/** A literal; one holding NUL becomes literal8 (RFC 3516), as a plain literal cannot carry it. */
+function writeLiteral(out: ResponseWriter, prefix: string, bytes: Buffer, binary = false): void {
+  out.text(`${prefix}${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`);
+  out.bytes(bytes);
+}
+
+/** The ENVELOPE of a row, from the process-wide cache or formatted from its JSON and remembered. */
+function envelopeBytes(session: ImapSession, row: MessageRow): Buffer {
+  let envelope = cachedEnvelope(row.id, session.utf8);
+  if (envelope === undefined) {
+    envelope = Buffer.from(formatEnvelope(JSON.parse(row.envelope) as Envelope, { utf8: session.utf8 }), 'utf8');
+    rememberEnvelope(row.id, session.utf8, envelope);
   }
-  const structure = plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
-  if (s.has('BODYSTRUCTURE')) items.push(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
-  if (s.has('BODY')) items.push(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
-  if (plan.needsContent) {
-    const raw = await (content ? content() : readBlob(row.blobSha256));
-    if (s.has('RFC822.HEADER')) items.push(['RFC822.HEADER ', ...literal(raw.subarray(0, structure!.bodyStart))]);
-    if (s.has('RFC822.TEXT')) items.push(['RFC822.TEXT ', ...literal(raw.subarray(structure!.bodyStart))]);
-    if (s.has('RFC822')) items.push(['RFC822 ', ...literal(raw)]);
-    for (const item of plan.sections) {
-      let bytes = sectionBytes(item, raw, structure);
-      if (item.kind === 'BINARY.SIZE') {
-        items.push(`BINARY.SIZE[${item.label}] ${bytes.length}`);
-        continue;
-      }
-      let origin = '';
-      if (item.partial) {
-        origin = `<${item.partial.start}>`;
-        bytes = item.partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(item.partial.start, item.partial.start + item.partial.length);
-      }
-      items.push([`${item.kind}[${item.label}]${origin} `, ...literal(bytes, true)]);
-    }
-  }
-  // Text stays text (joined and encoded once per flush); only literal bodies are Buffers.
-  const out: (string | Buffer)[] = [`* ${seq} FETCH (`];
-  items.forEach((item, i) => {
-    if (i > 0) out.push(' ');
-    if (typeof item === 'string') out.push(item);
-    else out.push(...item);
-  });
-  out.push(')\r\n');
-  return out;
+  return envelope;
 }
 
 /**
- * Response pieces collected and written in large blocks, waiting for the socket to drain. Text is
- * kept as a list and joined once (a flat string encodes far faster than a long `+=` rope).
+ * One message's FETCH response, written straight into `out`. Synchronous (content is read
+ * beforehand): a 10,000-message FETCH would otherwise pay two promise turns per message.
  */
-class Output {
-  private parts: (string | Buffer)[] = [];
-  private text: string[] = [];
-  private size = 0;
-  constructor(private readonly session: ImapSession) {}
-
-  private endText(): void {
-    if (this.text.length > 0) this.parts.push(this.text.join(''));
-    this.text = [];
+function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean, raw: Buffer | null): void {
+  const s = plan.simple;
+  const utf8 = { utf8: session.utf8 };
+  // Items are separated by one space; the text before an ENVELOPE or a literal is written first.
+  let head = `* ${seq} FETCH (`;
+  let sep = '';
+  if (s.has('UID')) {
+    head += `${sep}UID ${row.uid}`;
+    sep = ' ';
   }
-
-  async add(pieces: (string | Buffer)[]): Promise<void> {
-    for (const piece of pieces) {
-      if (typeof piece === 'string') {
-        this.text.push(piece);
-      } else {
-        this.endText();
-        this.parts.push(piece);
+  if (s.has('FLAGS') || flagsChanged) {
+    head += `${sep}FLAGS ${mailbox.flagsOf(session, row)}`;
+    sep = ' ';
+  }
+  if (s.has('MODSEQ')) {
+    head += `${sep}MODSEQ (${row.modseq})`;
+    sep = ' ';
+  }
+  if (s.has('INTERNALDATE')) {
+    head += `${sep}INTERNALDATE ${formatInternalDate(row.internalDate)}`;
+    sep = ' ';
+  }
+  if (s.has('RFC822.SIZE')) {
+    head += `${sep}RFC822.SIZE ${row.size}`;
+    sep = ' ';
+  }
+  if (s.has('ENVELOPE')) {
+    out.text(`${head}${sep}ENVELOPE `);
+    out.bytes(envelopeBytes(session, row));
+    head = '';
+    sep = ' ';
+  }
+  const structure = plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
+  if (s.has('BODYSTRUCTURE')) {
+    head += `${sep}BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`;
+    sep = ' ';
+  }
+  if (s.has('BODY')) {
+    head += `${sep}BODY ${formatBodyStructure(structure!, false, utf8)}`;
+    sep = ' ';
+  }
+  if (raw) {
+    const literalItem = (name: string, bytes: Buffer, binary = false) => {
+      writeLiteral(out, `${head}${sep}${name} `, bytes, binary);
+      head = '';
+      sep = ' ';
+    };
+    if (s.has('RFC822.HEADER')) literalItem('RFC822.HEADER', raw.subarray(0, structure!.bodyStart));
+    if (s.has('RFC822.TEXT')) literalItem('RFC822.TEXT', raw.subarray(structure!.bodyStart));
+    if (s.has('RFC822')) literalItem('RFC822', raw);
+    for (const section of plan.sections) {
+      let bytes = sectionBytes(section, raw, structure);
+      if (section.kind === 'BINARY.SIZE') {
+        {
+    head += `${sep}BINARY.SIZE[${section.label}] ${bytes.length}`;
+    sep = ' ';
+  }
+        continue;
       }
-      this.size += piece.length;
+      let origin = '';
+      if (section.partial) {
+        origin = `<${section.partial.start}>`;
+        bytes = section.partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(section.partial.start, section.partial.start + section.partial.length);
+      }
+      literalItem(`${section.kind}[${section.label}]${origin}`, bytes, true);
     }
-    if (this.size > FLUSH_BYTES) await this.flush();
   }
-
-  async flush(): Promise<void> {
-    this.endText();
-    const block = Buffer.concat(this.parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
-    this.parts = [];
-    this.size = 0;
-    if (block.length > 0) await this.session.write(block);
-  }
+  out.text(`${head})\r\n`);
 }
 
 async function markSeen(mailbox: SelectedMailbox, rows: MessageRow[]): Promise<Set<number>> {
@@ -202,11 +207,11 @@ function fetchCommand(byUid: boolean): CommandHandler {
         const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter((uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0);
         if (gone.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(gone)}`);
       }
-      const output = new Output(session);
+      const output = new ResponseWriter(session, FLUSH_BYTES);
       for (let i = 0; i < uids.length; i += CHUNK) {
-        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure, content: plan.needsContent, internalDate: plan.simple.has('INTERNALDATE') });
+        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure, content: plan.needsContent, internalDate: plan.simple.has('INTERNALDATE'), modseq: plan.simple.has('MODSEQ') || modifiers.changedSince !== null });
         if (plan.needsEnvelope) {
-          const missing = rows.filter((row) => cachedEnvelope(`${row.id}${session.utf8 ? 'u' : ''}`) === undefined);
+          const missing = rows.filter((row) => cachedEnvelope(row.id, session.utf8) === undefined);
           const envelopes = missing.length ? await readEnvelopes(missing.map((row) => row.id)) : new Map<number, string>();
           for (const row of missing) row.envelope = envelopes.get(row.id) ?? '{}';
         }
@@ -216,8 +221,9 @@ function fetchCommand(byUid: boolean): CommandHandler {
         rows = rows.filter((row) => mailbox.seqOf(row.uid) !== 0);
         const reader = plan.needsContent ? new ContentReader(rows) : null;
         for (const [index, row] of rows.entries()) {
-          const content = reader ? () => reader.content(index) : null;
-          await output.add(await renderMessage(session, mailbox, mailbox.seqOf(row.uid), row, plan, changed.has(row.uid), content));
+          const raw = reader ? await reader.content(index) : null;
+          renderMessage(output, session, mailbox, mailbox.seqOf(row.uid), row, plan, changed.has(row.uid), raw);
+          if (output.full) await output.flush();
         }
       }
       await output.flush();
