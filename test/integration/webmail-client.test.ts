@@ -141,7 +141,10 @@ test('flags, move, delete to Trash then for good, and junk', async () => {
 });
 
 test('SEARCH by from, to, subject, body and date range', async () => {
-  await deliver(fixture.alice.id, simpleMessage({ from: 'Dave <dave@far.test>', subject: 'Quarterly numbers', body: 'The zebra figures are in.', date: 'Tue, 03 Nov 2026 12:00:00 +0000' }));
+  // Received on the day it was sent: the date range filters by arrival (SEARCH SINCE/BEFORE), and
+  // a message delivered "now" would leave November once the calendar does.
+  const sent = 'Tue, 03 Nov 2026 12:00:00 +0000';
+  await deliver(fixture.alice.id, simpleMessage({ from: 'Dave <dave@far.test>', subject: 'Quarterly numbers', body: 'The zebra figures are in.', date: sent }), 'INBOX', {}, new Date(sent));
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { from: 'dave@far' })).total, 1);
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { subject: 'quarterly' })).total, 1);
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { body: 'zebra' })).total, 1);

@@ -42,10 +42,10 @@ export async function startWebmailFixture(): Promise<WebmailFixture> {
   };
 }
 
-/** Puts a raw message straight into a user's folder through the store (as delivery would). */
-export async function deliver(userId: number, raw: string, folder = 'INBOX', flags: { seen?: boolean } = {}): Promise<number> {
+/** Puts a raw message straight into a user's folder through the store (as delivery would), received now or at `received`. */
+export async function deliver(userId: number, raw: string, folder = 'INBOX', flags: { seen?: boolean } = {}, received?: Date): Promise<number> {
   const row = await db().folder.findUniqueOrThrow({ where: { userId_name: { userId, name: folder } } });
-  const [result] = await appendMessage(Buffer.from(raw.replace(/\r?\n/g, '\r\n')), [{ folderId: row.id, flags }]);
+  const [result] = await appendMessage(Buffer.from(raw.replace(/\r?\n/g, '\r\n')), [{ folderId: row.id, flags }], received ? { internalDate: received } : undefined);
   return result.uid;
 }
 
