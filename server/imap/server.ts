@@ -8,6 +8,7 @@ import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
 import { ImapSession, type SessionOptions } from './session';
+import { holdChangePoller } from '../store';
 
 export interface ImapServerOptions {
   host?: string;
@@ -51,9 +52,14 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
   };
   const ports = { imap: portOf(plain), imaps: portOf(implicit) };
   logger.info('imap listening', { host, ...ports });
+  // Other processes' changes are heard for as long as the server runs, not only while a folder is
+  // selected here: the caches that hang on the poller (SELECT's folder state on MariaDB) then stay
+  // valid across a client's reconnects and re-SELECTs. One small query per interval.
+  const releasePoller = holdChangePoller();
   return {
     ports,
     async close() {
+      releasePoller();
       const closed = Promise.all([new Promise((resolve) => plain.close(resolve)), new Promise((resolve) => implicit.close(resolve))]);
       for (const socket of sockets) socket.destroy();
       await closed;
