@@ -94,8 +94,12 @@ export class ImapSession {
     socket.setTimeout(0);
   }
 
-  /** The socket corked while a command runs, so its responses leave in one TLS record and syscall. */
+  /**
+   * While a command runs its response lines are collected and written as one piece when it ends
+   * (one stream write, one TLS record, one syscall), not one write per line.
+   */
   private corked: Socket | null = null;
+  private pending: string[] = [];
 
   private cork(): void {
     if (this.corked || this.socket.destroyed) return;
@@ -103,8 +107,16 @@ export class ImapSession {
     this.socket.cork();
   }
 
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    if (!this.closed && !this.socket.destroyed) this.socket.write(text);
+  }
+
   /** Sends what the command wrote so far; a continuation request or a full buffer must not wait. */
   private uncork(): void {
+    this.flushPending();
     const socket = this.corked;
     this.corked = null;
     socket?.uncork();
@@ -112,7 +124,9 @@ export class ImapSession {
 
   /** Writes one response line. */
   send(line: string): void {
-    if (!this.closed && !this.socket.destroyed) this.socket.write(`${line}\r\n`);
+    if (this.closed || this.socket.destroyed) return;
+    if (this.corked) this.pending.push(`${line}\r\n`);
+    else this.socket.write(`${line}\r\n`);
     // "+" asks the client for more (literal, AUTHENTICATE, IDLE): it must leave now.
     if (line.startsWith('+')) this.uncork();
   }
@@ -120,6 +134,7 @@ export class ImapSession {
   /** Writes bytes and waits while the socket's buffer is full (large FETCH responses). */
   async write(data: string | Buffer): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
+    this.flushPending(); // lines sent before come first
     if (!this.socket.write(data)) {
       this.uncork();
       const socket = this.socket;
