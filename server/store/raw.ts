@@ -149,6 +149,10 @@ function openSqlite(file: string): RawDb {
   const readStatement = (sql: string) => {
     if (!reader) {
       reader = new Database(file, { timeout: 10_000, readonly: true });
+      // A small page cache: after any commit elsewhere SQLite drops this connection's whole cache
+      // on its next read, and with the default 2 MiB held after a large FETCH that cost the next
+      // small lookup (SELECT's) 0.3-0.6 ms instead of 0.05. Scans are served from the OS page cache.
+      reader.pragma('cache_size = -1024');
       const versionStatement = reader.prepare('PRAGMA data_version').pluck();
       signal = commitSignal(file, () => versionStatement.get() as number);
     }
