@@ -21,6 +21,9 @@ export interface ReturnOptions {
 
 const MAX_INDEX = 4294967295;
 
+/** RETURN (ALL): what a SEARCH without RETURN means once IMAP4rev2 is enabled (RFC 9051 6.4.4). */
+export const RETURN_ALL: Readonly<ReturnOptions> = { min: false, max: false, all: true, count: false, update: false, partial: null };
+
 /** "m:n" or "-m:-n" (either order), never "*" or 0 (RFC 9394 section 4, partial-range). */
 export function parsePartialRange(text: string): PartialRange {
   const match = /^(-?)([1-9]\d{0,9}):(-?)([1-9]\d{0,9})$/.exec(text);

@@ -8,7 +8,7 @@ import { parseImapDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
 import { assertTagFree, followResult } from '../search-context';
-import { parseReturnOptions, partialWindow, resultItems, type ReturnOptions } from './search-return';
+import { parseReturnOptions, partialWindow, resultItems, RETURN_ALL, type ReturnOptions } from './search-return';
 import { SELECTED, type CommandHandler } from './types';
 import { resolveSet, selected } from './util';
 
@@ -171,7 +171,8 @@ function searchCommand(byUid: boolean): CommandHandler {
     sync: byUid ? 'full' : 'noexpunge',
     async run(session, command) {
       const mailbox = selected(session);
-      const returns = parseReturnOptions(command.args);
+      // IMAP4rev2 has no SEARCH response: without RETURN it answers ESEARCH as for RETURN (ALL).
+      const returns = parseReturnOptions(command.args) ?? (session.enabled.has('IMAP4REV2') ? RETURN_ALL : null);
       if (returns?.update) assertTagFree(mailbox, command.tag);
       if (command.args.acceptAtom('CHARSET')) {
         const charset = command.args.astring('charset').toUpperCase();
