@@ -57,7 +57,7 @@ export async function readBlob(hash: string, dataDir = config().dataDir): Promis
 }
 
 /** Below this size a blocking read is cheaper than the thread-pool round trips of an async one. */
-const SYNC_READ_BYTES = 128 * 1024;
+export const SYNC_READ_BYTES = 128 * 1024;
 
 /** Reads a blob whose size the caller knows: small ones synchronously (a page-cache copy). */
 export async function readBlobOfSize(hash: string, size: number, dataDir = config().dataDir): Promise<Buffer> {

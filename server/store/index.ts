@@ -1,6 +1,6 @@
 // The message store's public face.
 export { appendMessage, findDeliveryFolder, allocateUid, nextModseq, QuotaExceededError, type AppendTarget, type AppendResult, type SystemFlags } from './append';
-export { writeBlob, readBlob, readBlobOfSize, streamBlob, blobPath } from './blobs';
+export { writeBlob, readBlob, readBlobOfSize, SYNC_READ_BYTES, streamBlob, blobPath } from './blobs';
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';
 export { expungeMessages } from './expunge';

@@ -144,9 +144,9 @@ function openSqlite(file: string): RawDb {
   // Reads go through a second connection: the writer's may be inside an open transaction.
   let reader: Database.Database | undefined;
   const statements = new Map<string, Database.Statement>();
-  const arrayStatements = new WeakMap<Database.Statement, Database.Statement>();
   let signal: CommitSignal | undefined;
-  const readStatement = (sql: string) => {
+  // Raw mode (rows as arrays) is a statement's setting, so such statements are cached apart.
+  const readStatement = (sql: string, asArrays = false) => {
     if (!reader) {
       reader = new Database(file, { timeout: 10_000, readonly: true });
       // A small page cache: after any commit elsewhere SQLite drops this connection's whole cache
@@ -156,15 +156,16 @@ function openSqlite(file: string): RawDb {
       const versionStatement = reader.prepare('PRAGMA data_version').pluck();
       signal = commitSignal(file, () => versionStatement.get() as number);
     }
-    let statement = statements.get(sql);
+    const key = asArrays ? `\u0001${sql}` : sql;
+    let statement = statements.get(key);
     if (statement) {
-      statements.delete(sql); // re-inserted last: the map's order is least recently used first
+      statements.delete(key); // re-inserted last: the map's order is least recently used first
     } else {
       // FETCH and SEARCH build many shapes of SQL; evicting one at a time keeps the hot ones.
       if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
-      statement = reader.prepare(sql);
+      statement = asArrays ? reader.prepare(sql).raw(true) : reader.prepare(sql);
     }
-    statements.set(sql, statement);
+    statements.set(key, statement);
     return statement;
   };
   let cachedAt: string | number = -1;
@@ -193,13 +194,7 @@ function openSqlite(file: string): RawDb {
       return next;
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
-    readArrays: async (sql, params = []) => {
-      // A raw-mode twin of the cached statement (raw mode is a statement's setting, not a call's).
-      const statement = readStatement(sql);
-      let arrays = arrayStatements.get(statement);
-      if (!arrays) arrayStatements.set(statement, (arrays = reader!.prepare(sql).raw(true)));
-      return arrays.all(...bind(params)) as unknown[][];
-    },
+    readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
       if (!signal) readStatement('SELECT 1');
       const version = signal!.read();

@@ -1,7 +1,7 @@
 // FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
 // BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
 // Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
-import { readBlob, readBlobOfSize, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
+import { readBlob, readBlobOfSize, SYNC_READ_BYTES, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
 import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
 import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
 import { binaryBody, binaryMessage } from '../../mime/binary-content';
@@ -44,7 +44,6 @@ export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buff
 /** Large messages whose content is read ahead of the one being written, bounded in count and bytes. */
 const READ_AHEAD = 16;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-const SMALL_BYTES = 128 * 1024;
 
 /**
  * Content reads started ahead of rendering, so a FETCH of many large bodies overlaps its file reads
@@ -59,10 +58,10 @@ class ContentReader {
 
   content(index: number): Promise<Buffer> {
     const wanted = this.rows[index]!;
-    if (wanted.size <= SMALL_BYTES) return readBlobOfSize(wanted.blobSha256, wanted.size);
+    if (wanted.size <= SYNC_READ_BYTES) return readBlobOfSize(wanted.blobSha256, wanted.size);
     while (this.next < this.rows.length && (this.next <= index || (this.next - index < READ_AHEAD && this.bytesAhead < READ_AHEAD_BYTES))) {
       const row = this.rows[this.next]!;
-      if (row.size > SMALL_BYTES) {
+      if (row.size > SYNC_READ_BYTES) {
         const read = readBlob(row.blobSha256);
         read.catch(() => {}); // awaited (and its error reported) when its turn comes
         this.reads.set(this.next, read);
@@ -94,66 +93,63 @@ function envelopeBytes(session: ImapSession, row: MessageRow): Buffer {
 }
 
 /**
+ * The text of one FETCH response not yet written: items joined by single spaces. An ENVELOPE or a
+ * literal takes what is held as the text before its bytes.
+ */
+class PendingText {
+  private text: string;
+  private empty = true;
+  constructor(seq: number) {
+    this.text = `* ${seq} FETCH (`;
+  }
+
+  add(item: string): void {
+    this.text += this.empty ? item : ` ${item}`;
+    this.empty = false;
+  }
+
+  /** What is held with `lead` (the start of the next item) added; afterwards nothing is held. */
+  take(lead: string): string {
+    const text = this.text + (this.empty ? lead : ` ${lead}`);
+    this.text = '';
+    this.empty = false;
+    return text;
+  }
+
+  end(): string {
+    return `${this.text})\r\n`;
+  }
+}
+
+/**
  * One message's FETCH response, written straight into `out`. Synchronous (content is read
  * beforehand): a 10,000-message FETCH would otherwise pay two promise turns per message.
  */
 function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean, raw: Buffer | null): void {
   const s = plan.simple;
   const utf8 = { utf8: session.utf8 };
-  // Items are separated by one space; the text before an ENVELOPE or a literal is written first.
-  let head = `* ${seq} FETCH (`;
-  let sep = '';
-  if (s.has('UID')) {
-    head += `${sep}UID ${row.uid}`;
-    sep = ' ';
-  }
-  if (s.has('FLAGS') || flagsChanged) {
-    head += `${sep}FLAGS ${mailbox.flagsOf(session, row)}`;
-    sep = ' ';
-  }
-  if (s.has('MODSEQ')) {
-    head += `${sep}MODSEQ (${row.modseq})`;
-    sep = ' ';
-  }
-  if (s.has('INTERNALDATE')) {
-    head += `${sep}INTERNALDATE ${formatInternalDate(row.internalDate)}`;
-    sep = ' ';
-  }
-  if (s.has('RFC822.SIZE')) {
-    head += `${sep}RFC822.SIZE ${row.size}`;
-    sep = ' ';
-  }
+  const text = new PendingText(seq);
+  if (s.has('UID')) text.add(`UID ${row.uid}`);
+  if (s.has('FLAGS') || flagsChanged) text.add(`FLAGS ${mailbox.flagsOf(session, row)}`);
+  if (s.has('MODSEQ')) text.add(`MODSEQ (${row.modseq})`);
+  if (s.has('INTERNALDATE')) text.add(`INTERNALDATE ${formatInternalDate(row.internalDate)}`);
+  if (s.has('RFC822.SIZE')) text.add(`RFC822.SIZE ${row.size}`);
   if (s.has('ENVELOPE')) {
-    out.text(`${head}${sep}ENVELOPE `);
+    out.text(text.take('ENVELOPE '));
     out.bytes(envelopeBytes(session, row));
-    head = '';
-    sep = ' ';
   }
   const structure = plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
-  if (s.has('BODYSTRUCTURE')) {
-    head += `${sep}BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`;
-    sep = ' ';
-  }
-  if (s.has('BODY')) {
-    head += `${sep}BODY ${formatBodyStructure(structure!, false, utf8)}`;
-    sep = ' ';
-  }
+  if (s.has('BODYSTRUCTURE')) text.add(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
+  if (s.has('BODY')) text.add(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
   if (raw) {
-    const literalItem = (name: string, bytes: Buffer, binary = false) => {
-      writeLiteral(out, `${head}${sep}${name} `, bytes, binary);
-      head = '';
-      sep = ' ';
-    };
+    const literalItem = (name: string, bytes: Buffer, binary = false) => writeLiteral(out, text.take(`${name} `), bytes, binary);
     if (s.has('RFC822.HEADER')) literalItem('RFC822.HEADER', raw.subarray(0, structure!.bodyStart));
     if (s.has('RFC822.TEXT')) literalItem('RFC822.TEXT', raw.subarray(structure!.bodyStart));
     if (s.has('RFC822')) literalItem('RFC822', raw);
     for (const section of plan.sections) {
       let bytes = sectionBytes(section, raw, structure);
       if (section.kind === 'BINARY.SIZE') {
-        {
-    head += `${sep}BINARY.SIZE[${section.label}] ${bytes.length}`;
-    sep = ' ';
-  }
+        text.add(`BINARY.SIZE[${section.label}] ${bytes.length}`);
         continue;
       }
       let origin = '';
@@ -164,7 +160,7 @@ function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: Selec
       literalItem(`${section.kind}[${section.label}]${origin}`, bytes, true);
     }
   }
-  out.text(`${head})\r\n`);
+  out.text(text.end());
 }
 
 async function markSeen(mailbox: SelectedMailbox, rows: MessageRow[]): Promise<Set<number>> {
