@@ -11,9 +11,9 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
+import { REFERENCE_SCRIPTS as REF } from './reference/paths';
 
 const run = promisify(execFile);
-const REF = '/work/shared/bench-reference';
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
   const at = args.indexOf(`--${name}`);
@@ -216,7 +216,7 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
 
 const DOVECOT_USER = 'bench77@example.test';
 
-/** Dovecot from ../shared/bench-reference: the same INBOX size, loaded over IMAP if short. */
+/** Dovecot from bench/reference/up.sh: the same INBOX size, loaded over IMAP if short. */
 async function loadDovecot(): Promise<void> {
   const user = DOVECOT_USER;
   const load = `

@@ -6,8 +6,12 @@ import { promisify } from 'node:util';
 import { readdirSync } from 'node:fs';
 
 const run = promisify(execFile);
-const binary = process.env.IMAPTEST ?? '/tmp/imaptest-build/src/imaptest';
-const testDir = process.env.IMAPTEST_DIR ?? '/tmp/imaptest-build/src/tests';
+const binary = process.env.IMAPTEST;
+const testDir = process.env.IMAPTEST_DIR;
+if (!binary || !testDir) {
+  console.error('Set IMAPTEST (the imaptest binary) and IMAPTEST_DIR (its src/tests folder): see the README.');
+  process.exit(2);
+}
 process.env.POSTROOM_IMAP_ALLOW_PLAIN_AUTH = '1';
 process.env.POSTROOM_LOG ??= 'silent';
 

@@ -1,6 +1,6 @@
 // POP3 benchmark: a maildrop of N messages (default 1,000, ~3 KB each); login, STAT, LIST, UIDL,
 // RETR of 100 and QUIT, timed by bench/pop3-bench.py (Python poplib over TLS, best of three), on
-// SQLite and MariaDB, beside Dovecot's POP3S from ../shared/bench-reference in the same run.
+// SQLite and MariaDB, beside Dovecot's POP3S from bench/reference/up.sh in the same run.
 // Login includes argon2id verification here; Dovecot's reference users have {PLAIN} passwords.
 //   node --import tsx bench/pop3.ts [--messages 1000] [--only sqlite|mysql|dovecot]
 import { execFile } from 'node:child_process';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     try {
       console.log(await benchDovecot());
     } catch (error) {
-      console.log(`dovecot: not measured (${String(error).split('\n')[0]}); run ../shared/bench-reference/up.sh first`);
+      console.log(`dovecot: not measured (${String(error).split('\n')[0]}); run bench/reference/up.sh first`);
     }
   }
 }

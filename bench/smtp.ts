@@ -1,6 +1,6 @@
 // SMTP delivery benchmark: N messages of SIZE bytes over S concurrent sessions to one local
 // mailbox, against Postroom on SQLite and on MariaDB and, side by side in the same run, against
-// the Postfix -> Dovecot (LMTP) reference from ../shared/bench-reference. The same raw-socket
+// the Postfix -> Dovecot (LMTP) reference from bench/reference/up.sh. The same raw-socket
 // client (PIPELINING of MAIL/RCPT/DATA) drives every target. Postroom answers 250 only after
 // fsync + commit, so "accepted" is "stored"; for the reference, "stored" waits for the maildir.
 //
@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
+import { referenceMaildirNew } from './reference/paths';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
 const MESSAGES = Number(args.messages);
 const SESSIONS = Number(args.sessions);
 const SIZE = Number(args.size);
-const REFERENCE_MAILDIR = '/tmp/postroom-ref/dovecot/mail/example.test/bench50/Maildir/new';
+const REFERENCE_MAILDIR = referenceMaildirNew('bench50');
 
 interface RunResult {
   accepted: number;
@@ -208,7 +209,7 @@ console.log(`SMTP bench: ${MESSAGES} messages of ${SIZE} bytes over ${SESSIONS} 
 const rows = [];
 let reference: Awaited<ReturnType<typeof benchReference>> | null = null;
 if (!args['no-reference']) {
-  reference = await benchReference().catch((error: Error) => (console.log(`reference unavailable: ${error.message} (run ../shared/bench-reference/up.sh)`), null));
+  reference = await benchReference().catch((error: Error) => (console.log(`reference unavailable: ${error.message} (run bench/reference/up.sh)`), null));
   if (reference) console.log(report(reference));
 }
 for (const provider of args.providers!.split(',') as ('sqlite' | 'mysql')[]) {

@@ -28,6 +28,13 @@ function testFiles(dir) {
   return found;
 }
 
+// Debian packages, MariaDB and the reference servers: installed or started when missing (as root),
+// or a clear stop with the command to run.
+if (process.env.POSTROOM_TEST_SETUP !== '0') {
+  const setup = spawnSync('bash', [join(root, 'scripts/test-setup.sh')], { cwd: root, stdio: 'inherit' });
+  if (setup.status !== 0) process.exit(setup.status ?? 1);
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 function run(label, files, env) {
   if (files.length === 0) return;

@@ -77,6 +77,20 @@ test('every port answers, with the right greetings', { timeout: 600_000 }, async
   assert.ok(page.status < 500, `web answered ${page.status}`);
 });
 
+test('the favicon and app icons are served from public/', async () => {
+  const favicon = await fetch(`http://127.0.0.1:${ports.PORT}/favicon.ico`);
+  assert.equal(favicon.status, 200);
+  const bytes = Buffer.from(await favicon.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0, 1, 0], 'an ICO file');
+  for (const icon of ['/apple-touch-icon.png', '/icon-192.png', '/icon-512.png']) {
+    const response = await fetch(`http://127.0.0.1:${ports.PORT}${icon}`);
+    assert.equal(response.status, 200, icon);
+    assert.equal(response.headers.get('content-type'), 'image/png', icon);
+  }
+  const signin = await (await fetch(`http://127.0.0.1:${ports.PORT}/signin`)).text();
+  assert.match(signin, /<link rel="icon" href="\/favicon\.ico"/);
+});
+
 test('a killed mail worker is logged and restarted', { timeout: 120_000 }, async () => {
   const children = execFileSync('pgrep', ['-P', String(supervisor.pid)]).toString().trim().split('\n').map(Number);
   const worker = children.find((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)]).toString().includes('worker.ts'));

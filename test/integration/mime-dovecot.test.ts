@@ -1,5 +1,5 @@
 // Cross-check against Dovecot, the reference IMAP server, when one runs on this machine
-// (../shared/bench-reference/up.sh: 127.0.0.1:11143): the fixtures are APPENDed there and its
+// (bench/reference/up.sh: 127.0.0.1:11143): the fixtures are APPENDed there and its
 // BODYSTRUCTURE, BODY, ENVELOPE and sections must equal ours byte for byte. Skipped without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
