@@ -9,21 +9,36 @@ const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   serverExternalPackages: [
-    '@prisma/adapter-better-sqlite3', '@prisma/adapter-mariadb', 'mariadb', 'better-sqlite3', '@node-rs/argon2', 'bcryptjs',
-    'imapflow', 'nodemailer', 'mailparser', 'mailsplit', 'libmime', 'mailauth', 'smtp-server', 'sanitize-html', 'selfsigned',
+    '@prisma/adapter-better-sqlite3',
+    '@prisma/adapter-mariadb',
+    'mariadb',
+    'better-sqlite3',
+    '@node-rs/argon2',
+    'bcryptjs',
+    'imapflow',
+    'nodemailer',
+    'mailparser',
+    'mailsplit',
+    'libmime',
+    'mailauth',
+    'smtp-server',
+    'sanitize-html',
+    'selfsigned',
   ],
   experimental: { authInterrupts: true },
   // Type-check only what the web app imports (the worker's files are checked by npm run typecheck).
   typescript: { tsconfigPath: 'tsconfig.next.json' },
   async headers() {
-    return [{
-      source: '/:path*',
-      headers: [
-        { key: 'X-Frame-Options', value: 'DENY' },
-        { key: 'X-Content-Type-Options', value: 'nosniff' },
-        { key: 'Referrer-Policy', value: 'same-origin' },
-      ],
-    }];
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Frame-Options', value: 'DENY' },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+        ],
+      },
+    ];
   },
 };
 

@@ -16,7 +16,10 @@ const MAILBOXES = Number(option('mailboxes', '100000'));
 if (!process.env.POSTROOM_BENCH_CHILD) {
   // One child process per provider: the database client is chosen once per process.
   for (const provider of ['sqlite', 'mysql'].filter((p) => option('only', p) === p)) {
-    spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: 'inherit', env: { ...process.env, POSTROOM_BENCH_CHILD: '1', POSTROOM_TEST_DB: provider } });
+    spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, POSTROOM_BENCH_CHILD: '1', POSTROOM_TEST_DB: provider },
+    });
   }
   process.exit(0);
 }
@@ -44,11 +47,20 @@ try {
   for (let i = 0; i < MAILBOXES; i += batch) {
     const rows = Array.from({ length: Math.min(batch, MAILBOXES - i) }, (_, k) => {
       const n = i + k;
-      return { local: `user${n}`, domain: `d${n % domains}.bench.test`, passwordHash: '$argon2id$bench', displayName: `User ${n}`, usedBytes: BigInt((n * 7919) % 1_000_000), quotaBytes: 1_000_000n };
+      return {
+        local: `user${n}`,
+        domain: `d${n % domains}.bench.test`,
+        passwordHash: '$argon2id$bench',
+        displayName: `User ${n}`,
+        usedBytes: BigInt((n * 7919) % 1_000_000),
+        quotaBytes: 1_000_000n,
+      };
     });
     await db().user.createMany({ data: rows });
   }
-  console.log(`${process.env.POSTROOM_TEST_DB}: seeded ${MAILBOXES.toLocaleString('en')} mailboxes in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `${process.env.POSTROOM_TEST_DB}: seeded ${MAILBOXES.toLocaleString('en')} mailboxes in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`,
+  );
 
   // Sign in the way a browser does: CSRF token, then the credentials callback.
   const jar = new Map<string, string>();
@@ -60,16 +72,29 @@ try {
     }
   };
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${app.baseUrl}/api/auth/csrf`).catch((error: unknown) => { throw new Error(`csrf: ${String(error)}`); });
+  const csrf = await fetch(`${app.baseUrl}/api/auth/csrf`).catch((error: unknown) => {
+    throw new Error(`csrf: ${String(error)}`);
+  });
   keep(csrf);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const login = await fetch(`${app.baseUrl}/api/auth/callback/credentials`, {
-    method: 'POST', redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(), origin: app.baseUrl },
-    body: new URLSearchParams({ csrfToken, username: 'admin@bench-admin.test', password: 'Bench-Admin-Pass-1', json: 'true' }),
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: cookieHeader(),
+      origin: app.baseUrl,
+    },
+    body: new URLSearchParams({
+      csrfToken,
+      username: 'admin@bench-admin.test',
+      password: 'Bench-Admin-Pass-1',
+      json: 'true',
+    }),
   });
   keep(login);
-  if (![...jar.keys()].some((name) => name.endsWith('session-token'))) throw new Error(`sign-in failed: ${login.status}`);
+  if (![...jar.keys()].some((name) => name.endsWith('session-token')))
+    throw new Error(`sign-in failed: ${login.status}`);
 
   const pages: [string, string][] = [
     ['first page', '/admin/mailboxes'],
@@ -85,14 +110,22 @@ try {
       const start = performance.now();
       const response = await fetch(`${app.baseUrl}${path}`, { headers: { cookie: cookieHeader() } });
       const body = await response.text();
-      if (response.status !== 200 || !body.includes('Mailboxes')) throw new Error(`${path}: ${response.status}`);
+      if (response.status !== 200 || !body.includes('Mailboxes'))
+        throw new Error(`${path}: ${response.status}`);
       if (run > 0) times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
-    console.log(`  ${label.padEnd(24)} best ${times[0]!.toFixed(0).padStart(4)} ms   median ${times[2]!.toFixed(0).padStart(4)} ms`);
+    console.log(
+      `  ${label.padEnd(24)} best ${times[0]!.toFixed(0).padStart(4)} ms   median ${times[2]!.toFixed(0).padStart(4)} ms`,
+    );
   }
 } catch (error) {
-  console.error(String(error), (error as { cause?: unknown }).cause ?? '', '\n--- server output ---\n', app.logs().slice(-3000));
+  console.error(
+    String(error),
+    (error as { cause?: unknown }).cause ?? '',
+    '\n--- server output ---\n',
+    app.logs().slice(-3000),
+  );
   process.exitCode = 1;
 } finally {
   await app.close();

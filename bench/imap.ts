@@ -40,16 +40,26 @@ function pss(pids: number[]): number {
 
 function message(n: number): Buffer {
   const words = ['budget', 'meeting', 'invoice', 'holiday', 'report', 'lunch', 'release', 'review'];
-  const body = Array.from({ length: 30 }, (_, i) => `Line ${i} of message ${n}: ${words[(n + i) % words.length]} notes and some more text to read.`).join('\r\n');
-  return Buffer.from(`From: Sender ${n % 97} <sender${n % 97}@example.net>\r\nTo: Bench <bench@bench.test>\r\nSubject: ${words[n % words.length]} ${n}\r\nDate: Mon, 23 Nov 2026 09:${String(n % 60).padStart(2, '0')}:00 +0000\r\nMessage-ID: <m${n}@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+  const body = Array.from(
+    { length: 30 },
+    (_, i) => `Line ${i} of message ${n}: ${words[(n + i) % words.length]} notes and some more text to read.`,
+  ).join('\r\n');
+  return Buffer.from(
+    `From: Sender ${n % 97} <sender${n % 97}@example.net>\r\nTo: Bench <bench@bench.test>\r\nSubject: ${words[n % words.length]} ${n}\r\nDate: Mon, 23 Nov 2026 09:${String(n % 60).padStart(2, '0')}:00 +0000\r\nMessage-ID: <m${n}@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`,
+  );
 }
 
 /** The best figure per operation so far, from the shared imap-bench.py (itself best of three). */
 type Timings = Map<string, number>;
 
 async function timeImapOnce(best: Timings, port: number, user: string, password: string): Promise<void> {
-  const { stdout } = await run('python3', [`${REF}/imap-bench.py`, '127.0.0.1', String(port), user, password], { timeout: 600_000 });
-  for (const [, key, value] of stdout.matchAll(/(\w+)=([\d.]+)ms/g)) best.set(key!, Math.min(best.get(key!) ?? Infinity, Number(value)));
+  const { stdout } = await run(
+    'python3',
+    [`${REF}/imap-bench.py`, '127.0.0.1', String(port), user, password],
+    { timeout: 600_000 },
+  );
+  for (const [, key, value] of stdout.matchAll(/(\w+)=([\d.]+)ms/g))
+    best.set(key!, Math.min(best.get(key!) ?? Infinity, Number(value)));
   best.set('messages', Number(/messages=(\d+)/.exec(stdout)?.[1] ?? 0));
 }
 
@@ -69,13 +79,19 @@ print("select_median_of_500=%.2fms" % (times[len(times) // 2] * 1000))
 `;
 
 async function timeSelectLoop(best: Timings, port: number, user: string, password: string): Promise<void> {
-  const { stdout } = await run('python3', ['-c', SELECT_LOOP, String(port), user, password], { timeout: 120_000 });
+  const { stdout } = await run('python3', ['-c', SELECT_LOOP, String(port), user, password], {
+    timeout: 120_000,
+  });
   const value = Number(/=([\d.]+)ms/.exec(stdout)?.[1] ?? Infinity);
   best.set('select_median_of_500', Math.min(best.get('select_median_of_500') ?? Infinity, value));
 }
 
 function formatTimings(best: Timings): string {
-  return [...best].map(([key, value]) => (key === 'messages' ? `messages=${value}` : `${key}=${value.toFixed(key.includes('median') ? 2 : 1)}ms`)).join(' ');
+  return [...best]
+    .map(([key, value]) =>
+      key === 'messages' ? `messages=${value}` : `${key}=${value.toFixed(key.includes('median') ? 2 : 1)}ms`,
+    )
+    .join(' ');
 }
 
 /** Child: the server under test, in its own process so its PSS is its own. */
@@ -89,7 +105,9 @@ async function serve(): Promise<void> {
     if (line === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
       const usage = process.memoryUsage();
-      process.stdout.write(`${JSON.stringify({ rss: usage.rss, heap: usage.heapUsed, external: usage.external })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ rss: usage.rss, heap: usage.heapUsed, external: usage.external })}\n`,
+      );
     }
   });
   await once(lines, 'close');
@@ -104,22 +122,23 @@ async function idleClients(port: number, count: number, user: string, token: str
   for (let i = 0; i < count; i++) {
     const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
     let buffer = '';
-    const waitFor = (re: RegExp) => new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (re.test(buffer)) {
-          socket.off('data', onData);
-          buffer = '';
-          resolve();
-        }
-      };
-      const onData = (chunk: Buffer) => {
-        buffer += chunk.toString('latin1');
+    const waitFor = (re: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (re.test(buffer)) {
+            socket.off('data', onData);
+            buffer = '';
+            resolve();
+          }
+        };
+        const onData = (chunk: Buffer) => {
+          buffer += chunk.toString('latin1');
+          check();
+        };
+        socket.on('data', onData);
+        socket.once('error', reject);
         check();
-      };
-      socket.on('data', onData);
-      socket.once('error', reject);
-      check();
-    });
+      });
     await waitFor(/^\* OK/m);
     socket.write(`a AUTHENTICATE XOAUTH2 ${auth}\r\n`);
     await waitFor(/^a OK/m);
@@ -138,16 +157,23 @@ async function idleClients(port: number, count: number, user: string, token: str
 
 async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
   // BENCH_CPU_PROF=DIR: the server process writes a V8 CPU profile there (node --cpu-prof).
-  const profile = extra[0] === '--serve' && env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
+  const profile =
+    extra[0] === '--serve' && env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
   // The server runs with the worker's production V8 flags (server/core/node-flags.ts).
   const flags = extra[0] === '--serve' ? [...profile, ...WORKER_NODE_FLAGS] : [];
-  const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...flags, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra],
+    { env, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   return { child, first, lines };
 }
 
-async function collect(server: Awaited<ReturnType<typeof startChild>>): Promise<{ rss: number; heap: number; external: number }> {
+async function collect(
+  server: Awaited<ReturnType<typeof startChild>>,
+): Promise<{ rss: number; heap: number; external: number }> {
   server.child.stdin!.write('gc\n');
   const [line] = (await once(server.lines, 'line')) as [string];
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -174,12 +200,16 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
     const inbox = await findDeliveryFolder(user.id);
     const started = Date.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < MESSAGES) {
-        const n = next++;
-        await appendMessage(message(n), [{ folderId: inbox }], { internalDate: new Date(Date.UTC(2026, 10, 1) + n * 60_000) });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < MESSAGES) {
+          const n = next++;
+          await appendMessage(message(n), [{ folderId: inbox }], {
+            internalDate: new Date(Date.UTC(2026, 10, 1) + n * 60_000),
+          });
+        }
+      }),
+    );
     const loadSeconds = (Date.now() - started) / 1000;
     const { child, first } = await startChild(['--serve'], process.env);
     const server = JSON.parse(first) as { imap: number; imaps: number; pid: number };
@@ -195,14 +225,21 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
       const idleServer = await startChild(['--serve'], process.env);
       const server2 = JSON.parse(idleServer.first) as { imaps: number; pid: number };
       // Warm up (TLS, first session) so the baseline is not the cost of code loading.
-      const warm = await startChild(['--idle-client', String(server2.imaps), '5', 'bench@bench.test', token], process.env);
+      const warm = await startChild(
+        ['--idle-client', String(server2.imaps), '5', 'bench@bench.test', token],
+        process.env,
+      );
       const baseUsage = await collect(idleServer);
       const base = pss([server2.pid]);
-      const clients = await startChild(['--idle-client', String(server2.imaps), String(IDLE), 'bench@bench.test', token], process.env);
+      const clients = await startChild(
+        ['--idle-client', String(server2.imaps), String(IDLE), 'bench@bench.test', token],
+        process.env,
+      );
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const afterUsage = await collect(idleServer);
       const after = pss([server2.pid]);
-      const jsPer = (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
+      const jsPer =
+        (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
       await stopChild(warm.child);
       await stopChild(clients.child);
       return `idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection (JS heap+external ${jsPer.toFixed(1)} KiB)  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
@@ -228,7 +265,16 @@ for i in range(n, ${MESSAGES}):
     m.append("INBOX", None, None, sys.modules["__main__"].msg(i))
 print(int(m.select("INBOX")[1][0]))
 `;
-  const words = JSON.stringify(['budget', 'meeting', 'invoice', 'holiday', 'report', 'lunch', 'release', 'review']);
+  const words = JSON.stringify([
+    'budget',
+    'meeting',
+    'invoice',
+    'holiday',
+    'report',
+    'lunch',
+    'release',
+    'review',
+  ]);
   const msg = `
 def msg(n):
     words = ${words}
@@ -241,7 +287,11 @@ def msg(n):
 async function dovecotIdle(): Promise<string> {
   const user = DOVECOT_USER;
   const pids = "pgrep -f 'dovecot/imap' | tr '\\n' ' '";
-  const idle = await run('python3', [`${REF}/idle-mem.py`, '127.0.0.1', '11993', user, 'pass', String(DOVECOT_IDLE), pids], { timeout: 600_000 });
+  const idle = await run(
+    'python3',
+    [`${REF}/idle-mem.py`, '127.0.0.1', '11993', user, 'pass', String(DOVECOT_IDLE), pids],
+    { timeout: 600_000 },
+  );
   return `idle: ${idle.stdout.trim()}`;
 }
 
@@ -253,11 +303,32 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const only = option('only', '');
-  interface Target { name: string; port: number; user: string; password: string; best: Timings; idle: () => Promise<string> }
+  interface Target {
+    name: string;
+    port: number;
+    user: string;
+    password: string;
+    best: Timings;
+    idle: () => Promise<string>;
+  }
   const targets: Target[] = [];
   for (const provider of ['sqlite', 'mysql'] as const) {
     if (only && only !== provider) continue;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/imap.ts', '--provider', provider, '--messages', String(MESSAGES), '--idle', String(IDLE)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/imap.ts',
+        '--provider',
+        provider,
+        '--messages',
+        String(MESSAGES),
+        '--idle',
+        String(IDLE),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const lines = createInterface({ input: child.stdout! });
     const [ready] = (await once(lines, 'line')) as [string];
     const idle = async () => {
@@ -267,12 +338,26 @@ async function main(): Promise<void> {
       await once(child, 'exit');
       return line;
     };
-    targets.push({ name: `postroom/${provider}`, port: (JSON.parse(ready) as { imaps: number }).imaps, user: 'bench@bench.test', password: PASSWORD, best: new Map(), idle });
+    targets.push({
+      name: `postroom/${provider}`,
+      port: (JSON.parse(ready) as { imaps: number }).imaps,
+      user: 'bench@bench.test',
+      password: PASSWORD,
+      best: new Map(),
+      idle,
+    });
   }
   if (!only || only === 'dovecot') {
     try {
       await loadDovecot();
-      targets.push({ name: 'dovecot', port: 11993, user: DOVECOT_USER, password: 'pass', best: new Map(), idle: dovecotIdle });
+      targets.push({
+        name: 'dovecot',
+        port: 11993,
+        user: DOVECOT_USER,
+        password: 'pass',
+        best: new Map(),
+        idle: dovecotIdle,
+      });
     } catch (error) {
       console.log(`dovecot: not measured (${String(error).split('\n')[0]}); run ${REF}/up.sh first`);
     }
@@ -285,7 +370,8 @@ async function main(): Promise<void> {
       await timeSelectLoop(target.best, target.port, target.user, target.password);
     }
   }
-  for (const target of targets) console.log(`${target.name.padEnd(16)} ${formatTimings(target.best)}  ${await target.idle()}`);
+  for (const target of targets)
+    console.log(`${target.name.padEnd(16)} ${formatTimings(target.best)}  ${await target.idle()}`);
 }
 
 await main();

@@ -21,11 +21,16 @@ const PASSWORD = 'Bench-password-42';
 const WORDS = ['budget', 'meeting', 'invoice', 'holiday', 'report', 'lunch', 'release', 'review'];
 
 function body(n: number): string {
-  return Array.from({ length: 30 }, (_, i) => `Line ${i} of message ${n}: ${WORDS[(n + i) % WORDS.length]} notes and some more text to read.`).join('\r\n');
+  return Array.from(
+    { length: 30 },
+    (_, i) => `Line ${i} of message ${n}: ${WORDS[(n + i) % WORDS.length]} notes and some more text to read.`,
+  ).join('\r\n');
 }
 
 function message(n: number): Buffer {
-  return Buffer.from(`From: Sender ${n % 97} <sender${n % 97}@example.net>\r\nTo: Bench <bench@bench.test>\r\nSubject: ${WORDS[n % WORDS.length]} ${n}\r\nDate: Mon, 23 Nov 2026 09:${String(n % 60).padStart(2, '0')}:00 +0000\r\nMessage-ID: <m${n}@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body(n)}\r\n.${n} a line with a leading dot\r\n`);
+  return Buffer.from(
+    `From: Sender ${n % 97} <sender${n % 97}@example.net>\r\nTo: Bench <bench@bench.test>\r\nSubject: ${WORDS[n % WORDS.length]} ${n}\r\nDate: Mon, 23 Nov 2026 09:${String(n % 60).padStart(2, '0')}:00 +0000\r\nMessage-ID: <m${n}@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body(n)}\r\n.${n} a line with a leading dot\r\n`,
+  );
 }
 
 async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
@@ -41,12 +46,18 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
     const user = await addMailbox({ address: 'bench@bench.test', password: PASSWORD });
     const inbox = await findDeliveryFolder(user.id);
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < MESSAGES) await appendMessage(message(next++), [{ folderId: inbox }]);
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < MESSAGES) await appendMessage(message(next++), [{ folderId: inbox }]);
+      }),
+    );
     const servers = await startPop3Servers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
     try {
-      const timing = await run('python3', [TIMER, '127.0.0.1', String(servers.ports.pop3s), 'bench@bench.test', PASSWORD], { timeout: 600_000 });
+      const timing = await run(
+        'python3',
+        [TIMER, '127.0.0.1', String(servers.ports.pop3s), 'bench@bench.test', PASSWORD],
+        { timeout: 600_000 },
+      );
       return `postroom/${provider}: ${timing.stdout.trim()}`;
     } finally {
       await servers.close();
@@ -86,7 +97,20 @@ async function main(): Promise<void> {
       if (ONLY) console.log(await benchProvider(provider));
       else {
         // One process per provider: the database client is chosen once per process.
-        const child = await run(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', import.meta.filename, '--only', provider, '--messages', String(MESSAGES)], { timeout: 1_200_000 });
+        const child = await run(
+          process.execPath,
+          [
+            ...WORKER_NODE_FLAGS,
+            '--import',
+            'tsx',
+            import.meta.filename,
+            '--only',
+            provider,
+            '--messages',
+            String(MESSAGES),
+          ],
+          { timeout: 1_200_000 },
+        );
         process.stdout.write(child.stdout);
       }
     } catch (error) {

@@ -27,7 +27,10 @@ const { values: args } = parseArgs({
     providers: { type: 'string', default: 'sqlite,mysql' },
     reference: { type: 'string', default: '127.0.0.1:11025' },
     'no-reference': { type: 'boolean', default: false },
-    'mysql-url': { type: 'string', default: process.env.POSTROOM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306' },
+    'mysql-url': {
+      type: 'string',
+      default: process.env.POSTROOM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    },
   },
 });
 const MESSAGES = Number(args.messages);
@@ -100,7 +103,10 @@ async function load(host: string, port: number, recipient: string): Promise<RunR
       await session.command('EHLO bench.example\r\n');
       while (next < MESSAGES) {
         const n = next++;
-        const envelope = await session.command(`MAIL FROM:<bench@elsewhere.example>\r\nRCPT TO:<${recipient}>\r\nDATA\r\n`, 3);
+        const envelope = await session.command(
+          `MAIL FROM:<bench@elsewhere.example>\r\nRCPT TO:<${recipient}>\r\nDATA\r\n`,
+          3,
+        );
         if (!envelope[2]!.startsWith('354')) {
           result.failed++;
           await session.command('RSET\r\n');
@@ -126,13 +132,23 @@ function percentile(values: number[], p: number): number {
 }
 
 function cli(env: NodeJS.ProcessEnv, argv: string[], input?: string): void {
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'postroom.js'), ...argv], { env, input, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`postroom ${argv.join(' ')} failed: ${result.stderr || result.stdout}`);
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'postroom.js'), ...argv], {
+    env,
+    input,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`postroom ${argv.join(' ')} failed: ${result.stderr || result.stdout}`);
 }
 
 function countStored(env: NodeJS.ProcessEnv): number {
-  const code = "const { db } = await import(process.env.BENCH_DB_MODULE); console.log(await db().message.count()); process.exit(0);";
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...env, BENCH_DB_MODULE: join(root, 'server', 'core', 'db.ts') }, encoding: 'utf8', cwd: root });
+  const code =
+    'const { db } = await import(process.env.BENCH_DB_MODULE); console.log(await db().message.count()); process.exit(0);';
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    env: { ...env, BENCH_DB_MODULE: join(root, 'server', 'core', 'db.ts') },
+    encoding: 'utf8',
+    cwd: root,
+  });
   return Number(result.stdout.trim());
 }
 
@@ -144,12 +160,28 @@ function peakRss(pid: number): number {
 async function benchPostroom(provider: 'sqlite' | 'mysql') {
   const dataDir = mkdtempSync(join(tmpdir(), `postroom-bench-${provider}-`));
   const dbName = `postroom_bench_${randomBytes(4).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, POSTROOM_DATA_DIR: dataDir, POSTROOM_LOG: 'silent', POSTROOM_HOSTNAME: 'mx.bench.test', POSTROOM_LISTEN: '127.0.0.1', POSTROOM_SMTP_PORT: '0', POSTROOM_SUBMISSION_PORT: '0', POSTROOM_SMTPS_PORT: '0', POSTROOM_QUEUE_RUNNER: 'off', POSTROOM_MAILAUTH: 'off' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    POSTROOM_DATA_DIR: dataDir,
+    POSTROOM_LOG: 'silent',
+    POSTROOM_HOSTNAME: 'mx.bench.test',
+    POSTROOM_LISTEN: '127.0.0.1',
+    POSTROOM_SMTP_PORT: '0',
+    POSTROOM_SUBMISSION_PORT: '0',
+    POSTROOM_SMTPS_PORT: '0',
+    POSTROOM_QUEUE_RUNNER: 'off',
+    POSTROOM_MAILAUTH: 'off',
+  };
   delete env.DATABASE_URL;
   if (provider === 'mysql') {
     const mariadb = await import('mariadb');
     const admin = new URL(args['mysql-url']!);
-    const conn = await mariadb.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: admin.username || 'root', password: decodeURIComponent(admin.password) });
+    const conn = await mariadb.createConnection({
+      host: admin.hostname,
+      port: Number(admin.port || 3306),
+      user: admin.username || 'root',
+      password: decodeURIComponent(admin.password),
+    });
     await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await conn.end();
     env.DATABASE_URL = `${args['mysql-url']!.replace(/\/$/, '')}/${dbName}`;
@@ -159,7 +191,17 @@ async function benchPostroom(provider: 'sqlite' | 'mysql') {
     cli(env, ['migrate']);
     cli(env, ['domain', 'add', 'bench.test']);
     cli(env, ['user', 'add', 'kim@bench.test', '--password-stdin'], 'Bench-Password-2026!\n');
-    worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'server', 'smtp', 'run.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+    worker = spawn(
+      process.execPath,
+      [
+        ...WORKER_NODE_FLAGS,
+        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        '--import',
+        'tsx',
+        join(root, 'server', 'smtp', 'run.ts'),
+      ],
+      { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
+    );
     const ready = await new Promise<{ ports: { smtp: number }; pid: number }>((resolve, reject) => {
       createInterface({ input: worker!.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
       worker!.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
@@ -169,12 +211,18 @@ async function benchPostroom(provider: 'sqlite' | 'mysql') {
     const stored = countStored(env);
     return { name: `Postroom (${provider})`, ...result, stored, storedSeconds: result.seconds, rss };
   } finally {
-    if (worker && worker.exitCode === null) await new Promise((resolve) => (worker!.once('exit', resolve), worker!.kill('SIGTERM')));
+    if (worker && worker.exitCode === null)
+      await new Promise((resolve) => (worker!.once('exit', resolve), worker!.kill('SIGTERM')));
     rmSync(dataDir, { recursive: true, force: true });
     if (provider === 'mysql') {
       const mariadb = await import('mariadb');
       const admin = new URL(args['mysql-url']!);
-      const conn = await mariadb.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: admin.username || 'root', password: decodeURIComponent(admin.password) });
+      const conn = await mariadb.createConnection({
+        host: admin.hostname,
+        port: Number(admin.port || 3306),
+        user: admin.username || 'root',
+        password: decodeURIComponent(admin.password),
+      });
       await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
       await conn.end();
     }
@@ -194,9 +242,16 @@ async function benchReference() {
   const before = maildirCount();
   const started = Date.now();
   const result = await load(host, Number(port), 'bench50@example.test');
-  while (maildirCount() - before < result.accepted && Date.now() - started < 300_000) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (maildirCount() - before < result.accepted && Date.now() - started < 300_000)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   const stored = maildirCount() - before;
-  return { name: 'Postfix -> Dovecot', ...result, stored, storedSeconds: (Date.now() - started) / 1000, rss: NaN };
+  return {
+    name: 'Postfix -> Dovecot',
+    ...result,
+    stored,
+    storedSeconds: (Date.now() - started) / 1000,
+    rss: NaN,
+  };
 }
 
 function report(row: Awaited<ReturnType<typeof benchReference>>): string {
@@ -209,12 +264,19 @@ console.log(`SMTP bench: ${MESSAGES} messages of ${SIZE} bytes over ${SESSIONS} 
 const rows = [];
 let reference: Awaited<ReturnType<typeof benchReference>> | null = null;
 if (!args['no-reference']) {
-  reference = await benchReference().catch((error: Error) => (console.log(`reference unavailable: ${error.message} (run bench/reference/up.sh)`), null));
+  reference = await benchReference().catch(
+    (error: Error) => (
+      console.log(`reference unavailable: ${error.message} (run bench/reference/up.sh)`), null
+    ),
+  );
   if (reference) console.log(report(reference));
 }
 for (const provider of args.providers!.split(',') as ('sqlite' | 'mysql')[]) {
   const row = await benchPostroom(provider);
   rows.push(row);
   console.log(report(row));
-  if (reference) console.log(`  ratio to the reference (stored/s): ${(row.stored / row.storedSeconds / (reference.stored / reference.storedSeconds)).toFixed(2)} (target 1.5)`);
+  if (reference)
+    console.log(
+      `  ratio to the reference (stored/s): ${(row.stored / row.storedSeconds / (reference.stored / reference.storedSeconds)).toFixed(2)} (target 1.5)`,
+    );
 }

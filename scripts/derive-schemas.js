@@ -6,12 +6,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = readFileSync(join(root, 'prisma/schema.prisma'), 'utf8');
-const banner = '// GENERATED from prisma/schema.prisma by scripts/derive-schemas.js: edit that file instead.\n';
+const banner =
+  '// GENERATED from prisma/schema.prisma by scripts/derive-schemas.js: edit that file instead.\n';
 
 for (const provider of ['mysql', 'sqlite']) {
   let text = source.replace('generated/PROVIDER', `generated/${provider}`);
   if (provider === 'sqlite') {
-    text = text.replace('provider = "mysql"', 'provider = "sqlite"').replace(/ @db\.[A-Za-z]+(\([^)]*\))?/g, '');
+    text = text
+      .replace('provider = "mysql"', 'provider = "sqlite"')
+      .replace(/ @db\.[A-Za-z]+(\([^)]*\))?/g, '');
   }
   mkdirSync(join(root, 'prisma', provider), { recursive: true });
   writeFileSync(join(root, 'prisma', provider, 'schema.prisma'), banner + text);

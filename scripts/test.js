@@ -14,7 +14,11 @@ const groups = args.filter((arg) => ['unit', 'integration', 'e2e'].includes(arg)
 const selected = groups.length ? groups : ['unit', 'integration', 'e2e'];
 const grepIndex = args.indexOf('--grep');
 const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
-const providers = args.includes('--sqlite-only') ? ['sqlite'] : args.includes('--mysql-only') ? ['mysql'] : ['sqlite', 'mysql'];
+const providers = args.includes('--sqlite-only')
+  ? ['sqlite']
+  : args.includes('--mysql-only')
+    ? ['mysql']
+    : ['sqlite', 'mysql'];
 
 function testFiles(dir) {
   const full = join(root, 'test', dir);
@@ -42,8 +46,17 @@ function run(label, files, env) {
   const countsFile = join(tmpdir(), `postroom-counts-${process.pid}-${Date.now()}.json`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
-      `--test-reporter=${join(root, 'scripts/count-reporter.js')}`, `--test-reporter-destination=${countsFile}`, ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'scripts/count-reporter.js')}`,
+      `--test-reporter-destination=${countsFile}`,
+      ...files,
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, POSTROOM_LOG: 'silent', ...env } },
   );
   let counts = { passed: 0, failed: 0, skipped: 0 };
@@ -61,9 +74,13 @@ function run(label, files, env) {
 
 if (selected.includes('unit')) run('unit', testFiles('unit'), {});
 if (selected.includes('integration')) {
-  for (const provider of providers) run(`integration on ${provider}`, testFiles('integration'), { POSTROOM_TEST_DB: provider });
+  for (const provider of providers)
+    run(`integration on ${provider}`, testFiles('integration'), { POSTROOM_TEST_DB: provider });
 }
-if (selected.includes('e2e')) run('e2e (chromium)', testFiles('e2e'), { POSTROOM_TEST_DB: providers.includes('mysql') ? 'mysql' : 'sqlite' });
+if (selected.includes('e2e'))
+  run('e2e (chromium)', testFiles('e2e'), {
+    POSTROOM_TEST_DB: providers.includes('mysql') ? 'mysql' : 'sqlite',
+  });
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

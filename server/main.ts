@@ -22,7 +22,12 @@ interface Supervised {
 function childEnv(): NodeJS.ProcessEnv {
   const cfg = config();
   // Resolved once here so both children agree on the data directory and database.
-  return { ...process.env, POSTROOM_DATA_DIR: cfg.dataDir, POSTROOM_HOSTNAME: cfg.hostname, NODE_ENV: 'production' };
+  return {
+    ...process.env,
+    POSTROOM_DATA_DIR: cfg.dataDir,
+    POSTROOM_HOSTNAME: cfg.hostname,
+    NODE_ENV: 'production',
+  };
 }
 
 function run(name: string, args: string[], isStopping: () => boolean): Supervised {
@@ -30,7 +35,11 @@ function run(name: string, args: string[], isStopping: () => boolean): Supervise
   let delay = 1000;
   const startOne = () => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, args, { cwd: projectRoot, env: childEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      cwd: projectRoot,
+      env: childEnv(),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     entry.child = child;
     entry.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
@@ -68,7 +77,10 @@ export async function supervise(): Promise<number> {
   const cfg = config();
   const roles = (process.env.POSTROOM_ROLES ?? 'web,worker').split(',').map((role) => role.trim());
   const result = await migrate(cfg.databaseUrl, cfg.dataDir, (line) => logger.info(line));
-  logger.info('database ready', { provider: cfg.databaseUrl ? 'mysql' : 'sqlite', applied: result.applied.length });
+  logger.info('database ready', {
+    provider: cfg.databaseUrl ? 'mysql' : 'sqlite',
+    applied: result.applied.length,
+  });
   let stopping = false;
   const isStopping = () => stopping;
   const children: Supervised[] = [];
@@ -77,7 +89,14 @@ export async function supervise(): Promise<number> {
     const nextBin = join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
     children.push(run('web', [nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen], isStopping));
   }
-  if (roles.includes('worker')) children.push(run('worker', [...WORKER_NODE_FLAGS, '--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], isStopping));
+  if (roles.includes('worker'))
+    children.push(
+      run(
+        'worker',
+        [...WORKER_NODE_FLAGS, '--import', 'tsx', join(projectRoot, 'server', 'worker.ts')],
+        isStopping,
+      ),
+    );
   logger.info('postroom running', { web: `http://${cfg.listen}:${cfg.webPort}/`, hostname: cfg.hostname });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -8,7 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { logger } from './core/logger';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['app', 'components', 'public', 'server', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = [
+  'app',
+  'components',
+  'public',
+  'server',
+  'next.config.ts',
+  'postcss.config.mjs',
+  'package-lock.json',
+  'tsconfig.json',
+];
 const SKIP = new Set(['node_modules', '.next', 'generated']);
 
 function fingerprint(): string {
@@ -46,11 +55,15 @@ export async function ensureWebBuild(): Promise<void> {
     const wanted = fingerprint();
     if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) return;
     logger.info('building the web console (next build); this takes a minute or two the first time');
-    const result = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      },
+    );
     if (result.status !== 0) throw new Error(`next build failed (exit ${result.status})`);
     writeFileSync(stampFile, wanted);
   } finally {

@@ -29,6 +29,8 @@ async function startWorker(): Promise<void> {
 }
 
 startWorker().catch((error: unknown) => {
-  logger.error('mail worker failed to start', { error: error instanceof Error ? error.stack : String(error) });
+  logger.error('mail worker failed to start', {
+    error: error instanceof Error ? error.stack : String(error),
+  });
   process.exit(1);
 });

@@ -10,9 +10,21 @@ export async function changeOwnPasswordAction(_previous: FormState, form: FormDa
   const actor = await requireActor('/account');
   return runForm(form, async () => {
     // The current password is checked by the shared auth core, so guesses here are throttled too.
-    const check = await authenticate({ username: actor.name, password: text(form, 'current'), protocol: 'web', clientIp: await requestClientIp() });
-    if (!check.ok) throw new FieldError('current', check.reason === 'throttled' ? 'too many wrong attempts; try again later' : 'is not your current password');
-    if (text(form, 'password') !== text(form, 'confirm')) throw new FieldError('confirm', 'does not match the new password');
+    const check = await authenticate({
+      username: actor.name,
+      password: text(form, 'current'),
+      protocol: 'web',
+      clientIp: await requestClientIp(),
+    });
+    if (!check.ok)
+      throw new FieldError(
+        'current',
+        check.reason === 'throttled'
+          ? 'too many wrong attempts; try again later'
+          : 'is not your current password',
+      );
+    if (text(form, 'password') !== text(form, 'confirm'))
+      throw new FieldError('confirm', 'does not match the new password');
     await setPassword(actor.name, text(form, 'password'), actor);
     return 'Password changed. Sign in again with the new password.';
   });
@@ -21,9 +33,13 @@ export async function changeOwnPasswordAction(_previous: FormState, form: FormDa
 export async function setForwardingAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor('/account');
   return runForm(form, async () => {
-    const destinations = text(form, 'destinations').split(/[\s,;]+/).filter(Boolean);
+    const destinations = text(form, 'destinations')
+      .split(/[\s,;]+/)
+      .filter(Boolean);
     const result = await setForwarding(actor.name, destinations, form.get('keepCopy') === 'yes', actor);
     revalidatePath('/account');
-    return result.destinations.length ? `Mail is forwarded to ${result.destinations.join(', ')}${result.keepCopy ? ', and a copy is kept here' : ''}.` : 'Forwarding is off.';
+    return result.destinations.length
+      ? `Mail is forwarded to ${result.destinations.join(', ')}${result.keepCopy ? ', and a copy is kept here' : ''}.`
+      : 'Forwarding is off.';
   });
 }

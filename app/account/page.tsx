@@ -14,32 +14,73 @@ export const dynamic = 'force-dynamic';
 
 export default async function AccountPage() {
   const actor = await requireActor('/account');
-  const [mailbox, forwarding] = await Promise.all([getMailbox(actor.name, actor), getForwarding(actor.name, actor)]);
+  const [mailbox, forwarding] = await Promise.all([
+    getMailbox(actor.name, actor),
+    getForwarding(actor.name, actor),
+  ]);
   return (
     <div className="min-h-screen">
       <header className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2 text-sm">
         <span className="font-semibold">Postroom</span>
-        <span className="flex items-center gap-3"><Link href="/mail">Webmail</Link>{isAdmin(actor) && <Link href="/admin">Console</Link>}<SignOutButton /></span>
+        <span className="flex items-center gap-3">
+          <Link href="/mail">Webmail</Link>
+          {isAdmin(actor) && <Link href="/admin">Console</Link>}
+          <SignOutButton />
+        </span>
       </header>
       <main className="mx-auto max-w-3xl p-4 md:p-6">
-        <PageHeader title="My account" description={`${mailbox.displayName ? `${mailbox.displayName} · ` : ''}${mailbox.address}`} />
+        <PageHeader
+          title="My account"
+          description={`${mailbox.displayName ? `${mailbox.displayName} · ` : ''}${mailbox.address}`}
+        />
         <section className="card mb-6" aria-labelledby="quota-heading">
-          <h2 id="quota-heading" className="mb-2 font-semibold">Storage</h2>
+          <h2 id="quota-heading" className="mb-2 font-semibold">
+            Storage
+          </h2>
           <QuotaBar used={mailbox.usedBytes} quota={mailbox.quotaBytes} />
         </section>
         <div className="grid gap-6 md:grid-cols-2">
           <section className="card" aria-labelledby="password-heading">
-            <h2 id="password-heading" className="mb-3 font-semibold">Change password</h2>
-            <ActionForm action={changeOwnPasswordAction} resetOnSuccess submitLabel="Change password" testId="own-password-form"
-              fields={[{ name: 'current', label: 'Current password', type: 'password', required: true }, { name: 'password', label: 'New password', type: 'new-password', required: true }, { name: 'confirm', label: 'Repeat new password', type: 'password', required: true }]} />
+            <h2 id="password-heading" className="mb-3 font-semibold">
+              Change password
+            </h2>
+            <ActionForm
+              action={changeOwnPasswordAction}
+              resetOnSuccess
+              submitLabel="Change password"
+              testId="own-password-form"
+              fields={[
+                { name: 'current', label: 'Current password', type: 'password', required: true },
+                { name: 'password', label: 'New password', type: 'new-password', required: true },
+                { name: 'confirm', label: 'Repeat new password', type: 'password', required: true },
+              ]}
+            />
           </section>
           <section className="card" aria-labelledby="forwarding-heading">
-            <h2 id="forwarding-heading" className="mb-3 font-semibold">Forwarding</h2>
-            <ActionForm action={setForwardingAction} submitLabel="Save forwarding" testId="forwarding-form"
+            <h2 id="forwarding-heading" className="mb-3 font-semibold">
+              Forwarding
+            </h2>
+            <ActionForm
+              action={setForwardingAction}
+              submitLabel="Save forwarding"
+              testId="forwarding-form"
               fields={[
-                { name: 'destinations', label: 'Forward my mail to', type: 'textarea', defaultValue: forwarding.destinations.join('\n'), placeholder: 'one address per line', hint: 'Leave empty to turn forwarding off.' },
-                { name: 'keepCopy', label: 'Keep a copy in this mailbox', type: 'checkbox', defaultValue: forwarding.keepCopy ? 'yes' : '' },
-              ]} />
+                {
+                  name: 'destinations',
+                  label: 'Forward my mail to',
+                  type: 'textarea',
+                  defaultValue: forwarding.destinations.join('\n'),
+                  placeholder: 'one address per line',
+                  hint: 'Leave empty to turn forwarding off.',
+                },
+                {
+                  name: 'keepCopy',
+                  label: 'Keep a copy in this mailbox',
+                  type: 'checkbox',
+                  defaultValue: forwarding.keepCopy ? 'yes' : '',
+                },
+              ]}
+            />
           </section>
         </div>
       </main>

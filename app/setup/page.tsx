@@ -12,8 +12,12 @@ export default async function SetupPage() {
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center p-6">
       <h1 className="mb-1 text-2xl font-semibold">Welcome to Postroom</h1>
-      <p className="mb-6 text-sm text-slate-600">This database has no administrator yet. Create the first super admin; this page then locks itself.</p>
-      <div className="card"><SetupForm /></div>
+      <p className="mb-6 text-sm text-slate-600">
+        This database has no administrator yet. Create the first super admin; this page then locks itself.
+      </p>
+      <div className="card">
+        <SetupForm />
+      </div>
     </main>
   );
 }

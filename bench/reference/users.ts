@@ -5,6 +5,8 @@ import { hashPassword } from '../../server/auth/password';
 import { REFERENCE_USERS } from './paths';
 
 const lines = await Promise.all(
-  REFERENCE_USERS.map(async ({ address, password }) => `${address}:{ARGON2ID}${await hashPassword(password)}::::::`),
+  REFERENCE_USERS.map(
+    async ({ address, password }) => `${address}:{ARGON2ID}${await hashPassword(password)}::::::`,
+  ),
 );
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -21,8 +21,15 @@ export function LiveEvents({ query, afterId }: { query: string; afterId: number 
   return (
     <div className="mb-4">
       <p className="mb-2 text-sm" role="status" aria-live="polite">
-        <span className={`mr-2 inline-block size-2 rounded-full ${status === 'live' ? 'bg-green-500' : 'bg-amber-500'}`} aria-hidden="true" />
-        {status === 'live' ? `Live: ${events.length} new event(s) since the page opened` : status === 'connecting' ? 'Connecting…' : 'Connection lost, reconnecting…'}
+        <span
+          className={`mr-2 inline-block size-2 rounded-full ${status === 'live' ? 'bg-green-500' : 'bg-amber-500'}`}
+          aria-hidden="true"
+        />
+        {status === 'live'
+          ? `Live: ${events.length} new event(s) since the page opened`
+          : status === 'connecting'
+            ? 'Connecting…'
+            : 'Connection lost, reconnecting…'}
       </p>
       {events.length > 0 && (
         <div className="card overflow-x-auto p-0">
@@ -30,10 +37,18 @@ export function LiveEvents({ query, afterId }: { query: string; afterId: number 
             <tbody>
               {events.map((event) => (
                 <tr key={event.id} data-event-id={event.id} className="bg-brand-50">
-                  <td className="whitespace-nowrap"><LocalTime iso={event.time} withSeconds /></td>
-                  <td>{event.protocol}</td><td>{event.action}</td><td><span className={resultClass(event.result)}>{event.result}</span></td>
-                  <td className="break-all">{event.user ?? ''}</td><td className="font-mono text-xs">{event.clientIp ?? ''}</td>
-                  <td className="font-mono text-xs">{event.queueId ?? ''}</td><td className="max-w-sm text-xs break-all text-slate-600">{event.detail ?? ''}</td>
+                  <td className="whitespace-nowrap">
+                    <LocalTime iso={event.time} withSeconds />
+                  </td>
+                  <td>{event.protocol}</td>
+                  <td>{event.action}</td>
+                  <td>
+                    <span className={resultClass(event.result)}>{event.result}</span>
+                  </td>
+                  <td className="break-all">{event.user ?? ''}</td>
+                  <td className="font-mono text-xs">{event.clientIp ?? ''}</td>
+                  <td className="font-mono text-xs">{event.queueId ?? ''}</td>
+                  <td className="max-w-sm text-xs break-all text-slate-600">{event.detail ?? ''}</td>
                 </tr>
               ))}
             </tbody>

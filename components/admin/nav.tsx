@@ -14,8 +14,11 @@ export function AdminNav({ items }: { items: NavItem[] }) {
     const current = item.href === '/admin' ? path === '/admin' : path.startsWith(item.href);
     return (
       <li key={item.href}>
-        <Link href={item.href} aria-current={current ? 'page' : undefined}
-          className={`block rounded-md px-3 py-1.5 text-sm no-underline ${current ? 'bg-brand-600 text-white hover:no-underline' : 'text-slate-700 hover:bg-slate-200 hover:no-underline'}`}>
+        <Link
+          href={item.href}
+          aria-current={current ? 'page' : undefined}
+          className={`block rounded-md px-3 py-1.5 text-sm no-underline ${current ? 'bg-brand-600 text-white hover:no-underline' : 'text-slate-700 hover:bg-slate-200 hover:no-underline'}`}
+        >
           {item.label}
         </Link>
       </li>
@@ -23,7 +26,7 @@ export function AdminNav({ items }: { items: NavItem[] }) {
   });
   return (
     <nav aria-label="Console">
-      <details className="md:hidden" >
+      <details className="md:hidden">
         <summary className="cursor-pointer rounded-md px-3 py-2 text-sm font-medium">Menu</summary>
         <ul className="space-y-0.5 pb-2">{links}</ul>
       </details>

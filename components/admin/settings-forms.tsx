@@ -20,7 +20,19 @@ function asText(value: SettingOverrides[SettingName]): string {
   return Array.isArray(value) ? (value.length ? value.join(', ') : 'off') : String(value);
 }
 
-export function SettingsForm({ title, submitLabel, id, rows, overrides }: { title: string; submitLabel: string; id: string; rows: SettingRow[]; overrides: SettingOverrides }) {
+export function SettingsForm({
+  title,
+  submitLabel,
+  id,
+  rows,
+  overrides,
+}: {
+  title: string;
+  submitLabel: string;
+  id: string;
+  rows: SettingRow[];
+  overrides: SettingOverrides;
+}) {
   const fields: FieldSpec[] = rows.map((row) => {
     const override = asText(overrides[row.name]);
     const source = override ? 'overridden here' : `from ${row.variable}${row.envDefault ? '' : ' (unset)'}`;
@@ -37,7 +49,9 @@ export function SettingsForm({ title, submitLabel, id, rows, overrides }: { titl
     // A plain card, not a named region: "Change SMTP limits" would otherwise also match the
     // read-only "SMTP limits" region for anyone finding regions by name.
     <div className="card mb-6">
-      <h2 id={id} className="mb-3 font-semibold">{title}</h2>
+      <h2 id={id} className="mb-3 font-semibold">
+        {title}
+      </h2>
       <ActionForm action={saveSettingsAction} fields={fields} submitLabel={submitLabel} testId={id} />
     </div>
   );

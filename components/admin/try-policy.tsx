@@ -4,12 +4,21 @@ import { useActionState } from 'react';
 import type { TryState } from '@/app/admin/access/actions';
 import { SubmitButton } from '@/components/ui/form';
 
-const TONE: Record<string, string> = { accept: 'bg-green-100 text-green-800', reject: 'bg-red-100 text-red-800', discard: 'bg-amber-100 text-amber-900' };
+const TONE: Record<string, string> = {
+  accept: 'bg-green-100 text-green-800',
+  reject: 'bg-red-100 text-red-800',
+  discard: 'bg-amber-100 text-amber-900',
+};
 
 export function TryPolicy({ action }: { action: (previous: TryState, form: FormData) => Promise<TryState> }) {
   const [state, submit] = useActionState(action, {});
   const input = (name: string, label: string, placeholder: string, required = false) => (
-    <div><label htmlFor={`try-${name}`} className="label">{label}</label><input id={`try-${name}`} name={name} placeholder={placeholder} required={required} className="input" /></div>
+    <div>
+      <label htmlFor={`try-${name}`} className="label">
+        {label}
+      </label>
+      <input id={`try-${name}`} name={name} placeholder={placeholder} required={required} className="input" />
+    </div>
   );
   return (
     <div>
@@ -19,14 +28,28 @@ export function TryPolicy({ action }: { action: (previous: TryState, form: FormD
         {input('sender', 'Sender', 'someone@example.net')}
         {input('recipient', 'Recipient', 'you@your-domain.org')}
         {input('authUser', 'Authenticated as (optional)', 'a mailbox address')}
-        <div className="flex items-end"><SubmitButton pendingText="Checking…">Try it</SubmitButton></div>
+        <div className="flex items-end">
+          <SubmitButton pendingText="Checking…">Try it</SubmitButton>
+        </div>
       </form>
-      {state.error && <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>}
+      {state.error && (
+        <p
+          role="alert"
+          className="mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800"
+        >
+          {state.error}
+        </p>
+      )}
       {state.final && state.stages && (
         <div className="mt-4" role="status" data-testid="try-result">
           <p className="mb-2 text-sm">
-            Result: <span className={`badge ${TONE[state.final.verdict] ?? ''}`} data-verdict={state.final.verdict}>{state.final.verdict}</span>{' '}
-            <code className="font-mono text-sm" data-testid="try-reply">{state.final.reply}</code>
+            Result:{' '}
+            <span className={`badge ${TONE[state.final.verdict] ?? ''}`} data-verdict={state.final.verdict}>
+              {state.final.verdict}
+            </span>{' '}
+            <code className="font-mono text-sm" data-testid="try-reply">
+              {state.final.reply}
+            </code>
           </p>
           <ol className="space-y-2">
             {state.stages.map((stage) => (
@@ -36,7 +59,16 @@ export function TryPolicy({ action }: { action: (previous: TryState, form: FormD
                   <span className={`badge ${TONE[stage.verdict] ?? ''}`}>{stage.verdict}</span>
                   <code className="font-mono text-xs break-all">{stage.reply}</code>
                 </div>
-                <div className="mt-1 text-xs text-slate-600">{stage.rule ? <>Rule <code className="font-mono">{stage.rule}</code> — </> : 'No rule matched — '}{stage.reason}</div>
+                <div className="mt-1 text-xs text-slate-600">
+                  {stage.rule ? (
+                    <>
+                      Rule <code className="font-mono">{stage.rule}</code> —{' '}
+                    </>
+                  ) : (
+                    'No rule matched — '
+                  )}
+                  {stage.reason}
+                </div>
               </li>
             ))}
           </ol>

@@ -39,7 +39,9 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
     }
     timer.current = setTimeout(async () => {
       try {
-        const result = await api<{ suggestions: MailAddress[] }>(`/api/mail/addresses?q=${encodeURIComponent(token)}`);
+        const result = await api<{ suggestions: MailAddress[] }>(
+          `/api/mail/addresses?q=${encodeURIComponent(token)}`,
+        );
         setSuggestions(result.suggestions);
         setActive(0);
       } catch {
@@ -56,7 +58,9 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
   const showList = open && suggestions.length > 0;
   return (
     <div className="relative flex items-start gap-2">
-      <label htmlFor={id} className="w-12 shrink-0 pt-1.5 text-sm text-slate-600">{label}</label>
+      <label htmlFor={id} className="w-12 shrink-0 pt-1.5 text-sm text-slate-600">
+        {label}
+      </label>
       <div className="flex-1">
         <input
           id={id}
@@ -69,22 +73,57 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
           aria-controls={`${id}-suggestions`}
           aria-invalid={!!error}
           onFocus={show}
-          onBlur={() => { closing.current = setTimeout(() => setOpen(false), 150); }}
-          onChange={(event) => { onChange(event.target.value); show(); }}
+          onBlur={() => {
+            closing.current = setTimeout(() => setOpen(false), 150);
+          }}
+          onChange={(event) => {
+            onChange(event.target.value);
+            show();
+          }}
           onKeyDown={(event) => {
             if (!showList) return;
-            if (event.key === 'ArrowDown') { event.preventDefault(); setActive((active + 1) % suggestions.length); }
-            else if (event.key === 'ArrowUp') { event.preventDefault(); setActive((active - 1 + suggestions.length) % suggestions.length); }
-            else if (event.key === 'Enter' || event.key === 'Tab') { event.preventDefault(); pick(suggestions[active]); }
-            else if (event.key === 'Escape') setSuggestions([]);
+            if (event.key === 'ArrowDown') {
+              event.preventDefault();
+              setActive((active + 1) % suggestions.length);
+            } else if (event.key === 'ArrowUp') {
+              event.preventDefault();
+              setActive((active - 1 + suggestions.length) % suggestions.length);
+            } else if (event.key === 'Enter' || event.key === 'Tab') {
+              event.preventDefault();
+              pick(suggestions[active]);
+            } else if (event.key === 'Escape') setSuggestions([]);
           }}
         />
-        {error && <p className="field-error" role="alert" data-field-error={id}>{error}</p>}
+        {error && (
+          <p className="field-error" role="alert" data-field-error={id}>
+            {error}
+          </p>
+        )}
         {showList && (
-          <ul id={`${id}-suggestions`} role="listbox" className="absolute z-20 mt-1 max-h-60 w-full overflow-y-auto rounded-md border border-slate-200 bg-white py-1 text-sm shadow-lg">
+          <ul
+            id={`${id}-suggestions`}
+            role="listbox"
+            className="absolute z-20 mt-1 max-h-60 w-full overflow-y-auto rounded-md border border-slate-200 bg-white py-1 text-sm shadow-lg"
+          >
             {suggestions.map((entry, index) => (
-              <li key={entry.address} role="option" aria-selected={index === active} className={`cursor-pointer px-3 py-1 ${index === active ? 'bg-brand-50' : ''}`} onMouseDown={(e) => { e.preventDefault(); pick(entry); }}>
-                {entry.name ? <><span className="font-medium">{entry.name}</span> <span className="text-slate-500">&lt;{entry.address}&gt;</span></> : entry.address}
+              <li
+                key={entry.address}
+                role="option"
+                aria-selected={index === active}
+                className={`cursor-pointer px-3 py-1 ${index === active ? 'bg-brand-50' : ''}`}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  pick(entry);
+                }}
+              >
+                {entry.name ? (
+                  <>
+                    <span className="font-medium">{entry.name}</span>{' '}
+                    <span className="text-slate-500">&lt;{entry.address}&gt;</span>
+                  </>
+                ) : (
+                  entry.address
+                )}
               </li>
             ))}
           </ul>

@@ -1,6 +1,10 @@
 // The page's calls to /api/mail: JSON in and out, errors carry the field the server named.
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -14,7 +18,8 @@ export async function api<T>(url: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError('Signed out', 401);
   }
   const body = (await response.json().catch(() => ({}))) as T & { error?: string; field?: string };
-  if (!response.ok) throw new ApiError(body.error ?? `Request failed (${response.status})`, response.status, body.field);
+  if (!response.ok)
+    throw new ApiError(body.error ?? `Request failed (${response.status})`, response.status, body.field);
   return body;
 }
 
@@ -24,6 +29,7 @@ export function postJson<T>(url: string, body: unknown, method = 'POST'): Promis
 
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   return search.toString();
 }

@@ -23,8 +23,15 @@ function toForm(draft: ComposeDraft, files: File[], draftUid: number | undefined
   form.set('subject', draft.subject);
   form.set('text', draft.text);
   if (draft.rich && html) form.set('html', html);
-  if (draft.reply) { form.set('replyFolder', draft.reply.folder); form.set('replyUid', String(draft.reply.uid)); }
-  if (draft.forward) { form.set('forwardFolder', draft.forward.folder); form.set('forwardUid', String(draft.forward.uid)); form.set('forwardAs', draft.forward.asAttachment ? 'attachment' : 'inline'); }
+  if (draft.reply) {
+    form.set('replyFolder', draft.reply.folder);
+    form.set('replyUid', String(draft.reply.uid));
+  }
+  if (draft.forward) {
+    form.set('forwardFolder', draft.forward.folder);
+    form.set('forwardUid', String(draft.forward.uid));
+    form.set('forwardAs', draft.forward.asAttachment ? 'attachment' : 'inline');
+  }
   if (draftUid) form.set('draftUid', String(draftUid));
   for (const file of files) form.append('attachments', file, file.name);
   return form;
@@ -37,11 +44,44 @@ function RichToolbar({ editor }: { editor: React.RefObject<HTMLDivElement | null
   };
   return (
     <div className="flex gap-1 border-b border-slate-200 px-2 py-1" role="toolbar" aria-label="Formatting">
-      <button type="button" className="btn btn-small font-bold" onClick={() => run('bold')} aria-label="Bold">B</button>
-      <button type="button" className="btn btn-small italic" onClick={() => run('italic')} aria-label="Italic">I</button>
-      <button type="button" className="btn btn-small underline" onClick={() => run('underline')} aria-label="Underline">U</button>
-      <button type="button" className="btn btn-small" onClick={() => run('insertUnorderedList')} aria-label="Bulleted list">• List</button>
-      <button type="button" className="btn btn-small" onClick={() => { const url = window.prompt('Link address (https://…)'); if (url && /^(https?:|mailto:)/i.test(url)) run('createLink', url); }} aria-label="Link">Link</button>
+      <button type="button" className="btn btn-small font-bold" onClick={() => run('bold')} aria-label="Bold">
+        B
+      </button>
+      <button
+        type="button"
+        className="btn btn-small italic"
+        onClick={() => run('italic')}
+        aria-label="Italic"
+      >
+        I
+      </button>
+      <button
+        type="button"
+        className="btn btn-small underline"
+        onClick={() => run('underline')}
+        aria-label="Underline"
+      >
+        U
+      </button>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => run('insertUnorderedList')}
+        aria-label="Bulleted list"
+      >
+        • List
+      </button>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => {
+          const url = window.prompt('Link address (https://…)');
+          if (url && /^(https?:|mailto:)/i.test(url)) run('createLink', url);
+        }}
+        aria-label="Link"
+      >
+        Link
+      </button>
     </div>
   );
 }
@@ -71,11 +111,16 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
     const current = draft.rich ? { ...draft, text: richText() } : draft;
     const work = (async () => {
       try {
-        const response = await fetch('/api/mail/drafts', { method: 'POST', body: toForm(current, files, draftUid.current, richHtml()) });
+        const response = await fetch('/api/mail/drafts', {
+          method: 'POST',
+          body: toForm(current, files, draftUid.current, richHtml()),
+        });
         const body = (await response.json()) as { uid?: number | null; error?: string };
         if (!response.ok) throw new Error(body.error ?? 'Draft not saved');
         draftUid.current = body.uid ?? undefined;
-        setStatus(`Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`);
+        setStatus(
+          `Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
+        );
       } catch (error) {
         dirty.current = true;
         setStatus(`Draft not saved: ${(error as Error).message}`);
@@ -106,7 +151,10 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
     if (saving.current) await saving.current;
     const current = draft.rich ? { ...draft, text: richText() } : draft;
     try {
-      const response = await fetch('/api/mail/send', { method: 'POST', body: toForm(current, files, draftUid.current, richHtml()) });
+      const response = await fetch('/api/mail/send', {
+        method: 'POST',
+        body: toForm(current, files, draftUid.current, richHtml()),
+      });
       const body = (await response.json()) as { error?: string; field?: string };
       if (!response.ok) {
         setErrors({ [body.field ?? 'form']: body.error ?? 'Not sent.' });
@@ -124,61 +172,175 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
   return (
     <form onSubmit={send} aria-label="Compose message" className="flex h-full min-h-0 flex-col bg-white">
       <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2">
-        <h2 className="text-sm font-semibold">{draft.reply ? 'Reply' : draft.forward ? 'Forward' : 'New message'}</h2>
-        <span className="text-xs text-slate-500" role="status" data-testid="draft-status">{status}</span>
-        <button type="button" className="btn btn-small ml-auto" onClick={async () => { await saveDraft(); onClose(); }}>Close</button>
+        <h2 className="text-sm font-semibold">
+          {draft.reply ? 'Reply' : draft.forward ? 'Forward' : 'New message'}
+        </h2>
+        <span className="text-xs text-slate-500" role="status" data-testid="draft-status">
+          {status}
+        </span>
+        <button
+          type="button"
+          className="btn btn-small ml-auto"
+          onClick={async () => {
+            await saveDraft();
+            onClose();
+          }}
+        >
+          Close
+        </button>
       </div>
       <div className="min-h-0 flex-1 space-y-2 overflow-y-auto p-3">
         <p className="text-xs text-slate-500">From: {from}</p>
-        <AddressInput id="to" label="To" value={draft.to} onChange={(to) => update({ to })} error={errors.to} autoFocus={!draft.to} />
+        <AddressInput
+          id="to"
+          label="To"
+          value={draft.to}
+          onChange={(to) => update({ to })}
+          error={errors.to}
+          autoFocus={!draft.to}
+        />
         {showBcc ? (
           <>
-            <AddressInput id="cc" label="Cc" value={draft.cc} onChange={(cc) => update({ cc })} error={errors.cc} />
-            <AddressInput id="bcc" label="Bcc" value={draft.bcc} onChange={(bcc) => update({ bcc })} error={errors.bcc} />
+            <AddressInput
+              id="cc"
+              label="Cc"
+              value={draft.cc}
+              onChange={(cc) => update({ cc })}
+              error={errors.cc}
+            />
+            <AddressInput
+              id="bcc"
+              label="Bcc"
+              value={draft.bcc}
+              onChange={(bcc) => update({ bcc })}
+              error={errors.bcc}
+            />
           </>
         ) : (
-          <button type="button" className="ml-14 text-xs text-brand-600" onClick={() => setShowBcc(true)}>Cc / Bcc</button>
+          <button type="button" className="ml-14 text-xs text-brand-600" onClick={() => setShowBcc(true)}>
+            Cc / Bcc
+          </button>
         )}
         <div className="flex items-center gap-2">
-          <label htmlFor="subject" className="w-12 shrink-0 text-sm text-slate-600">Subject</label>
-          <input id="subject" className="input" value={draft.subject} onChange={(e) => update({ subject: e.target.value })} />
+          <label htmlFor="subject" className="w-12 shrink-0 text-sm text-slate-600">
+            Subject
+          </label>
+          <input
+            id="subject"
+            className="input"
+            value={draft.subject}
+            onChange={(e) => update({ subject: e.target.value })}
+          />
         </div>
         <div className="flex items-center gap-3 text-xs">
-          <label className="flex items-center gap-1"><input type="checkbox" checked={draft.rich} onChange={(e) => update({ rich: e.target.checked, text: e.target.checked ? draft.text : richText() || draft.text })} /> Rich text</label>
-          {draft.forward?.asAttachment && <span className="text-slate-500">The original message is attached.</span>}
+          <label className="flex items-center gap-1">
+            <input
+              type="checkbox"
+              checked={draft.rich}
+              onChange={(e) =>
+                update({
+                  rich: e.target.checked,
+                  text: e.target.checked ? draft.text : richText() || draft.text,
+                })
+              }
+            />{' '}
+            Rich text
+          </label>
+          {draft.forward?.asAttachment && (
+            <span className="text-slate-500">The original message is attached.</span>
+          )}
         </div>
         {draft.rich ? (
           <div className="rounded-md border border-slate-300">
             <RichToolbar editor={editor} />
-            <div ref={editor} contentEditable suppressContentEditableWarning role="textbox" aria-multiline="true" aria-label="Message" className="min-h-64 p-2 text-sm focus:outline-none" onInput={() => { dirty.current = true; setDraft((d) => ({ ...d })); }} />
+            <div
+              ref={editor}
+              contentEditable
+              suppressContentEditableWarning
+              role="textbox"
+              aria-multiline="true"
+              aria-label="Message"
+              className="min-h-64 p-2 text-sm focus:outline-none"
+              onInput={() => {
+                dirty.current = true;
+                setDraft((d) => ({ ...d }));
+              }}
+            />
           </div>
         ) : (
-          <textarea aria-label="Message" className="input min-h-64 font-sans" rows={14} value={draft.text} onChange={(e) => update({ text: e.target.value })} autoFocus={!!draft.to} />
+          <textarea
+            aria-label="Message"
+            className="input min-h-64 font-sans"
+            rows={14}
+            value={draft.text}
+            onChange={(e) => update({ text: e.target.value })}
+            autoFocus={!!draft.to}
+          />
         )}
         <div>
           <label className="btn btn-small cursor-pointer">
             Attach files
-            <input type="file" multiple className="sr-only" aria-label="Attach files" onChange={(e) => { const chosen = Array.from(e.target.files ?? []); e.target.value = ''; dirty.current = true; setFiles((current) => [...current, ...chosen]); }} />
+            <input
+              type="file"
+              multiple
+              className="sr-only"
+              aria-label="Attach files"
+              onChange={(e) => {
+                const chosen = Array.from(e.target.files ?? []);
+                e.target.value = '';
+                dirty.current = true;
+                setFiles((current) => [...current, ...chosen]);
+              }}
+            />
           </label>
-          {errors.attachments && <p className="field-error" role="alert">{errors.attachments}</p>}
+          {errors.attachments && (
+            <p className="field-error" role="alert">
+              {errors.attachments}
+            </p>
+          )}
           {files.length > 0 && (
             <ul className="mt-2 space-y-1 text-sm" aria-label="Attached files">
               {files.map((file, index) => (
                 <li key={`${file.name}-${index}`} className="flex items-center gap-2">
                   <span className="truncate">{file.name}</span>
                   <span className="text-xs text-slate-500">{formatSize(file.size)}</span>
-                  <button type="button" className="text-xs text-red-700" onClick={() => { dirty.current = true; setFiles(files.filter((_, i) => i !== index)); }} aria-label={`Remove ${file.name}`}>Remove</button>
+                  <button
+                    type="button"
+                    className="text-xs text-red-700"
+                    onClick={() => {
+                      dirty.current = true;
+                      setFiles(files.filter((_, i) => i !== index));
+                    }}
+                    aria-label={`Remove ${file.name}`}
+                  >
+                    Remove
+                  </button>
                 </li>
               ))}
               <li className="text-xs text-slate-500">Total {formatSize(total)} of 25 MB</li>
             </ul>
           )}
         </div>
-        {errors.form && <p className="field-error" role="alert">{errors.form}</p>}
+        {errors.form && (
+          <p className="field-error" role="alert">
+            {errors.form}
+          </p>
+        )}
       </div>
       <div className="flex gap-2 border-t border-slate-200 px-3 py-2">
-        <button type="submit" className="btn btn-primary" disabled={sending}>{sending ? 'Sending…' : 'Send'}</button>
-        <button type="button" className="btn" onClick={() => { dirty.current = true; void saveDraft(); }}>Save draft</button>
+        <button type="submit" className="btn btn-primary" disabled={sending}>
+          {sending ? 'Sending…' : 'Send'}
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            dirty.current = true;
+            void saveDraft();
+          }}
+        >
+          Save draft
+        </button>
       </div>
     </form>
   );

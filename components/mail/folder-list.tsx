@@ -20,7 +20,11 @@ function FolderMenu({ folder, onChanged }: { folder: FolderView; onChanged: Prop
   const rename = async (event: React.FormEvent) => {
     event.preventDefault();
     try {
-      const result = await postJson<{ path: string }>('/api/mail/folders', { path: folder.path, name }, 'PATCH');
+      const result = await postJson<{ path: string }>(
+        '/api/mail/folders',
+        { path: folder.path, name },
+        'PATCH',
+      );
       setMode('idle');
       onChanged(result.path);
     } catch (failure) {
@@ -38,12 +42,29 @@ function FolderMenu({ folder, onChanged }: { folder: FolderView; onChanged: Prop
   if (mode === 'rename') {
     return (
       <form onSubmit={rename} className="px-2 pb-2">
-        <label className="sr-only" htmlFor={`rename-${folder.path}`}>New name for {folder.name}</label>
-        <input id={`rename-${folder.path}`} className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus aria-invalid={!!error} />
-        {error && <p className="field-error" role="alert">{error}</p>}
+        <label className="sr-only" htmlFor={`rename-${folder.path}`}>
+          New name for {folder.name}
+        </label>
+        <input
+          id={`rename-${folder.path}`}
+          className="input"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          autoFocus
+          aria-invalid={!!error}
+        />
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
         <div className="mt-1 flex gap-1">
-          <button className="btn btn-primary btn-small" type="submit">Rename</button>
-          <button className="btn btn-small" type="button" onClick={() => setMode('idle')}>Cancel</button>
+          <button className="btn btn-primary btn-small" type="submit">
+            Rename
+          </button>
+          <button className="btn btn-small" type="button" onClick={() => setMode('idle')}>
+            Cancel
+          </button>
         </div>
       </form>
     );
@@ -52,18 +73,40 @@ function FolderMenu({ folder, onChanged }: { folder: FolderView; onChanged: Prop
     return (
       <div className="px-2 pb-2 text-xs" role="alertdialog" aria-label={`Delete ${folder.name}`}>
         <p>Delete “{folder.name}” and the messages in it?</p>
-        {error && <p className="field-error" role="alert">{error}</p>}
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
         <div className="mt-1 flex gap-1">
-          <button className="btn btn-danger btn-small" type="button" onClick={remove}>Delete folder</button>
-          <button className="btn btn-small" type="button" onClick={() => setMode('idle')}>Cancel</button>
+          <button className="btn btn-danger btn-small" type="button" onClick={remove}>
+            Delete folder
+          </button>
+          <button className="btn btn-small" type="button" onClick={() => setMode('idle')}>
+            Cancel
+          </button>
         </div>
       </div>
     );
   }
   return (
     <div className="flex gap-1 px-2 pb-1 opacity-0 transition group-focus-within:opacity-100 group-hover:opacity-100">
-      <button className="text-xs text-slate-500 hover:text-slate-900" type="button" onClick={() => setMode('rename')} aria-label={`Rename ${folder.name}`}>Rename</button>
-      <button className="text-xs text-slate-500 hover:text-red-700" type="button" onClick={() => setMode('delete')} aria-label={`Delete ${folder.name}`}>Delete</button>
+      <button
+        className="text-xs text-slate-500 hover:text-slate-900"
+        type="button"
+        onClick={() => setMode('rename')}
+        aria-label={`Rename ${folder.name}`}
+      >
+        Rename
+      </button>
+      <button
+        className="text-xs text-slate-500 hover:text-red-700"
+        type="button"
+        onClick={() => setMode('delete')}
+        aria-label={`Delete ${folder.name}`}
+      >
+        Delete
+      </button>
     </div>
   );
 }
@@ -102,7 +145,14 @@ export function FolderList({ folders, current, onSelect, onChanged }: Props) {
               >
                 <Icon name={folderIconName(folder.specialUse)} />
                 <span className="flex-1 truncate">{folder.name}</span>
-                {folder.unread > 0 && <span className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold text-white" aria-label={`${folder.unread} unread`}>{folder.unread}</span>}
+                {folder.unread > 0 && (
+                  <span
+                    className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold text-white"
+                    aria-label={`${folder.unread} unread`}
+                  >
+                    {folder.unread}
+                  </span>
+                )}
               </button>
               {!folder.specialUse && <FolderMenu folder={folder} onChanged={onChanged} />}
             </li>
@@ -112,16 +162,46 @@ export function FolderList({ folders, current, onSelect, onChanged }: Props) {
       <div className="border-t border-slate-200 p-2">
         {creating ? (
           <form onSubmit={create}>
-            <label className="label" htmlFor="new-folder">Folder name</label>
-            <input id="new-folder" className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus aria-invalid={!!error} />
-            {error && <p className="field-error" role="alert">{error}</p>}
+            <label className="label" htmlFor="new-folder">
+              Folder name
+            </label>
+            <input
+              id="new-folder"
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoFocus
+              aria-invalid={!!error}
+            />
+            {error && (
+              <p className="field-error" role="alert">
+                {error}
+              </p>
+            )}
             <div className="mt-2 flex gap-1">
-              <button className="btn btn-primary btn-small" type="submit">Create</button>
-              <button className="btn btn-small" type="button" onClick={() => { setCreating(false); setError(''); }}>Cancel</button>
+              <button className="btn btn-primary btn-small" type="submit">
+                Create
+              </button>
+              <button
+                className="btn btn-small"
+                type="button"
+                onClick={() => {
+                  setCreating(false);
+                  setError('');
+                }}
+              >
+                Cancel
+              </button>
             </div>
           </form>
         ) : (
-          <button className="btn btn-small w-full justify-center" type="button" onClick={() => setCreating(true)}>New folder</button>
+          <button
+            className="btn btn-small w-full justify-center"
+            type="button"
+            onClick={() => setCreating(true)}
+          >
+            New folder
+          </button>
         )}
       </div>
     </nav>

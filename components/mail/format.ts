@@ -10,8 +10,10 @@ export function formatSize(bytes: number): string {
 export function formatListDate(iso: string | null, now = new Date()): string {
   if (!iso) return '';
   const date = new Date(iso);
-  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  if (date.getFullYear() === now.getFullYear()) return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  if (date.toDateString() === now.toDateString())
+    return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (date.getFullYear() === now.getFullYear())
+    return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
   return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 

@@ -20,9 +20,30 @@ const PATHS: Record<string, string> = {
   pencil: 'M4 20h4L19 9l-4-4L4 16z',
 };
 
-export function Icon({ name, className = 'h-4 w-4', filled = false, label }: { name: keyof typeof PATHS | string; className?: string; filled?: boolean; label?: string }) {
+export function Icon({
+  name,
+  className = 'h-4 w-4',
+  filled = false,
+  label,
+}: {
+  name: keyof typeof PATHS | string;
+  className?: string;
+  filled?: boolean;
+  label?: string;
+}) {
   return (
-    <svg viewBox="0 0 24 24" className={className} fill={filled ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round" aria-hidden={label ? undefined : true} role={label ? 'img' : undefined} aria-label={label}>
+    <svg
+      viewBox="0 0 24 24"
+      className={className}
+      fill={filled ? 'currentColor' : 'none'}
+      stroke="currentColor"
+      strokeWidth={1.8}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden={label ? undefined : true}
+      role={label ? 'img' : undefined}
+      aria-label={label}
+    >
       <path d={PATHS[name] ?? PATHS.folder} />
     </svg>
   );

@@ -18,7 +18,19 @@ import { Icon } from './icons';
 type Pane = 'list' | 'reader' | 'compose';
 
 export function MailApp({ address, displayName }: { address: string; displayName: string }) {
-  const { folders, state, setState, list, loading, error, setError, refresh, loadFolders, newMail, clearNewMail } = useMailbox('INBOX');
+  const {
+    folders,
+    state,
+    setState,
+    list,
+    loading,
+    error,
+    setError,
+    refresh,
+    loadFolders,
+    newMail,
+    clearNewMail,
+  } = useMailbox('INBOX');
   const [selection, setSelection] = useState<Set<number>>(new Set());
   const [message, setMessage] = useState<MessageView | null>(null);
   const [imagesAllowed, setImagesAllowed] = useState(false);
@@ -44,12 +56,23 @@ export function MailApp({ address, displayName }: { address: string; displayName
   const openMessage = async (summary: MessageSummary, allowImages = false) => {
     setCursor(summary.uid);
     if (current?.specialUse === 'drafts') {
-      const draft = await api<MessageView>(`/api/mail/message?${query({ folder: state.folder, uid: summary.uid, peek: 1 })}`);
-      startCompose({ ...EMPTY_DRAFT, to: draft.to.map((a) => a.address).join(', '), cc: draft.cc.map((a) => a.address).join(', '), subject: draft.subject, text: draft.text.replace(/\r?\n$/, ''), draftUid: draft.uid });
+      const draft = await api<MessageView>(
+        `/api/mail/message?${query({ folder: state.folder, uid: summary.uid, peek: 1 })}`,
+      );
+      startCompose({
+        ...EMPTY_DRAFT,
+        to: draft.to.map((a) => a.address).join(', '),
+        cc: draft.cc.map((a) => a.address).join(', '),
+        subject: draft.subject,
+        text: draft.text.replace(/\r?\n$/, ''),
+        draftUid: draft.uid,
+      });
       return;
     }
     try {
-      const view = await api<MessageView>(`/api/mail/message?${query({ folder: state.folder, uid: summary.uid, images: allowImages ? 1 : undefined })}`);
+      const view = await api<MessageView>(
+        `/api/mail/message?${query({ folder: state.folder, uid: summary.uid, images: allowImages ? 1 : undefined })}`,
+      );
       setMessage(view);
       setImagesAllowed(allowImages);
       setCompose(null);
@@ -75,11 +98,26 @@ export function MailApp({ address, displayName }: { address: string; displayName
         setMessage(null);
         setPane('list');
       }
-      if (message && uids.includes(message.uid) && (action === 'flag' || action === 'unflag' || action === 'seen' || action === 'unseen')) {
-        setMessage({ ...message, flags: { ...message.flags, flagged: action === 'flag' ? true : action === 'unflag' ? false : message.flags.flagged, seen: action === 'seen' ? true : action === 'unseen' ? false : message.flags.seen } });
+      if (
+        message &&
+        uids.includes(message.uid) &&
+        (action === 'flag' || action === 'unflag' || action === 'seen' || action === 'unseen')
+      ) {
+        setMessage({
+          ...message,
+          flags: {
+            ...message.flags,
+            flagged: action === 'flag' ? true : action === 'unflag' ? false : message.flags.flagged,
+            seen: action === 'seen' ? true : action === 'unseen' ? false : message.flags.seen,
+          },
+        });
       }
       setSelection(new Set());
-      setNotice(moved ? `${uids.length} message${uids.length > 1 ? 's' : ''} ${action === 'delete' ? (current?.specialUse === 'trash' ? 'deleted' : 'moved to Trash') : action === 'move' ? 'moved' : action === 'junk' ? 'marked as junk' : 'moved to Inbox'}` : 'Done');
+      setNotice(
+        moved
+          ? `${uids.length} message${uids.length > 1 ? 's' : ''} ${action === 'delete' ? (current?.specialUse === 'trash' ? 'deleted' : 'moved to Trash') : action === 'move' ? 'moved' : action === 'junk' ? 'marked as junk' : 'moved to Inbox'}`
+          : 'Done',
+      );
       await refresh(true);
     } catch (failure) {
       setError((failure as Error).message);
@@ -103,9 +141,13 @@ export function MailApp({ address, displayName }: { address: string; displayName
     else if (shortcut === 'replyAll') reply('replyAll');
     else if (shortcut === 'forward') reply('forward');
     else if (shortcut === 'compose') startCompose(EMPTY_DRAFT);
-    else if (shortcut === 'delete') void act('delete', selection.size ? [...selection] : message ? [message.uid] : []);
+    else if (shortcut === 'delete')
+      void act('delete', selection.size ? [...selection] : message ? [message.uid] : []);
     else if (shortcut === 'search') searchBox.current?.focus();
-    else if (shortcut === 'escape') { if (pane !== 'list') setPane('list'); (document.activeElement as HTMLElement | null)?.blur(); }
+    else if (shortcut === 'escape') {
+      if (pane !== 'list') setPane('list');
+      (document.activeElement as HTMLElement | null)?.blur();
+    }
   });
 
   const selectFolder = (path: string) => {
@@ -116,44 +158,150 @@ export function MailApp({ address, displayName }: { address: string; displayName
     if (path === 'INBOX') clearNewMail();
   };
 
-  const detail = pane === 'compose' && compose ? (
-    <Compose key={composeKey} initial={compose} from={displayName ? `${displayName} <${address}>` : address} onClose={() => { setCompose(null); setPane(message ? 'reader' : 'list'); void refresh(true); }} onSent={() => { setCompose(null); setPane(message ? 'reader' : 'list'); setNotice('Message sent'); void refresh(true); }} />
-  ) : message ? (
-    <Reader message={message} imagesAllowed={imagesAllowed} onReply={reply} onBack={() => setPane('list')} onDelete={() => act('delete', [message.uid])} onJunk={() => act('junk', [message.uid])} onToggleFlag={() => act(message.flags.flagged ? 'unflag' : 'flag', [message.uid])} onMarkUnread={() => act('unseen', [message.uid])} onShowImages={() => void openMessage({ uid: message.uid, flags: message.flags } as MessageSummary, true)} />
-  ) : (
-    <div className="hidden h-full items-center justify-center text-sm text-slate-400 md:flex">Select a message to read it.</div>
-  );
+  const detail =
+    pane === 'compose' && compose ? (
+      <Compose
+        key={composeKey}
+        initial={compose}
+        from={displayName ? `${displayName} <${address}>` : address}
+        onClose={() => {
+          setCompose(null);
+          setPane(message ? 'reader' : 'list');
+          void refresh(true);
+        }}
+        onSent={() => {
+          setCompose(null);
+          setPane(message ? 'reader' : 'list');
+          setNotice('Message sent');
+          void refresh(true);
+        }}
+      />
+    ) : message ? (
+      <Reader
+        message={message}
+        imagesAllowed={imagesAllowed}
+        onReply={reply}
+        onBack={() => setPane('list')}
+        onDelete={() => act('delete', [message.uid])}
+        onJunk={() => act('junk', [message.uid])}
+        onToggleFlag={() => act(message.flags.flagged ? 'unflag' : 'flag', [message.uid])}
+        onMarkUnread={() => act('unseen', [message.uid])}
+        onShowImages={() =>
+          void openMessage({ uid: message.uid, flags: message.flags } as MessageSummary, true)
+        }
+      />
+    ) : (
+      <div className="hidden h-full items-center justify-center text-sm text-slate-400 md:flex">
+        Select a message to read it.
+      </div>
+    );
 
   return (
     <div className="flex h-dvh flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
-        <button className="btn btn-small md:hidden" onClick={() => setDrawer(!drawer)} aria-label="Folders" aria-expanded={drawer}><Icon name="menu" /></button>
+        <button
+          className="btn btn-small md:hidden"
+          onClick={() => setDrawer(!drawer)}
+          aria-label="Folders"
+          aria-expanded={drawer}
+        >
+          <Icon name="menu" />
+        </button>
         <h1 className="hidden text-base font-semibold text-brand-700 sm:block">Postroom Mail</h1>
-        <div className="mx-2 flex-1"><SearchBar ref={searchBox} active={!!state.search} onSearch={(search) => setState({ ...state, page: 0, search })} onClear={() => setState({ ...state, page: 0, search: null })} /></div>
-        <button className="btn btn-primary btn-small" onClick={() => startCompose(EMPTY_DRAFT)} aria-label="Compose"><Icon name="pencil" /> <span className="hidden sm:inline">Compose</span></button>
-        <span className="hidden text-xs text-slate-500 lg:inline" data-testid="signed-in-as">{address}</span>
+        <div className="mx-2 flex-1">
+          <SearchBar
+            ref={searchBox}
+            active={!!state.search}
+            onSearch={(search) => setState({ ...state, page: 0, search })}
+            onClear={() => setState({ ...state, page: 0, search: null })}
+          />
+        </div>
+        <button
+          className="btn btn-primary btn-small"
+          onClick={() => startCompose(EMPTY_DRAFT)}
+          aria-label="Compose"
+        >
+          <Icon name="pencil" /> <span className="hidden sm:inline">Compose</span>
+        </button>
+        <span className="hidden text-xs text-slate-500 lg:inline" data-testid="signed-in-as">
+          {address}
+        </span>
         <SignOutButton />
       </header>
       {(error || notice || newMail > 0) && (
         <div className="flex gap-2 px-3 py-1 text-sm">
-          {error && <p role="alert" className="text-red-700">{error} <button className="underline" onClick={() => setError('')}>Dismiss</button></p>}
-          {notice && <p role="status" className="text-emerald-700">{notice}</p>}
-          {newMail > 0 && state.folder !== 'INBOX' && <button className="text-brand-700 underline" onClick={() => selectFolder('INBOX')} data-testid="new-mail">New mail in Inbox</button>}
+          {error && (
+            <p role="alert" className="text-red-700">
+              {error}{' '}
+              <button className="underline" onClick={() => setError('')}>
+                Dismiss
+              </button>
+            </p>
+          )}
+          {notice && (
+            <p role="status" className="text-emerald-700">
+              {notice}
+            </p>
+          )}
+          {newMail > 0 && state.folder !== 'INBOX' && (
+            <button
+              className="text-brand-700 underline"
+              onClick={() => selectFolder('INBOX')}
+              data-testid="new-mail"
+            >
+              New mail in Inbox
+            </button>
+          )}
         </div>
       )}
       <div className="relative grid min-h-0 flex-1 md:grid-cols-[13rem_22rem_1fr] xl:grid-cols-[15rem_30rem_1fr]">
-        <aside className={`${drawer ? 'absolute inset-y-0 left-0 z-30 w-64 shadow-xl' : 'hidden'} border-r border-slate-200 bg-white md:static md:block md:w-auto md:shadow-none`}>
-          <FolderList folders={folders} current={state.folder} onSelect={selectFolder} onChanged={(path) => { void loadFolders(); if (path) selectFolder(path); }} />
+        <aside
+          className={`${drawer ? 'absolute inset-y-0 left-0 z-30 w-64 shadow-xl' : 'hidden'} border-r border-slate-200 bg-white md:static md:block md:w-auto md:shadow-none`}
+        >
+          <FolderList
+            folders={folders}
+            current={state.folder}
+            onSelect={selectFolder}
+            onChanged={(path) => {
+              void loadFolders();
+              if (path) selectFolder(path);
+            }}
+          />
         </aside>
-        <div className={`${pane === 'list' ? 'flex' : 'hidden'} min-h-0 flex-col border-r border-slate-200 md:flex`}>
-          <h2 className="border-b border-slate-200 bg-white px-3 pt-2 text-sm font-semibold" data-testid="folder-title">{state.search ? `Search results in ${current?.name ?? state.folder}` : current?.name ?? state.folder}</h2>
-          <MessageList page={list} loading={loading} folders={folders} folderUse={current?.specialUse ?? null} selection={selection} openUid={message?.uid ?? null} cursorUid={cursor}
+        <div
+          className={`${pane === 'list' ? 'flex' : 'hidden'} min-h-0 flex-col border-r border-slate-200 md:flex`}
+        >
+          <h2
+            className="border-b border-slate-200 bg-white px-3 pt-2 text-sm font-semibold"
+            data-testid="folder-title"
+          >
+            {state.search
+              ? `Search results in ${current?.name ?? state.folder}`
+              : (current?.name ?? state.folder)}
+          </h2>
+          <MessageList
+            page={list}
+            loading={loading}
+            folders={folders}
+            folderUse={current?.specialUse ?? null}
+            selection={selection}
+            openUid={message?.uid ?? null}
+            cursorUid={cursor}
             onOpen={(summary) => void openMessage(summary)}
-            onToggle={(uid) => { const next = new Set(selection); if (next.has(uid)) next.delete(uid); else next.add(uid); setSelection(next); }}
-            onToggleAll={() => { const all = list?.messages.map((m) => m.uid) ?? []; setSelection(all.every((uid) => selection.has(uid)) ? new Set() : new Set(all)); }}
+            onToggle={(uid) => {
+              const next = new Set(selection);
+              if (next.has(uid)) next.delete(uid);
+              else next.add(uid);
+              setSelection(next);
+            }}
+            onToggleAll={() => {
+              const all = list?.messages.map((m) => m.uid) ?? [];
+              setSelection(all.every((uid) => selection.has(uid)) ? new Set() : new Set(all));
+            }}
             onAction={(action, target) => void act(action, [...selection], target)}
             onPage={(page) => setState({ ...state, page })}
-            onSort={(sort, reverse) => setState({ ...state, sort, reverse, page: 0 })} />
+            onSort={(sort, reverse) => setState({ ...state, sort, reverse, page: 0 })}
+          />
         </div>
         <main className={`${pane === 'list' ? 'hidden' : 'flex'} min-h-0 flex-col md:flex`}>{detail}</main>
       </div>

@@ -5,14 +5,23 @@
 import { useEffect, useRef, useState } from 'react';
 import { frameDocument } from '@/server/webmail/frame';
 
-export function MessageFrame({ html, allowRemote, title }: { html: string; allowRemote: boolean; title: string }) {
+export function MessageFrame({
+  html,
+  allowRemote,
+  title,
+}: {
+  html: string;
+  allowRemote: boolean;
+  title: string;
+}) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [height, setHeight] = useState(200);
   const [origin, setOrigin] = useState<string | null>(null);
   useEffect(() => setOrigin(window.location.origin), []);
   const fit = () => {
     const doc = frame.current?.contentDocument;
-    if (doc?.documentElement) setHeight(Math.min(20_000, Math.max(120, doc.documentElement.scrollHeight + 4)));
+    if (doc?.documentElement)
+      setHeight(Math.min(20_000, Math.max(120, doc.documentElement.scrollHeight + 4)));
   };
   useEffect(() => {
     const timer = setInterval(fit, 500);

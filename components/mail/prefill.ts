@@ -17,21 +17,38 @@ export interface ComposeDraft {
   draftUid?: number;
 }
 
-export const EMPTY_DRAFT: ComposeDraft = { to: '', cc: '', bcc: '', subject: '', text: '', html: '', rich: false };
+export const EMPTY_DRAFT: ComposeDraft = {
+  to: '',
+  cc: '',
+  bcc: '',
+  subject: '',
+  text: '',
+  html: '',
+  rich: false,
+};
 
 function prefixed(prefix: string, subject: string): string {
   return new RegExp(`^${prefix}:`, 'i').test(subject.trim()) ? subject : `${prefix}: ${subject}`;
 }
 
 function quote(text: string): string {
-  return text.split(/\r?\n/).map((line) => `> ${line}`).join('\n');
+  return text
+    .split(/\r?\n/)
+    .map((line) => `> ${line}`)
+    .join('\n');
 }
 
 export function prefillFor(message: MessageView, mode: ReplyMode, self: string): ComposeDraft {
   const me = self.toLowerCase();
   const ref = { folder: message.folder, uid: message.uid };
   if (mode === 'forward' || mode === 'forwardAttachment') {
-    const header = ['---------- Forwarded message ----------', `From: ${formatAddressList(message.from)}`, `Date: ${formatFullDate(message.date)}`, `Subject: ${message.subject}`, `To: ${formatAddressList(message.to)}`].join('\n');
+    const header = [
+      '---------- Forwarded message ----------',
+      `From: ${formatAddressList(message.from)}`,
+      `Date: ${formatFullDate(message.date)}`,
+      `Subject: ${message.subject}`,
+      `To: ${formatAddressList(message.to)}`,
+    ].join('\n');
     return {
       ...EMPTY_DRAFT,
       subject: prefixed('Fwd', message.subject),
@@ -44,7 +61,11 @@ export function prefillFor(message: MessageView, mode: ReplyMode, self: string):
   let cc: string[] = [];
   if (mode === 'replyAll') {
     const already = new Set([...to.map((a) => a.address.toLowerCase()), me]);
-    cc = [...message.to, ...message.cc].filter((a) => a.address && !already.has(a.address.toLowerCase()) && already.add(a.address.toLowerCase())).map(formatAddress);
+    cc = [...message.to, ...message.cc]
+      .filter(
+        (a) => a.address && !already.has(a.address.toLowerCase()) && already.add(a.address.toLowerCase()),
+      )
+      .map(formatAddress);
   }
   const intro = `On ${formatFullDate(message.date)}, ${message.from[0] ? formatAddress(message.from[0]) : 'someone'} wrote:`;
   return {

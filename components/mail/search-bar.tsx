@@ -10,18 +10,60 @@ interface Props {
   onClear(): void;
 }
 
-export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar({ active, error, onSearch, onClear }, ref) {
+export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
+  { active, error, onSearch, onClear },
+  ref,
+) {
   const [input, setInput] = useState<SearchInput>({});
   const [advanced, setAdvanced] = useState(false);
-  const set = (key: keyof SearchInput) => (event: React.ChangeEvent<HTMLInputElement>) => setInput({ ...input, [key]: event.target.value });
+  const set = (key: keyof SearchInput) => (event: React.ChangeEvent<HTMLInputElement>) =>
+    setInput({ ...input, [key]: event.target.value });
   return (
-    <form role="search" className="flex flex-1 flex-col gap-1" onSubmit={(event) => { event.preventDefault(); onSearch(input); }}>
+    <form
+      role="search"
+      className="flex flex-1 flex-col gap-1"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSearch(input);
+      }}
+    >
       <div className="flex items-center gap-1">
-        <label htmlFor="search-text" className="sr-only">Search mail</label>
-        <input ref={ref} id="search-text" type="search" className="input" placeholder="Search mail  ( / )" value={input.text ?? ''} onChange={set('text')} aria-invalid={!!error} />
-        <button type="submit" className="btn btn-small">Search</button>
-        <button type="button" className="btn btn-small" aria-expanded={advanced} onClick={() => setAdvanced(!advanced)}>Filters</button>
-        {active && <button type="button" className="btn btn-small" onClick={() => { setInput({}); onClear(); }}>Clear</button>}
+        <label htmlFor="search-text" className="sr-only">
+          Search mail
+        </label>
+        <input
+          ref={ref}
+          id="search-text"
+          type="search"
+          className="input"
+          placeholder="Search mail  ( / )"
+          value={input.text ?? ''}
+          onChange={set('text')}
+          aria-invalid={!!error}
+        />
+        <button type="submit" className="btn btn-small">
+          Search
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={advanced}
+          onClick={() => setAdvanced(!advanced)}
+        >
+          Filters
+        </button>
+        {active && (
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => {
+              setInput({});
+              onClear();
+            }}
+          >
+            Clear
+          </button>
+        )}
       </div>
       {advanced && (
         <div className="grid grid-cols-2 gap-1 sm:grid-cols-3">
@@ -31,11 +73,33 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
               <input className="input" value={input[key] ?? ''} onChange={set(key)} name={key} />
             </label>
           ))}
-          <label className="text-xs text-slate-600">Since<input type="date" className="input" value={input.since ?? ''} onChange={set('since')} name="since" /></label>
-          <label className="text-xs text-slate-600">Until<input type="date" className="input" value={input.until ?? ''} onChange={set('until')} name="until" /></label>
+          <label className="text-xs text-slate-600">
+            Since
+            <input
+              type="date"
+              className="input"
+              value={input.since ?? ''}
+              onChange={set('since')}
+              name="since"
+            />
+          </label>
+          <label className="text-xs text-slate-600">
+            Until
+            <input
+              type="date"
+              className="input"
+              value={input.until ?? ''}
+              onChange={set('until')}
+              name="until"
+            />
+          </label>
         </div>
       )}
-      {error && <p className="field-error" role="alert">{error}</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 });

@@ -16,7 +16,13 @@ export interface ListState {
 
 export function useMailbox(initialFolder: string) {
   const [folders, setFolders] = useState<FolderView[]>([]);
-  const [state, setState] = useState<ListState>({ folder: initialFolder, page: 0, sort: 'date', reverse: true, search: null });
+  const [state, setState] = useState<ListState>({
+    folder: initialFolder,
+    page: 0,
+    sort: 'date',
+    reverse: true,
+    search: null,
+  });
   const [list, setList] = useState<MessagePage | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
@@ -35,7 +41,13 @@ export function useMailbox(initialFolder: string) {
     const id = ++request.current;
     if (!quiet) setLoading(true);
     try {
-      const params = { folder: current.folder, page: current.page, sort: current.sort, reverse: current.reverse ? 1 : 0, ...(current.search ?? {}) };
+      const params = {
+        folder: current.folder,
+        page: current.page,
+        sort: current.sort,
+        reverse: current.reverse ? 1 : 0,
+        ...(current.search ?? {}),
+      };
       const page = await api<MessagePage>(`/api/mail/messages?${query(params)}`);
       if (id === request.current) {
         setList(page);
@@ -48,9 +60,12 @@ export function useMailbox(initialFolder: string) {
     }
   }, []);
 
-  const refresh = useCallback(async (quiet = true) => {
-    await Promise.all([loadFolders(), loadList(state, quiet)]);
-  }, [loadFolders, loadList, state]);
+  const refresh = useCallback(
+    async (quiet = true) => {
+      await Promise.all([loadFolders(), loadList(state, quiet)]);
+    },
+    [loadFolders, loadList, state],
+  );
 
   useEffect(() => {
     void loadFolders();
@@ -70,10 +85,23 @@ export function useMailbox(initialFolder: string) {
       if (event.type === 'hello') return;
       if (event.type === 'exists') setNewMail((count) => count + 1);
       void loadFolders();
-      if (stateRef.current.folder === event.folder && !stateRef.current.search) void loadList(stateRef.current, true);
+      if (stateRef.current.folder === event.folder && !stateRef.current.search)
+        void loadList(stateRef.current, true);
     });
     return () => source.close();
   }, [loadFolders, loadList]);
 
-  return { folders, state, setState, list, loading, error, setError, refresh, loadFolders, newMail, clearNewMail: () => setNewMail(0) };
+  return {
+    folders,
+    state,
+    setState,
+    list,
+    loading,
+    error,
+    setError,
+    refresh,
+    loadFolders,
+    newMail,
+    clearNewMail: () => setNewMail(0),
+  };
 }

@@ -3,9 +3,31 @@
 // c compose, # delete, / search. Ignored while typing in a field.
 import { useEffect, useRef } from 'react';
 
-export type Shortcut = 'next' | 'previous' | 'reply' | 'replyAll' | 'forward' | 'compose' | 'delete' | 'search' | 'open' | 'escape';
+export type Shortcut =
+  | 'next'
+  | 'previous'
+  | 'reply'
+  | 'replyAll'
+  | 'forward'
+  | 'compose'
+  | 'delete'
+  | 'search'
+  | 'open'
+  | 'escape';
 
-const KEYS: Record<string, Shortcut> = { j: 'next', k: 'previous', r: 'reply', a: 'replyAll', f: 'forward', c: 'compose', '#': 'delete', '/': 'search', Enter: 'open', Escape: 'escape', o: 'open' };
+const KEYS: Record<string, Shortcut> = {
+  j: 'next',
+  k: 'previous',
+  r: 'reply',
+  a: 'replyAll',
+  f: 'forward',
+  c: 'compose',
+  '#': 'delete',
+  '/': 'search',
+  Enter: 'open',
+  Escape: 'escape',
+  o: 'open',
+};
 
 function typing(target: EventTarget | null): boolean {
   const element = target as HTMLElement | null;

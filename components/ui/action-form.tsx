@@ -36,14 +36,32 @@ export function ActionForm(props: {
   small?: boolean;
 }) {
   const [state, action] = useActionState(props.action, {});
-  const [watched, setWatched] = useState<Record<string, string>>(() => Object.fromEntries(props.fields.map((field) => [field.name, field.defaultValue ?? (field.type === 'select' ? field.options?.[0]?.value ?? '' : '')])));
+  const [watched, setWatched] = useState<Record<string, string>>(() =>
+    Object.fromEntries(
+      props.fields.map((field) => [
+        field.name,
+        field.defaultValue ?? (field.type === 'select' ? (field.options?.[0]?.value ?? '') : ''),
+      ]),
+    ),
+  );
   const inline = props.layout === 'inline';
-  const visible = props.fields.filter((field) => !field.showWhen || field.showWhen.values.includes(watched[field.showWhen.field] ?? ''));
+  const visible = props.fields.filter(
+    (field) => !field.showWhen || field.showWhen.values.includes(watched[field.showWhen.field] ?? ''),
+  );
   // Errors about a field the form does not show (a hidden input) stand in for the message line.
-  const orphanErrors = Object.entries(state.fieldErrors ?? {}).filter(([name]) => !visible.some((field) => field.name === name));
+  const orphanErrors = Object.entries(state.fieldErrors ?? {}).filter(
+    ([name]) => !visible.some((field) => field.name === name),
+  );
   return (
-    <form action={action} className={inline ? 'flex flex-wrap items-end gap-3' : 'space-y-4'} data-testid={props.testId} key={props.resetOnSuccess && state.ok ? state.message : undefined}>
-      {Object.entries(props.hidden ?? {}).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+    <form
+      action={action}
+      className={inline ? 'flex flex-wrap items-end gap-3' : 'space-y-4'}
+      data-testid={props.testId}
+      key={props.resetOnSuccess && state.ok ? state.message : undefined}
+    >
+      {Object.entries(props.hidden ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
       {visible.map((field) => {
         const id = `field-${field.name}`;
         const error = state.fieldErrors?.[field.name];
@@ -54,37 +72,103 @@ export function ActionForm(props: {
           return (
             <div key={field.name}>
               <label className="flex items-start gap-2 text-sm">
-                <input type="checkbox" id={id} name={field.name} value="yes" defaultChecked={value === 'yes'} className="mt-0.5 size-4" aria-describedby={described} aria-invalid={error ? true : undefined} />
+                <input
+                  type="checkbox"
+                  id={id}
+                  name={field.name}
+                  value="yes"
+                  defaultChecked={value === 'yes'}
+                  className="mt-0.5 size-4"
+                  aria-describedby={described}
+                  aria-invalid={error ? true : undefined}
+                />
                 <span>{field.label}</span>
               </label>
-              {error && <p id={`${id}-error`} className="field-error" data-field-error={field.name}>{error}</p>}
+              {error && (
+                <p id={`${id}-error`} className="field-error" data-field-error={field.name}>
+                  {error}
+                </p>
+              )}
             </div>
           );
         }
-        const control = field.type === 'select' ? (
-          <select id={id} name={field.name} defaultValue={value} className="input" aria-describedby={described} aria-invalid={error ? true : undefined} onChange={(event) => track(event.target.value)}>
-            {field.options?.map((option) => <option key={option.value} value={option.value}>{option.label}</option>)}
-          </select>
-        ) : field.type === 'textarea' ? (
-          <textarea id={id} name={field.name} defaultValue={value} className="input min-h-20" required={field.required} placeholder={field.placeholder} aria-describedby={described} aria-invalid={error ? true : undefined} />
-        ) : undefined;
+        const control =
+          field.type === 'select' ? (
+            <select
+              id={id}
+              name={field.name}
+              defaultValue={value}
+              className="input"
+              aria-describedby={described}
+              aria-invalid={error ? true : undefined}
+              onChange={(event) => track(event.target.value)}
+            >
+              {field.options?.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          ) : field.type === 'textarea' ? (
+            <textarea
+              id={id}
+              name={field.name}
+              defaultValue={value}
+              className="input min-h-20"
+              required={field.required}
+              placeholder={field.placeholder}
+              aria-describedby={described}
+              aria-invalid={error ? true : undefined}
+            />
+          ) : undefined;
         const password = field.type === 'new-password';
         return (
           <div key={field.name} className={inline ? 'min-w-40 flex-1' : undefined}>
-            <Field name={field.name} label={field.label} state={state.ok ? undefined : state} type={password ? 'password' : field.type ?? 'text'} defaultValue={value}
-              required={field.required} placeholder={field.placeholder} autoComplete={password ? 'new-password' : field.type === 'password' ? 'current-password' : 'off'}
-              hint={password ? <PasswordStrength password={watched[field.name] ?? ''} /> : field.hint} onChange={password ? track : undefined}>
+            <Field
+              name={field.name}
+              label={field.label}
+              state={state.ok ? undefined : state}
+              type={password ? 'password' : (field.type ?? 'text')}
+              defaultValue={value}
+              required={field.required}
+              placeholder={field.placeholder}
+              autoComplete={
+                password ? 'new-password' : field.type === 'password' ? 'current-password' : 'off'
+              }
+              hint={password ? <PasswordStrength password={watched[field.name] ?? ''} /> : field.hint}
+              onChange={password ? track : undefined}
+            >
               {control}
             </Field>
           </div>
         );
       })}
       <div className={inline ? '' : 'space-y-3'}>
-        {orphanErrors.map(([name, message]) => <p key={name} role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-field-error={name}>{message}</p>)}
+        {orphanErrors.map(([name, message]) => (
+          <p
+            key={name}
+            role="alert"
+            className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800"
+            data-field-error={name}
+          >
+            {message}
+          </p>
+        ))}
         {!inline && !orphanErrors.length && <FormMessage state={state} />}
-        <SubmitButton variant={props.variant} pendingText={props.pendingText} ariaLabel={props.submitAriaLabel} small={props.small}>{props.submitLabel}</SubmitButton>
+        <SubmitButton
+          variant={props.variant}
+          pendingText={props.pendingText}
+          ariaLabel={props.submitAriaLabel}
+          small={props.small}
+        >
+          {props.submitLabel}
+        </SubmitButton>
       </div>
-      {inline && !orphanErrors.length && <div className="w-full empty:hidden"><FormMessage state={state} /></div>}
+      {inline && !orphanErrors.length && (
+        <div className="w-full empty:hidden">
+          <FormMessage state={state} />
+        </div>
+      )}
     </form>
   );
 }

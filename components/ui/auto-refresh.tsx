@@ -13,7 +13,12 @@ export function AutoRefresh({ seconds = 10 }: { seconds?: number }) {
   }, [on, seconds, router]);
   return (
     <label className="flex items-center gap-2 text-sm">
-      <input type="checkbox" checked={on} onChange={(event) => setOn(event.target.checked)} className="size-4" />
+      <input
+        type="checkbox"
+        checked={on}
+        onChange={(event) => setOn(event.target.checked)}
+        className="size-4"
+      />
       Refresh every {seconds} s
     </label>
   );

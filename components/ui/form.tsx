@@ -23,7 +23,9 @@ export function Field(props: {
   const value = props.state?.values?.[props.name] ?? props.defaultValue;
   return (
     <div>
-      <label htmlFor={id} className="label">{props.label}</label>
+      <label htmlFor={id} className="label">
+        {props.label}
+      </label>
       {props.children ?? (
         <input
           id={id}
@@ -41,13 +43,33 @@ export function Field(props: {
           className="input"
         />
       )}
-      {props.hint && !error && <div id={`${id}-hint`} className="mt-1 text-xs text-slate-500">{props.hint}</div>}
-      {error && <p id={`${id}-error`} className="field-error" data-field-error={props.name}>{error}</p>}
+      {props.hint && !error && (
+        <div id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {props.hint}
+        </div>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="field-error" data-field-error={props.name}>
+          {error}
+        </p>
+      )}
     </div>
   );
 }
 
-export function SubmitButton({ children, variant = 'primary', pendingText, ariaLabel, small }: { children: React.ReactNode; variant?: 'primary' | 'danger' | 'plain'; pendingText?: string; ariaLabel?: string; small?: boolean }) {
+export function SubmitButton({
+  children,
+  variant = 'primary',
+  pendingText,
+  ariaLabel,
+  small,
+}: {
+  children: React.ReactNode;
+  variant?: 'primary' | 'danger' | 'plain';
+  pendingText?: string;
+  ariaLabel?: string;
+  small?: boolean;
+}) {
   const { pending } = useFormStatus();
   const className = `${variant === 'primary' ? 'btn btn-primary' : variant === 'danger' ? 'btn btn-danger' : 'btn'}${small ? ' btn-small' : ''}`;
   return (
@@ -58,7 +80,20 @@ export function SubmitButton({ children, variant = 'primary', pendingText, ariaL
 }
 
 export function FormMessage({ state }: { state: FormState }) {
-  if (state.error) return <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{state.error}</p>;
-  if (state.ok && state.message) return <p role="status" className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">{state.message}</p>;
+  if (state.error)
+    return (
+      <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+        {state.error}
+      </p>
+    );
+  if (state.ok && state.message)
+    return (
+      <p
+        role="status"
+        className="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800"
+      >
+        {state.message}
+      </p>
+    );
   return null;
 }

@@ -3,18 +3,41 @@
 // formats them. Until hydration the UTC text stands in.
 import { useEffect, useState } from 'react';
 
-export function LocalTime({ iso, withSeconds = false, relative = false }: { iso: string | null | undefined; withSeconds?: boolean; relative?: boolean }) {
+export function LocalTime({
+  iso,
+  withSeconds = false,
+  relative = false,
+}: {
+  iso: string | null | undefined;
+  withSeconds?: boolean;
+  relative?: boolean;
+}) {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => {
     if (!iso) return;
     const date = new Date(iso);
-    const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: withSeconds ? 'medium' : 'short' }).format(date);
+    const absolute = new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'medium',
+      timeStyle: withSeconds ? 'medium' : 'short',
+    }).format(date);
     if (!relative) return setText(absolute);
     const seconds = Math.round((date.getTime() - Date.now()) / 1000);
     const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
     const abs = Math.abs(seconds);
-    setText(abs < 60 ? format.format(seconds, 'second') : abs < 3600 ? format.format(Math.round(seconds / 60), 'minute') : abs < 86400 ? format.format(Math.round(seconds / 3600), 'hour') : absolute);
+    setText(
+      abs < 60
+        ? format.format(seconds, 'second')
+        : abs < 3600
+          ? format.format(Math.round(seconds / 60), 'minute')
+          : abs < 86400
+            ? format.format(Math.round(seconds / 3600), 'hour')
+            : absolute,
+    );
   }, [iso, withSeconds, relative]);
   if (!iso) return <span className="text-slate-400">—</span>;
-  return <time dateTime={iso} title={iso} data-local-time>{text ?? iso.replace('T', ' ').slice(0, withSeconds ? 19 : 16) + ' UTC'}</time>;
+  return (
+    <time dateTime={iso} title={iso} data-local-time>
+      {text ?? iso.replace('T', ' ').slice(0, withSeconds ? 19 : 16) + ' UTC'}
+    </time>
+  );
 }

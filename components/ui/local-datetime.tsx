@@ -10,19 +10,34 @@ function toLocalInput(iso: string): string {
   return local.toISOString().slice(0, 16);
 }
 
-export function LocalDateTimeField({ name, label, defaultIso }: { name: string; label: string; defaultIso?: string }) {
+export function LocalDateTimeField({
+  name,
+  label,
+  defaultIso,
+}: {
+  name: string;
+  label: string;
+  defaultIso?: string;
+}) {
   const [iso, setIso] = useState(defaultIso ?? '');
   const [shown, setShown] = useState('');
   useEffect(() => setShown(defaultIso ? toLocalInput(defaultIso) : ''), [defaultIso]);
   return (
     <div>
-      <label htmlFor={`field-${name}`} className="label">{label}</label>
-      <input id={`field-${name}`} type="datetime-local" className="input" value={shown}
+      <label htmlFor={`field-${name}`} className="label">
+        {label}
+      </label>
+      <input
+        id={`field-${name}`}
+        type="datetime-local"
+        className="input"
+        value={shown}
         onChange={(event) => {
           setShown(event.target.value);
           const date = new Date(event.target.value);
           setIso(event.target.value && !Number.isNaN(date.getTime()) ? date.toISOString() : '');
-        }} />
+        }}
+      />
       <input type="hidden" name={name} value={iso} />
     </div>
   );

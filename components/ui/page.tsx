@@ -1,5 +1,13 @@
 // Page furniture: a title row with optional actions, and a designed empty state.
-export function PageHeader({ title, description, children }: { title: string; description?: React.ReactNode; children?: React.ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  children,
+}: {
+  title: string;
+  description?: React.ReactNode;
+  children?: React.ReactNode;
+}) {
   return (
     <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
       <div>
@@ -20,7 +28,19 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info'; children: React.ReactNode }) {
-  const colours = { ok: 'bg-green-100 text-green-800', warn: 'bg-amber-100 text-amber-900', bad: 'bg-red-100 text-red-800', muted: 'bg-slate-100 text-slate-700', info: 'bg-brand-100 text-brand-700' };
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info';
+  children: React.ReactNode;
+}) {
+  const colours = {
+    ok: 'bg-green-100 text-green-800',
+    warn: 'bg-amber-100 text-amber-900',
+    bad: 'bg-red-100 text-red-800',
+    muted: 'bg-slate-100 text-slate-700',
+    info: 'bg-brand-100 text-brand-700',
+  };
   return <span className={`badge ${colours[tone]}`}>{children}</span>;
 }

@@ -15,15 +15,24 @@ function score(plain: string): { value: number; acceptable: boolean } {
 }
 
 export function PasswordStrength({ password }: { password: string }) {
-  if (!password) return <span>At least 10 characters, mixing two of: lower case, upper case, digits, symbols.</span>;
+  if (!password)
+    return <span>At least 10 characters, mixing two of: lower case, upper case, digits, symbols.</span>;
   const { value } = score(password);
   const colours = ['bg-red-500', 'bg-amber-500', 'bg-lime-500', 'bg-green-600', 'bg-green-700'];
   return (
     <span className="flex items-center gap-2" aria-live="polite">
       <span className="flex h-1.5 w-24 gap-0.5" aria-hidden="true">
-        {[0, 1, 2, 3].map((step) => <span key={step} className={`h-full flex-1 rounded ${step < Math.max(value, 1) ? colours[value] : 'bg-slate-200'}`} />)}
+        {[0, 1, 2, 3].map((step) => (
+          <span
+            key={step}
+            className={`h-full flex-1 rounded ${step < Math.max(value, 1) ? colours[value] : 'bg-slate-200'}`}
+          />
+        ))}
       </span>
-      <span data-strength={value}>Strength: {LABELS[value]}{value === 0 ? ' (at least 10 characters, two kinds of character)' : ''}</span>
+      <span data-strength={value}>
+        Strength: {LABELS[value]}
+        {value === 0 ? ' (at least 10 characters, two kinds of character)' : ''}
+      </span>
     </span>
   );
 }

@@ -1,6 +1,18 @@
 // The shared auth core's public face.
-export { authenticate, authenticateToken, type AuthenticatedUser, type LoginResult, type LoginAttempt } from './login';
+export {
+  authenticate,
+  authenticateToken,
+  type AuthenticatedUser,
+  type LoginResult,
+  type LoginAttempt,
+} from './login';
 export { hashPassword, verifyPassword, checkPasswordStrength, passwordScore } from './password';
-export { decodePlain, decodeLoginField, decodeBearer, type SaslCredentials, type BearerCredentials } from './sasl';
+export {
+  decodePlain,
+  decodeLoginField,
+  decodeBearer,
+  type SaslCredentials,
+  type BearerCredentials,
+} from './sasl';
 export { throttleState, recordFailure, pruneFailures } from './throttle';
 export { mintAccessToken, verifyAccessToken } from './tokens';

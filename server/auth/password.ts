@@ -27,7 +27,8 @@ export function checkPasswordStrength(plain: string, field = 'password'): void {
   if (plain.length < 10) throw new FieldError(field, 'must be at least 10 characters');
   if (plain.length > 1024) throw new FieldError(field, 'must be at most 1024 characters');
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(plain)).length;
-  if (classes < 2) throw new FieldError(field, 'must mix at least two of lower case, upper case, digits and symbols');
+  if (classes < 2)
+    throw new FieldError(field, 'must mix at least two of lower case, upper case, digits and symbols');
 }
 
 /** A 0-4 score for the console's strength hint. */

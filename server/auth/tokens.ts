@@ -14,7 +14,11 @@ export function serverSecret(): Promise<Buffer> {
     const existing = await db().setting.findUnique({ where: { key: 'secret' } });
     if (existing) return Buffer.from(existing.value, 'hex');
     const fresh = randomBytes(32).toString('hex');
-    await db().setting.upsert({ where: { key: 'secret' }, create: { key: 'secret', value: fresh }, update: {} });
+    await db().setting.upsert({
+      where: { key: 'secret' },
+      create: { key: 'secret', value: fresh },
+      update: {},
+    });
     const stored = await db().setting.findUniqueOrThrow({ where: { key: 'secret' } });
     return Buffer.from(stored.value, 'hex');
   })();
@@ -33,7 +37,11 @@ function sign(secret: Buffer, body: string): string {
 
 export async function mintAccessToken(userId: number, ttlSeconds = 15 * 60): Promise<string> {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
-  const payload: TokenPayload = { uid: user.id, pwc: user.passwordChangedAt.getTime(), exp: Math.floor(Date.now() / 1000) + ttlSeconds };
+  const payload: TokenPayload = {
+    uid: user.id,
+    pwc: user.passwordChangedAt.getTime(),
+    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
+  };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(await serverSecret(), body)}`;
 }
@@ -52,6 +60,14 @@ export async function verifyAccessToken(token: string): Promise<AuthenticatedUse
   }
   if (typeof payload.exp !== 'number' || payload.exp < Date.now() / 1000) return null;
   const user = await db().user.findUnique({ where: { id: payload.uid }, include: { domainRef: true } });
-  if (!user || !user.enabled || !user.domainRef.enabled || user.passwordChangedAt.getTime() !== payload.pwc) return null;
-  return { id: user.id, address: `${user.local}@${user.domain}`, local: user.local, domain: user.domain, displayName: user.displayName, role: user.role };
+  if (!user || !user.enabled || !user.domainRef.enabled || user.passwordChangedAt.getTime() !== payload.pwc)
+    return null;
+  return {
+    id: user.id,
+    address: `${user.local}@${user.domain}`,
+    local: user.local,
+    domain: user.domain,
+    displayName: user.displayName,
+    role: user.role,
+  };
 }

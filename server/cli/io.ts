@@ -30,14 +30,21 @@ export async function promptHidden(question: string): Promise<string> {
   return answer;
 }
 
-export function printTable(rows: Record<string, string | number | boolean | null>[], columns?: string[]): void {
+export function printTable(
+  rows: Record<string, string | number | boolean | null>[],
+  columns?: string[],
+): void {
   if (rows.length === 0) {
     console.log('(none)');
     return;
   }
   const keys = columns ?? Object.keys(rows[0]!);
   const widths = keys.map((key) => Math.max(key.length, ...rows.map((row) => String(row[key] ?? '').length)));
-  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(line(keys.map((key) => key.toUpperCase())));
   for (const row of rows) console.log(line(keys.map((key) => String(row[key] ?? ''))));
 }
@@ -45,7 +52,8 @@ export function printTable(rows: Record<string, string | number | boolean | null
 export function formatBytes(bytes: bigint | number): string {
   let value = Number(bytes);
   for (const unit of ['B', 'K', 'M', 'G', 'T']) {
-    if (value < 1024 || unit === 'T') return unit === 'B' ? `${value}B` : `${value.toFixed(value < 10 ? 1 : 0)}${unit}`;
+    if (value < 1024 || unit === 'T')
+      return unit === 'B' ? `${value}B` : `${value.toFixed(value < 10 ? 1 : 0)}${unit}`;
     value /= 1024;
   }
   return `${value}`;

@@ -29,8 +29,14 @@ const GROUPS: Record<string, CommandGroup> = {
 
 function help(): string {
   const lines = ['Usage: postroom <command> [options]', '', 'Commands:'];
-  for (const [name, group] of Object.entries(GROUPS)) for (const command of Object.values(group)) lines.push(`  postroom ${name} ${command.usage}`);
-  lines.push('  postroom migrate', '  postroom start', '', 'Add --help to any command for its options. Configuration comes from the environment (see README).');
+  for (const [name, group] of Object.entries(GROUPS))
+    for (const command of Object.values(group)) lines.push(`  postroom ${name} ${command.usage}`);
+  lines.push(
+    '  postroom migrate',
+    '  postroom start',
+    '',
+    'Add --help to any command for its options. Configuration comes from the environment (see README).',
+  );
   return lines.join('\n');
 }
 
@@ -46,14 +52,24 @@ export async function main(argv: string[]): Promise<number> {
     const commands = GROUPS[group];
     if (!commands) throw new UsageError(`unknown command "${group}"`);
     const command = sub ? commands[sub] : undefined;
-    if (!command) throw new UsageError(`usage:\n${Object.values(commands).map((c) => `  postroom ${group} ${c.usage}`).join('\n')}`);
+    if (!command)
+      throw new UsageError(
+        `usage:\n${Object.values(commands)
+          .map((c) => `  postroom ${group} ${c.usage}`)
+          .join('\n')}`,
+      );
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(`usage: postroom ${group} ${command.usage}`);
       return 0;
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args: rest,
+        options: command.options ?? {},
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (error) {
       throw new UsageError(`${(error as Error).message}\nusage: postroom ${group} ${command.usage}`);
     }

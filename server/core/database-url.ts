@@ -15,11 +15,19 @@ export function databaseTarget(databaseUrl: string | undefined, dataDir: string)
     return { provider: 'mysql', location: databaseUrl.replace(/^mariadb:/, 'mysql:') };
   }
   if (databaseUrl.startsWith('file:')) return { provider: 'sqlite', location: databaseUrl.slice(5) };
-  throw new Error(`DATABASE_URL must start with mysql://, mariadb:// or file:, got "${databaseUrl.split(':')[0]}:"`);
+  throw new Error(
+    `DATABASE_URL must start with mysql://, mariadb:// or file:, got "${databaseUrl.split(':')[0]}:"`,
+  );
 }
 
 /** Connection options for the mariadb driver from a mysql:// URL. */
-export function mariadbOptions(url: string): { host: string; port: number; user: string; password: string; database: string } {
+export function mariadbOptions(url: string): {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+} {
   const parsed = new URL(url);
   return {
     host: parsed.hostname || '127.0.0.1',

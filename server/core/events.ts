@@ -13,7 +13,10 @@ export interface EventInput {
 }
 
 export async function recordEvent(event: EventInput): Promise<void> {
-  const detail = typeof event.detail === 'object' && event.detail !== null ? JSON.stringify(event.detail) : (event.detail ?? null);
+  const detail =
+    typeof event.detail === 'object' && event.detail !== null
+      ? JSON.stringify(event.detail)
+      : (event.detail ?? null);
   logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: detail ?? undefined });
   try {
     await db().event.create({
@@ -41,13 +44,27 @@ let flushTimer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> = Promise.resolve();
 
 function eventRow(event: EventInput) {
-  const detail = typeof event.detail === 'object' && event.detail !== null ? JSON.stringify(event.detail) : (event.detail ?? null);
-  return { protocol: event.protocol, action: event.action.slice(0, 32), result: event.result.slice(0, 32), clientIp: event.clientIp ?? null, user: event.user ?? null, queueId: event.queueId ?? null, detail };
+  const detail =
+    typeof event.detail === 'object' && event.detail !== null
+      ? JSON.stringify(event.detail)
+      : (event.detail ?? null);
+  return {
+    protocol: event.protocol,
+    action: event.action.slice(0, 32),
+    result: event.result.slice(0, 32),
+    clientIp: event.clientIp ?? null,
+    user: event.user ?? null,
+    queueId: event.queueId ?? null,
+    detail,
+  };
 }
 
 export function recordEventSoon(event: EventInput): void {
   const row = eventRow(event);
-  logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: row.detail ?? undefined });
+  logger.info(`${event.protocol} ${event.action} ${event.result}`, {
+    ...event,
+    detail: row.detail ?? undefined,
+  });
   pendingEvents.push(event);
   if (pendingEvents.length >= 500) void flushEvents();
   else if (!flushTimer) {

@@ -26,7 +26,11 @@ export function migrationsFor(provider: Provider): Migration[] {
     .sort()
     .map((name) => {
       const bytes = readFileSync(join(dir, name, 'migration.sql'));
-      return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        name,
+        sql: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      };
     });
 }
 
@@ -53,15 +57,22 @@ export interface MigrateResult {
   alreadyApplied: number;
 }
 
-export async function migrate(databaseUrl: string | undefined, dataDir: string, log: (line: string) => void = () => {}): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  log: (line: string) => void = () => {},
+): Promise<MigrateResult> {
   const target = databaseTarget(databaseUrl, dataDir);
-  const driver = target.provider === 'mysql' ? await mysqlDriver(target.location) : sqliteDriver(target.location);
+  const driver =
+    target.provider === 'mysql' ? await mysqlDriver(target.location) : sqliteDriver(target.location);
   try {
     await driver.ensureTable();
     const done = await driver.applied();
     const unfinished = done.find((row) => !row.finished_at);
     if (unfinished) {
-      throw new Error(`migration ${unfinished.migration_name} failed earlier and blocks the others (Prisma P3009); fix it and delete its row from _prisma_migrations`);
+      throw new Error(
+        `migration ${unfinished.migration_name} failed earlier and blocks the others (Prisma P3009); fix it and delete its row from _prisma_migrations`,
+      );
     }
     const doneNames = new Map(done.map((row) => [row.migration_name, row.checksum]));
     const result: MigrateResult = { applied: [], alreadyApplied: 0 };
@@ -76,7 +87,9 @@ export async function migrate(databaseUrl: string | undefined, dataDir: string, 
         for (const statement of splitStatements(migration.sql)) await driver.run(statement);
       } catch (error) {
         await driver.fail(id, String(error instanceof Error ? error.message : error));
-        throw new Error(`migration ${migration.name} failed: ${error instanceof Error ? error.message : error}`);
+        throw new Error(
+          `migration ${migration.name} failed: ${error instanceof Error ? error.message : error}`,
+        );
       }
       await driver.finish(id);
       log(`applied migration ${migration.name}`);
@@ -101,16 +114,24 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
       ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     },
     async applied() {
-      return conn.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at');
+      return conn.query(
+        'SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at',
+      );
     },
     async begin(id, migration) {
-      await conn.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, CURRENT_TIMESTAMP(3), ?)', [id, migration.checksum, migration.name]);
+      await conn.query(
+        'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, CURRENT_TIMESTAMP(3), ?)',
+        [id, migration.checksum, migration.name],
+      );
     },
     async run(statement) {
       await conn.query(statement);
     },
     async finish(id) {
-      await conn.query('UPDATE _prisma_migrations SET finished_at = CURRENT_TIMESTAMP(3), applied_steps_count = 1 WHERE id = ?', [id]);
+      await conn.query(
+        'UPDATE _prisma_migrations SET finished_at = CURRENT_TIMESTAMP(3), applied_steps_count = 1 WHERE id = ?',
+        [id],
+      );
     },
     async fail(id, logs) {
       await conn.query('UPDATE _prisma_migrations SET logs = ? WHERE id = ?', [logs, id]);
@@ -134,20 +155,30 @@ function sqliteDriver(file: string): MigrationDriver {
         "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
     },
     async applied() {
-      return conn.prepare('SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at').all() as {
+      return conn
+        .prepare(
+          'SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at',
+        )
+        .all() as {
         migration_name: string;
         checksum: string;
         finished_at: unknown;
       }[];
     },
     async begin(id, migration) {
-      conn.prepare('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, ?, ?)').run(id, migration.checksum, Date.now(), migration.name);
+      conn
+        .prepare(
+          'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, ?, ?)',
+        )
+        .run(id, migration.checksum, Date.now(), migration.name);
     },
     async run(statement) {
       conn.exec(statement);
     },
     async finish(id) {
-      conn.prepare('UPDATE _prisma_migrations SET finished_at = ?, applied_steps_count = 1 WHERE id = ?').run(Date.now(), id);
+      conn
+        .prepare('UPDATE _prisma_migrations SET finished_at = ?, applied_steps_count = 1 WHERE id = ?')
+        .run(Date.now(), id);
     },
     async fail(id, logs) {
       conn.prepare('UPDATE _prisma_migrations SET logs = ? WHERE id = ?').run(logs, id);

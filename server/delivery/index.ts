@@ -30,7 +30,10 @@ export interface DeliveryOutcome {
 }
 
 /** Return-Path (RFC 5321 4.4) goes on at final delivery; Delivered-To marks the mailbox (loop guard). */
-export function localCopy(message: { sender: string; trace: string; body: Buffer }, deliveredTo: string | null): Buffer {
+export function localCopy(
+  message: { sender: string; trace: string; body: Buffer },
+  deliveredTo: string | null,
+): Buffer {
   const head = `Return-Path: <${message.sender}>\r\n${deliveredTo ? `Delivered-To: ${deliveredTo}\r\n` : ''}${message.trace}`;
   return Buffer.concat([Buffer.from(head), message.body]);
 }
@@ -40,9 +43,17 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   const external: string[] = [];
   for (const { address, decision } of message.recipients) {
     if (decision.relay) external.push(address);
-    for (const mailbox of decision.expansion?.mailboxes ?? []) local.push({ userId: mailbox.userId, address: mailbox.address, junk: message.junk });
+    for (const mailbox of decision.expansion?.mailboxes ?? [])
+      local.push({ userId: mailbox.userId, address: mailbox.address, junk: message.junk });
     external.push(...(decision.expansion?.external ?? []));
-    for (const loop of decision.expansion?.loops ?? []) recordEventSoon({ protocol: 'smtp', action: 'alias_loop', result: 'cut', queueId: message.queueId, detail: { loop } });
+    for (const loop of decision.expansion?.loops ?? [])
+      recordEventSoon({
+        protocol: 'smtp',
+        action: 'alias_loop',
+        result: 'cut',
+        queueId: message.queueId,
+        detail: { loop },
+      });
   }
   const mailboxes = [...new Map(local.map((target) => [target.userId, target])).values()];
   // Stored once for every mailbox: Delivered-To only when there is a single one to name.
@@ -52,18 +63,49 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   // A full mailbox among several is retried from the queue (4xx for up to the queue lifetime).
   const retryLocal = result.overQuota.map((target) => target.address);
   if (result.delivered.length === 0 && queuedTo.length === 0 && retryLocal.length > 0) {
-    recordEventSoon({ protocol: 'smtp', action: 'deliver', result: 'over_quota', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: retryLocal } });
+    recordEventSoon({
+      protocol: 'smtp',
+      action: 'deliver',
+      result: 'over_quota',
+      queueId: message.queueId,
+      clientIp: message.clientIp,
+      detail: { recipients: retryLocal },
+    });
     return { reply: reply(452, '4.2.2', 'Mailbox full, try again later'), delivered: [], queued: [] };
   }
   if (queuedTo.length + retryLocal.length > 0) {
-    await enqueueMessage({ queueId: message.queueId, sender: message.sender, recipients: [...queuedTo, ...retryLocal], content: Buffer.concat([Buffer.from(message.trace), message.body]) });
+    await enqueueMessage({
+      queueId: message.queueId,
+      sender: message.sender,
+      recipients: [...queuedTo, ...retryLocal],
+      content: Buffer.concat([Buffer.from(message.trace), message.body]),
+    });
     wakeQueueRunners();
   }
   for (const target of result.delivered) {
-    recordEventSoon({ protocol: 'smtp', action: 'deliver', result: message.junk ? 'junk' : 'delivered', queueId: message.queueId, clientIp: message.clientIp, user: target.address, detail: { size: content.length } });
+    recordEventSoon({
+      protocol: 'smtp',
+      action: 'deliver',
+      result: message.junk ? 'junk' : 'delivered',
+      queueId: message.queueId,
+      clientIp: message.clientIp,
+      user: target.address,
+      detail: { size: content.length },
+    });
   }
   if (queuedTo.length + retryLocal.length > 0) {
-    recordEventSoon({ protocol: 'smtp', action: 'queue', result: 'queued', queueId: message.queueId, clientIp: message.clientIp, detail: { recipients: [...queuedTo, ...retryLocal] } });
+    recordEventSoon({
+      protocol: 'smtp',
+      action: 'queue',
+      result: 'queued',
+      queueId: message.queueId,
+      clientIp: message.clientIp,
+      detail: { recipients: [...queuedTo, ...retryLocal] },
+    });
   }
-  return { reply: reply(250, '2.0.0', `Ok: queued as ${message.queueId}`), delivered: result.delivered.map((t) => t.address), queued: [...queuedTo, ...retryLocal] };
+  return {
+    reply: reply(250, '2.0.0', `Ok: queued as ${message.queueId}`),
+    delivered: result.delivered.map((t) => t.address),
+    queued: [...queuedTo, ...retryLocal],
+  };
 }

@@ -29,7 +29,11 @@ async function deliveryFolder(target: LocalTarget): Promise<number> {
   return folderId;
 }
 
-export async function deliverLocal(content: Buffer, targets: LocalTarget[], retried = false): Promise<LocalResult> {
+export async function deliverLocal(
+  content: Buffer,
+  targets: LocalTarget[],
+  retried = false,
+): Promise<LocalResult> {
   const unique = [...new Map(targets.map((target) => [target.userId, target])).values()];
   const folders = new Map<number, number>();
   for (const target of unique) folders.set(target.userId, await deliveryFolder(target));
@@ -38,13 +42,19 @@ export async function deliverLocal(content: Buffer, targets: LocalTarget[], retr
   const overQuota: LocalTarget[] = [];
   // appendMessage fails the whole call when one mailbox is full: drop that one and try again.
   while (remaining.length > 0) {
-    const appendTargets: AppendTarget[] = remaining.map((target) => ({ folderId: folders.get(target.userId)! }));
+    const appendTargets: AppendTarget[] = remaining.map((target) => ({
+      folderId: folders.get(target.userId)!,
+    }));
     try {
       await appendMessage(content, appendTargets, { parsed });
       return { delivered: remaining, overQuota };
     } catch (error) {
       if (!(error instanceof QuotaExceededError)) {
-        if (retried || !unique.some((target) => folderCache.has(`${target.userId}:${target.junk ? 'junk' : 'inbox'}`))) throw error;
+        if (
+          retried ||
+          !unique.some((target) => folderCache.has(`${target.userId}:${target.junk ? 'junk' : 'inbox'}`))
+        )
+          throw error;
         for (const target of unique) folderCache.delete(`${target.userId}:${target.junk ? 'junk' : 'inbox'}`);
         const again = await deliverLocal(content, remaining, true);
         return { delivered: again.delivered, overQuota: [...overQuota, ...again.overQuota] };

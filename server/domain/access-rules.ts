@@ -2,7 +2,14 @@
 // policy/access.ts, the one place the SMTP listener and the console's "try it" box both call.
 import { db } from '../core/db';
 import { parsePattern, isNetworkPattern } from '../policy/access-pattern';
-import { ACTIONS, SCOPES, orderRules, type AccessAction, type AccessScope, parseQmailRule } from '../policy/access';
+import {
+  ACTIONS,
+  SCOPES,
+  orderRules,
+  type AccessAction,
+  type AccessScope,
+  parseQmailRule,
+} from '../policy/access';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
 import { FieldError } from './errors';
 import { requireSuper } from './rights';
@@ -35,16 +42,26 @@ export function validateRule(input: NewAccessRule): ValidRule {
   const network = isNetworkPattern(parsed.pattern);
   const scope = (input.scope?.toLowerCase() || (network ? 'connect' : 'any')) as AccessScope;
   if (!SCOPES.includes(scope)) throw new FieldError('scope', `must be one of ${SCOPES.join(', ')}`);
-  if (network && scope !== 'connect' && scope !== 'any') throw new FieldError('scope', 'an IP address or network pattern only applies to the connect scope');
-  if (!network && scope === 'connect' && parsed.pattern.kind !== 'domain-tree' && parsed.pattern.kind !== 'domain-exact') {
+  if (network && scope !== 'connect' && scope !== 'any')
+    throw new FieldError('scope', 'an IP address or network pattern only applies to the connect scope');
+  if (
+    !network &&
+    scope === 'connect' &&
+    parsed.pattern.kind !== 'domain-tree' &&
+    parsed.pattern.kind !== 'domain-exact'
+  ) {
     throw new FieldError('scope', 'the connect scope takes an IP address, network or client host domain');
   }
   const message = input.message?.trim() || null;
-  if (message && (message.length > 255 || /[\r\n]/.test(message))) throw new FieldError('message', 'must be one line of at most 255 characters');
+  if (message && (message.length > 255 || /[\r\n]/.test(message)))
+    throw new FieldError('message', 'must be one line of at most 255 characters');
   if (message && action !== 'REJECT') throw new FieldError('message', 'only a REJECT rule has a message');
   const note = input.note?.trim() || null;
   if (note && note.length > 255) throw new FieldError('note', 'must be at most 255 characters');
-  const pattern = parsed.pattern.kind === 'cidr' ? `${parsed.pattern.value}/${parsed.pattern.prefixBits}` : patternText.trim().toLowerCase();
+  const pattern =
+    parsed.pattern.kind === 'cidr'
+      ? `${parsed.pattern.value}/${parsed.pattern.prefixBits}`
+      : patternText.trim().toLowerCase();
   return { pattern, action, scope, message, note };
 }
 
@@ -66,7 +83,10 @@ export async function updateAccessRule(id: number, input: NewAccessRule, actor: 
   return db().$transaction(async (tx) => {
     const before = await tx.accessRule.findUnique({ where: { id } });
     if (!before) throw new FieldError('id', `access rule ${id} does not exist`);
-    const after = await tx.accessRule.update({ where: { id }, data: { ...rule, position: input.position ?? before.position } });
+    const after = await tx.accessRule.update({
+      where: { id },
+      data: { ...rule, position: input.position ?? before.position },
+    });
     await audit(tx, actor, 'access.update', 'access_rule', String(id), before, after);
     return after;
   });
@@ -87,7 +107,11 @@ export async function removeAccessRule(id: number, actor: Actor = SYSTEM_ACTOR):
 }
 
 /** Moves a rule one place up or down in the decision order. */
-export async function moveAccessRule(id: number, direction: 'up' | 'down', actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function moveAccessRule(
+  id: number,
+  direction: 'up' | 'down',
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   requireSuper(actor);
   await db().$transaction(async (tx) => {
     const rules = orderRules(await tx.accessRule.findMany());
@@ -97,7 +121,8 @@ export async function moveAccessRule(id: number, direction: 'up' | 'down', actor
     if (swapWith < 0 || swapWith >= rules.length) return;
     [rules[index], rules[swapWith]] = [rules[swapWith]!, rules[index]!];
     for (const [i, rule] of rules.entries()) {
-      if (rule.position !== (i + 1) * 10) await tx.accessRule.update({ where: { id: rule.id }, data: { position: (i + 1) * 10 } });
+      if (rule.position !== (i + 1) * 10)
+        await tx.accessRule.update({ where: { id: rule.id }, data: { position: (i + 1) * 10 } });
     }
     await audit(tx, actor, `access.move_${direction}`, 'access_rule', String(id));
   });

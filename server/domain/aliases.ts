@@ -21,28 +21,54 @@ export function parseAliasSource(input: string): Address {
   return parseAddress(trimmed, 'source');
 }
 
-export async function addAlias(sourceInput: string, destinationInputs: string[], actor: Actor = SYSTEM_ACTOR): Promise<AliasView> {
+export async function addAlias(
+  sourceInput: string,
+  destinationInputs: string[],
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<AliasView> {
   const source = parseAliasSource(sourceInput);
   requireDomain(actor, source.domain);
-  if (destinationInputs.length === 0) throw new FieldError('destinations', 'at least one destination is required');
+  if (destinationInputs.length === 0)
+    throw new FieldError('destinations', 'at least one destination is required');
   const destinations = destinationInputs.map((input) => parseAddress(input, 'destinations'));
   const sourceText = formatAddress(source);
   await db().$transaction(async (tx) => {
     const domain = await tx.domain.findUnique({ where: { domain: source.domain } });
     if (!domain) throw new FieldError('source', `${source.domain} is not a domain here`);
     for (const destination of destinations) {
-      const exists = await tx.alias.findFirst({ where: { sourceLocal: source.local, sourceDomain: source.domain, destinationLocal: destination.local, destinationDomain: destination.domain } });
-      if (exists) throw new FieldError('destinations', `${sourceText} already points to ${formatAddress(destination)}`);
-      await tx.alias.create({ data: { sourceLocal: source.local, sourceDomain: source.domain, destinationLocal: destination.local, destinationDomain: destination.domain } });
+      const exists = await tx.alias.findFirst({
+        where: {
+          sourceLocal: source.local,
+          sourceDomain: source.domain,
+          destinationLocal: destination.local,
+          destinationDomain: destination.domain,
+        },
+      });
+      if (exists)
+        throw new FieldError('destinations', `${sourceText} already points to ${formatAddress(destination)}`);
+      await tx.alias.create({
+        data: {
+          sourceLocal: source.local,
+          sourceDomain: source.domain,
+          destinationLocal: destination.local,
+          destinationDomain: destination.domain,
+        },
+      });
     }
-    await audit(tx, actor, 'alias.add', 'alias', sourceText, null, { destinations: destinations.map(formatAddress) });
+    await audit(tx, actor, 'alias.add', 'alias', sourceText, null, {
+      destinations: destinations.map(formatAddress),
+    });
   });
   // Refuse (and roll back) an alias that closes a loop.
   const probe = source.local ? sourceText : `postroom-catchall-probe@${source.domain}`;
   const expansion = await expandAddress(probe);
   if (expansion.loops.length > 0) {
     await db().alias.deleteMany({
-      where: { sourceLocal: source.local, sourceDomain: source.domain, OR: destinations.map((d) => ({ destinationLocal: d.local, destinationDomain: d.domain })) },
+      where: {
+        sourceLocal: source.local,
+        sourceDomain: source.domain,
+        OR: destinations.map((d) => ({ destinationLocal: d.local, destinationDomain: d.domain })),
+      },
     });
     throw new FieldError('destinations', `this alias makes a loop: ${expansion.loops[0]!.join(' -> ')}`);
   }
@@ -51,15 +77,32 @@ export async function addAlias(sourceInput: string, destinationInputs: string[],
 
 export async function getAlias(sourceInput: string): Promise<AliasView> {
   const source = parseAliasSource(sourceInput);
-  const rows = await db().alias.findMany({ where: { sourceLocal: source.local, sourceDomain: source.domain }, orderBy: { id: 'asc' } });
-  return { source: formatAddress(source), destinations: rows.map((row) => `${row.destinationLocal}@${row.destinationDomain}`), catchAll: source.local === '' };
+  const rows = await db().alias.findMany({
+    where: { sourceLocal: source.local, sourceDomain: source.domain },
+    orderBy: { id: 'asc' },
+  });
+  return {
+    source: formatAddress(source),
+    destinations: rows.map((row) => `${row.destinationLocal}@${row.destinationDomain}`),
+    catchAll: source.local === '',
+  };
 }
 
-export async function listAliases(options: { domain?: string } = {}, actor: Actor = SYSTEM_ACTOR): Promise<AliasView[]> {
+export async function listAliases(
+  options: { domain?: string } = {},
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<AliasView[]> {
   const visible = isSuper(actor) ? undefined : (actor.domains ?? []);
-  const where = options.domain ? { sourceDomain: options.domain } : visible ? { sourceDomain: { in: visible } } : {};
+  const where = options.domain
+    ? { sourceDomain: options.domain }
+    : visible
+      ? { sourceDomain: { in: visible } }
+      : {};
   if (options.domain) requireDomain(actor, options.domain);
-  const rows = await db().alias.findMany({ where, orderBy: [{ sourceDomain: 'asc' }, { sourceLocal: 'asc' }, { id: 'asc' }] });
+  const rows = await db().alias.findMany({
+    where,
+    orderBy: [{ sourceDomain: 'asc' }, { sourceLocal: 'asc' }, { id: 'asc' }],
+  });
   const grouped = new Map<string, AliasView>();
   for (const row of rows) {
     const source = formatAddress({ local: row.sourceLocal, domain: row.sourceDomain });
@@ -71,14 +114,26 @@ export async function listAliases(options: { domain?: string } = {}, actor: Acto
 }
 
 /** Removes one destination, or the whole alias when no destination is given. */
-export async function removeAlias(sourceInput: string, destinationInput?: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function removeAlias(
+  sourceInput: string,
+  destinationInput?: string,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   const source = parseAliasSource(sourceInput);
   requireDomain(actor, source.domain);
   const destination = destinationInput ? parseAddress(destinationInput, 'destination') : undefined;
   await db().$transaction(async (tx) => {
-    const where = { sourceLocal: source.local, sourceDomain: source.domain, ...(destination ? { destinationLocal: destination.local, destinationDomain: destination.domain } : {}) };
+    const where = {
+      sourceLocal: source.local,
+      sourceDomain: source.domain,
+      ...(destination ? { destinationLocal: destination.local, destinationDomain: destination.domain } : {}),
+    };
     const before = await tx.alias.findMany({ where });
-    if (before.length === 0) throw new FieldError('source', `${formatAddress(source)}${destination ? ` -> ${formatAddress(destination)}` : ''} does not exist`);
+    if (before.length === 0)
+      throw new FieldError(
+        'source',
+        `${formatAddress(source)}${destination ? ` -> ${formatAddress(destination)}` : ''} does not exist`,
+      );
     await tx.alias.deleteMany({ where });
     await audit(tx, actor, 'alias.remove', 'alias', formatAddress(source), before, null);
   });
@@ -129,8 +184,12 @@ export async function expandAddress(address: string): Promise<Expansion> {
       return;
     }
     const nextPath = [...path, current];
-    const rules = await db().alias.findMany({ where: { sourceLocal: local, sourceDomain: localDomain.domain, enabled: true } });
-    const mailbox = await db().user.findUnique({ where: { local_domain: { local, domain: localDomain.domain } } });
+    const rules = await db().alias.findMany({
+      where: { sourceLocal: local, sourceDomain: localDomain.domain, enabled: true },
+    });
+    const mailbox = await db().user.findUnique({
+      where: { local_domain: { local, domain: localDomain.domain } },
+    });
     if (rules.length > 0) {
       for (const rule of rules) {
         const target = `${rule.destinationLocal}@${rule.destinationDomain}`;
@@ -144,7 +203,9 @@ export async function expandAddress(address: string): Promise<Expansion> {
       addMailbox(mailbox.id, current);
       return;
     }
-    const catchAll = await db().alias.findMany({ where: { sourceLocal: '', sourceDomain: localDomain.domain, enabled: true } });
+    const catchAll = await db().alias.findMany({
+      where: { sourceLocal: '', sourceDomain: localDomain.domain, enabled: true },
+    });
     for (const rule of catchAll) await visit(`${rule.destinationLocal}@${rule.destinationDomain}`, nextPath);
   }
 

@@ -15,7 +15,11 @@ export interface DomainSummary {
   createdAt: Date;
 }
 
-export async function addDomain(name: string, options: { aliasOf?: string } = {}, actor: Actor = SYSTEM_ACTOR): Promise<DomainSummary> {
+export async function addDomain(
+  name: string,
+  options: { aliasOf?: string } = {},
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<DomainSummary> {
   requireSuper(actor);
   const domain = normalizeDomain(name);
   let aliasOfId: number | null = null;
@@ -33,7 +37,15 @@ export async function addDomain(name: string, options: { aliasOf?: string } = {}
       await audit(tx, actor, 'domain.add', 'domain', domain, null, row);
       return row;
     });
-    return { id: created.id, domain, enabled: true, aliasOf: options.aliasOf ? normalizeDomain(options.aliasOf) : null, mailboxes: 0, aliases: 0, createdAt: created.createdAt };
+    return {
+      id: created.id,
+      domain,
+      enabled: true,
+      aliasOf: options.aliasOf ? normalizeDomain(options.aliasOf) : null,
+      mailboxes: 0,
+      aliases: 0,
+      createdAt: created.createdAt,
+    };
   } catch (error) {
     if (isUniqueViolation(error)) throw new FieldError('domain', `${domain} already exists`);
     throw error;
@@ -61,7 +73,10 @@ export async function listDomains(actor: Actor = SYSTEM_ACTOR): Promise<DomainSu
 export async function getDomain(name: string, actor: Actor = SYSTEM_ACTOR) {
   const domain = normalizeDomain(name);
   requireDomain(actor, domain);
-  const row = await db().domain.findUnique({ where: { domain }, include: { aliasOf: true, aliasDomains: true } });
+  const row = await db().domain.findUnique({
+    where: { domain },
+    include: { aliasOf: true, aliasDomains: true },
+  });
   if (!row) throw new NotFoundError(`domain ${domain}`);
   return row;
 }
@@ -70,15 +85,25 @@ export async function getDomain(name: string, actor: Actor = SYSTEM_ACTOR) {
  * Removes a domain. Refused while it has mailboxes or aliases unless `force` is set, in which case
  * they go too (their stored mail with them).
  */
-export async function removeDomain(name: string, options: { force?: boolean } = {}, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function removeDomain(
+  name: string,
+  options: { force?: boolean } = {},
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   requireSuper(actor);
   const domain = normalizeDomain(name);
   await db().$transaction(async (tx) => {
-    const row = await tx.domain.findUnique({ where: { domain }, include: { _count: { select: { users: true, aliases: true } } } });
+    const row = await tx.domain.findUnique({
+      where: { domain },
+      include: { _count: { select: { users: true, aliases: true } } },
+    });
     if (!row) throw new FieldError('domain', `${domain} does not exist`);
     const { users, aliases } = row._count;
     if ((users > 0 || aliases > 0) && !options.force) {
-      throw new FieldError('domain', `${domain} still has ${users} mailbox(es) and ${aliases} alias(es); remove them first or confirm removing them too`);
+      throw new FieldError(
+        'domain',
+        `${domain} still has ${users} mailbox(es) and ${aliases} alias(es); remove them first or confirm removing them too`,
+      );
     }
     await tx.alias.deleteMany({ where: { sourceDomain: domain } });
     await tx.user.deleteMany({ where: { domain } });
@@ -87,7 +112,11 @@ export async function removeDomain(name: string, options: { force?: boolean } = 
   });
 }
 
-export async function setDomainEnabled(name: string, enabled: boolean, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function setDomainEnabled(
+  name: string,
+  enabled: boolean,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   requireSuper(actor);
   const domain = normalizeDomain(name);
   await db().$transaction(async (tx) => {
@@ -100,7 +129,12 @@ export async function setDomainEnabled(name: string, enabled: boolean, actor: Ac
 
 /** The domain a name resolves to for delivery: itself, or the domain it aliases. Null if not local. */
 export async function resolveLocalDomain(name: string): Promise<{ domain: string; enabled: boolean } | null> {
-  const row = await db().domain.findUnique({ where: { domain: name.toLowerCase() }, include: { aliasOf: true } });
+  const row = await db().domain.findUnique({
+    where: { domain: name.toLowerCase() },
+    include: { aliasOf: true },
+  });
   if (!row) return null;
-  return row.aliasOf ? { domain: row.aliasOf.domain, enabled: row.enabled && row.aliasOf.enabled } : { domain: row.domain, enabled: row.enabled };
+  return row.aliasOf
+    ? { domain: row.aliasOf.domain, enabled: row.enabled && row.aliasOf.enabled }
+    : { domain: row.domain, enabled: row.enabled };
 }

@@ -51,7 +51,8 @@ export async function addMailbox(input: NewMailbox, actor: Actor = SYSTEM_ACTOR)
   const { local, domain } = parseAddress(input.address);
   requireDomain(actor, domain);
   const role = checkRole(input.role);
-  if (role !== 'user' && !isSuper(actor)) throw new ForbiddenError('only a super admin may grant admin roles');
+  if (role !== 'user' && !isSuper(actor))
+    throw new ForbiddenError('only a super admin may grant admin roles');
   checkPasswordStrength(input.password);
   const displayName = checkDisplayName(input.displayName);
   const quotaBytes = parseSize(input.quota ?? 0);
@@ -61,10 +62,16 @@ export async function addMailbox(input: NewMailbox, actor: Actor = SYSTEM_ACTOR)
     const id = await db().$transaction(async (tx) => {
       const domainRow = await tx.domain.findUnique({ where: { domain } });
       if (!domainRow) throw new FieldError('address', `${domain} is not a domain here; add it first`);
-      if (domainRow.aliasOfId) throw new FieldError('address', `${domain} is an alias domain; add the mailbox at the domain it aliases`);
+      if (domainRow.aliasOfId)
+        throw new FieldError(
+          'address',
+          `${domain} is an alias domain; add the mailbox at the domain it aliases`,
+        );
       const clash = await tx.alias.findFirst({ where: { sourceLocal: local, sourceDomain: domain } });
       if (clash) throw new FieldError('address', `${local}@${domain} is already an alias`);
-      const user = await tx.user.create({ data: { local, domain, passwordHash, displayName, quotaBytes, role } });
+      const user = await tx.user.create({
+        data: { local, domain, passwordHash, displayName, quotaBytes, role },
+      });
       for (const name of manages) {
         const managed = await tx.domain.findUnique({ where: { domain: name } });
         if (!managed) throw new FieldError('manages', `${name} is not a domain here`);
@@ -82,26 +89,48 @@ export async function addMailbox(input: NewMailbox, actor: Actor = SYSTEM_ACTOR)
 }
 
 async function getMailboxById(id: number): Promise<MailboxView> {
-  const row = await db().user.findUnique({ where: { id }, include: { managedDomains: { include: { domainR: true } } } });
+  const row = await db().user.findUnique({
+    where: { id },
+    include: { managedDomains: { include: { domainR: true } } },
+  });
   if (!row) throw new NotFoundError(`mailbox ${id}`);
   return toView(row);
 }
 
 function toView(row: {
-  id: number; local: string; domain: string; displayName: string; quotaBytes: bigint; usedBytes: bigint;
-  enabled: boolean; role: string; createdAt: Date; managedDomains?: { domainR: { domain: string } }[];
+  id: number;
+  local: string;
+  domain: string;
+  displayName: string;
+  quotaBytes: bigint;
+  usedBytes: bigint;
+  enabled: boolean;
+  role: string;
+  createdAt: Date;
+  managedDomains?: { domainR: { domain: string } }[];
 }): MailboxView {
   return {
-    id: row.id, address: `${row.local}@${row.domain}`, local: row.local, domain: row.domain, displayName: row.displayName,
-    quotaBytes: row.quotaBytes, usedBytes: row.usedBytes, enabled: row.enabled, role: row.role,
-    manages: (row.managedDomains ?? []).map((m) => m.domainR.domain), createdAt: row.createdAt,
+    id: row.id,
+    address: `${row.local}@${row.domain}`,
+    local: row.local,
+    domain: row.domain,
+    displayName: row.displayName,
+    quotaBytes: row.quotaBytes,
+    usedBytes: row.usedBytes,
+    enabled: row.enabled,
+    role: row.role,
+    manages: (row.managedDomains ?? []).map((m) => m.domainR.domain),
+    createdAt: row.createdAt,
   };
 }
 
 export async function getMailbox(address: string, actor: Actor = SYSTEM_ACTOR): Promise<MailboxView> {
   const { local, domain } = parseAddress(address);
   if (!(actor.userId !== undefined && actor.name === `${local}@${domain}`)) requireDomain(actor, domain);
-  const row = await db().user.findUnique({ where: { local_domain: { local, domain } }, include: { managedDomains: { include: { domainR: true } } } });
+  const row = await db().user.findUnique({
+    where: { local_domain: { local, domain } },
+    include: { managedDomains: { include: { domainR: true } } },
+  });
   if (!row) throw new NotFoundError(`mailbox ${local}@${domain}`);
   return toView(row);
 }
@@ -118,48 +147,106 @@ export interface MailboxQuery {
 }
 
 /** Search, sort and paginate; only the domains the actor manages are visible. */
-export async function listMailboxes(query: MailboxQuery = {}, actor: Actor = SYSTEM_ACTOR): Promise<{ rows: MailboxView[]; total: number }> {
+export async function listMailboxes(
+  query: MailboxQuery = {},
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<{ rows: MailboxView[]; total: number }> {
   const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
   const page = Math.max(query.page ?? 1, 1);
   const visible = isSuper(actor) ? undefined : (actor.domains ?? []);
-  const domainFilter = query.domain ? (visible && !visible.includes(query.domain) ? ['\0none'] : [query.domain]) : visible;
+  const domainFilter = query.domain
+    ? visible && !visible.includes(query.domain)
+      ? ['\0none']
+      : [query.domain]
+    : visible;
   const search = query.search?.trim().toLowerCase();
   const where = {
     ...(domainFilter ? { domain: { in: domainFilter } } : {}),
-    ...(search ? { OR: search.includes('@') ? [{ local: { startsWith: search.split('@')[0] }, domain: { startsWith: search.split('@')[1] ?? '' } }] : [{ local: { startsWith: search } }, { displayName: { contains: search } }, { domain: { startsWith: search } }] } : {}),
+    ...(search
+      ? {
+          OR: search.includes('@')
+            ? [
+                {
+                  local: { startsWith: search.split('@')[0] },
+                  domain: { startsWith: search.split('@')[1] ?? '' },
+                },
+              ]
+            : [
+                { local: { startsWith: search } },
+                { displayName: { contains: search } },
+                { domain: { startsWith: search } },
+              ],
+        }
+      : {}),
   };
   const direction = query.descending ? 'desc' : 'asc';
-  const orderBy = query.sort === 'created' ? [{ createdAt: direction } as const] : query.sort === 'used' ? [{ usedBytes: direction } as const] : [{ domain: direction } as const, { local: direction } as const];
+  const orderBy =
+    query.sort === 'created'
+      ? [{ createdAt: direction } as const]
+      : query.sort === 'used'
+        ? [{ usedBytes: direction } as const]
+        : [{ domain: direction } as const, { local: direction } as const];
   const [rows, total] = await Promise.all([
-    db().user.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize, include: { managedDomains: { include: { domainR: true } } } }),
+    db().user.findMany({
+      where,
+      orderBy,
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      include: { managedDomains: { include: { domainR: true } } },
+    }),
     db().user.count({ where }),
   ]);
   return { rows: rows.map(toView), total };
 }
 
-async function updateMailbox(address: string, actor: Actor, action: string, data: Record<string, unknown>, allowSelf = false): Promise<void> {
+async function updateMailbox(
+  address: string,
+  actor: Actor,
+  action: string,
+  data: Record<string, unknown>,
+  allowSelf = false,
+): Promise<void> {
   const { local, domain } = parseAddress(address);
   const self = allowSelf && actor.name === `${local}@${domain}`;
   if (!self) requireDomain(actor, domain);
   await db().$transaction(async (tx) => {
     const before = await tx.user.findUnique({ where: { local_domain: { local, domain } } });
     if (!before) throw new FieldError('address', `${local}@${domain} does not exist`);
-    if (!self && before.role !== 'user' && !isSuper(actor)) throw new ForbiddenError('only a super admin may change an admin');
+    if (!self && before.role !== 'user' && !isSuper(actor))
+      throw new ForbiddenError('only a super admin may change an admin');
     const after = await tx.user.update({ where: { id: before.id }, data });
     await audit(tx, actor, action, 'mailbox', `${local}@${domain}`, before, after);
   });
 }
 
-export async function setPassword(address: string, password: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function setPassword(
+  address: string,
+  password: string,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   checkPasswordStrength(password);
-  await updateMailbox(address, actor, 'mailbox.passwd', { passwordHash: await hashPassword(password), passwordChangedAt: new Date() }, true);
+  await updateMailbox(
+    address,
+    actor,
+    'mailbox.passwd',
+    { passwordHash: await hashPassword(password), passwordChangedAt: new Date() },
+    true,
+  );
 }
 
-export async function setMailboxEnabled(address: string, enabled: boolean, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function setMailboxEnabled(
+  address: string,
+  enabled: boolean,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   await updateMailbox(address, actor, enabled ? 'mailbox.enable' : 'mailbox.disable', { enabled });
 }
 
-export async function updateMailboxDetails(address: string, changes: { displayName?: string; quota?: string | number; role?: string }, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+export async function updateMailboxDetails(
+  address: string,
+  changes: { displayName?: string; quota?: string | number; role?: string },
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<void> {
   const data: Record<string, unknown> = {};
   if (changes.displayName !== undefined) data.displayName = checkDisplayName(changes.displayName);
   if (changes.quota !== undefined) data.quotaBytes = parseSize(changes.quota);
@@ -177,10 +264,18 @@ export async function removeMailbox(address: string, actor: Actor = SYSTEM_ACTOR
   await db().$transaction(async (tx) => {
     const before = await tx.user.findUnique({ where: { local_domain: { local, domain } } });
     if (!before) throw new FieldError('address', `${local}@${domain} does not exist`);
-    if (before.role !== 'user' && !isSuper(actor)) throw new ForbiddenError('only a super admin may remove an admin');
-    const messages = await tx.message.groupBy({ by: ['blobSha256'], where: { folder: { userId: before.id } }, _count: { _all: true } });
+    if (before.role !== 'user' && !isSuper(actor))
+      throw new ForbiddenError('only a super admin may remove an admin');
+    const messages = await tx.message.groupBy({
+      by: ['blobSha256'],
+      where: { folder: { userId: before.id } },
+      _count: { _all: true },
+    });
     for (const group of messages) {
-      await tx.blob.update({ where: { sha256: group.blobSha256 }, data: { refCount: { decrement: group._count._all } } });
+      await tx.blob.update({
+        where: { sha256: group.blobSha256 },
+        data: { refCount: { decrement: group._count._all } },
+      });
     }
     await tx.user.delete({ where: { id: before.id } });
     await audit(tx, actor, 'mailbox.remove', 'mailbox', `${local}@${domain}`, before, null);
@@ -193,10 +288,18 @@ export { canManageDomain };
  * The webmail's address book: the enabled mailboxes of the signed-in user's own domain, address
  * and display name only (no quota, role or hash), for compose autocomplete.
  */
-export async function domainDirectory(actor: Actor, limit = 2000): Promise<{ address: string; displayName: string }[]> {
+export async function domainDirectory(
+  actor: Actor,
+  limit = 2000,
+): Promise<{ address: string; displayName: string }[]> {
   const at = actor.name.lastIndexOf('@');
   if (actor.userId === undefined || at < 0) return [];
   const domain = actor.name.slice(at + 1);
-  const rows = await db().user.findMany({ where: { domain, enabled: true }, select: { local: true, domain: true, displayName: true }, orderBy: { local: 'asc' }, take: limit });
+  const rows = await db().user.findMany({
+    where: { domain, enabled: true },
+    select: { local: true, domain: true, displayName: true },
+    orderBy: { local: 'asc' },
+    take: limit,
+  });
   return rows.map((row) => ({ address: `${row.local}@${row.domain}`, displayName: row.displayName }));
 }

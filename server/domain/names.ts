@@ -12,11 +12,17 @@ export function normalizeDomain(input: string, field = 'domain'): string {
   if (!ascii) throw new FieldError(field, `"${input}" is not a valid domain name`);
   if (ascii.length > 253) throw new FieldError(field, 'is longer than 253 characters');
   const labels = ascii.split('.');
-  if (labels.length < 2) throw new FieldError(field, `"${input}" needs at least two labels, like example.org`);
+  if (labels.length < 2)
+    throw new FieldError(field, `"${input}" needs at least two labels, like example.org`);
   for (const label of labels) {
-    if (!LABEL.test(label)) throw new FieldError(field, `"${input}" has an invalid label "${label}" (letters, digits and inner hyphens, 1-63 characters)`);
+    if (!LABEL.test(label))
+      throw new FieldError(
+        field,
+        `"${input}" has an invalid label "${label}" (letters, digits and inner hyphens, 1-63 characters)`,
+      );
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) throw new FieldError(field, `"${input}" ends in a numeric label`);
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!))
+    throw new FieldError(field, `"${input}" ends in a numeric label`);
   return ascii;
 }
 

@@ -7,7 +7,9 @@ export function isSuper(actor: Actor): boolean {
 }
 
 export function canManageDomain(actor: Actor, domain: string): boolean {
-  return isSuper(actor) || (actor.role === 'domain_admin' && (actor.domains ?? []).includes(domain.toLowerCase()));
+  return (
+    isSuper(actor) || (actor.role === 'domain_admin' && (actor.domains ?? []).includes(domain.toLowerCase()))
+  );
 }
 
 export function requireSuper(actor: Actor): void {

@@ -41,10 +41,18 @@ export function onSettingOverridesChange(listener: () => void): () => void {
 export async function holdSettingOverrides(refreshMs = REFRESH_MS): Promise<() => void> {
   holders += 1;
   if (!timer) {
-    timer = setInterval(() => void refreshSettingOverrides().catch((error: unknown) => logger.warn('setting overrides refresh failed', { error: String(error) })), refreshMs);
+    timer = setInterval(
+      () =>
+        void refreshSettingOverrides().catch((error: unknown) =>
+          logger.warn('setting overrides refresh failed', { error: String(error) }),
+        ),
+      refreshMs,
+    );
     timer.unref();
   }
-  await refreshSettingOverrides().catch((error: unknown) => logger.warn('setting overrides load failed', { error: String(error) }));
+  await refreshSettingOverrides().catch((error: unknown) =>
+    logger.warn('setting overrides load failed', { error: String(error) }),
+  );
   let released = false;
   return () => {
     if (released) return;

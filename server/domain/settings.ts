@@ -24,8 +24,16 @@ export interface SettingOverrides {
 export type SettingName = keyof SettingOverrides;
 
 export const SETTING_NAMES: readonly SettingName[] = [
-  'maxMessageBytes', 'maxRecipients', 'idleTimeoutSeconds', 'maxConnectionsPerIp',
-  'dnsblZones', 'clamd', 'rspamdUrl', 'rspamdRejectScore', 'queueLifetimeHours', 'delayNoticeHours',
+  'maxMessageBytes',
+  'maxRecipients',
+  'idleTimeoutSeconds',
+  'maxConnectionsPerIp',
+  'dnsblZones',
+  'clamd',
+  'rspamdUrl',
+  'rspamdRejectScore',
+  'queueLifetimeHours',
+  'delayNoticeHours',
 ];
 
 const KEY_PREFIX = 'override.';
@@ -50,8 +58,12 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 
 function zones(field: string, text: string): string[] {
   if (OFF_WORDS.has(text.toLowerCase())) return [];
-  const list = text.split(/[\s,]+/).map((zone) => zone.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean);
-  for (const zone of list) if (!DNS_NAME.test(zone)) throw new FieldError(field, `"${zone}" is not a DNS zone name`);
+  const list = text
+    .split(/[\s,]+/)
+    .map((zone) => zone.trim().toLowerCase().replace(/\.$/, ''))
+    .filter(Boolean);
+  for (const zone of list)
+    if (!DNS_NAME.test(zone)) throw new FieldError(field, `"${zone}" is not a DNS zone name`);
   if (list.length > 20) throw new FieldError(field, 'at most 20 zones');
   return [...new Set(list)];
 }
@@ -64,7 +76,8 @@ function clamdAddress(field: string, text: string): string | null {
     return text;
   }
   const match = /^\[?([a-z0-9.:-]+?)\]?:(\d{1,5})$/i.exec(text);
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new FieldError(field, 'enter a socket path (/run/clamav/clamd.ctl) or host:port (127.0.0.1:3310)');
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535)
+    throw new FieldError(field, 'enter a socket path (/run/clamav/clamd.ctl) or host:port (127.0.0.1:3310)');
   return text;
 }
 
@@ -76,7 +89,8 @@ function httpUrl(field: string, text: string): string | null {
   } catch {
     throw new FieldError(field, 'enter a URL such as http://127.0.0.1:11333');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FieldError(field, 'must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new FieldError(field, 'must be an http:// or https:// URL');
   return text.replace(/\/+$/, '');
 }
 
@@ -85,23 +99,36 @@ export function parseSetting(name: SettingName, raw: string): SettingOverrides[S
   const text = raw.trim();
   switch (name) {
     // 1 KiB .. 1 GiB: below that no real message fits, above it a blob no longer fits memory.
-    case 'maxMessageBytes': return wholeNumber(name, text, 1024, 1024 ** 3);
-    case 'maxRecipients': return wholeNumber(name, text, 1, 10_000);
+    case 'maxMessageBytes':
+      return wholeNumber(name, text, 1024, 1024 ** 3);
+    case 'maxRecipients':
+      return wholeNumber(name, text, 1, 10_000);
     // RFC 5321 4.5.3.2 asks for 5 minutes; allow shorter for busy servers, never zero.
-    case 'idleTimeoutSeconds': return wholeNumber(name, text, 10, 3600);
-    case 'maxConnectionsPerIp': return wholeNumber(name, text, 1, 10_000);
-    case 'dnsblZones': return zones(name, text);
-    case 'clamd': return clamdAddress(name, text);
-    case 'rspamdUrl': return httpUrl(name, text);
-    case 'rspamdRejectScore': return decimal(name, text, -1000, 1000);
+    case 'idleTimeoutSeconds':
+      return wholeNumber(name, text, 10, 3600);
+    case 'maxConnectionsPerIp':
+      return wholeNumber(name, text, 1, 10_000);
+    case 'dnsblZones':
+      return zones(name, text);
+    case 'clamd':
+      return clamdAddress(name, text);
+    case 'rspamdUrl':
+      return httpUrl(name, text);
+    case 'rspamdRejectScore':
+      return decimal(name, text, -1000, 1000);
     // RFC 5321 4.5.4.1: give up after at least 4-5 days; allow less, but at most 30 days.
-    case 'queueLifetimeHours': return wholeNumber(name, text, 1, 720);
-    case 'delayNoticeHours': return wholeNumber(name, text, 1, 720);
+    case 'queueLifetimeHours':
+      return wholeNumber(name, text, 1, 720);
+    case 'delayNoticeHours':
+      return wholeNumber(name, text, 1, 720);
   }
 }
 
 /** The console's form: a field left empty clears its override; fields not in the form stay. */
-export function parseSettingsForm(input: Partial<Record<SettingName, string>>): { set: SettingOverrides; clear: SettingName[] } {
+export function parseSettingsForm(input: Partial<Record<SettingName, string>>): {
+  set: SettingOverrides;
+  clear: SettingName[];
+} {
   const set: Record<string, unknown> = {};
   const clear: SettingName[] = [];
   for (const name of SETTING_NAMES) {
@@ -115,9 +142,12 @@ export function parseSettingsForm(input: Partial<Record<SettingName, string>>): 
 
 function decode(name: SettingName, json: string): unknown {
   const value: unknown = JSON.parse(json);
-  const ok = name === 'dnsblZones' ? Array.isArray(value) && value.every((zone) => typeof zone === 'string')
-    : name === 'clamd' || name === 'rspamdUrl' ? value === null || typeof value === 'string'
-      : typeof value === 'number' && Number.isFinite(value);
+  const ok =
+    name === 'dnsblZones'
+      ? Array.isArray(value) && value.every((zone) => typeof zone === 'string')
+      : name === 'clamd' || name === 'rspamdUrl'
+        ? value === null || typeof value === 'string'
+        : typeof value === 'number' && Number.isFinite(value);
   if (!ok) throw new Error(`bad stored value for ${name}`);
   return value;
 }
@@ -139,7 +169,10 @@ export async function loadSettingOverrides(): Promise<SettingOverrides> {
 }
 
 /** Validates the whole form first, then writes every change and one audit row in one transaction. */
-export async function saveSettingOverrides(input: Partial<Record<SettingName, string>>, actor: Actor): Promise<SettingOverrides> {
+export async function saveSettingOverrides(
+  input: Partial<Record<SettingName, string>>,
+  actor: Actor,
+): Promise<SettingOverrides> {
   requireSuper(actor);
   const { set, clear } = parseSettingsForm(input);
   const before = await loadSettingOverrides();
@@ -150,7 +183,9 @@ export async function saveSettingOverrides(input: Partial<Record<SettingName, st
   if (lifetime !== undefined && notice !== undefined && notice >= lifetime) {
     throw new FieldError('delayNoticeHours', 'must be shorter than the time before giving up');
   }
-  const changed = SETTING_NAMES.filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]));
+  const changed = SETTING_NAMES.filter(
+    (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]),
+  );
   if (changed.length === 0) return after;
   await db().$transaction(async (tx) => {
     for (const name of changed) {
@@ -161,7 +196,8 @@ export async function saveSettingOverrides(input: Partial<Record<SettingName, st
         await tx.setting.upsert({ where: { key }, create: { key, value }, update: { value } });
       }
     }
-    const pick = (from: SettingOverrides) => Object.fromEntries(changed.map((name) => [name, from[name] ?? null]));
+    const pick = (from: SettingOverrides) =>
+      Object.fromEntries(changed.map((name) => [name, from[name] ?? null]));
     await audit(tx, actor, 'settings.update', 'settings', changed.join(','), pick(before), pick(after));
   });
   return after;

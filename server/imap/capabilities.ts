@@ -3,13 +3,52 @@
 export const APPEND_LIMIT = 50 * 1024 * 1024;
 
 const ALWAYS = [
-  'IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'BINARY', 'MULTIAPPEND', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS',
-  'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'ESEARCH',
-  'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', `APPENDLIMIT=${APPEND_LIMIT}`, 'STATUS=SIZE', 'QUOTA', 'QUOTA=RES-STORAGE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
-  'CONTEXT=SEARCH', 'CONTEXT=SORT', 'PARTIAL', 'NOTIFY',
+  'IMAP4rev1',
+  'IMAP4rev2',
+  'LITERAL+',
+  'BINARY',
+  'MULTIAPPEND',
+  'SASL-IR',
+  'ID',
+  'ENABLE',
+  'IDLE',
+  'NAMESPACE',
+  'UNSELECT',
+  'UIDPLUS',
+  'MOVE',
+  'CHILDREN',
+  'SPECIAL-USE',
+  'CREATE-SPECIAL-USE',
+  'LIST-EXTENDED',
+  'LIST-STATUS',
+  'ESEARCH',
+  'CONDSTORE',
+  'QRESYNC',
+  'UTF8=ACCEPT',
+  `APPENDLIMIT=${APPEND_LIMIT}`,
+  'STATUS=SIZE',
+  'QUOTA',
+  'QUOTA=RES-STORAGE',
+  'SORT',
+  'SORT=DISPLAY',
+  'ESORT',
+  'THREAD=ORDEREDSUBJECT',
+  'THREAD=REFERENCES',
+  'CATENATE',
+  'URLAUTH',
+  'URLAUTH=BINARY',
+  'CONTEXT=SEARCH',
+  'CONTEXT=SORT',
+  'PARTIAL',
+  'NOTIFY',
 ];
 
-export function capabilities(input: { secure: boolean; authenticated: boolean; allowPlainAuth: boolean; canStartTls: boolean }): string {
+export function capabilities(input: {
+  secure: boolean;
+  authenticated: boolean;
+  allowPlainAuth: boolean;
+  canStartTls: boolean;
+}): string {
   const list = [...ALWAYS];
   if (!input.authenticated) {
     if (!input.secure && input.canStartTls) list.push('STARTTLS');

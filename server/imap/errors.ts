@@ -1,7 +1,11 @@
 // A command's failure: tagged NO (could not do it) or BAD (malformed), with an optional response
 // code (RFC 9051 section 7.1).
 export class ImapError extends Error {
-  constructor(readonly status: 'NO' | 'BAD', message: string, readonly code?: string) {
+  constructor(
+    readonly status: 'NO' | 'BAD',
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'ImapError';
   }

@@ -46,7 +46,12 @@ const SYSTEM_ONLY: string[] = [];
 
 export function formatFlags(state: FlagState): string {
   if (state.keywords) return `(${flagList(state).join(' ')})`;
-  const mask = (state.seen ? 1 : 0) | (state.answered ? 2 : 0) | (state.flagged ? 4 : 0) | (state.deleted ? 8 : 0) | (state.draft ? 16 : 0);
+  const mask =
+    (state.seen ? 1 : 0) |
+    (state.answered ? 2 : 0) |
+    (state.flagged ? 4 : 0) |
+    (state.deleted ? 8 : 0) |
+    (state.draft ? 16 : 0);
   return (SYSTEM_ONLY[mask] ??= `(${flagList(state).join(' ')})`);
 }
 
@@ -56,7 +61,8 @@ export function decodeMailboxName(name: string): string {
     if (encoded === '') return '&';
     const bytes = Buffer.from(encoded.replace(/,/g, '/'), 'base64');
     let out = '';
-    for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
+    for (let i = 0; i + 1 < bytes.length; i += 2)
+      out += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
     return out;
   });
 }

@@ -33,7 +33,10 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
 /** %XX escapes undone as UTF-8 (RFC 5092 section 3); null for a bad escape or invalid UTF-8. */
 export function percentDecode(text: string): string | null {
   if (/%(?![0-9A-Fa-f]{2})/.test(text)) return null;
-  const bytes = Buffer.from(text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const bytes = Buffer.from(
+    text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
   const plain = text.replace(/%[0-9A-Fa-f]{2}/g, '');
   if (/[^\x21-\x7e]/.test(plain)) return null;
   const decoded = bytes.toString('utf8');
@@ -45,7 +48,11 @@ function encode(text: string): string {
 }
 
 /** The base for relative URLs: the selected mailbox, or the user's server root (RFC 4469 section 5). */
-export function baseUrl(address: string, host: string, mailbox?: { name: string; uidValidity: number }): string {
+export function baseUrl(
+  address: string,
+  host: string,
+  mailbox?: { name: string; uidValidity: number },
+): string {
   const root = `imap://${encode(address)}@${host}/`;
   return mailbox ? `${root}${encode(mailbox.name)};UIDVALIDITY=${mailbox.uidValidity}/` : root;
 }
@@ -68,7 +75,14 @@ function parseAccess(value: string, text: string): UrlAuth | null {
   const accessUser = withUser ? percentDecode(withUser[2]!.replace(/@/g, '%40')) : null;
   if (withUser && accessUser === null) return null;
   const application = (withUser ? withUser[1]! : access).toLowerCase();
-  return { expire: null, application, accessUser, rump, mechanism: verifier?.[2]!.toUpperCase() ?? null, token: verifier?.[3]!.toLowerCase() ?? null };
+  return {
+    expire: null,
+    application,
+    accessUser,
+    rump,
+    mechanism: verifier?.[2]!.toUpperCase() ?? null,
+    token: verifier?.[3]!.toLowerCase() ?? null,
+  };
 }
 
 /** An absolute imap:// URL of a message or part; null for server, mailbox or search URLs and bad syntax. */
@@ -79,14 +93,25 @@ export function parseImapUrl(text: string): ImapUrl | null {
   const at = authority.lastIndexOf('@');
   const userinfo = at >= 0 ? authority.slice(0, at).replace(/;AUTH=.*$/i, '') : null;
   const user = userinfo === null ? null : percentDecode(userinfo);
-  const host = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.exec(authority.slice(at + 1))?.[1]?.toLowerCase();
+  const host = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+    .exec(authority.slice(at + 1))?.[1]
+    ?.toLowerCase();
   if (!host || (userinfo !== null && !user)) return null;
 
   const pieces = match[2]!.split(';');
   let segmentStart = pieces[0]!.endsWith('/');
   const mailbox = percentDecode(segmentStart ? pieces[0]!.slice(0, -1) : pieces[0]!);
   if (!mailbox) return null;
-  const url: ImapUrl = { user, host, mailbox, uidValidity: null, uid: 0, section: null, partial: null, urlauth: null };
+  const url: ImapUrl = {
+    user,
+    host,
+    mailbox,
+    uidValidity: null,
+    uid: 0,
+    section: null,
+    partial: null,
+    urlauth: null,
+  };
   let expire: Date | null = null;
   for (let i = 1; i < pieces.length; i++) {
     let piece = pieces[i]!;
@@ -96,7 +121,8 @@ export function parseImapUrl(text: string): ImapUrl | null {
     const name = piece.slice(0, eq).toUpperCase();
     const value = piece.slice(eq + 1);
     if (eq < 0 || url.urlauth) return null;
-    if (name === 'UIDVALIDITY' && !segmentStart && !url.uid && url.uidValidity === null && NUMBER.test(value)) url.uidValidity = Number(value);
+    if (name === 'UIDVALIDITY' && !segmentStart && !url.uid && url.uidValidity === null && NUMBER.test(value))
+      url.uidValidity = Number(value);
     else if (name === 'UID' && segmentStart && !url.uid && NUMBER.test(value)) url.uid = Number(value);
     else if (name === 'SECTION' && segmentStart && url.uid && !url.section && !url.partial) {
       const spec = percentDecode(value);
@@ -106,7 +132,8 @@ export function parseImapUrl(text: string): ImapUrl | null {
       const range = /^(\d{1,10})(?:\.([1-9]\d{0,9}))?$/.exec(value);
       if (!range) return null;
       url.partial = { start: Number(range[1]), length: range[2] ? Number(range[2]) : null };
-    } else if (name === 'EXPIRE' && !segmentStart && url.uid && !expire && DATE_TIME.test(value)) expire = new Date(value);
+    } else if (name === 'EXPIRE' && !segmentStart && url.uid && !expire && DATE_TIME.test(value))
+      expire = new Date(value);
     else if (name === 'URLAUTH' && !segmentStart && url.uid && !nextStart) {
       url.urlauth = parseAccess(value, text);
       if (!url.urlauth) return null;
@@ -114,7 +141,8 @@ export function parseImapUrl(text: string): ImapUrl | null {
     } else return null;
     segmentStart = nextStart;
   }
-  if (!url.uid || (expire && !url.urlauth) || url.uid > 0xffffffff || (url.uidValidity ?? 0) > 0xffffffff) return null;
+  if (!url.uid || (expire && !url.urlauth) || url.uid > 0xffffffff || (url.uidValidity ?? 0) > 0xffffffff)
+    return null;
   return url;
 }
 

@@ -2,7 +2,18 @@
 // the change-feed cursor. Changes by anyone (this session, another session, another process via
 // the poller) mark it dirty; sync() then reports them as EXISTS / EXPUNGE (or VANISHED under
 // QRESYNC) / FETCH FLAGS, holding back expunges while FETCH, STORE or SEARCH runs (RFC 9051 7.5.1).
-import { changesAfter, claimRecent, folderKeywords, folderUids, holdChangePoller, onFolderChange, readFlags, recentMark, type FolderState, type FolderView } from '../store';
+import {
+  changesAfter,
+  claimRecent,
+  folderKeywords,
+  folderUids,
+  holdChangePoller,
+  onFolderChange,
+  readFlags,
+  recentMark,
+  type FolderState,
+  type FolderView,
+} from '../store';
 import { lowerBound, formatSequence } from './parser';
 import { formatFlags } from './format';
 import type { ImapSession } from './session';
@@ -83,7 +94,12 @@ export class SelectedMailbox {
   private readonly unlisten: () => void;
   private readonly releasePoller: () => void;
 
-  private constructor(readonly folderId: number, readonly name: string, readonly uidValidity: number, readonly readOnly: boolean) {
+  private constructor(
+    readonly folderId: number,
+    readonly name: string,
+    readonly uidValidity: number,
+    readonly readOnly: boolean,
+  ) {
     this.unlisten = onFolderChange(folderId, () => {
       this.dirty = true;
       this.onChange?.();
@@ -98,14 +114,20 @@ export class SelectedMailbox {
     try {
       const shared = sharedViews.get(folder.id);
       // The UID list is read only when the folder changed since the list this process shares.
-      const view: FolderView = { ...state, uids: state.lastChangeId === shared?.changeId ? null : await folderUids(folder.id) };
-      mailbox.uids = view.uids ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids)) : shared!.uids;
+      const view: FolderView = {
+        ...state,
+        uids: state.lastChangeId === shared?.changeId ? null : await folderUids(folder.id),
+      };
+      mailbox.uids = view.uids
+        ? shareView(folder.id, view.lastChangeId, Uint32Array.from(view.uids))
+        : shared!.uids;
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;
       mailbox.uidNext = view.uidNext;
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
-      for (const word of [...STANDARD_KEYWORDS, ...(await keywordsAt(folder.id, view.lastChangeId))]) mailbox.keywords.set(word.toLowerCase(), word);
+      for (const word of [...STANDARD_KEYWORDS, ...(await keywordsAt(folder.id, view.lastChangeId))])
+        mailbox.keywords.set(word.toLowerCase(), word);
       await mailbox.takeRecent(mailbox.uids, view.recentUid);
       return mailbox;
     } catch (error) {
@@ -132,7 +154,10 @@ export class SelectedMailbox {
   /** FLAGS and PERMANENTFLAGS lines for SELECT and for keyword changes. */
   flagLines(): string[] {
     const keywords = [...this.keywords.values()].join(' ');
-    return [`* FLAGS (${SYSTEM_FLAGS} ${keywords})`, `* OK [PERMANENTFLAGS (${this.readOnly ? '' : `${SYSTEM_FLAGS} ${keywords} \\*`})] Flags permitted`];
+    return [
+      `* FLAGS (${SYSTEM_FLAGS} ${keywords})`,
+      `* OK [PERMANENTFLAGS (${this.readOnly ? '' : `${SYSTEM_FLAGS} ${keywords} \\*`})] Flags permitted`,
+    ];
   }
 
   /** Sends FLAGS again when any of these keywords is new to the session. */
@@ -183,7 +208,8 @@ export class SelectedMailbox {
       if (changes.length === 0) break;
       this.lastChangeId = changes[changes.length - 1]!.id;
       if (changes.length >= 10_000) this.dirty = true;
-      const highestKnown = () => (added.length ? added[added.length - 1]! : (this.uids[this.uids.length - 1] ?? 0));
+      const highestKnown = () =>
+        added.length ? added[added.length - 1]! : (this.uids[this.uids.length - 1] ?? 0);
       for (const change of changes) {
         if (change.modseq > this.highestModseq) this.highestModseq = change.modseq;
         if (change.kind === 'new' && change.uid > highestKnown()) added.push(change.uid);
@@ -207,20 +233,30 @@ export class SelectedMailbox {
       if (!session.enabled.has('IMAP4REV2')) session.send(`* ${this.recent.size} RECENT`);
     }
     if (this.pendingExpunge.size === 0) this.uids = shareView(this.folderId, this.lastChangeId, this.uids);
-    const report = [...flagged].filter((uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid));
+    const report = [...flagged].filter(
+      (uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid),
+    );
     await this.announceFlags(session, report);
     if (added.length + expunged.length + report.length === 0) return;
-    for (const listener of this.reportListeners) await listener(session, { added, expunged, flagged: report });
+    for (const listener of this.reportListeners)
+      await listener(session, { added, expunged, flagged: report });
   }
 
   private async announceFlags(session: ImapSession, report: number[]): Promise<void> {
     if (report.length > 0) {
-      const rows = (await readFlags(this.folderId, report)).filter((row) => !this.ownModseqs.includes(row.modseq));
-      this.announceKeywords(session, rows.map((row) => row.keywords));
+      const rows = (await readFlags(this.folderId, report)).filter(
+        (row) => !this.ownModseqs.includes(row.modseq),
+      );
+      this.announceKeywords(
+        session,
+        rows.map((row) => row.keywords),
+      );
       for (const row of rows) {
         const seq = this.seqOf(row.uid);
         if (seq === 0) continue;
-        session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${this.flagsOf(session, row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`);
+        session.send(
+          `* ${seq} FETCH (UID ${row.uid} FLAGS ${this.flagsOf(session, row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`,
+        );
       }
     }
   }

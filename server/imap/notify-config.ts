@@ -11,7 +11,9 @@ export type NotifyEvent = (typeof SUPPORTED)[number];
 /** More names than this in one NOTIFY is refused with NOTIFICATIONOVERFLOW (RFC 5465 section 3.1). */
 const MAX_NAMES = 1000;
 
-export type MailboxFilter = { kind: 'inboxes' | 'personal' | 'subscribed' } | { kind: 'subtree' | 'mailboxes'; names: string[] };
+export type MailboxFilter =
+  | { kind: 'inboxes' | 'personal' | 'subscribed' }
+  | { kind: 'subtree' | 'mailboxes'; names: string[] };
 
 export interface EventGroup {
   filter: MailboxFilter;
@@ -35,7 +37,10 @@ export interface NotifyConfig {
 
 export const NOTIFY_NONE: NotifyConfig = { status: false, selected: null, groups: [] };
 
-function parseEvents(token: Token, unsupported: Set<string>): { events: Set<NotifyEvent>; fetch: Token | null } {
+function parseEvents(
+  token: Token,
+  unsupported: Set<string>,
+): { events: Set<NotifyEvent>; fetch: Token | null } {
   const events = new Set<NotifyEvent>();
   let fetch: Token | null = null;
   if (token.kind === 'atom' && token.value.toUpperCase() === 'NONE') return { events, fetch };
@@ -58,7 +63,9 @@ function mailboxNames(token: Token, utf8: boolean): string[] {
   const items = token.kind === 'list' ? token.items : [token];
   if (items.length === 0) throw bad('Mailbox list is empty');
   // No wildcard expansion: "*" and "%" name mailboxes (RFC 5465 section 6.6).
-  return items.map((item) => normaliseFolderName(utf8 ? tokenText(item, 'mailbox') : decodeMailboxName(tokenText(item, 'mailbox'))));
+  return items.map((item) =>
+    normaliseFolderName(utf8 ? tokenText(item, 'mailbox') : decodeMailboxName(tokenText(item, 'mailbox'))),
+  );
 }
 
 /** Parses what follows "NOTIFY SET"; BAD for bad syntax, NO [BADEVENT] for events we lack. */
@@ -74,12 +81,14 @@ export function parseNotifySet(args: Args, utf8: boolean): NotifyConfig {
       if (group.length !== 2) throw bad(`${filter} takes one events argument`);
       if (config.selected) throw bad('Only one selected or selected-delayed filter is allowed');
       const { events, fetch } = parseEvents(group[1]!, unsupported);
-      if ([...events].some((event) => !MESSAGE_EVENTS.includes(event as (typeof MESSAGE_EVENTS)[number]))) throw bad('Only message events apply to the selected mailbox');
+      if ([...events].some((event) => !MESSAGE_EVENTS.includes(event as (typeof MESSAGE_EVENTS)[number])))
+        throw bad('Only message events apply to the selected mailbox');
       // RFC 5465 section 5: for the selected mailbox MessageNew and MessageExpunge go together (the
       // client tracks sequence numbers), and FlagChange needs both. Other mailboxes are reported as
       // STATUS, which carries all three, so there the rule is not enforced (as in Dovecot; imaptest).
       const news = events.has('MessageNew');
-      if (news !== events.has('MessageExpunge')) throw bad('MessageNew and MessageExpunge must be given together');
+      if (news !== events.has('MessageExpunge'))
+        throw bad('MessageNew and MessageExpunge must be given together');
       if (events.has('FlagChange') && !news) throw bad('FlagChange needs MessageNew and MessageExpunge');
       config.selected = { delayed: filter === 'selected-delayed', events, fetch };
       continue;
@@ -94,14 +103,25 @@ export function parseNotifySet(args: Args, utf8: boolean): NotifyConfig {
       names += list.length;
       mailboxFilter = { kind: filter, names: list };
     } else throw bad(`Unknown mailbox filter ${filter.slice(0, 20)}`);
-    config.groups.push({ filter: mailboxFilter, events: parseEvents(group[group.length - 1]!, unsupported).events });
+    config.groups.push({
+      filter: mailboxFilter,
+      events: parseEvents(group[group.length - 1]!, unsupported).events,
+    });
   }
-  if (unsupported.size > 0) throw new ImapError('NO', `Unsupported NOTIFY events: ${[...unsupported].join(' ').slice(0, 100)}`, `BADEVENT (${SUPPORTED.join(' ')})`);
+  if (unsupported.size > 0)
+    throw new ImapError(
+      'NO',
+      `Unsupported NOTIFY events: ${[...unsupported].join(' ').slice(0, 100)}`,
+      `BADEVENT (${SUPPORTED.join(' ')})`,
+    );
   if (names > MAX_NAMES) throw new ImapError('NO', 'Too many mailboxes for NOTIFY', 'NOTIFICATIONOVERFLOW');
   return config;
 }
 
-function matches(filter: MailboxFilter, folder: Pick<FolderInfo, 'name' | 'subscribed' | 'specialUse'>): boolean {
+function matches(
+  filter: MailboxFilter,
+  folder: Pick<FolderInfo, 'name' | 'subscribed' | 'specialUse'>,
+): boolean {
   switch (filter.kind) {
     case 'personal':
       return true; // Postroom has only the personal namespace
@@ -111,7 +131,9 @@ function matches(filter: MailboxFilter, folder: Pick<FolderInfo, 'name' | 'subsc
     case 'subscribed':
       return folder.subscribed;
     case 'subtree':
-      return filter.names.some((name) => folder.name === name || folder.name.startsWith(`${name}${DELIMITER}`));
+      return filter.names.some(
+        (name) => folder.name === name || folder.name.startsWith(`${name}${DELIMITER}`),
+      );
     case 'mailboxes':
       return filter.names.includes(folder.name);
   }
@@ -121,7 +143,10 @@ function matches(filter: MailboxFilter, folder: Pick<FolderInfo, 'name' | 'subsc
  * The events asked for a (non-selected) mailbox: those of every group that matches it, in order,
  * until a matching NONE group, so "(mailboxes Junk NONE) (personal (...))" leaves Junk out.
  */
-export function eventsFor(config: NotifyConfig, folder: Pick<FolderInfo, 'name' | 'subscribed' | 'specialUse'>): Set<NotifyEvent> {
+export function eventsFor(
+  config: NotifyConfig,
+  folder: Pick<FolderInfo, 'name' | 'subscribed' | 'specialUse'>,
+): Set<NotifyEvent> {
   const events = new Set<NotifyEvent>();
   for (const group of config.groups) {
     if (!matches(group.filter, folder)) continue;

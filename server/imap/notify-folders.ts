@@ -20,7 +20,11 @@ export async function loadFolders(userId: number): Promise<FolderSnapshot> {
  * `known` brought up to date for the names this session changed itself (RFC 5465 section 5: the
  * client is not told of its own changes), everything else left for the next diff to report.
  */
-export function absorb(known: FolderSnapshot, fresh: FolderSnapshot, touched: (name: string) => boolean): FolderSnapshot {
+export function absorb(
+  known: FolderSnapshot,
+  fresh: FolderSnapshot,
+  touched: (name: string) => boolean,
+): FolderSnapshot {
   const byId = new Map(known.byId);
   for (const id of new Set([...known.byId.keys(), ...fresh.byId.keys()])) {
     const before = known.byId.get(id);
@@ -40,14 +44,24 @@ function listLine(attrs: string[], name: string, utf8: boolean, oldName?: string
 }
 
 /** LIST responses for what changed from `known` to `fresh`, for the events the client asked. */
-export function folderListLines(config: NotifyConfig, known: FolderSnapshot, fresh: FolderSnapshot, utf8: boolean): string[] {
+export function folderListLines(
+  config: NotifyConfig,
+  known: FolderSnapshot,
+  fresh: FolderSnapshot,
+  utf8: boolean,
+): string[] {
   const parents = new Set<string>();
   for (const folder of fresh.byId.values()) {
     const parts = folder.name.split(DELIMITER);
     for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join(DELIMITER));
   }
-  const attrs = (folder: FolderInfo) => [parents.has(folder.name) ? '\\HasChildren' : '\\HasNoChildren', ...(folder.subscribed ? ['\\Subscribed'] : []), ...(folder.specialUse ? [folder.specialUse] : [])];
-  const wants = (event: NotifyEvent, ...folders: (FolderInfo | undefined)[]) => folders.some((folder) => folder && eventsFor(config, folder).has(event));
+  const attrs = (folder: FolderInfo) => [
+    parents.has(folder.name) ? '\\HasChildren' : '\\HasNoChildren',
+    ...(folder.subscribed ? ['\\Subscribed'] : []),
+    ...(folder.specialUse ? [folder.specialUse] : []),
+  ];
+  const wants = (event: NotifyEvent, ...folders: (FolderInfo | undefined)[]) =>
+    folders.some((folder) => folder && eventsFor(config, folder).has(event));
   const lines: string[] = [];
   const named = new Set<string>();
   for (const [id, after] of fresh.byId) {
@@ -57,7 +71,8 @@ export function folderListLines(config: NotifyConfig, known: FolderSnapshot, fre
       if (wants('MailboxName', after)) lines.push(listLine(attrs(after), after.name, utf8));
     } else if (before.name !== after.name) {
       named.add(after.name).add(before.name);
-      if (wants('MailboxName', before, after)) lines.push(listLine(attrs(after), after.name, utf8, before.name));
+      if (wants('MailboxName', before, after))
+        lines.push(listLine(attrs(after), after.name, utf8, before.name));
     } else if (before.subscribed !== after.subscribed && wants('SubscriptionChange', before, after)) {
       lines.push(listLine(attrs(after), after.name, utf8));
     }
@@ -66,14 +81,18 @@ export function folderListLines(config: NotifyConfig, known: FolderSnapshot, fre
     if (fresh.byId.has(id)) continue;
     named.add(before.name);
     const gone = { ...before, subscribed: fresh.dangling.has(before.name) };
-    if (wants('MailboxName', before)) lines.push(listLine(['\\NonExistent', ...(gone.subscribed ? ['\\Subscribed'] : [])], before.name, utf8));
+    if (wants('MailboxName', before))
+      lines.push(
+        listLine(['\\NonExistent', ...(gone.subscribed ? ['\\Subscribed'] : [])], before.name, utf8),
+      );
   }
   // Subscriptions to names that have no folder (RFC 9051 6.3.7), beyond those just reported.
   for (const name of new Set([...known.dangling, ...fresh.dangling])) {
     const subscribed = fresh.dangling.has(name);
     if (named.has(name) || subscribed === known.dangling.has(name)) continue;
     const entry = { id: 0, name, specialUse: null, subscribed: true };
-    if (wants('SubscriptionChange', entry)) lines.push(listLine(['\\NonExistent', ...(subscribed ? ['\\Subscribed'] : [])], name, utf8));
+    if (wants('SubscriptionChange', entry))
+      lines.push(listLine(['\\NonExistent', ...(subscribed ? ['\\Subscribed'] : [])], name, utf8));
   }
   return lines;
 }

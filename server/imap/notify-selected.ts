@@ -14,7 +14,13 @@ export class SelectedWatch {
   private readonly listener = (_: ImapSession, report: MailboxReport) => this.fetchNew(report);
 
   /** `ownAdd`: whether the running command adds messages itself (no FETCH for those, section 5.2). */
-  constructor(readonly mailbox: SelectedMailbox, private readonly filter: SelectedFilter, private readonly session: ImapSession, onChange: () => void, private readonly ownAdd: () => boolean) {
+  constructor(
+    readonly mailbox: SelectedMailbox,
+    private readonly filter: SelectedFilter,
+    private readonly session: ImapSession,
+    onChange: () => void,
+    private readonly ownAdd: () => boolean,
+  ) {
     this.unlisten = onFolderChange(mailbox.folderId, onChange);
     // First, so the FETCH follows the EXISTS before any ESEARCH update (RFC 5465 section 7).
     mailbox.reportListeners.unshift(this.listener);
@@ -33,8 +39,15 @@ export class SelectedWatch {
   async sync(idling: boolean): Promise<void> {
     if (this.session.mailbox !== this.mailbox) return;
     const expunges = !this.filter.delayed || idling;
-    const kinds = new Set((await changesAfter(this.mailbox.folderId, this.mailbox.lastChangeId, 1000)).map((change) => change.kind));
-    const wanted = kinds.has('new') || (expunges && (kinds.has('expunge') || this.mailbox.pendingExpunge.size > 0)) || (this.filter.events.has('FlagChange') && kinds.has('flags'));
+    const kinds = new Set(
+      (await changesAfter(this.mailbox.folderId, this.mailbox.lastChangeId, 1000)).map(
+        (change) => change.kind,
+      ),
+    );
+    const wanted =
+      kinds.has('new') ||
+      (expunges && (kinds.has('expunge') || this.mailbox.pendingExpunge.size > 0)) ||
+      (this.filter.events.has('FlagChange') && kinds.has('flags'));
     if (wanted) await this.mailbox.sync(this.session, expunges);
   }
 

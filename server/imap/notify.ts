@@ -13,7 +13,13 @@ import { folderListChanged, onFolderListChange } from '../store/folder-list-feed
 import type { ParsedCommand } from './parser';
 import { mailboxOut } from './format';
 import type { ImapSession } from './session';
-import { eventsFor, hasMessageEvent, NOTIFY_NONE, type NotifyConfig, type NotifyEvent } from './notify-config';
+import {
+  eventsFor,
+  hasMessageEvent,
+  NOTIFY_NONE,
+  type NotifyConfig,
+  type NotifyEvent,
+} from './notify-config';
 import { absorb, folderListLines, loadFolders, type FolderSnapshot } from './notify-folders';
 import { SelectedWatch } from './notify-selected';
 
@@ -41,7 +47,11 @@ export class Notifier {
   private attached: SelectedWatch | null = null;
 
   /** `command`: the command running now, if any (NOTIFY itself when made by it). */
-  constructor(private readonly session: ImapSession, readonly config: NotifyConfig, private command: string | null) {}
+  constructor(
+    private readonly session: ImapSession,
+    readonly config: NotifyConfig,
+    private command: string | null,
+  ) {}
 
   /** Starts listening; with the STATUS indicator, returns the STATUS lines to send before the OK. */
   async start(): Promise<string[]> {
@@ -50,7 +60,10 @@ export class Notifier {
       this.cleanup.push(onFolderListChange(userId, () => this.mark(() => (this.listDirty = true))));
       this.known = await loadFolders(userId);
       if (this.config.groups.some((group) => hasMessageEvent(group.events))) {
-        this.cleanup.push(onAnyChange((folderId) => void this.heard(folderId).catch(() => undefined)), holdChangePoller());
+        this.cleanup.push(
+          onAnyChange((folderId) => void this.heard(folderId).catch(() => undefined)),
+          holdChangePoller(),
+        );
       }
     }
     this.attach();
@@ -66,7 +79,10 @@ export class Notifier {
 
   /** The session is about to run a command: no notifications until it ends. */
   async beforeCommand(command: ParsedCommand): Promise<void> {
-    const sub = command.name === 'UID' && command.tokens[0]?.kind === 'atom' ? ` ${command.tokens[0].value.toUpperCase()}` : '';
+    const sub =
+      command.name === 'UID' && command.tokens[0]?.kind === 'atom'
+        ? ` ${command.tokens[0].value.toUpperCase()}`
+        : '';
     this.command = `${command.name}${sub}`;
     if (this.flushing) await this.flushing;
   }
@@ -87,7 +103,8 @@ export class Notifier {
 
   /** After this session changed folders itself: its own change is not reported back (section 5). */
   async absorbOwn(touched: (name: string) => boolean): Promise<void> {
-    if (this.known && !this.stopped) this.known = absorb(this.known, await loadFolders(this.session.user!.id), touched);
+    if (this.known && !this.stopped)
+      this.known = absorb(this.known, await loadFolders(this.session.user!.id), touched);
   }
 
   private get windowOpen(): boolean {
@@ -100,7 +117,12 @@ export class Notifier {
   }
 
   private schedule(): void {
-    if (this.flushing || !this.windowOpen || !(this.listDirty || this.selectedDirty || this.pendingStatus.size > 0)) return;
+    if (
+      this.flushing ||
+      !this.windowOpen ||
+      !(this.listDirty || this.selectedDirty || this.pendingStatus.size > 0)
+    )
+      return;
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.flush())
       .catch((error: unknown) => logger.warn('NOTIFY delivery failed', { error: String(error) }))
@@ -155,7 +177,9 @@ export class Notifier {
   private overflow(): void {
     this.stop();
     this.session.notify = new Notifier(this.session, NOTIFY_NONE, this.command);
-    this.session.send('* OK [NOTIFICATIONOVERFLOW] Too many notifications unread; NOTIFY NONE is now in effect');
+    this.session.send(
+      '* OK [NOTIFICATIONOVERFLOW] Too many notifications unread; NOTIFY NONE is now in effect',
+    );
   }
 
   /** A message change in some folder, from this process or (through the poller) another. */
@@ -171,7 +195,7 @@ export class Notifier {
 
   private async initialStatus(): Promise<string[]> {
     const lines: string[] = [];
-    const folders = [...this.known?.byId.values() ?? []].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const folders = [...(this.known?.byId.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const folder of folders) {
       const events = eventsFor(this.config, folder);
       if (folder.id === this.session.mailbox?.folderId || !hasMessageEvent(events)) continue;
@@ -198,14 +222,18 @@ export class Notifier {
     const added = reset ? 1 : now.uidNext - before.uidNext;
     const expunged = reset ? 1 : before.messages + added - now.messages;
     const flagged = reset || before.unseen !== now.unseen || before.highestModseq !== now.highestModseq;
-    const wanted = (events.has('MessageNew') && added > 0) || (events.has('MessageExpunge') && expunged > 0) || (events.has('FlagChange') && flagged);
+    const wanted =
+      (events.has('MessageNew') && added > 0) ||
+      (events.has('MessageExpunge') && expunged > 0) ||
+      (events.has('FlagChange') && flagged);
     return wanted ? this.statusLine(folder.name, now, events) : null;
   }
 
   private statusLine(name: string, counts: FolderCounts, events: Set<NotifyEvent>): string {
     // RFC 5465 sections 5.1-5.3: MESSAGES UIDNEXT UIDVALIDITY, HIGHESTMODSEQ for FlagChange or
     // CONDSTORE; UNSEEN too, as clients show unread counts.
-    const modseq = events.has('FlagChange') || this.session.condstore ? ` HIGHESTMODSEQ ${counts.highestModseq}` : '';
+    const modseq =
+      events.has('FlagChange') || this.session.condstore ? ` HIGHESTMODSEQ ${counts.highestModseq}` : '';
     return `* STATUS ${mailboxOut(name, this.session.utf8)} (MESSAGES ${counts.messages} UIDNEXT ${counts.uidNext} UIDVALIDITY ${counts.uidValidity} UNSEEN ${counts.unseen}${modseq})`;
   }
 
@@ -218,7 +246,9 @@ export class Notifier {
     const selected = this.config.selected;
     if (!mailbox || !selected || selected.events.size === 0 || this.stopped) return;
     const onChange = () => this.mark(() => (this.selectedDirty = true));
-    this.attached = new SelectedWatch(mailbox, selected, this.session, onChange, () => ADDING_COMMANDS.has(this.command ?? ''));
+    this.attached = new SelectedWatch(mailbox, selected, this.session, onChange, () =>
+      ADDING_COMMANDS.has(this.command ?? ''),
+    );
   }
 }
 
@@ -228,7 +258,8 @@ export class Notifier {
  */
 export async function announceFolderChange(session: ImapSession, names: string[]): Promise<void> {
   const roots = names.map(normaliseFolderName);
-  const touched = (name: string) => roots.some((root) => name === root || name.startsWith(`${root}${DELIMITER}`));
+  const touched = (name: string) =>
+    roots.some((root) => name === root || name.startsWith(`${root}${DELIMITER}`));
   try {
     await folderListChanged(session.user!.id);
     await session.notify?.absorbOwn(touched);

@@ -14,7 +14,10 @@ export class ResponseWriter {
   private used = 0;
   private queued = 0;
 
-  constructor(private readonly session: ImapSession, private readonly flushBytes: number) {}
+  constructor(
+    private readonly session: ImapSession,
+    private readonly flushBytes: number,
+  ) {}
 
   private room(bytes: number): void {
     if (this.used + bytes <= this.block.length) return;

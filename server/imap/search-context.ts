@@ -70,7 +70,8 @@ class UpdateContext {
       fresh = fresh.filter((uid) => keys?.has(uid)); // one expunged meanwhile has no keys
       for (const uid of fresh) sortKeys.set(uid, keys!.get(uid)!);
     }
-    const before = (a: number, b: number) => (this.order && sortKeys ? this.order.compare(sortKeys.get(a)!, sortKeys.get(b)!) || a - b : a - b);
+    const before = (a: number, b: number) =>
+      this.order && sortKeys ? this.order.compare(sortKeys.get(a)!, sortKeys.get(b)!) || a - b : a - b;
     const incoming = [...fresh].sort(before);
     const merged: number[] = [];
     const pairs: Pair[] = [];
@@ -134,18 +135,34 @@ export function followResult(session: ImapSession, mailbox: SelectedMailbox, req
     session.send(`* NO [NOUPDATE "${request.tag}"] Too many updating searches`);
     return;
   }
-  contexts.set(request.tag, new UpdateContext(request.tag, request.byUid, request.query, request.order, [...request.uids], request.keys));
+  contexts.set(
+    request.tag,
+    new UpdateContext(
+      request.tag,
+      request.byUid,
+      request.query,
+      request.order,
+      [...request.uids],
+      request.keys,
+    ),
+  );
 }
 
 /** CANCELUPDATE: all tags must be known, else nothing is cancelled. */
 export function cancelUpdates(mailbox: SelectedMailbox, tags: string[]): void {
   const contexts = registry.get(mailbox);
-  for (const tag of tags) if (!contexts?.has(tag)) throw bad(`No updating search has tag ${tag.slice(0, 40)}`);
+  for (const tag of tags)
+    if (!contexts?.has(tag)) throw bad(`No updating search has tag ${tag.slice(0, 40)}`);
   for (const tag of tags) contexts!.delete(tag);
 }
 
 /** Before EXPUNGE: the numbers are still valid (RFC 5267 4.3.4). */
-function dropExpunged(session: ImapSession, mailbox: SelectedMailbox, contexts: Map<string, UpdateContext>, expunged: number[]): void {
+function dropExpunged(
+  session: ImapSession,
+  mailbox: SelectedMailbox,
+  contexts: Map<string, UpdateContext>,
+  expunged: number[],
+): void {
   const gone = new Set(expunged);
   for (const context of contexts.values()) {
     if (!expunged.some((uid) => context.has(uid))) continue;
@@ -154,14 +171,24 @@ function dropExpunged(session: ImapSession, mailbox: SelectedMailbox, contexts: 
 }
 
 /** After a sync: new and flag-changed messages are searched again, within each context's query. */
-async function reevaluate(session: ImapSession, mailbox: SelectedMailbox, contexts: Map<string, UpdateContext>, report: MailboxReport): Promise<void> {
+async function reevaluate(
+  session: ImapSession,
+  mailbox: SelectedMailbox,
+  contexts: Map<string, UpdateContext>,
+  report: MailboxReport,
+): Promise<void> {
   const candidates = [...report.added, ...report.flagged].sort((a, b) => a - b);
   if (candidates.length === 0) return;
   for (const context of [...contexts.values()]) {
-    const found = await searchMessages(mailbox.folderId, { op: 'and', nodes: [context.query, { op: 'uid', uids: candidates }] });
+    const found = await searchMessages(mailbox.folderId, {
+      op: 'and',
+      nodes: [context.query, { op: 'uid', uids: candidates }],
+    });
     const matching = new Set(found.uids);
     const gone = new Set(candidates.filter((uid) => !matching.has(uid) && context.has(uid)));
-    const fresh = candidates.filter((uid) => matching.has(uid) && !context.has(uid) && mailbox.seqOf(uid) > 0);
+    const fresh = candidates.filter(
+      (uid) => matching.has(uid) && !context.has(uid) && mailbox.seqOf(uid) > 0,
+    );
     const keys = context.order && fresh.length > 0 ? await context.order.keysOf(fresh) : null;
     if (contexts.get(context.tag) !== context) continue; // cancelled meanwhile
     const items: string[] = [];

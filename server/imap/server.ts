@@ -60,7 +60,10 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
     ports,
     async close() {
       releasePoller();
-      const closed = Promise.all([new Promise((resolve) => plain.close(resolve)), new Promise((resolve) => implicit.close(resolve))]);
+      const closed = Promise.all([
+        new Promise((resolve) => plain.close(resolve)),
+        new Promise((resolve) => implicit.close(resolve)),
+      ]);
       for (const socket of sockets) socket.destroy();
       await closed;
     },

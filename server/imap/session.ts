@@ -4,7 +4,14 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import type { AuthenticatedUser } from '../auth';
 import { logger } from '../core/logger';
-import { CommandReader, CommandTooBigError, parseCommand, ParseError, type ParsedCommand, type ParserLimits } from './parser';
+import {
+  CommandReader,
+  CommandTooBigError,
+  parseCommand,
+  ParseError,
+  type ParsedCommand,
+  type ParserLimits,
+} from './parser';
 import { ImapError } from './errors';
 import { capabilities } from './capabilities';
 import { findCommand, type State } from './commands';
@@ -34,7 +41,10 @@ export class ImapSession {
   closed = false;
   readonly remoteAddress: string;
 
-  constructor(socket: Socket, readonly options: SessionOptions) {
+  constructor(
+    socket: Socket,
+    readonly options: SessionOptions,
+  ) {
     this.socket = socket;
     this.secure = options.secure;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -151,7 +161,12 @@ export class ImapSession {
   }
 
   capabilityLine(): string {
-    return capabilities({ secure: this.secure, authenticated: this.state !== 'notauth', allowPlainAuth: this.options.allowPlainAuth, canStartTls: true });
+    return capabilities({
+      secure: this.secure,
+      authenticated: this.state !== 'notauth',
+      allowPlainAuth: this.options.allowPlainAuth,
+      canStartTls: true,
+    });
   }
 
   /** STARTTLS (RFC 9051 section 6.2.1): plaintext buffered before the handshake is thrown away. */
@@ -215,14 +230,20 @@ export class ImapSession {
       return;
     }
     if (!handler.states.includes(this.state)) {
-      const why = this.state === 'notauth' ? 'Log in first' : this.state === 'auth' ? 'Select a mailbox first' : 'Not allowed now';
+      const why =
+        this.state === 'notauth'
+          ? 'Log in first'
+          : this.state === 'auth'
+            ? 'Select a mailbox first'
+            : 'Not allowed now';
       this.send(`${command.tag} BAD ${why}`);
       return;
     }
     this.cork();
     try {
       const text = await handler.run(this, command);
-      if (this.state === 'selected' && this.mailbox && handler.sync !== 'none') await this.mailbox.sync(this, handler.sync === 'full');
+      if (this.state === 'selected' && this.mailbox && handler.sync !== 'none')
+        await this.mailbox.sync(this, handler.sync === 'full');
       if (text !== null) this.send(`${command.tag} OK ${text ?? `${name} completed`}`);
     } catch (error) {
       if (error instanceof ImapError) {
@@ -230,7 +251,11 @@ export class ImapSession {
       } else if (error instanceof ParseError) {
         this.send(`${command.tag} BAD ${error.message}`);
       } else {
-        logger.error('imap command failed', { command: name, error: String(error), stack: (error as Error).stack });
+        logger.error('imap command failed', {
+          command: name,
+          error: String(error),
+          stack: (error as Error).stack,
+        });
         this.send(`${command.tag} NO [SERVERBUG] Internal error, try again`);
       }
     } finally {

@@ -36,13 +36,19 @@ export async function isOurHost(host: string, hostname: string): Promise<boolean
 }
 
 /** The mailbox owner: "imap://bob@example.org/" or "imap://bob%40example.org@host/". */
-export async function urlOwner(url: ImapUrl, hostname: string): Promise<{ id: number; address: string } | null> {
+export async function urlOwner(
+  url: ImapUrl,
+  hostname: string,
+): Promise<{ id: number; address: string } | null> {
   if (!url.user || !(await isOurHost(url.host, hostname))) return null;
   const address = url.user.includes('@') ? url.user : `${url.user}@${url.host}`;
   const at = address.lastIndexOf('@');
   const domain = await resolveLocalDomain(address.slice(at + 1));
   if (!domain?.enabled) return null;
-  const user = await db().user.findUnique({ where: { local_domain: { local: address.slice(0, at).toLowerCase(), domain: domain.domain } }, select: { id: true, local: true, domain: true, enabled: true } });
+  const user = await db().user.findUnique({
+    where: { local_domain: { local: address.slice(0, at).toLowerCase(), domain: domain.domain } },
+    select: { id: true, local: true, domain: true, enabled: true },
+  });
   return user?.enabled ? { id: user.id, address: `${user.local}@${user.domain}` } : null;
 }
 
@@ -54,23 +60,39 @@ export function accessAllows(auth: UrlAuth, reader: AuthenticatedUser): boolean 
 }
 
 /** The folder and message row a URL names: null without the folder, row null when the UID or UIDVALIDITY do not match. */
-export async function locateUrl(ownerId: number, url: ImapUrl): Promise<{ folderId: number; row: MessageRow | null } | null> {
+export async function locateUrl(
+  ownerId: number,
+  url: ImapUrl,
+): Promise<{ folderId: number; row: MessageRow | null } | null> {
   const folder = await findFolder(ownerId, url.mailbox);
   if (!folder) return null;
-  if (url.uidValidity !== null && url.uidValidity !== folder.uidValidity) return { folderId: folder.id, row: null };
-  const [row] = await readMessages(folder.id, [url.uid], { envelope: false, structure: true, content: true, internalDate: false });
+  if (url.uidValidity !== null && url.uidValidity !== folder.uidValidity)
+    return { folderId: folder.id, row: null };
+  const [row] = await readMessages(folder.id, [url.uid], {
+    envelope: false,
+    structure: true,
+    content: true,
+    internalDate: false,
+  });
   return { folderId: folder.id, row: row ?? null };
 }
 
 async function load(row: MessageRow | null | undefined): Promise<UrlMessage | null> {
-  return row ? { raw: await readBlob(row.blobSha256), structure: JSON.parse(row.bodyStructure) as BodyPart } : null;
+  return row
+    ? { raw: await readBlob(row.blobSha256), structure: JSON.parse(row.bodyStructure) as BodyPart }
+    : null;
 }
 
 /**
  * The message a URL names if `reader` may read it, else null. `needAuth`: only a full URLAUTH URL
  * will do (URLFETCH); otherwise a URL without a verifier is read as the reader's own.
  */
-export async function openUrl(url: ImapUrl, reader: AuthenticatedUser, hostname: string, needAuth: boolean): Promise<UrlMessage | null> {
+export async function openUrl(
+  url: ImapUrl,
+  reader: AuthenticatedUser,
+  hostname: string,
+  needAuth: boolean,
+): Promise<UrlMessage | null> {
   const auth = url.urlauth?.token ? url.urlauth : null;
   if (!auth) {
     if (needAuth) return null;
@@ -78,7 +100,10 @@ export async function openUrl(url: ImapUrl, reader: AuthenticatedUser, hostname:
     if (owner?.id !== reader.id) return null;
     return load((await locateUrl(reader.id, url))?.row);
   }
-  const owner = auth.mechanism === 'INTERNAL' && (!auth.expire || auth.expire > new Date()) && accessAllows(auth, reader) ? await urlOwner(url, hostname) : null;
+  const owner =
+    auth.mechanism === 'INTERNAL' && (!auth.expire || auth.expire > new Date()) && accessAllows(auth, reader)
+      ? await urlOwner(url, hostname)
+      : null;
   const found = owner ? await locateUrl(owner.id, url) : null;
   const key = found ? await mailboxKey(found.folderId, false) : null;
   return tokenMatches(key, auth) ? load(found?.row) : null;
@@ -87,7 +112,8 @@ export async function openUrl(url: ImapUrl, reader: AuthenticatedUser, hostname:
 /** BODY.PEEK[section]<partial> of the URL's part, or its BINARY form; null for a part that is not there. */
 export function urlSection(url: ImapUrl, message: UrlMessage, binary: boolean): Buffer | null {
   const spec = url.section ?? { part: [] };
-  if ((spec.part.length > 0 && !resolveSectionPart(message.structure, spec.part)) || (binary && spec.text)) return null;
+  if ((spec.part.length > 0 && !resolveSectionPart(message.structure, spec.part)) || (binary && spec.text))
+    return null;
   let bytes: Buffer;
   try {
     bytes = sectionBytes({ kind: binary ? 'BINARY' : 'BODY', spec }, message.raw, message.structure);
@@ -97,5 +123,7 @@ export function urlSection(url: ImapUrl, message: UrlMessage, binary: boolean): 
   }
   const partial = url.partial;
   if (!partial) return bytes;
-  return partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(partial.start, partial.length === null ? undefined : partial.start + partial.length);
+  return partial.start >= bytes.length
+    ? Buffer.alloc(0)
+    : bytes.subarray(partial.start, partial.length === null ? undefined : partial.start + partial.length);
 }

@@ -21,7 +21,10 @@ function decodes(part: BodyPart): boolean {
 function binaryHeader(raw: Buffer, part: BodyPart): Buffer {
   const header = raw.subarray(part.headerStart, part.bodyStart);
   if (!decodes(part)) return header;
-  return Buffer.from(header.toString('latin1').replace(CTE_LINE, 'Content-Transfer-Encoding: binary'), 'latin1');
+  return Buffer.from(
+    header.toString('latin1').replace(CTE_LINE, 'Content-Transfer-Encoding: binary'),
+    'latin1',
+  );
 }
 
 /** The body of a part in binary form. */
@@ -32,7 +35,11 @@ export function binaryBody(raw: Buffer, part: BodyPart): Buffer {
   const pieces: Buffer[] = [];
   let at = part.bodyStart;
   for (const child of children) {
-    pieces.push(raw.subarray(at, Math.max(at, child.headerStart)), binaryHeader(raw, child), binaryBody(raw, child));
+    pieces.push(
+      raw.subarray(at, Math.max(at, child.headerStart)),
+      binaryHeader(raw, child),
+      binaryBody(raw, child),
+    );
     at = Math.max(at, child.bodyEnd);
   }
   pieces.push(raw.subarray(at, Math.max(at, part.bodyEnd)));

@@ -30,7 +30,9 @@ function collect(raw: Buffer, part: BodyPart, edits: Edit[]): void {
     return;
   }
   if (part.encoding.trim().toLowerCase() !== 'binary') return;
-  const header = raw.toString('latin1', part.headerStart, part.bodyStart).replace(CTE_LINE, 'Content-Transfer-Encoding: base64');
+  const header = raw
+    .toString('latin1', part.headerStart, part.bodyStart)
+    .replace(CTE_LINE, 'Content-Transfer-Encoding: base64');
   const body = base64Lines(raw.subarray(part.bodyStart, part.bodyEnd));
   edits.push({ start: part.headerStart, end: part.bodyEnd, bytes: Buffer.from(header + body, 'latin1') });
 }

@@ -135,7 +135,8 @@ export function formatAddressList(addresses: EnvelopeAddress[] | null): string {
       }
       continue;
     }
-    const email = address.host === MISSING_DOMAIN ? address.mailbox ?? '' : `${address.mailbox ?? ''}@${address.host}`;
+    const email =
+      address.host === MISSING_DOMAIN ? (address.mailbox ?? '') : `${address.mailbox ?? ''}@${address.host}`;
     (group ?? out).push(address.name ? `${decodeWords(address.name)} <${email}>` : `<${email}>`);
   }
   if (group) out.push(`${groupName}: ${group.join(', ')};`);

@@ -38,7 +38,13 @@ export function parseHeaderLines(header: string): HeaderLine[] {
     if (colon <= 0) continue;
     const key = line.slice(0, colon).trim().toLowerCase();
     if (!key || /\s/.test(key)) continue;
-    lines.push({ key, value: line.slice(colon + 1).replace(/\r?\n[ \t]*/g, ' ').trim() });
+    lines.push({
+      key,
+      value: line
+        .slice(colon + 1)
+        .replace(/\r?\n[ \t]*/g, ' ')
+        .trim(),
+    });
   }
   return lines;
 }

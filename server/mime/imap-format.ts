@@ -6,7 +6,13 @@
 import type { Envelope, EnvelopeAddress } from './envelope';
 import { isMessagePart, isMultipart, type BodyPart } from './structure';
 
-export { extractSection, parseSectionSpec, resolveSectionPart, formatSectionSpec, type SectionSpec } from './sections';
+export {
+  extractSection,
+  parseSectionSpec,
+  resolveSectionPart,
+  formatSectionSpec,
+  type SectionSpec,
+} from './sections';
 
 export interface FormatOptions {
   /** UTF8=ACCEPT is enabled (RFC 6855): non-ASCII text may go in quoted strings. */
@@ -35,12 +41,17 @@ export function imapString(input: string, options: FormatOptions = {}, literalFo
   if (!lineBreak && !eightBit && !special && !nul) return `"${input}"`;
   // NUL may appear in neither quoted strings nor literals (RFC 3501 section 4.3): dropped.
   const value = nul ? input.replace(/\x00/g, '') : input;
-  if (lineBreak || (eightBit && !options.utf8) || (special && literalForSpecials)) return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
+  if (lineBreak || (eightBit && !options.utf8) || (special && literalForSpecials))
+    return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
   return special ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
 }
 
 /** nstring: NIL for null. */
-export function imapNString(value: string | null | undefined, options: FormatOptions = {}, literalForSpecials = false): string {
+export function imapNString(
+  value: string | null | undefined,
+  options: FormatOptions = {},
+  literalForSpecials = false,
+): string {
   return value === null || value === undefined ? 'NIL' : imapString(value, options, literalForSpecials);
 }
 
@@ -93,11 +104,19 @@ function formatExtensionTail(part: BodyPart, options: FormatOptions): string {
  * BODYSTRUCTURE (`extensible` = true) or BODY (false) of a part and everything under it
  * (RFC 3501 section 7.4.2: body-type-mpart, body-type-1part with body-type-msg/-text/-basic).
  */
-export function formatBodyStructure(part: BodyPart, extensible: boolean, options: FormatOptions = {}): string {
+export function formatBodyStructure(
+  part: BodyPart,
+  extensible: boolean,
+  options: FormatOptions = {},
+): string {
   const s = (value: string) => imapString(value, options);
   if (isMultipart(part)) {
-    const children = (part.parts ?? []).map((child) => formatBodyStructure(child, extensible, options)).join('');
-    const extension = extensible ? ` ${formatParams(part.params, options)} ${formatExtensionTail(part, options)}` : '';
+    const children = (part.parts ?? [])
+      .map((child) => formatBodyStructure(child, extensible, options))
+      .join('');
+    const extension = extensible
+      ? ` ${formatParams(part.params, options)} ${formatExtensionTail(part, options)}`
+      : '';
     return `(${children} ${s(part.subtype)}${extension})`;
   }
   const message = isMessagePart(part);
@@ -110,7 +129,11 @@ export function formatBodyStructure(part: BodyPart, extensible: boolean, options
     String(part.size),
   ];
   if (message && part.envelope && part.body) {
-    fields.push(formatEnvelope(part.envelope, options), formatBodyStructure(part.body, extensible, options), String(part.lines ?? 0));
+    fields.push(
+      formatEnvelope(part.envelope, options),
+      formatBodyStructure(part.body, extensible, options),
+      String(part.lines ?? 0),
+    );
   } else if (part.type.toLowerCase() === 'text') {
     fields.push(String(part.lines ?? 0));
   }

@@ -70,7 +70,10 @@ export function parseParamHeader(text: string): ParamValue {
   const { value, raw } = tokenize(text);
   const plain: [string, string][] = [];
   // Keyed by lower-case base name, in order of first appearance.
-  const segments = new Map<string, { base: string; extended: boolean; parts: { index: number; value: string }[] }>();
+  const segments = new Map<
+    string,
+    { base: string; extended: boolean; parts: { index: number; value: string }[] }
+  >();
   for (const [name, paramValue] of raw) {
     // "name*N", "name*N*" (continuations) and "name*" (one extended value) are all RFC 2231.
     const match = /^(.+?)\*(?:(\d+)(\*?))?$/.exec(name);
@@ -87,7 +90,10 @@ export function parseParamHeader(text: string): ParamValue {
   }
   const merged = [...segments.values()].map((entry): [string, string] => [
     entry.extended ? `${entry.base}*` : entry.base,
-    entry.parts.sort((a, b) => a.index - b.index).map((part) => part.value).join(''),
+    entry.parts
+      .sort((a, b) => a.index - b.index)
+      .map((part) => part.value)
+      .join(''),
   ]);
   // A merged value wins over a plain one of the same name (RFC 2231 section 3).
   const mergedNames = new Set(merged.map(([name]) => name.toLowerCase()));
@@ -111,7 +117,10 @@ export function decodedParam(params: [string, string][], name: string): string |
     const match = /^([^']*)'[^']*'(.*)$/.exec(extended);
     if (match) {
       try {
-        const bytes = Buffer.from(match[2].replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+        const bytes = Buffer.from(
+          match[2].replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+          'latin1',
+        );
         return decodeCharset(bytes, match[1] || 'utf-8');
       } catch {
         return match[2];

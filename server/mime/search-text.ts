@@ -66,7 +66,13 @@ export function extractSearchText(raw: Buffer, bodyStructure: BodyPart, maxChars
       for (const child of part.parts) visit(child, depth + 1);
     } else if (isMessagePart(part) && part.body) {
       const env = part.envelope;
-      if (env) chunks.push(decodeWords(env.subject), ...[env.from, env.to].flatMap((list) => (list ?? []).map((a) => `${decodeWords(a.name)} ${a.mailbox ?? ''}@${a.host ?? ''}`)));
+      if (env)
+        chunks.push(
+          decodeWords(env.subject),
+          ...[env.from, env.to].flatMap((list) =>
+            (list ?? []).map((a) => `${decodeWords(a.name)} ${a.mailbox ?? ''}@${a.host ?? ''}`),
+          ),
+        );
       visit(part.body, depth + 1);
     } else if (part.type.toLowerCase() === 'text') {
       const text = partText(raw, part);

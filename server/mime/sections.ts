@@ -18,7 +18,10 @@ export interface SectionSpec {
  * (the caller answers BAD), including MIME without a part number.
  */
 export function parseSectionSpec(spec: string): SectionSpec | null {
-  const match = /^((?:[1-9]\d{0,9})(?:\.[1-9]\d{0,9})*)?(?:(?:^|\.)(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)(?:\s+\(([^()]*)\))?)?$/i.exec(spec.trim());
+  const match =
+    /^((?:[1-9]\d{0,9})(?:\.[1-9]\d{0,9})*)?(?:(?:^|\.)(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)(?:\s+\(([^()]*)\))?)?$/i.exec(
+      spec.trim(),
+    );
   if (!match) return null;
   const part = match[1] ? match[1].split('.').map(Number) : [];
   if (part.some((n) => n > 0xffffffff)) return null;
@@ -28,7 +31,11 @@ export function parseSectionSpec(spec: string): SectionSpec | null {
   const wantsFields = text === 'HEADER.FIELDS' || text === 'HEADER.FIELDS.NOT';
   if (wantsFields !== (match[3] !== undefined)) return null;
   if (!wantsFields) return { part, text };
-  const fields = match[3].trim().split(/\s+/).filter(Boolean).map((name) => name.replace(/^"(.*)"$/, '$1').toUpperCase());
+  const fields = match[3]
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((name) => name.replace(/^"(.*)"$/, '$1').toUpperCase());
   if (fields.length === 0 || fields.some((name) => !/^[\x21-\x39\x3b-\x7e]+$/.test(name))) return null;
   return { part, text, fields };
 }
@@ -84,7 +91,8 @@ function splitRawFields(header: Buffer): { name: string; bytes: Buffer }[] {
     } while (end < text.length && (text[end] === ' ' || text[end] === '\t'));
     const line = text.slice(start, end);
     const colon = line.indexOf(':');
-    if (colon > 0 && line.trim()) fields.push({ name: line.slice(0, colon).trim().toUpperCase(), bytes: header.subarray(start, end) });
+    if (colon > 0 && line.trim())
+      fields.push({ name: line.slice(0, colon).trim().toUpperCase(), bytes: header.subarray(start, end) });
     start = end;
   }
   return fields;
@@ -92,9 +100,13 @@ function splitRawFields(header: Buffer): { name: string; bytes: Buffer }[] {
 
 function filterHeader(header: Buffer, names: string[], keep: boolean): Buffer {
   const wanted = new Set(names);
-  const chosen = splitRawFields(header).filter((field) => wanted.has(field.name) === keep).map((field) => field.bytes);
+  const chosen = splitRawFields(header)
+    .filter((field) => wanted.has(field.name) === keep)
+    .map((field) => field.bytes);
   // Each kept field ends with its line break (a last one without gets CRLF); the blank line ends the block.
-  const withBreaks = chosen.map((bytes) => (bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\r\n')])));
+  const withBreaks = chosen.map((bytes) =>
+    bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\r\n')]),
+  );
   return Buffer.concat([...withBreaks, Buffer.from('\r\n')]);
 }
 
@@ -118,11 +130,19 @@ function sliceSection(raw: Buffer, root: BodyPart, spec: SectionSpec): Buffer {
  * already parsed spec; throws RangeError for an invalid section (answer BAD). A part that does
  * not exist yields an empty buffer, as Dovecot answers.
  */
-export function extractSection(raw: Buffer, bodyStructure: BodyPart, section: string | SectionSpec, partial?: { start: number; length?: number }): Buffer {
+export function extractSection(
+  raw: Buffer,
+  bodyStructure: BodyPart,
+  section: string | SectionSpec,
+  partial?: { start: number; length?: number },
+): Buffer {
   const spec = typeof section === 'string' ? parseSectionSpec(section) : section;
   if (!spec) throw new RangeError(`invalid section "${String(section)}"`);
   const bytes = sliceSection(raw, bodyStructure, spec);
   if (!partial) return bytes;
   if (partial.start >= bytes.length) return Buffer.alloc(0);
-  return bytes.subarray(partial.start, partial.length === undefined ? undefined : partial.start + partial.length);
+  return bytes.subarray(
+    partial.start,
+    partial.length === undefined ? undefined : partial.start + partial.length,
+  );
 }

@@ -65,15 +65,23 @@ function toRecord(params: [string, string][]): Record<string, string> {
   return record;
 }
 
-function contentType(fields: HeaderFields, defaultType: string): { type: string; subtype: string; params: [string, string][] } {
+function contentType(
+  fields: HeaderFields,
+  defaultType: string,
+): { type: string; subtype: string; params: [string, string][] } {
   const header = fields.first('content-type');
   const parsed: ParamValue | null = header ? parseParamHeader(header) : null;
   const match = parsed ? /^([^\s/]+)\s*\/\s*([^\s/]+)$/.exec(parsed.value) : null;
   if (parsed && match) {
     // A text part without a charset reports the RFC 2045 default, after its other parameters
     // (as Dovecot does).
-    const missingCharset = match[1].toLowerCase() === 'text' && !parsed.params.some(([name]) => name.toLowerCase() === 'charset');
-    return { type: match[1], subtype: match[2], params: missingCharset ? [...parsed.params, ['charset', 'us-ascii']] : parsed.params };
+    const missingCharset =
+      match[1].toLowerCase() === 'text' && !parsed.params.some(([name]) => name.toLowerCase() === 'charset');
+    return {
+      type: match[1],
+      subtype: match[2],
+      params: missingCharset ? [...parsed.params, ['charset', 'us-ascii']] : parsed.params,
+    };
   }
   const [type, subtype] = defaultType.split('/');
   return { type, subtype, params: defaultType === 'text/plain' ? [['charset', 'us-ascii']] : [] };
@@ -100,7 +108,13 @@ const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
  * delimiter belongs to it, but never reaches back before `floor`. Lines starting at `limit` or
  * later are not looked at.
  */
-function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[], limit = raw.length): Delimiter | null {
+function nextDelimiter(
+  raw: Buffer,
+  from: number,
+  floor: number,
+  stack: Buffer[],
+  limit = raw.length,
+): Delimiter | null {
   if (stack.length === 0) return null;
   let at = from === 0 || raw[from - 1] === 0x0a ? from : -1;
   if (at < 0 || raw[at] !== 0x2d || raw[at + 1] !== 0x2d) {
@@ -115,7 +129,8 @@ function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[]
       const close = raw[markerEnd] === 0x2d && raw[markerEnd + 1] === 0x2d;
       const lf = raw.indexOf(0x0a, markerEnd);
       let breakStart = at;
-      if (at > floor && raw[at - 1] === 0x0a) breakStart = at - 2 >= floor && raw[at - 2] === 0x0d ? at - 2 : at - 1;
+      if (at > floor && raw[at - 1] === 0x0a)
+        breakStart = at - 2 >= floor && raw[at - 2] === 0x0d ? at - 2 : at - 1;
       return { level, at, breakStart, lineEnd: lf < 0 ? raw.length : lf + 1, close };
     }
     const found = raw.indexOf(LF_DASH_DASH, at);
@@ -127,8 +142,17 @@ function nextDelimiter(raw: Buffer, from: number, floor: number, stack: Buffer[]
 /** An empty text/plain part, for a multipart with no parts (RFC 3501 needs at least one). */
 function emptyPart(offset: number): BodyPart {
   return {
-    type: 'text', subtype: 'plain', params: { charset: 'us-ascii' }, id: null, description: null, encoding: '7bit',
-    size: 0, lines: 0, headerStart: offset, bodyStart: offset, bodyEnd: offset,
+    type: 'text',
+    subtype: 'plain',
+    params: { charset: 'us-ascii' },
+    id: null,
+    description: null,
+    encoding: '7bit',
+    size: 0,
+    lines: 0,
+    headerStart: offset,
+    bodyStart: offset,
+    bodyEnd: offset,
   };
 }
 
@@ -147,7 +171,15 @@ function outer(delimiter: Delimiter | null): Delimiter | null {
  * The parts of a multipart body and where the body ends: after the close-delimiter line and its
  * epilogue, or at a delimiter of an enclosing multipart if the close-delimiter is missing.
  */
-function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, stack: Buffer[], digest: boolean, depth: number, budget: Budget): { parts: BodyPart[]; bodyEnd: number; next: Delimiter | null } {
+function parseMultipartBody(
+  raw: Buffer,
+  bodyStart: number,
+  boundary: string,
+  stack: Buffer[],
+  digest: boolean,
+  depth: number,
+  budget: Budget,
+): { parts: BodyPart[]; bodyEnd: number; next: Delimiter | null } {
   const inner = [Buffer.from(boundary, 'latin1'), ...stack];
   const parts: BodyPart[] = [];
   let delimiter = nextDelimiter(raw, bodyStart, bodyStart, inner);
@@ -156,7 +188,14 @@ function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, st
       const next = nextDelimiter(raw, delimiter.lineEnd, delimiter.lineEnd, stack);
       return { parts, bodyEnd: next ? Math.max(next.breakStart, delimiter.lineEnd) : raw.length, next };
     }
-    const child = parseAt(raw, delimiter.lineEnd, inner, digest ? 'message/rfc822' : 'text/plain', depth + 1, budget);
+    const child = parseAt(
+      raw,
+      delimiter.lineEnd,
+      inner,
+      digest ? 'message/rfc822' : 'text/plain',
+      depth + 1,
+      budget,
+    );
     parts.push(child.part);
     delimiter = child.next;
   }
@@ -166,14 +205,25 @@ function parseMultipartBody(raw: Buffer, bodyStart: number, boundary: string, st
     const next = nextDelimiter(raw, delimiter.lineEnd, delimiter.lineEnd, stack);
     return { parts, bodyEnd: next ? Math.max(next.breakStart, delimiter.lineEnd) : raw.length, next };
   }
-  return { parts, bodyEnd: delimiter ? Math.max(delimiter.breakStart, bodyStart) : raw.length, next: outer(delimiter) };
+  return {
+    parts,
+    bodyEnd: delimiter ? Math.max(delimiter.breakStart, bodyStart) : raw.length,
+    next: outer(delimiter),
+  };
 }
 
 /**
  * Parses the part whose header starts at `start`; it ends at the next delimiter of `stack` (the
  * boundaries of the enclosing multiparts, innermost first) or at the end of the message.
  */
-function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: string, depth: number, budget: Budget): { part: BodyPart; next: Delimiter | null } {
+function parseAt(
+  raw: Buffer,
+  start: number,
+  stack: Buffer[],
+  defaultType: string,
+  depth: number,
+  budget: Budget,
+): { part: BodyPart; next: Delimiter | null } {
   // A delimiter inside what looks like the header ends the part there: the header keeps its last
   // line break and the body is empty (as Dovecot reads it).
   let bodyStart = start + headerLength(raw, start);
@@ -189,18 +239,28 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
   const dispositionHeader = fields.first('content-disposition');
   const disposition = dispositionHeader ? parseParamHeader(dispositionHeader) : null;
   const part: BodyPart = {
-    type: ct.type, subtype: ct.subtype, params: toRecord(ct.params), id: text('content-id'), description: text('content-description'),
-    encoding: fields.first('content-transfer-encoding') || '7bit', size: 0, headerStart: start, bodyStart, bodyEnd: raw.length,
+    type: ct.type,
+    subtype: ct.subtype,
+    params: toRecord(ct.params),
+    id: text('content-id'),
+    description: text('content-description'),
+    encoding: fields.first('content-transfer-encoding') || '7bit',
+    size: 0,
+    headerStart: start,
+    bodyStart,
+    bodyEnd: raw.length,
   };
   // Absent extension fields stay out of the cached JSON (readers treat them as NIL).
   const md5 = text('content-md5');
   if (md5) part.md5 = md5;
-  if (disposition && disposition.value) part.disposition = { type: disposition.value, params: toRecord(disposition.params) };
+  if (disposition && disposition.value)
+    part.disposition = { type: disposition.value, params: toRecord(disposition.params) };
   const language = languageList(fields.first('content-language'));
   if (language) part.language = language;
   const location = text('content-location');
   if (location) part.location = location;
-  const filename = (disposition && decodedParam(disposition.params, 'filename')) || decodedParam(ct.params, 'name');
+  const filename =
+    (disposition && decodedParam(disposition.params, 'filename')) || decodedParam(ct.params, 'name');
   if (filename) part.filename = filename;
   const kind = lowerType(part);
   const boundary = ct.params.find(([name]) => name.toLowerCase() === 'boundary')?.[1];
@@ -212,7 +272,15 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
     next = nextDelimiter(raw, bodyStart, bodyStart, stack);
     part.bodyEnd = next ? Math.max(next.breakStart, bodyStart) : raw.length;
   } else if (isMultipart(part) && boundary && !interrupted) {
-    const body = parseMultipartBody(raw, bodyStart, boundary, stack, kind === 'multipart/digest', depth, budget);
+    const body = parseMultipartBody(
+      raw,
+      bodyStart,
+      boundary,
+      stack,
+      kind === 'multipart/digest',
+      depth,
+      budget,
+    );
     part.parts = body.parts.length ? body.parts : [emptyPart(body.bodyEnd)];
     part.bodyEnd = body.bodyEnd;
     next = body.next;
@@ -228,7 +296,8 @@ function parseAt(raw: Buffer, start: number, stack: Buffer[], defaultType: strin
     if (isMultipart(part)) part.parts = [emptyPart(part.bodyEnd)];
   }
   part.size = part.bodyEnd - part.bodyStart;
-  if (part.type.toLowerCase() === 'text' || isMessagePart(part)) part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
+  if (part.type.toLowerCase() === 'text' || isMessagePart(part))
+    part.lines = countLines(raw, part.bodyStart, part.bodyEnd);
   return { part, next };
 }
 
@@ -242,5 +311,7 @@ export function hasAttachment(part: BodyPart, top = true): boolean {
   if (part.parts) return part.parts.some((child) => hasAttachment(child, false));
   if (!top && isMessagePart(part)) return true;
   if (part.disposition?.type.toLowerCase() === 'attachment') return true;
-  return !!part.filename && part.type.toLowerCase() !== 'text' && part.disposition?.type.toLowerCase() !== 'inline';
+  return (
+    !!part.filename && part.type.toLowerCase() !== 'text' && part.disposition?.type.toLowerCase() !== 'inline'
+  );
 }

@@ -9,7 +9,14 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
-export type PatternKind = 'ip' | 'cidr' | 'ip-prefix' | 'domain-tree' | 'domain-exact' | 'local-part' | 'address';
+export type PatternKind =
+  | 'ip'
+  | 'cidr'
+  | 'ip-prefix'
+  | 'domain-tree'
+  | 'domain-exact'
+  | 'local-part'
+  | 'address';
 
 export interface ParsedPattern {
   kind: PatternKind;
@@ -38,30 +45,44 @@ export function parsePattern(input: string): PatternResult {
     const family = isIP(network);
     if (!family) return { ok: false, error: `"${network}" is not an IP address` };
     const max = family === 4 ? 32 : 128;
-    if (!/^\d+$/.test(text.slice(slash + 1)) || bits > max) return { ok: false, error: `the prefix length must be 0-${max}` };
-    return { ok: true, pattern: { kind: 'cidr', value: network.toLowerCase(), prefixBits: bits, family: family as 4 | 6 } };
+    if (!/^\d+$/.test(text.slice(slash + 1)) || bits > max)
+      return { ok: false, error: `the prefix length must be 0-${max}` };
+    return {
+      ok: true,
+      pattern: { kind: 'cidr', value: network.toLowerCase(), prefixBits: bits, family: family as 4 | 6 },
+    };
   }
   const family = isIP(text);
   if (family) return { ok: true, pattern: { kind: 'ip', value: normaliseIp(text), family: family as 4 | 6 } };
   if (/^\d{1,3}(\.\d{1,3}){0,3}\.?$/.test(text)) {
     const octets = text.replace(/\.$/, '').split('.');
-    if (octets.some((octet) => Number(octet) > 255)) return { ok: false, error: `"${text}" has an octet over 255` };
+    if (octets.some((octet) => Number(octet) > 255))
+      return { ok: false, error: `"${text}" has an octet over 255` };
     const padded = [...octets, '0', '0', '0', '0'].slice(0, 4).join('.');
-    return { ok: true, pattern: { kind: 'ip-prefix', value: padded, prefixBits: octets.length * 8, family: 4 } };
+    return {
+      ok: true,
+      pattern: { kind: 'ip-prefix', value: padded, prefixBits: octets.length * 8, family: 4 },
+    };
   }
   const at = text.indexOf('@');
   if (at >= 0) {
     if (text.indexOf('@', at + 1) >= 0) return { ok: false, error: 'the pattern has more than one @' };
     const local = text.slice(0, at).toLowerCase();
     const domainPart = text.slice(at + 1);
-    if (local && !/^[a-z0-9!#$&'*+=?^_`{|}~.-]{1,64}$/.test(local)) return { ok: false, error: `"${local}" is not a valid local part` };
+    if (local && !/^[a-z0-9!#$&'*+=?^_`{|}~.-]{1,64}$/.test(local))
+      return { ok: false, error: `"${local}" is not a valid local part` };
     if (!domainPart) {
       if (!local) return { ok: false, error: 'the pattern "@" matches nothing' };
       return { ok: true, pattern: { kind: 'local-part', value: local } };
     }
     const domain = asciiDomain(domainPart);
     if (!domain) return { ok: false, error: `"${domainPart}" is not a valid domain` };
-    return { ok: true, pattern: local ? { kind: 'address', value: `${local}@${domain}` } : { kind: 'domain-exact', value: domain } };
+    return {
+      ok: true,
+      pattern: local
+        ? { kind: 'address', value: `${local}@${domain}` }
+        : { kind: 'domain-exact', value: domain },
+    };
   }
   const domain = asciiDomain(text);
   if (!domain) return { ok: false, error: `"${text}" is not an IP address, network, domain or address` };
@@ -79,7 +100,11 @@ function normaliseIp(ip: string): string {
 function ipToBigInt(ip: string): { value: bigint; family: 4 | 6 } | null {
   const clean = normaliseIp(ip);
   const family = isIP(clean);
-  if (family === 4) return { value: clean.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n), family: 4 };
+  if (family === 4)
+    return {
+      value: clean.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n),
+      family: 4,
+    };
   if (family !== 6) return null;
   let [head, tail] = clean.split('::') as [string, string | undefined];
   const parse = (part: string | undefined) => (part ? part.split(':') : []);
@@ -87,11 +112,21 @@ function ipToBigInt(ip: string): { value: bigint; family: 4 | 6 } | null {
   let tailParts = parse(tail);
   // An embedded IPv4 tail counts as two groups.
   const expand = (parts: string[]) =>
-    parts.flatMap((part) => (part.includes('.') ? ((n) => [(n >> 16n).toString(16), (n & 0xffffn).toString(16)])(ipToBigInt(part)!.value) : [part]));
+    parts.flatMap((part) =>
+      part.includes('.')
+        ? ((n) => [(n >> 16n).toString(16), (n & 0xffffn).toString(16)])(ipToBigInt(part)!.value)
+        : [part],
+    );
   headParts = expand(headParts);
   tailParts = expand(tailParts);
-  const groups = tail === undefined ? headParts : [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts];
-  return { value: groups.reduce((acc, group) => (acc << 16n) + BigInt(parseInt(group || '0', 16)), 0n), family: 6 };
+  const groups =
+    tail === undefined
+      ? headParts
+      : [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts];
+  return {
+    value: groups.reduce((acc, group) => (acc << 16n) + BigInt(parseInt(group || '0', 16)), 0n),
+    family: 6,
+  };
 }
 
 function inNetwork(ip: string, network: string, bits: number): boolean {
@@ -106,7 +141,8 @@ function inNetwork(ip: string, network: string, bits: number): boolean {
 /** Does a network pattern match this client IP? */
 export function matchesIp(pattern: ParsedPattern, ip: string): boolean {
   if (pattern.kind === 'ip') return inNetwork(ip, pattern.value, pattern.family === 6 ? 128 : 32);
-  if (pattern.kind === 'cidr' || pattern.kind === 'ip-prefix') return inNetwork(ip, pattern.value, pattern.prefixBits ?? 0);
+  if (pattern.kind === 'cidr' || pattern.kind === 'ip-prefix')
+    return inNetwork(ip, pattern.value, pattern.prefixBits ?? 0);
   return false;
 }
 

@@ -17,7 +17,9 @@ export interface AccessRuleLike {
   position: number;
 }
 
-export type AccessSubject = { scope: 'connect'; ip: string; hostname?: string | null } | { scope: 'sender' | 'recipient'; address: string };
+export type AccessSubject =
+  | { scope: 'connect'; ip: string; hostname?: string | null }
+  | { scope: 'sender' | 'recipient'; address: string };
 
 export function ruleMatches(rule: AccessRuleLike, subject: AccessSubject): boolean {
   if (rule.scope !== subject.scope && rule.scope !== 'any') return false;
@@ -42,10 +44,14 @@ export function findRule<T extends AccessRuleLike>(rules: T[], subject: AccessSu
 }
 
 /** Reads a qmail tcp.smtp line (`127.0.0.1:allow,RELAYCLIENT=""`, `66.115.47.:deny`). */
-export function parseQmailRule(line: string): { pattern: string; action: AccessAction; scope: 'connect' } | { error: string } {
+export function parseQmailRule(
+  line: string,
+): { pattern: string; action: AccessAction; scope: 'connect' } | { error: string } {
   const match = /^([^:]+(?::[^:,]*)*?):(allow|deny)(,.*)?$/.exec(line.trim());
-  if (!match) return { error: `"${line}" is not a tcp.smtp rule (PATTERN:allow[,RELAYCLIENT=""] or PATTERN:deny)` };
+  if (!match)
+    return { error: `"${line}" is not a tcp.smtp rule (PATTERN:allow[,RELAYCLIENT=""] or PATTERN:deny)` };
   const [, pattern, verdict, variables] = match;
-  const action: AccessAction = verdict === 'deny' ? 'REJECT' : /RELAYCLIENT=/.test(variables ?? '') ? 'RELAY' : 'OK';
+  const action: AccessAction =
+    verdict === 'deny' ? 'REJECT' : /RELAYCLIENT=/.test(variables ?? '') ? 'RELAY' : 'OK';
   return { pattern: pattern!, action, scope: 'connect' };
 }

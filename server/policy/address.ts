@@ -4,7 +4,12 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
-export type RelayTrick = 'percent hack' | 'bang path' | 'quoted local part' | 'trailing dot' | 'IP-literal domain';
+export type RelayTrick =
+  | 'percent hack'
+  | 'bang path'
+  | 'quoted local part'
+  | 'trailing dot'
+  | 'IP-literal domain';
 
 export type EnvelopeAddress =
   | { ok: true; address: string; local: string; domain: string; sourceRouteIgnored: boolean }
@@ -40,11 +45,17 @@ export function parseEnvelopeAddress(raw: string): EnvelopeAddress {
   }
   if (local.includes('%')) return { ok: false, syntax: false, trick: 'percent hack', input };
   if (local.includes('!')) return { ok: false, syntax: false, trick: 'bang path', input };
-  if (domainText.startsWith('[') && domainText.endsWith(']')) return { ok: false, syntax: false, trick: 'IP-literal domain', input };
+  if (domainText.startsWith('[') && domainText.endsWith(']'))
+    return { ok: false, syntax: false, trick: 'IP-literal domain', input };
   if (isIP(domainText)) return { ok: false, syntax: false, trick: 'IP-literal domain', input };
   if (domainText.endsWith('.')) return { ok: false, syntax: false, trick: 'trailing dot', input };
   const domain = domainToASCII(domainText.toLowerCase());
-  if (!domain || domain.length > 253 || !domain.split('.').every((label) => /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/.test(label)) || !domain.includes('.')) {
+  if (
+    !domain ||
+    domain.length > 253 ||
+    !domain.split('.').every((label) => /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/.test(label)) ||
+    !domain.includes('.')
+  ) {
     return { ok: false, syntax: true, input };
   }
   if (local.length > 64 || /^\.|\.$|\.\./.test(local)) return { ok: false, syntax: true, input };

@@ -21,8 +21,21 @@ export interface PolicyDirectory {
   mailboxByAddress(address: string): Promise<MailboxState | null>;
 }
 
-function toState(row: { id: number; local: string; domain: string; enabled: boolean; quotaBytes: bigint; usedBytes: bigint }): MailboxState {
-  return { id: row.id, address: `${row.local}@${row.domain}`, enabled: row.enabled, quotaBytes: row.quotaBytes, usedBytes: row.usedBytes };
+function toState(row: {
+  id: number;
+  local: string;
+  domain: string;
+  enabled: boolean;
+  quotaBytes: bigint;
+  usedBytes: bigint;
+}): MailboxState {
+  return {
+    id: row.id,
+    address: `${row.local}@${row.domain}`,
+    enabled: row.enabled,
+    quotaBytes: row.quotaBytes,
+    usedBytes: row.usedBytes,
+  };
 }
 
 export const databaseDirectory: PolicyDirectory = {
@@ -37,7 +50,9 @@ export const databaseDirectory: PolicyDirectory = {
     if (at <= 0) return null;
     const domain = await resolveLocalDomain(address.slice(at + 1));
     if (!domain) return null;
-    const row = await db().user.findUnique({ where: { local_domain: { local: address.slice(0, at).toLowerCase(), domain: domain.domain } } });
+    const row = await db().user.findUnique({
+      where: { local_domain: { local: address.slice(0, at).toLowerCase(), domain: domain.domain } },
+    });
     return row ? toState(row) : null;
   },
 };
@@ -53,7 +68,12 @@ export function isOverQuota(mailbox: MailboxState, extraBytes = 0): boolean {
  */
 export function cachedDirectory(inner: PolicyDirectory, ttlMs = 2000): PolicyDirectory {
   const caches = new Map<string, Map<string, { value: unknown; until: number }>>();
-  const remember = <T>(name: string, key: string, load: () => Promise<T>, keep: (value: T) => boolean): Promise<T> => {
+  const remember = <T>(
+    name: string,
+    key: string,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean,
+  ): Promise<T> => {
     let cache = caches.get(name);
     if (!cache) caches.set(name, (cache = new Map()));
     const hit = cache.get(key);
@@ -67,9 +87,33 @@ export function cachedDirectory(inner: PolicyDirectory, ttlMs = 2000): PolicyDir
     });
   };
   return {
-    localDomain: (name) => remember('domain', name.toLowerCase(), () => inner.localDomain(name), (value) => value !== null),
-    expand: (address) => remember('expand', address.toLowerCase(), () => inner.expand(address), (value) => value.mailboxes.length + value.external.length > 0),
-    mailbox: (id) => remember('mailbox', String(id), () => inner.mailbox(id), (value) => value !== null && !isOverQuota(value, 1)),
-    mailboxByAddress: (address) => remember('login', address.toLowerCase(), () => inner.mailboxByAddress(address), (value) => value !== null),
+    localDomain: (name) =>
+      remember(
+        'domain',
+        name.toLowerCase(),
+        () => inner.localDomain(name),
+        (value) => value !== null,
+      ),
+    expand: (address) =>
+      remember(
+        'expand',
+        address.toLowerCase(),
+        () => inner.expand(address),
+        (value) => value.mailboxes.length + value.external.length > 0,
+      ),
+    mailbox: (id) =>
+      remember(
+        'mailbox',
+        String(id),
+        () => inner.mailbox(id),
+        (value) => value !== null && !isOverQuota(value, 1),
+      ),
+    mailboxByAddress: (address) =>
+      remember(
+        'login',
+        address.toLowerCase(),
+        () => inner.mailboxByAddress(address),
+        (value) => value !== null,
+      ),
   };
 }

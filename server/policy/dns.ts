@@ -36,7 +36,10 @@ export function dnsError(code: 'ENOTFOUND' | 'ENODATA' | 'ETIMEOUT', name: strin
 }
 
 /** A resolver answering from a fixed table, `{ 'example.org': { MX: [...], A: [...] } }`. */
-export function staticResolver(zone: Record<string, Record<string, unknown[]>>, ptr: Record<string, string[]> = {}): DnsResolver {
+export function staticResolver(
+  zone: Record<string, Record<string, unknown[]>>,
+  ptr: Record<string, string[]> = {},
+): DnsResolver {
   return {
     async resolve(name, rrtype) {
       const records = zone[name.toLowerCase().replace(/\.$/, '')];
@@ -67,7 +70,9 @@ export async function confirmedHostname(ip: string, timeoutMs = 3000): Promise<s
   const lookup = async (): Promise<string | null> => {
     const names = await dnsResolver().reverse(plain);
     for (const name of names.slice(0, 5)) {
-      const addresses = (await dnsResolver().resolve(name, family === 4 ? 'A' : 'AAAA').catch(() => [])) as string[];
+      const addresses = (await dnsResolver()
+        .resolve(name, family === 4 ? 'A' : 'AAAA')
+        .catch(() => [])) as string[];
       if (addresses.includes(plain)) return name.toLowerCase().replace(/\.$/, '');
     }
     return null;

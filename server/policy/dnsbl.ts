@@ -16,8 +16,15 @@ function reversed(ip: string): string | null {
   if (family !== 6) return null;
   const [head = '', tail = ''] = plain.split('::');
   const groups = (part: string) => (part ? part.split(':') : []);
-  const all = plain.includes('::') ? [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)] : groups(plain);
-  return all.map((group) => group.padStart(4, '0')).join('').split('').reverse().join('.');
+  const all = plain.includes('::')
+    ? [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)]
+    : groups(plain);
+  return all
+    .map((group) => group.padStart(4, '0'))
+    .join('')
+    .split('')
+    .reverse()
+    .join('.');
 }
 
 export async function dnsblListing(ip: string, zones: string[]): Promise<DnsblListing | null> {
@@ -25,8 +32,12 @@ export async function dnsblListing(ip: string, zones: string[]): Promise<DnsblLi
   if (!name || zones.length === 0) return null;
   const answers = await Promise.all(
     zones.map(async (zone) => {
-      const records = (await dnsResolver().resolve(`${name}.${zone}`, 'A').catch(() => [])) as string[];
-      const listed = records.find((record) => record.startsWith('127.') && !record.startsWith('127.255.255.'));
+      const records = (await dnsResolver()
+        .resolve(`${name}.${zone}`, 'A')
+        .catch(() => [])) as string[];
+      const listed = records.find(
+        (record) => record.startsWith('127.') && !record.startsWith('127.255.255.'),
+      );
       return listed ? { zone, answer: listed } : null;
     }),
   );

@@ -2,7 +2,15 @@
 // functions as the conversation goes, the console's "try it" box calls evaluatePolicy.
 import { db } from '../core/db';
 import type { AccessRuleLike } from './access';
-import { decideConnect, decideSender, decideRecipient, type ConnectDecision, type Decision, type RecipientDecision, type ClientState } from './decide';
+import {
+  decideConnect,
+  decideSender,
+  decideRecipient,
+  type ConnectDecision,
+  type Decision,
+  type RecipientDecision,
+  type ClientState,
+} from './decide';
 import { databaseDirectory, type PolicyDirectory } from './directory';
 
 export interface PolicyQuery {
@@ -23,21 +31,32 @@ export interface PolicyEvaluation {
 }
 
 export async function loadAccessRules(): Promise<AccessRuleLike[]> {
-  return db().accessRule.findMany({ select: { id: true, pattern: true, scope: true, action: true, message: true, position: true } });
+  return db().accessRule.findMany({
+    select: { id: true, pattern: true, scope: true, action: true, message: true, position: true },
+  });
 }
 
 /** Evaluates every stage in order; later stages are skipped once one refuses. */
-export async function evaluatePolicy(query: PolicyQuery, options: { rules?: AccessRuleLike[]; directory?: PolicyDirectory } = {}): Promise<PolicyEvaluation> {
+export async function evaluatePolicy(
+  query: PolicyQuery,
+  options: { rules?: AccessRuleLike[]; directory?: PolicyDirectory } = {},
+): Promise<PolicyEvaluation> {
   const rules = options.rules ?? (await loadAccessRules());
   const directory = options.directory ?? databaseDirectory;
   const connect = decideConnect(rules, query.clientIp, query.clientHostname);
   if (connect.verdict === 'reject') return { connect, sender: null, recipient: null, final: connect };
-  const client: ClientState = { ip: query.clientIp, hostname: query.clientHostname, user: query.authenticatedUser?.trim().toLowerCase() || null, relayClient: connect.relayClient };
+  const client: ClientState = {
+    ip: query.clientIp,
+    hostname: query.clientHostname,
+    user: query.authenticatedUser?.trim().toLowerCase() || null,
+    relayClient: connect.relayClient,
+  };
   const sender = await decideSender(rules, directory, client, query.sender);
   if (sender.verdict === 'reject') return { connect, sender, recipient: null, final: sender };
   const recipient = await decideRecipient(rules, directory, client, query.recipient);
   // A DISCARD at connect or sender time swallows what would otherwise be accepted.
   const discardedBy = [connect, sender].find((decision) => decision.verdict === 'discard');
-  const final = recipient.verdict === 'accept' && discardedBy ? { ...discardedBy, reply: recipient.reply } : recipient;
+  const final =
+    recipient.verdict === 'accept' && discardedBy ? { ...discardedBy, reply: recipient.reply } : recipient;
   return { connect, sender, recipient, final };
 }

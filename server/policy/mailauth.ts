@@ -21,9 +21,18 @@ interface Status {
   policy?: string;
 }
 
-export async function checkInboundAuthentication(message: Buffer, envelope: { ip: string; helo: string; sender: string; mta: string }): Promise<InboundAuthResult> {
+export async function checkInboundAuthentication(
+  message: Buffer,
+  envelope: { ip: string; helo: string; sender: string; mta: string },
+): Promise<InboundAuthResult> {
   const resolver = dnsResolver().resolve as (name: string, rrtype: string) => Promise<string[][] | string[]>;
-  const result = await authenticate(message, { ip: envelope.ip.replace(/^::ffff:/, ''), helo: envelope.helo, sender: envelope.sender, mta: envelope.mta, resolver });
+  const result = await authenticate(message, {
+    ip: envelope.ip.replace(/^::ffff:/, ''),
+    helo: envelope.helo,
+    sender: envelope.sender,
+    mta: envelope.mta,
+    resolver,
+  });
   const dmarc = (result.dmarc || {}) as Status;
   const dmarcResult = dmarc.status?.result ?? 'none';
   const dkimResults = (result.dkim?.results ?? []) as Status[];
@@ -32,7 +41,9 @@ export async function checkInboundAuthentication(message: Buffer, envelope: { ip
   return {
     headers: result.headers,
     spf: spf.status?.result ?? 'none',
-    dkim: dkimResults.find((row) => row.status?.result === 'pass') ? 'pass' : (dkimResults[0]?.status?.result ?? 'none'),
+    dkim: dkimResults.find((row) => row.status?.result === 'pass')
+      ? 'pass'
+      : (dkimResults[0]?.status?.result ?? 'none'),
     dmarc: dmarcResult,
     arc: arc.status?.result ?? 'none',
     dmarcReject: dmarcResult === 'fail' && dmarc.policy === 'reject',

@@ -18,11 +18,27 @@ export interface RspamdEnvelope {
   user?: string | null;
 }
 
-export async function checkWithRspamd(baseUrl: string, message: Buffer, envelope: RspamdEnvelope, rejectScore?: number, timeoutMs = 20_000): Promise<RspamdVerdict> {
-  const headers = new Headers({ IP: envelope.ip.replace(/^::ffff:/, ''), Helo: envelope.helo || 'unknown', From: envelope.sender, 'Queue-Id': envelope.queueId });
+export async function checkWithRspamd(
+  baseUrl: string,
+  message: Buffer,
+  envelope: RspamdEnvelope,
+  rejectScore?: number,
+  timeoutMs = 20_000,
+): Promise<RspamdVerdict> {
+  const headers = new Headers({
+    IP: envelope.ip.replace(/^::ffff:/, ''),
+    Helo: envelope.helo || 'unknown',
+    From: envelope.sender,
+    'Queue-Id': envelope.queueId,
+  });
   for (const recipient of envelope.recipients) headers.append('Rcpt', recipient);
   if (envelope.user) headers.set('User', envelope.user);
-  const response = await fetch(new URL('/checkv2', baseUrl), { method: 'POST', headers, body: new Uint8Array(message), signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(new URL('/checkv2', baseUrl), {
+    method: 'POST',
+    headers,
+    body: new Uint8Array(message),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!response.ok) throw new Error(`rspamd answered HTTP ${response.status}`);
   const body = (await response.json()) as { action?: string; score?: number; required_score?: number };
   const action = body.action ?? 'no action';

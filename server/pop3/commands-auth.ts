@@ -2,7 +2,14 @@
 // AUTH (RFC 5034) with an optional initial response: PLAIN (RFC 4616), and OAUTHBEARER (RFC 7628)
 // and XOAUTH2 for the webmail's access tokens. Logins go through the shared auth core (throttled,
 // logged); RFC 3206 response codes tell clients why a login failed.
-import { authenticate, authenticateToken, decodeBearer, decodePlain, throttleState, type LoginResult } from '../auth';
+import {
+  authenticate,
+  authenticateToken,
+  decodeBearer,
+  decodePlain,
+  throttleState,
+  type LoginResult,
+} from '../auth';
 import { lockMaildrop, openMaildrop } from '../store/maildrop';
 import type { CommandHandler, Pop3Session } from './session';
 
@@ -12,12 +19,15 @@ const MAX_ARGUMENT_BYTES = 1024;
 const MECHANISMS = ['PLAIN', 'OAUTHBEARER', 'XOAUTH2'] as const;
 type Mechanism = (typeof MECHANISMS)[number];
 
-const PLAINTEXT_REFUSED = '-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS';
+const PLAINTEXT_REFUSED =
+  '-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS';
 
 function capabilities(session: Pop3Session): string[] {
   const caps = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING'];
-  if (session.state === 'authorization' && session.authAllowed) caps.push('USER', `SASL ${MECHANISMS.join(' ')}`);
-  if (session.state === 'authorization' && !session.secure && session.options.secureContext) caps.push('STLS');
+  if (session.state === 'authorization' && session.authAllowed)
+    caps.push('USER', `SASL ${MECHANISMS.join(' ')}`);
+  if (session.state === 'authorization' && !session.secure && session.options.secureContext)
+    caps.push('STLS');
   caps.push('IMPLEMENTATION Postroom');
   return caps;
 }
@@ -39,13 +49,17 @@ const stls: CommandHandler = async (session, args) => {
 
 /** Verifies the credentials, takes the maildrop lock and enters TRANSACTION. */
 async function logIn(session: Pop3Session, username: string, password: string): Promise<void> {
-  await enterTransaction(session, await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'pop3' }));
+  await enterTransaction(
+    session,
+    await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'pop3' }),
+  );
 }
 
 /** Answers a login attempt: on success takes the maildrop lock and enters TRANSACTION. */
 async function enterTransaction(session: Pop3Session, result: LoginResult): Promise<void> {
   if (!result.ok) {
-    if (result.reason === 'throttled') return session.reply('-ERR [SYS/TEMP] Too many failed logins; try again later');
+    if (result.reason === 'throttled')
+      return session.reply('-ERR [SYS/TEMP] Too many failed logins; try again later');
     return session.reply('-ERR [AUTH] Authentication failed');
   }
   const lock = await lockMaildrop(result.user.id, LOCK_TTL_MS);
@@ -73,7 +87,8 @@ const user: CommandHandler = async (session, args) => {
   if (!inAuthorization(session)) return;
   if (!session.authAllowed) return session.reply(PLAINTEXT_REFUSED);
   const name = args.trim();
-  if (!name || name.length > MAX_ARGUMENT_BYTES || /\s/.test(name)) return session.reply('-ERR USER needs one argument: the mailbox address');
+  if (!name || name.length > MAX_ARGUMENT_BYTES || /\s/.test(name))
+    return session.reply('-ERR USER needs one argument: the mailbox address');
   session.pendingUser = name;
   session.reply('+OK Send your password');
 };
@@ -99,26 +114,39 @@ async function plainResponse(session: Pop3Session, response: string): Promise<vo
   await logIn(session, credentials.username, credentials.password);
 }
 
-async function bearerResponse(session: Pop3Session, mechanism: 'OAUTHBEARER' | 'XOAUTH2', response: string): Promise<void> {
+async function bearerResponse(
+  session: Pop3Session,
+  mechanism: 'OAUTHBEARER' | 'XOAUTH2',
+  response: string,
+): Promise<void> {
   if (response === '*') return session.reply('-ERR Authentication cancelled');
   const bearer = decodeBearer(response, mechanism);
   if (!bearer) return session.reply(`-ERR Malformed SASL ${mechanism} response`);
   const throttle = await throttleState(session.remoteAddress, bearer.username || 'token');
   const result: LoginResult = throttle.blocked
     ? { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds }
-    : await authenticateToken({ username: bearer.username, token: bearer.token, clientIp: session.remoteAddress, protocol: 'pop3' });
+    : await authenticateToken({
+        username: bearer.username,
+        token: bearer.token,
+        clientIp: session.remoteAddress,
+        protocol: 'pop3',
+      });
   if (!result.ok && result.reason === 'invalid') {
     // RFC 7628 section 3.2.2 (and XOAUTH2 alike): an error challenge first; whatever the client
     // answers (a dummy ^A, or an empty line), the exchange then fails.
     session.awaitingSasl = async () => enterTransaction(session, result);
-    const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString('base64');
+    const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString(
+      'base64',
+    );
     return session.reply(`+ ${error}`);
   }
   await enterTransaction(session, result);
 }
 
 function saslResponse(session: Pop3Session, mechanism: Mechanism, response: string): Promise<void> {
-  return mechanism === 'PLAIN' ? plainResponse(session, response) : bearerResponse(session, mechanism, response);
+  return mechanism === 'PLAIN'
+    ? plainResponse(session, response)
+    : bearerResponse(session, mechanism, response);
 }
 
 const auth: CommandHandler = async (session, args) => {
@@ -135,10 +163,17 @@ const auth: CommandHandler = async (session, args) => {
   if (!mechanism) return session.reply('-ERR Unsupported authentication mechanism');
   // Bearer tokens are longer than passwords; the line reader still caps the whole line.
   const maxInitial = mechanism === 'PLAIN' ? MAX_ARGUMENT_BYTES : MAX_ARGUMENT_BYTES * 6;
-  if (extra !== undefined || (initial && initial.length > maxInitial)) return session.reply('-ERR Malformed AUTH command');
+  if (extra !== undefined || (initial && initial.length > maxInitial))
+    return session.reply('-ERR Malformed AUTH command');
   if (initial !== undefined) return saslResponse(session, mechanism, initial);
   session.awaitingSasl = (line) => saslResponse(session, mechanism, line.trim());
   session.reply('+ ');
 };
 
-export const authCommands: Record<string, CommandHandler> = { CAPA: capa, STLS: stls, USER: user, PASS: pass, AUTH: auth };
+export const authCommands: Record<string, CommandHandler> = {
+  CAPA: capa,
+  STLS: stls,
+  USER: user,
+  PASS: pass,
+  AUTH: auth,
+};

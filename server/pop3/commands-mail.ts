@@ -16,7 +16,10 @@ function transaction(session: Pop3Session) {
 }
 
 /** A message-number argument that names an existing, not deleted message. */
-function messageArgument(session: Pop3Session, arg: string): { number: number; message: MaildropMessage } | null {
+function messageArgument(
+  session: Pop3Session,
+  arg: string,
+): { number: number; message: MaildropMessage } | null {
   const messages = session.maildrop?.messages ?? [];
   if (!/^[1-9]\d{0,9}$/.test(arg)) {
     session.reply('-ERR Invalid message number');
@@ -55,7 +58,9 @@ function listOrUidl(render: (session: Pop3Session, message: MaildropMessage) => 
       if (found) session.reply(`+OK ${found.number} ${render(session, found.message)}`);
       return;
     }
-    const lines = maildrop.messages.flatMap((message, index) => (session.deleted.has(index + 1) ? [] : [`${index + 1} ${render(session, message)}`]));
+    const lines = maildrop.messages.flatMap((message, index) =>
+      session.deleted.has(index + 1) ? [] : [`${index + 1} ${render(session, message)}`],
+    );
     session.reply(`+OK ${lines.length} messages`);
     session.send(listingBody(lines));
   };
@@ -94,12 +99,18 @@ const retr: CommandHandler = async (session, args) => {
 const top: CommandHandler = async (session, args) => {
   if (!transaction(session)) return;
   const parts = splitArgs(args);
-  if (parts.length !== 2 || !/^\d{1,10}$/.test(parts[1])) return session.reply('-ERR TOP needs a message number and a line count');
+  if (parts.length !== 2 || !/^\d{1,10}$/.test(parts[1]))
+    return session.reply('-ERR TOP needs a message number and a line count');
   const found = messageArgument(session, parts[0]);
   if (!found) return;
   const bytes = await content(session, found.message);
   if (!bytes) return;
-  session.send(multiLineBody(topOfMessage(bytes, found.message.headerSize, Number(parts[1])), '+OK Top of message follows'));
+  session.send(
+    multiLineBody(
+      topOfMessage(bytes, found.message.headerSize, Number(parts[1])),
+      '+OK Top of message follows',
+    ),
+  );
 };
 
 const dele: CommandHandler = async (session, args) => {
@@ -135,11 +146,18 @@ const quit: CommandHandler = async (session) => {
   session.state = 'update';
   const maildrop = session.maildrop;
   const uids = [...session.deleted].map((number) => maildrop.messages[number - 1].uid);
-  const read = [...session.retrieved].filter((number) => !session.deleted.has(number) && !maildrop.messages[number - 1].seen);
+  const read = [...session.retrieved].filter(
+    (number) => !session.deleted.has(number) && !maildrop.messages[number - 1].seen,
+  );
   try {
     await expungeMessages(maildrop.folderId, uids);
     const readUids = read.map((number) => maildrop.messages[number - 1].uid);
-    if (readUids.length > 0) await updateFlags(maildrop.folderId, readUids, { operation: 'add', system: { seen: true }, keywords: [] });
+    if (readUids.length > 0)
+      await updateFlags(maildrop.folderId, readUids, {
+        operation: 'add',
+        system: { seen: true },
+        keywords: [],
+      });
     await session.releaseLock(); // a client that reconnects right after "+OK" finds the maildrop free
     session.reply(`+OK Bye, ${uids.length} messages deleted`);
   } catch (error) {

@@ -52,7 +52,8 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   const plain = createServer((socket) => open(socket, false, { ...base, secureContext }));
   const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => open(socket, true, base));
   implicit.on('tlsClientError', (error) => logger.debug('pop3s handshake failed', { error: error.message }));
-  for (const server of [plain, implicit]) server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
+  for (const server of [plain, implicit])
+    server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
 
   const pop3 = await listen(plain, opts.port ?? settings.pop3Port, host);
   let pop3s: number;
@@ -67,7 +68,9 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   return {
     ports: { pop3, pop3s },
     async close() {
-      const stopped = Promise.all([plain, implicit].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      const stopped = Promise.all(
+        [plain, implicit].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
       const open = [...sessions];
       for (const session of open) session.destroy();
       await Promise.all(open.map((session) => session.closed));

@@ -49,7 +49,11 @@ export class Pop3Session {
   private closedResolve!: () => void;
   readonly closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
 
-  constructor(socket: Socket, secure: boolean, readonly options: Pop3Options) {
+  constructor(
+    socket: Socket,
+    secure: boolean,
+    readonly options: Pop3Options,
+  ) {
     this.socket = socket;
     this.secure = secure;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -95,13 +99,15 @@ export class Pop3Session {
           if (event.kind === 'too-long') {
             this.awaitingSasl = null; // an over-long SASL response fails the exchange
             this.reply('-ERR Line too long');
-          }
-          else await this.dispatch(event.line);
+          } else await this.dispatch(event.line);
         } catch (error) {
-          logger.error('pop3 command failed', { error: error instanceof Error ? error.message : String(error) });
+          logger.error('pop3 command failed', {
+            error: error instanceof Error ? error.message : String(error),
+          });
           this.reply('-ERR [SYS/TEMP] Internal error, try again');
         }
-        if (this.socket.writableLength > 1 << 20) await new Promise<void>((resolve) => this.socket.once('drain', resolve));
+        if (this.socket.writableLength > 1 << 20)
+          await new Promise<void>((resolve) => this.socket.once('drain', resolve));
       }
     } finally {
       this.running = false;
@@ -154,12 +160,15 @@ export class Pop3Session {
     this.maildrop = maildrop;
     this.state = 'transaction';
     this.lockTimer = setInterval(() => {
-      void lock.refresh().then((held) => {
-        if (held) return;
-        logger.warn('pop3 maildrop lock lost', { userId });
-        this.reply('-ERR [SYS/TEMP] Maildrop lock lost');
-        this.end();
-      }, () => undefined);
+      void lock.refresh().then(
+        (held) => {
+          if (held) return;
+          logger.warn('pop3 maildrop lock lost', { userId });
+          this.reply('-ERR [SYS/TEMP] Maildrop lock lost');
+          this.end();
+        },
+        () => undefined,
+      );
     }, refreshMs);
     this.lockTimer.unref();
   }
@@ -169,7 +178,10 @@ export class Pop3Session {
     clearInterval(this.lockTimer);
     const lock = this.lock;
     this.lock = null;
-    if (lock) await lock.release().catch((error: unknown) => logger.warn('pop3 lock release failed', { error: String(error) }));
+    if (lock)
+      await lock
+        .release()
+        .catch((error: unknown) => logger.warn('pop3 lock release failed', { error: String(error) }));
   }
 
   /** Closes the connection after pending output; no deletions happen here. */

@@ -18,15 +18,31 @@ export async function claimDue(workerId: string, settings: QueueSettings): Promi
            AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP(3)) ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
       );
       const ids = rows.map((row) => Number(row.id));
-      if (ids.length) await tx.queueEntry.updateMany({ where: { id: { in: ids } }, data: { lockedBy: workerId, lockedUntil } });
+      if (ids.length)
+        await tx.queueEntry.updateMany({
+          where: { id: { in: ids } },
+          data: { lockedBy: workerId, lockedUntil },
+        });
       return ids;
     });
   }
-  const due = { status: { in: ACTIVE }, nextAttemptAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] };
-  const rows = await db().queueEntry.findMany({ where: due, orderBy: { nextAttemptAt: 'asc' }, take: limit, select: { id: true } });
+  const due = {
+    status: { in: ACTIVE },
+    nextAttemptAt: { lte: now },
+    OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+  };
+  const rows = await db().queueEntry.findMany({
+    where: due,
+    orderBy: { nextAttemptAt: 'asc' },
+    take: limit,
+    select: { id: true },
+  });
   const ids: number[] = [];
   for (const row of rows) {
-    const claimed = await db().queueEntry.updateMany({ where: { id: row.id, ...due }, data: { lockedBy: workerId, lockedUntil } });
+    const claimed = await db().queueEntry.updateMany({
+      where: { id: row.id, ...due },
+      data: { lockedBy: workerId, lockedUntil },
+    });
     if (claimed.count === 1) ids.push(row.id);
   }
   return ids;

@@ -21,14 +21,28 @@ export async function resolveDestination(domain: string): Promise<Destination> {
   try {
     records = (await resolver.resolve(domain, 'MX')) as MxRecord[];
   } catch (error) {
-    if (code(error) !== 'ENODATA' && code(error) !== 'ENOTFOUND') return { ok: false, permanent: false, status: '4.4.3', text: `MX lookup for ${domain} failed (${code(error) || 'error'})` };
-    if (code(error) === 'ENOTFOUND') return { ok: false, permanent: true, status: '5.1.2', text: `Domain ${domain} does not exist` };
+    if (code(error) !== 'ENODATA' && code(error) !== 'ENOTFOUND')
+      return {
+        ok: false,
+        permanent: false,
+        status: '4.4.3',
+        text: `MX lookup for ${domain} failed (${code(error) || 'error'})`,
+      };
+    if (code(error) === 'ENOTFOUND')
+      return { ok: false, permanent: true, status: '5.1.2', text: `Domain ${domain} does not exist` };
   }
   if (records.length === 1 && (records[0]!.exchange === '' || records[0]!.exchange === '.')) {
-    return { ok: false, permanent: true, status: '5.1.10', text: `Domain ${domain} does not accept mail (null MX, RFC 7505)` };
+    return {
+      ok: false,
+      permanent: true,
+      status: '5.1.10',
+      text: `Domain ${domain} does not accept mail (null MX, RFC 7505)`,
+    };
   }
   if (records.length > 0) {
-    const sorted = [...records].sort((a, b) => a.priority - b.priority).map((record) => record.exchange.replace(/\.$/, ''));
+    const sorted = [...records]
+      .sort((a, b) => a.priority - b.priority)
+      .map((record) => record.exchange.replace(/\.$/, ''));
     return { ok: true, hosts: [...new Set(sorted)] };
   }
   // Implicit MX: the domain's own address records.
@@ -42,6 +56,9 @@ export async function resolveDestination(domain: string): Promise<Destination> {
 /** The addresses to connect to for one host name (IPv4 first). */
 export async function hostAddresses(host: string): Promise<string[]> {
   const resolver = dnsResolver();
-  const [v4, v6] = await Promise.all([resolver.resolve(host, 'A').catch(() => []), resolver.resolve(host, 'AAAA').catch(() => [])]);
+  const [v4, v6] = await Promise.all([
+    resolver.resolve(host, 'A').catch(() => []),
+    resolver.resolve(host, 'AAAA').catch(() => []),
+  ]);
   return [...(v4 as string[]), ...(v6 as string[])];
 }

@@ -24,17 +24,26 @@ function txtValue(privateKeyPem: string): string {
 }
 
 /** Creates (or replaces) the domain's signing key and returns the DNS record to publish. */
-export async function createDkimKey(domainName: string, selector = `pr${new Date().toISOString().slice(0, 7).replace('-', '')}`, actor: Actor = SYSTEM_ACTOR): Promise<DkimRecord> {
+export async function createDkimKey(
+  domainName: string,
+  selector = `pr${new Date().toISOString().slice(0, 7).replace('-', '')}`,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<DkimRecord> {
   requireSuper(actor);
   const domain = normalizeDomain(domainName);
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(selector)) throw new FieldError('selector', 'must be one DNS label (letters, digits, inner hyphens)');
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(selector))
+    throw new FieldError('selector', 'must be one DNS label (letters, digits, inner hyphens)');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   await db().$transaction(async (tx) => {
     const before = await tx.domain.findUnique({ where: { domain } });
     if (!before) throw new FieldError('domain', `${domain} is not a domain here`);
-    if (before.aliasOfId) throw new FieldError('domain', `${domain} is an alias domain; sign as the domain it aliases`);
-    const after = await tx.domain.update({ where: { domain }, data: { dkimSelector: selector, dkimPrivateKey: pem } });
+    if (before.aliasOfId)
+      throw new FieldError('domain', `${domain} is an alias domain; sign as the domain it aliases`);
+    const after = await tx.domain.update({
+      where: { domain },
+      data: { dkimSelector: selector, dkimPrivateKey: pem },
+    });
     await audit(tx, actor, 'domain.dkim_key', 'domain', domain, before, after);
   });
   return { domain, selector, name: `${selector}._domainkey.${domain}`, value: txtValue(pem) };
@@ -45,7 +54,12 @@ export async function dkimRecord(domainName: string): Promise<DkimRecord | null>
   const domain = normalizeDomain(domainName);
   const row = await db().domain.findUnique({ where: { domain } });
   if (!row?.dkimSelector || !row.dkimPrivateKey) return null;
-  return { domain, selector: row.dkimSelector, name: `${row.dkimSelector}._domainkey.${domain}`, value: txtValue(row.dkimPrivateKey) };
+  return {
+    domain,
+    selector: row.dkimSelector,
+    name: `${row.dkimSelector}._domainkey.${domain}`,
+    value: txtValue(row.dkimPrivateKey),
+  };
 }
 
 /**
@@ -54,11 +68,19 @@ export async function dkimRecord(domainName: string): Promise<DkimRecord | null>
  */
 export async function signOutgoing(message: Buffer, fromDomain: string | null): Promise<Buffer> {
   if (!fromDomain) return message;
-  const row = await db().domain.findUnique({ where: { domain: fromDomain.toLowerCase() }, include: { aliasOf: true } });
+  const row = await db().domain.findUnique({
+    where: { domain: fromDomain.toLowerCase() },
+    include: { aliasOf: true },
+  });
   const keyed = row?.dkimPrivateKey ? row : row?.aliasOf?.dkimPrivateKey ? row.aliasOf : null;
   if (!keyed?.dkimPrivateKey || !keyed.dkimSelector) return message;
   // mailauth signs with the entries of signatureData (the top-level fields alone sign nothing).
-  const signature = { signingDomain: keyed.domain, selector: keyed.dkimSelector, privateKey: keyed.dkimPrivateKey, canonicalization: 'relaxed/relaxed' };
+  const signature = {
+    signingDomain: keyed.domain,
+    selector: keyed.dkimSelector,
+    privateKey: keyed.dkimPrivateKey,
+    canonicalization: 'relaxed/relaxed',
+  };
   const signed = await dkimSign(message, { ...signature, signatureData: [signature] });
   if (signed.errors?.length) throw new Error(`DKIM signing failed: ${String(signed.errors[0])}`);
   return Buffer.concat([Buffer.from(signed.signatures), message]);
@@ -67,8 +89,11 @@ export async function signOutgoing(message: Buffer, fromDomain: string | null): 
 /** The domain of the first From: address in the header block. */
 export function headerFromDomain(message: Buffer): string | null {
   const end = message.indexOf('\r\n\r\n');
-  const head = message.subarray(0, end < 0 ? Math.min(message.length, 65536) : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const head = message
+    .subarray(0, end < 0 ? Math.min(message.length, 65536) : end)
+    .toString('utf8')
+    .replace(/\r\n[ \t]+/g, ' ');
   const from = /^from:(.*)$/im.exec(head)?.[1];
-  const match = from ? /@([a-z0-9.-]+)>?\s*(?:,|$)/i.exec(from) ?? /@([a-z0-9.-]+)/i.exec(from) : null;
+  const match = from ? (/@([a-z0-9.-]+)>?\s*(?:,|$)/i.exec(from) ?? /@([a-z0-9.-]+)/i.exec(from)) : null;
   return match ? match[1]!.toLowerCase() : null;
 }

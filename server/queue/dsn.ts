@@ -26,8 +26,18 @@ function statusOf(reply: string, fallback: string): string {
   return /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? fallback;
 }
 
-export function dsnRecipient(address: string, reply: string, permanent: boolean, remote?: string): DsnRecipient {
-  return { address, status: statusOf(reply, permanent ? '5.0.0' : '4.0.0'), diagnostic: reply.replace(/[\r\n]+/g, ' '), remote };
+export function dsnRecipient(
+  address: string,
+  reply: string,
+  permanent: boolean,
+  remote?: string,
+): DsnRecipient {
+  return {
+    address,
+    status: statusOf(reply, permanent ? '5.0.0' : '4.0.0'),
+    diagnostic: reply.replace(/[\r\n]+/g, ' '),
+    remote,
+  };
 }
 
 function headersOf(message: Buffer): string {
@@ -44,14 +54,16 @@ export function buildDsn(input: DsnInput): Buffer {
     ? `This is the mail system at ${hostname}.\r\n\r\nYour message could not be delivered to one or more recipients. It is attached below.\r\n\r\n${list}\r\n`
     : `This is the mail system at ${hostname}.\r\n\r\nYour message has not been delivered yet to the recipients below. The mail system will keep trying${input.retryUntil ? ` until ${input.retryUntil.toUTCString()}` : ''}; you do not need to resend it.\r\n\r\n${list}\r\n`;
   const perRecipient = input.recipients
-    .map((r) => [
-      `Final-Recipient: rfc822; ${r.address}`,
-      `Action: ${failed ? 'failed' : 'delayed'}`,
-      `Status: ${failed ? r.status.replace(/^4/, '5') : r.status.replace(/^5/, '4')}`,
-      ...(r.remote ? [`Remote-MTA: dns; ${r.remote}`] : []),
-      `Diagnostic-Code: smtp; ${r.diagnostic}`,
-      ...(input.retryUntil && !failed ? [`Will-Retry-Until: ${input.retryUntil.toUTCString()}`] : []),
-    ].join('\r\n'))
+    .map((r) =>
+      [
+        `Final-Recipient: rfc822; ${r.address}`,
+        `Action: ${failed ? 'failed' : 'delayed'}`,
+        `Status: ${failed ? r.status.replace(/^4/, '5') : r.status.replace(/^5/, '4')}`,
+        ...(r.remote ? [`Remote-MTA: dns; ${r.remote}`] : []),
+        `Diagnostic-Code: smtp; ${r.diagnostic}`,
+        ...(input.retryUntil && !failed ? [`Will-Retry-Until: ${input.retryUntil.toUTCString()}`] : []),
+      ].join('\r\n'),
+    )
     .join('\r\n\r\n');
   const status = `Reporting-MTA: dns; ${hostname}\r\nX-Postroom-Queue-ID: ${input.queueId}\r\nArrival-Date: ${input.arrival.toUTCString()}\r\n\r\n${perRecipient}\r\n`;
   const message = [

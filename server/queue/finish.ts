@@ -18,6 +18,12 @@ export async function removeEntry(id: number): Promise<void> {
 export async function notifySender(input: DsnInput): Promise<string | null> {
   if (!input.sender) return null;
   const queueId = await enqueueMessage({ sender: '', recipients: [input.sender], content: buildDsn(input) });
-  void recordEvent({ protocol: 'queue', action: input.kind === 'failed' ? 'bounce' : 'delay_notice', result: 'queued', queueId: input.queueId, detail: { notice: queueId, to: input.sender } });
+  void recordEvent({
+    protocol: 'queue',
+    action: input.kind === 'failed' ? 'bounce' : 'delay_notice',
+    result: 'queued',
+    queueId: input.queueId,
+    detail: { notice: queueId, to: input.sender },
+  });
   return queueId;
 }

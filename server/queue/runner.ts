@@ -23,7 +23,9 @@ export function wakeQueueRunners(): void {
   for (const runner of runners) runner.wake();
 }
 
-export async function startQueueRunner(overrides: Partial<QueueSettings> & { autoStart?: boolean } = {}): Promise<QueueRunner> {
+export async function startQueueRunner(
+  overrides: Partial<QueueSettings> & { autoStart?: boolean } = {},
+): Promise<QueueRunner> {
   const releaseOverrides = await holdSettingOverrides();
   // Read again each run, so a lifetime or delay-notice change from the console applies to the next entry.
   let settings = queueSettings(overrides);
@@ -39,7 +41,12 @@ export async function startQueueRunner(overrides: Partial<QueueSettings> & { aut
     for (;;) {
       const ids = await claimDue(workerId, settings);
       for (const id of ids) {
-        await processEntry(id, settings).catch((error: unknown) => logger.error('queue entry failed', { id, error: error instanceof Error ? error.stack : String(error) }));
+        await processEntry(id, settings).catch((error: unknown) =>
+          logger.error('queue entry failed', {
+            id,
+            error: error instanceof Error ? error.stack : String(error),
+          }),
+        );
       }
       handled += ids.length;
       if (ids.length < settings.batchSize || closed) return handled;

@@ -30,7 +30,11 @@ function connect(attempt: Attempt, settings: QueueSettings): Promise<SMTPConnect
       opportunisticTLS: true,
       // Credentials for the smarthost never go over a cleartext connection.
       requireTLS: !!attempt.auth && attempt.port !== 465,
-      tls: { rejectUnauthorized: settings.requireValidCertificates, servername: attempt.host, minVersion: 'TLSv1.2' },
+      tls: {
+        rejectUnauthorized: settings.requireValidCertificates,
+        servername: attempt.host,
+        minVersion: 'TLSv1.2',
+      },
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 120_000,
@@ -40,7 +44,9 @@ function connect(attempt: Attempt, settings: QueueSettings): Promise<SMTPConnect
       connection.removeListener('error', reject);
       connection.on('error', () => {});
       if (!attempt.auth) return resolve(connection);
-      connection.login(attempt.auth, (error) => (error ? (connection.close(), reject(error)) : resolve(connection)));
+      connection.login(attempt.auth, (error) =>
+        error ? (connection.close(), reject(error)) : resolve(connection),
+      );
     });
   });
 }
@@ -56,18 +62,33 @@ function classify(code: number | undefined): 'deferred' | 'failed' {
   return code !== undefined && code >= 500 ? 'failed' : 'deferred';
 }
 
-function transmit(connection: SMTPConnection, sender: string, recipients: string[], message: Buffer): Promise<{ accepted: string[]; rejected: SmtpFailure[]; response: string }> {
+function transmit(
+  connection: SMTPConnection,
+  sender: string,
+  recipients: string[],
+  message: Buffer,
+): Promise<{ accepted: string[]; rejected: SmtpFailure[]; response: string }> {
   return new Promise((resolve, reject) => {
     connection.send({ from: sender, to: recipients }, message, (error, info) => {
       if (error) return reject(error);
       const extra = info as unknown as { rejectedErrors?: SmtpFailure[] };
-      resolve({ accepted: info.accepted.map(String), rejected: extra.rejectedErrors ?? [], response: info.response });
+      resolve({
+        accepted: info.accepted.map(String),
+        rejected: extra.rejectedErrors ?? [],
+        response: info.response,
+      });
     });
   });
 }
 
 /** Tries the hosts in order until one answers; a host that cannot be reached is skipped. */
-export async function deliverToHosts(hosts: string[], sender: string, recipients: string[], message: Buffer, settings: QueueSettings): Promise<RecipientOutcome[]> {
+export async function deliverToHosts(
+  hosts: string[],
+  sender: string,
+  recipients: string[],
+  message: Buffer,
+  settings: QueueSettings,
+): Promise<RecipientOutcome[]> {
   const attempts: Attempt[] = [];
   const relay = settings.relayHost;
   for (const host of hosts) {
@@ -84,7 +105,13 @@ export async function deliverToHosts(hosts: string[], sender: string, recipients
     } catch (error) {
       const failure = error as SmtpFailure;
       // A 5xx greeting or AUTH failure is an answer; a dead host is not: try the next one.
-      if (failure.responseCode && failure.responseCode >= 500) return recipients.map((address) => ({ address, result: 'failed', reply: failure.response ?? failure.message, remote: attempt.host }));
+      if (failure.responseCode && failure.responseCode >= 500)
+        return recipients.map((address) => ({
+          address,
+          result: 'failed',
+          reply: failure.response ?? failure.message,
+          remote: attempt.host,
+        }));
       lastError = `${attempt.host}[${attempt.address}]: ${failure.response ?? failure.message}`;
       continue;
     }
@@ -94,7 +121,12 @@ export async function deliverToHosts(hosts: string[], sender: string, recipients
       return recipients.map((address) => {
         const failure = rejected.get(address);
         if (!failure) return { address, result: 'sent', reply: result.response, remote: attempt.host };
-        return { address, result: classify(failure.responseCode), reply: failure.response ?? failure.message, remote: attempt.host };
+        return {
+          address,
+          result: classify(failure.responseCode),
+          reply: failure.response ?? failure.message,
+          remote: attempt.host,
+        };
       });
     } catch (error) {
       const failure = error as SmtpFailure;
@@ -102,10 +134,21 @@ export async function deliverToHosts(hosts: string[], sender: string, recipients
         const byRecipient = new Map(failure.rejectedErrors.map((item) => [item.recipient ?? '', item]));
         return recipients.map((address) => {
           const item = byRecipient.get(address) ?? failure;
-          return { address, result: classify(item.responseCode), reply: item.response ?? item.message, remote: attempt.host };
+          return {
+            address,
+            result: classify(item.responseCode),
+            reply: item.response ?? item.message,
+            remote: attempt.host,
+          };
         });
       }
-      if (failure.responseCode) return recipients.map((address) => ({ address, result: classify(failure.responseCode), reply: failure.response ?? failure.message, remote: attempt.host }));
+      if (failure.responseCode)
+        return recipients.map((address) => ({
+          address,
+          result: classify(failure.responseCode),
+          reply: failure.response ?? failure.message,
+          remote: attempt.host,
+        }));
       lastError = `${attempt.host}[${attempt.address}]: ${failure.message}`;
     } finally {
       connection.quit();

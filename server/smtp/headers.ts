@@ -18,9 +18,17 @@ function splitHeader(message: Buffer): { fields: HeaderField[]; bodyStart: numbe
   const fields: HeaderField[] = [];
   for (const line of head.split(/(?<=\n)/)) {
     if (/^[ \t]/.test(line) && fields.length > 0) fields[fields.length - 1]!.raw += line;
-    else fields.push({ name: line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(), raw: line });
+    else
+      fields.push({
+        name: line
+          .slice(0, Math.max(0, line.indexOf(':')))
+          .trim()
+          .toLowerCase(),
+        raw: line,
+      });
   }
-  if (fields.length > 0 && !/\n$/.test(fields[fields.length - 1]!.raw)) fields[fields.length - 1]!.raw += '\r\n';
+  if (fields.length > 0 && !/\n$/.test(fields[fields.length - 1]!.raw))
+    fields[fields.length - 1]!.raw += '\r\n';
   return { fields, bodyStart };
 }
 
@@ -28,15 +36,31 @@ export function headerFacts(message: Buffer): { hops: number; deliveredTo: strin
   const { fields } = splitHeader(message);
   return {
     hops: fields.filter((field) => field.name === 'received').length,
-    deliveredTo: fields.filter((field) => field.name === 'delivered-to').map((field) => field.raw.slice(field.raw.indexOf(':') + 1).trim().toLowerCase()),
+    deliveredTo: fields
+      .filter((field) => field.name === 'delivered-to')
+      .map((field) =>
+        field.raw
+          .slice(field.raw.indexOf(':') + 1)
+          .trim()
+          .toLowerCase(),
+      ),
   };
 }
 
 /** Drops Authentication-Results fields whose authserv-id is ours (forged or stale). */
 export function stripOwnAuthenticationResults(message: Buffer, authservId: string): Buffer {
   const { fields, bodyStart } = splitHeader(message);
-  const ours = (field: HeaderField) => field.name === 'authentication-results' && field.raw.slice(field.raw.indexOf(':') + 1).trim().split(/[;\s]/)[0]!.toLowerCase() === authservId.toLowerCase();
+  const ours = (field: HeaderField) =>
+    field.name === 'authentication-results' &&
+    field.raw
+      .slice(field.raw.indexOf(':') + 1)
+      .trim()
+      .split(/[;\s]/)[0]!
+      .toLowerCase() === authservId.toLowerCase();
   if (!fields.some(ours)) return message;
-  const kept = fields.filter((field) => !ours(field)).map((field) => field.raw).join('');
+  const kept = fields
+    .filter((field) => !ours(field))
+    .map((field) => field.raw)
+    .join('');
   return Buffer.concat([Buffer.from(kept, 'latin1'), Buffer.from('\r\n'), message.subarray(bodyStart)]);
 }

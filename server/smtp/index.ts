@@ -73,7 +73,9 @@ export async function startSmtpServers(options: SmtpServersOptions = {}): Promis
     close: () => {
       unsubscribe();
       releaseOverrides();
-      return Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => flushEvents());
+      return Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      ).then(() => flushEvents());
     },
   };
 }

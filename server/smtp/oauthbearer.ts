@@ -23,13 +23,20 @@ export function addOauthBearer(connection: ConnectionInternals): void {
   connection.handler_AUTH = (command, callback) => {
     const [, method = '', initial] = command.toString().trim().split(/\s+/);
     if (method.toUpperCase() !== 'OAUTHBEARER') return original(command, callback);
-    if (!connection.secure) return (connection.send(538, '5.7.11 Must issue a STARTTLS command first', false), callback());
-    if (connection.session.user) return (connection.send(503, '5.5.1 No identity changes permitted', false), callback());
+    if (!connection.secure)
+      return (connection.send(538, '5.7.11 Must issue a STARTTLS command first', false), callback());
+    if (connection.session.user)
+      return (connection.send(503, '5.5.1 No identity changes permitted', false), callback());
     const finish = (response: string, done: Callback): void => {
       const credentials = decodeBearer(response, 'OAUTHBEARER');
       if (!credentials) return (connection.send(501, '5.5.2 Invalid OAUTHBEARER message', false), done());
       const state = stateOf(connection.session);
-      void authenticateToken({ username: credentials.username, token: credentials.token, clientIp: state.clientIp, protocol: 'smtp' }).then((result) => {
+      void authenticateToken({
+        username: credentials.username,
+        token: credentials.token,
+        clientIp: state.clientIp,
+        protocol: 'smtp',
+      }).then((result) => {
         if (result.ok) {
           connection.session.user = result.user;
           connection.session.transmissionType = connection._transmissionType();
@@ -38,8 +45,14 @@ export function addOauthBearer(connection: ConnectionInternals): void {
           return done();
         }
         // RFC 7628 3.2.2: an error status in a challenge, the client answers with ^A, then 535.
-        connection._nextHandler = (_line, next) => (connection.send(535, '5.7.8 Authentication credentials invalid', false), next());
-        connection.send(334, Buffer.from(JSON.stringify({ status: 'invalid_token' })).toString('base64'), false);
+        connection._nextHandler = (_line, next) => (
+          connection.send(535, '5.7.8 Authentication credentials invalid', false), next()
+        );
+        connection.send(
+          334,
+          Buffer.from(JSON.stringify({ status: 'invalid_token' })).toString('base64'),
+          false,
+        );
         done();
       });
     };

@@ -15,13 +15,18 @@ export interface ScanResult {
   detail: Record<string, unknown>;
 }
 
-export async function scanMessage(message: Buffer, envelope: RspamdEnvelope, settings: SmtpSettings): Promise<ScanResult> {
+export async function scanMessage(
+  message: Buffer,
+  envelope: RspamdEnvelope,
+  settings: SmtpSettings,
+): Promise<ScanResult> {
   const result: ScanResult = { refuse: null, junk: false, headers: '', detail: {} };
   if (settings.clamd) {
     try {
       const virus = await scanWithClamd(settings.clamd, message);
       result.detail.virus = virus.clean ? null : virus.virus;
-      if (!virus.clean) return { ...result, refuse: reply(554, '5.7.0', `Message rejected: virus found (${virus.virus})`) };
+      if (!virus.clean)
+        return { ...result, refuse: reply(554, '5.7.0', `Message rejected: virus found (${virus.virus})`) };
     } catch (error) {
       logger.warn('clamd unavailable', { error: (error as Error).message });
       return { ...result, refuse: reply(451, '4.7.0', 'Virus scanner unavailable, try again later') };
@@ -32,7 +37,11 @@ export async function scanMessage(message: Buffer, envelope: RspamdEnvelope, set
       const spam = await checkWithRspamd(settings.rspamdUrl, message, envelope, settings.rspamdRejectScore);
       result.detail.spam = { action: spam.action, score: spam.score };
       result.headers = `X-Spam-Score: ${spam.score.toFixed(2)} / ${spam.requiredScore.toFixed(2)}\r\nX-Spam-Action: ${spam.action}\r\n${spam.outcome === 'junk' ? 'X-Spam: Yes\r\n' : ''}`;
-      if (spam.outcome === 'reject') return { ...result, refuse: reply(550, '5.7.1', `Message rejected as spam (score ${spam.score.toFixed(1)})`) };
+      if (spam.outcome === 'reject')
+        return {
+          ...result,
+          refuse: reply(550, '5.7.1', `Message rejected as spam (score ${spam.score.toFixed(1)})`),
+        };
       if (spam.outcome === 'defer') return { ...result, refuse: reply(451, '4.7.1', 'Try again later') };
       result.junk = spam.outcome === 'junk';
     } catch (error) {

@@ -26,7 +26,12 @@ class PostroomSmtpServer extends SMTPServer {
   override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
     const connection = new SMTPConnection(this, socket, socketOptions ?? {});
     const send = connection.send.bind(connection) as Send;
-    const internals = connection as unknown as { send: Send; secure: boolean; _onCommand: OnCommand; _nextHandler: unknown };
+    const internals = connection as unknown as {
+      send: Send;
+      secure: boolean;
+      _onCommand: OnCommand;
+      _nextHandler: unknown;
+    };
     const onCommand = internals._onCommand.bind(connection);
     let counted = 0;
     internals._onCommand = (command, callback) => {
@@ -40,7 +45,8 @@ class PostroomSmtpServer extends SMTPServer {
     };
     internals.send = (code, data, context) => {
       // No AUTH offered before TLS (RFC 4954 4); AUTH itself answers 538 there.
-      if (code === 250 && Array.isArray(data) && !internals.secure) data = data.filter((line) => !line.startsWith('AUTH '));
+      if (code === 250 && Array.isArray(data) && !internals.secure)
+        data = data.filter((line) => !line.startsWith('AUTH '));
       // A text that already starts with an enhanced code is sent as is.
       send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
     };
@@ -58,7 +64,11 @@ function asError(error: unknown): Error {
   return new SmtpReplyError(reply(451, '4.3.0', 'Local error in processing, try again later'));
 }
 
-export function createListener(kind: ListenerKind, settings: SmtpSettings, tls: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' }): SMTPServer {
+export function createListener(
+  kind: ListenerKind,
+  settings: SmtpSettings,
+  tls: { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' },
+): SMTPServer {
   const options: SMTPServerOptions = {
     ...tls,
     secure: kind === 'submissions',
@@ -79,19 +89,41 @@ export function createListener(kind: ListenerKind, settings: SmtpSettings, tls: 
     logger: false,
     heloResponse: '%s',
     closeTimeout: 10_000,
-    onConnect: (session, callback) => void onConnect(kind, settings, session).then(() => callback(), (error) => callback(asError(error))),
+    onConnect: (session, callback) =>
+      void onConnect(kind, settings, session).then(
+        () => callback(),
+        (error) => callback(asError(error)),
+      ),
     onSecure: (_socket, session, callback) => {
       onSecure(session);
       callback();
     },
-    onAuth: (auth, session, callback) => void onAuth(auth, session).then((response) => callback(null, response), (error) => callback(asError(error))),
-    onMailFrom: (address, session, callback) => void onMailFrom(address, session, settings).then(() => callback(), (error) => callback(asError(error))),
-    onRcptTo: (address, session, callback) => void onRcptTo(address, session).then(() => callback(), (error) => callback(asError(error))),
-    onData: (stream, session, callback) => void onData(stream, session, settings).then((message) => callback(null, message), (error) => callback(asError(error))),
+    onAuth: (auth, session, callback) =>
+      void onAuth(auth, session).then(
+        (response) => callback(null, response),
+        (error) => callback(asError(error)),
+      ),
+    onMailFrom: (address, session, callback) =>
+      void onMailFrom(address, session, settings).then(
+        () => callback(),
+        (error) => callback(asError(error)),
+      ),
+    onRcptTo: (address, session, callback) =>
+      void onRcptTo(address, session).then(
+        () => callback(),
+        (error) => callback(asError(error)),
+      ),
+    onData: (stream, session, callback) =>
+      void onData(stream, session, settings).then(
+        (message) => callback(null, message),
+        (error) => callback(asError(error)),
+      ),
     onClose: (session) => onClose(session),
   };
   const server = new PostroomSmtpServer(options);
   server.maxCommandsBeforeMail = settings.maxCommandsBeforeMail;
-  server.on('error', (error) => logger.warn('smtp connection error', { listener: kind, error: error.message }));
+  server.on('error', (error) =>
+    logger.warn('smtp connection error', { listener: kind, error: error.message }),
+  );
   return server;
 }

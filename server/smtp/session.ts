@@ -1,9 +1,21 @@
 // The SMTP conversation's handlers: connect, AUTH, MAIL FROM, RCPT TO. Each step asks policy/ for
 // the decision and reply, logs it with the transaction's queue id, and keeps what DATA needs.
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';
+import type {
+  SMTPServerAddress,
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerSession,
+} from 'smtp-server';
 import { recordEventSoon, type EventInput } from '../core/events';
 import { authenticate, authenticateToken, type AuthenticatedUser } from '../auth';
-import { decideConnect, decideSender, decideRecipient, type ConnectDecision, type Decision, type RecipientDecision } from '../policy/decide';
+import {
+  decideConnect,
+  decideSender,
+  decideRecipient,
+  type ConnectDecision,
+  type Decision,
+  type RecipientDecision,
+} from '../policy/decide';
 import { loadAccessRules } from '../policy/evaluate';
 import { databaseDirectory, cachedDirectory } from '../policy/directory';
 import { confirmedHostname } from '../policy/dns';
@@ -40,9 +52,21 @@ export function userOf(session: SMTPServerSession): AuthenticatedUser | null {
   return (session.user as AuthenticatedUser | undefined) ?? null;
 }
 
-export function logEvent(state: Pick<SessionState, 'queueId' | 'clientIp'>, action: string, result: string, extra: Partial<EventInput> = {}): void {
+export function logEvent(
+  state: Pick<SessionState, 'queueId' | 'clientIp'>,
+  action: string,
+  result: string,
+  extra: Partial<EventInput> = {},
+): void {
   // Batched: the event log must not slow the conversation down (one INSERT per ~100 ms).
-  recordEventSoon({ protocol: 'smtp', action, result, queueId: state.queueId, clientIp: state.clientIp, ...extra });
+  recordEventSoon({
+    protocol: 'smtp',
+    action,
+    result,
+    queueId: state.queueId,
+    clientIp: state.clientIp,
+    ...extra,
+  });
 }
 
 /** A fresh queue id for the next transaction on the same connection. */
@@ -52,11 +76,24 @@ export function nextTransaction(state: SessionState): void {
   state.recipients = [];
 }
 
-export async function onConnect(listener: ListenerKind, settings: SmtpSettings, session: SMTPServerSession): Promise<void> {
+export async function onConnect(
+  listener: ListenerKind,
+  settings: SmtpSettings,
+  session: SMTPServerSession,
+): Promise<void> {
   const ip = session.remoteAddress;
   const count = (perIp.get(ip) ?? 0) + 1;
   perIp.set(ip, count);
-  const state: SessionState = { listener, queueId: newQueueId(), clientIp: ip, clientHostname: null, rules: [], connect: decideConnect([], ip), sender: null, recipients: [] };
+  const state: SessionState = {
+    listener,
+    queueId: newQueueId(),
+    clientIp: ip,
+    clientHostname: null,
+    rules: [],
+    connect: decideConnect([], ip),
+    sender: null,
+    recipients: [],
+  };
   states.set(session.id, state);
   if (count > settings.maxConnectionsPerIp) {
     logEvent(state, 'connect', 'too_many', { detail: { listener, connections: count } });
@@ -66,21 +103,31 @@ export async function onConnect(listener: ListenerKind, settings: SmtpSettings, 
   state.rules = rules;
   state.clientHostname = hostname;
   state.connect = decideConnect(rules, ip, hostname);
-  logEvent(state, 'connect', state.connect.verdict, { detail: { listener, hostname, rule: state.connect.rule?.id ?? null, reason: state.connect.reason } });
+  logEvent(state, 'connect', state.connect.verdict, {
+    detail: { listener, hostname, rule: state.connect.rule?.id ?? null, reason: state.connect.reason },
+  });
   if (state.connect.verdict === 'reject') throw new SmtpReplyError(state.connect.reply);
   // Blocklists only for strangers on the MX port: a rule that names the client overrides them.
   if (listener === 'mx' && settings.dnsblZones.length > 0 && !state.connect.rule) {
     const listing = await dnsblListing(ip, settings.dnsblZones);
     if (listing) {
       logEvent(state, 'dnsbl', 'reject', { detail: { ...listing } });
-      throw new SmtpReplyError(reply(554, '5.7.1', `Service unavailable; client [${ip}] blocked using ${listing.zone}`));
+      throw new SmtpReplyError(
+        reply(554, '5.7.1', `Service unavailable; client [${ip}] blocked using ${listing.zone}`),
+      );
     }
   }
 }
 
 export function onSecure(session: SMTPServerSession): void {
   const state = states.get(session.id);
-  if (state) logEvent(state, 'tls', 'ok', { detail: { version: session.tlsOptions ? session.tlsOptions.version : null, cipher: session.tlsOptions ? session.tlsOptions.name : null } });
+  if (state)
+    logEvent(state, 'tls', 'ok', {
+      detail: {
+        version: session.tlsOptions ? session.tlsOptions.version : null,
+        cipher: session.tlsOptions ? session.tlsOptions.name : null,
+      },
+    });
 }
 
 export function onClose(session: SMTPServerSession): void {
@@ -93,19 +140,32 @@ export function onClose(session: SMTPServerSession): void {
   logEvent(state, 'disconnect', 'ok');
 }
 
-export async function onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SMTPServerAuthenticationResponse> {
+export async function onAuth(
+  auth: SMTPServerAuthentication,
+  session: SMTPServerSession,
+): Promise<SMTPServerAuthenticationResponse> {
   const state = stateOf(session);
   const clientIp = state.clientIp;
   let result;
   if (auth.method === 'XOAUTH2') {
-    result = await authenticateToken({ username: auth.username ?? '', token: auth.accessToken ?? '', clientIp, protocol: 'smtp' });
+    result = await authenticateToken({
+      username: auth.username ?? '',
+      token: auth.accessToken ?? '',
+      clientIp,
+      protocol: 'smtp',
+    });
   } else if (auth.method === 'PLAIN' || auth.method === 'LOGIN') {
     // PLAIN's authorization identity may only name the same user (no proxy logins).
     if (auth.authzid && auth.authzid.toLowerCase() !== (auth.username ?? '').toLowerCase()) {
       logEvent(state, 'auth', 'failed', { user: auth.username, detail: 'authzid differs' });
       return { message: '5.7.8 Authentication credentials invalid', responseCode: 535 };
     }
-    result = await authenticate({ username: auth.username ?? '', password: auth.password ?? '', clientIp, protocol: 'smtp' });
+    result = await authenticate({
+      username: auth.username ?? '',
+      password: auth.password ?? '',
+      clientIp,
+      protocol: 'smtp',
+    });
   } else {
     return { message: '5.5.4 Unsupported authentication mechanism', responseCode: 504 };
   }
@@ -114,11 +174,19 @@ export async function onAuth(auth: SMTPServerAuthentication, session: SMTPServer
     return { user: result.user };
   }
   logEvent(state, 'auth', result.reason, { user: auth.username, detail: { method: auth.method } });
-  if (result.reason === 'throttled') return { message: `4.7.0 Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`, responseCode: 454 };
+  if (result.reason === 'throttled')
+    return {
+      message: `4.7.0 Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`,
+      responseCode: 454,
+    };
   return { message: '5.7.8 Authentication credentials invalid', responseCode: 535 };
 }
 
-export async function onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, settings: SmtpSettings): Promise<void> {
+export async function onMailFrom(
+  address: SMTPServerAddress,
+  session: SMTPServerSession,
+  settings: SmtpSettings,
+): Promise<void> {
   const state = stateOf(session);
   if (state.sender) nextTransaction(state);
   const user = userOf(session);
@@ -128,10 +196,19 @@ export async function onMailFrom(address: SMTPServerAddress, session: SMTPServer
     if (!user) throw new SmtpReplyError(REPLIES.authRequired());
   }
   const declared = address.args && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
-  if (declared > settings.maxMessageBytes) throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));
-  const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
+  if (declared > settings.maxMessageBytes)
+    throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));
+  const client = {
+    ip: state.clientIp,
+    hostname: state.clientHostname,
+    user: user?.address ?? null,
+    relayClient: state.connect.relayClient,
+  };
   const decision = await decideSender(state.rules, directory, client, address.address);
-  logEvent(state, 'mail_from', decision.verdict, { user: user?.address, detail: { sender: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
+  logEvent(state, 'mail_from', decision.verdict, {
+    user: user?.address,
+    detail: { sender: address.address, rule: decision.rule?.id ?? null, reason: decision.reason },
+  });
   if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
   state.sender = decision;
 }
@@ -139,9 +216,17 @@ export async function onMailFrom(address: SMTPServerAddress, session: SMTPServer
 export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   const state = stateOf(session);
   const user = userOf(session);
-  const client = { ip: state.clientIp, hostname: state.clientHostname, user: user?.address ?? null, relayClient: state.connect.relayClient };
+  const client = {
+    ip: state.clientIp,
+    hostname: state.clientHostname,
+    user: user?.address ?? null,
+    relayClient: state.connect.relayClient,
+  };
   const decision = await decideRecipient(state.rules, directory, client, address.address);
-  logEvent(state, 'rcpt_to', decision.verdict, { user: user?.address, detail: { recipient: address.address, rule: decision.rule?.id ?? null, reason: decision.reason } });
+  logEvent(state, 'rcpt_to', decision.verdict, {
+    user: user?.address,
+    detail: { recipient: address.address, rule: decision.rule?.id ?? null, reason: decision.reason },
+  });
   if (decision.verdict === 'reject') throw new SmtpReplyError(decision.reply);
   state.recipients.push({ address: address.address, decision });
 }

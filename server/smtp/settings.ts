@@ -7,7 +7,8 @@ function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return value;
 }
 
@@ -61,10 +62,15 @@ export function smtpEnvSettings(): SmtpSettings {
     maxCommandsBeforeMail: numberFromEnv('POSTROOM_SMTP_MAX_JUNK_COMMANDS', 50),
     honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
     checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
-    dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '').split(',').map((zone) => zone.trim()).filter(Boolean),
+    dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '')
+      .split(',')
+      .map((zone) => zone.trim())
+      .filter(Boolean),
     clamd: process.env.POSTROOM_CLAMD || null,
     rspamdUrl: process.env.POSTROOM_RSPAMD_URL || null,
-    rspamdRejectScore: process.env.POSTROOM_RSPAMD_REJECT_SCORE ? Number(process.env.POSTROOM_RSPAMD_REJECT_SCORE) : undefined,
+    rspamdRejectScore: process.env.POSTROOM_RSPAMD_REJECT_SCORE
+      ? Number(process.env.POSTROOM_RSPAMD_REJECT_SCORE)
+      : undefined,
   };
 }
 

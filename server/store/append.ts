@@ -67,7 +67,16 @@ export async function appendMessage(
   const parsed = options.parsed ?? parseMessage(raw);
   const hash = await writeBlob(raw);
   return new Promise((resolve, reject) => {
-    pending.push({ hash, size: raw.length, parsed, targets, internalDate: options.internalDate ?? new Date(), ignoreQuota: !!options.ignoreQuota, resolve, reject });
+    pending.push({
+      hash,
+      size: raw.length,
+      parsed,
+      targets,
+      internalDate: options.internalDate ?? new Date(),
+      ignoreQuota: !!options.ignoreQuota,
+      resolve,
+      reject,
+    });
     if (!flushing) {
       flushing = true;
       setImmediate(() => void flush());
@@ -83,7 +92,8 @@ async function flush(): Promise<void> {
     } catch (error) {
       // One bad append must not fail its neighbours: retry them one by one.
       if (batch.length === 1) batch[0]!.reject(error);
-      else for (const item of batch) await commitBatch([item]).catch((single: unknown) => item.reject(single));
+      else
+        for (const item of batch) await commitBatch([item]).catch((single: unknown) => item.reject(single));
     }
   }
   flushing = false;
@@ -102,14 +112,22 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   const lock = raw.provider === 'mysql' ? ' FOR UPDATE' : '';
   const outcome = await raw.transaction(async (tx) => {
     const folderIds = sortedUnique(batch.flatMap((item) => item.targets.map((target) => target.folderId)));
-    const folderRows = await tx.all<{ id: number; user_id: number }>(`SELECT id, user_id FROM folders WHERE id IN (${placeholders(folderIds.length)})`, folderIds);
+    const folderRows = await tx.all<{ id: number; user_id: number }>(
+      `SELECT id, user_id FROM folders WHERE id IN (${placeholders(folderIds.length)})`,
+      folderIds,
+    );
     const ownerOf = new Map(folderRows.map((row) => [Number(row.id), Number(row.user_id)]));
     const userIds = sortedUnique([...ownerOf.values()]);
     const userRows = await tx.all<{ id: number; used_bytes: bigint | number; quota_bytes: bigint | number }>(
       `SELECT id, used_bytes, quota_bytes FROM users WHERE id IN (${placeholders(userIds.length)}) ORDER BY id${lock}`,
       userIds,
     );
-    const usage = new Map(userRows.map((row) => [Number(row.id), { used: BigInt(row.used_bytes), quota: BigInt(row.quota_bytes), added: 0n }]));
+    const usage = new Map(
+      userRows.map((row) => [
+        Number(row.id),
+        { used: BigInt(row.used_bytes), quota: BigInt(row.quota_bytes), added: 0n },
+      ]),
+    );
 
     // Quota first, so a full mailbox fails only its own append.
     const accepted: PendingAppend[] = [];
@@ -136,11 +154,13 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
       for (const [owner, bytes] of extra) usage.get(owner)!.added += bytes;
       accepted.push(item);
     }
-    if (accepted.length === 0) return { accepted, refused, results: new Map<PendingAppend, AppendResult[]>() };
+    if (accepted.length === 0)
+      return { accepted, refused, results: new Map<PendingAppend, AppendResult[]>() };
 
     await addBlobReferencesRaw(tx, raw.provider, accepted);
     for (const [userId, user] of [...usage].sort(([a], [b]) => a - b)) {
-      if (user.added > 0n) await tx.run('UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?', [user.added, userId]);
+      if (user.added > 0n)
+        await tx.run('UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?', [user.added, userId]);
     }
     const results = await insertMessages(tx, raw.date, accepted);
     return { accepted, refused, results };
@@ -155,14 +175,19 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   for (const folderId of touched) notifyChange(folderId);
 }
 
-async function addBlobReferencesRaw(tx: RawTx, dialect: 'mysql' | 'sqlite', items: PendingAppend[]): Promise<void> {
+async function addBlobReferencesRaw(
+  tx: RawTx,
+  dialect: 'mysql' | 'sqlite',
+  items: PendingAppend[],
+): Promise<void> {
   const references = new Map<string, { size: number; count: number }>();
   for (const item of items) {
     const entry = references.get(item.hash) ?? { size: item.size, count: 0 };
     entry.count += item.targets.length;
     references.set(item.hash, entry);
   }
-  for (const [hash, { size, count }] of references) await tx.run(blobReferenceSql(dialect), [hash, size, count]);
+  for (const [hash, { size, count }] of references)
+    await tx.run(blobReferenceSql(dialect), [hash, size, count]);
 }
 
 function blobReferenceSql(dialect: 'mysql' | 'sqlite'): string {
@@ -177,15 +202,31 @@ const MESSAGE_WIDTH = MESSAGE_COLUMNS.split(',').length;
 const ROWS_PER_INSERT = 50;
 
 /** Reserves a block of UIDs and MODSEQs per folder (folders in id order), then inserts the rows. */
-async function insertMessages(tx: RawTx, date: (value: Date) => string, items: PendingAppend[]): Promise<Map<PendingAppend, AppendResult[]>> {
+async function insertMessages(
+  tx: RawTx,
+  date: (value: Date) => string,
+  items: PendingAppend[],
+): Promise<Map<PendingAppend, AppendResult[]>> {
   const perFolder = new Map<number, number>();
-  for (const item of items) for (const target of item.targets) perFolder.set(target.folderId, (perFolder.get(target.folderId) ?? 0) + 1);
+  for (const item of items)
+    for (const target of item.targets)
+      perFolder.set(target.folderId, (perFolder.get(target.folderId) ?? 0) + 1);
   const next = new Map<number, { uid: number; modseq: bigint; uidValidity: number }>();
   for (const folderId of [...perFolder.keys()].sort((a, b) => a - b)) {
     const count = perFolder.get(folderId)!;
-    await tx.run('UPDATE folders SET uid_next = uid_next + ?, highest_modseq = highest_modseq + ? WHERE id = ?', [count, count, folderId]);
-    const [row] = await tx.all<{ uid_next: number; highest_modseq: bigint | number; uid_validity: number }>('SELECT uid_next, highest_modseq, uid_validity FROM folders WHERE id = ?', [folderId]);
-    next.set(folderId, { uid: Number(row!.uid_next) - count, modseq: BigInt(row!.highest_modseq) - BigInt(count) + 1n, uidValidity: Number(row!.uid_validity) });
+    await tx.run(
+      'UPDATE folders SET uid_next = uid_next + ?, highest_modseq = highest_modseq + ? WHERE id = ?',
+      [count, count, folderId],
+    );
+    const [row] = await tx.all<{ uid_next: number; highest_modseq: bigint | number; uid_validity: number }>(
+      'SELECT uid_next, highest_modseq, uid_validity FROM folders WHERE id = ?',
+      [folderId],
+    );
+    next.set(folderId, {
+      uid: Number(row!.uid_next) - count,
+      modseq: BigInt(row!.highest_modseq) - BigInt(count) + 1n,
+      uidValidity: Number(row!.uid_validity),
+    });
   }
   const results = new Map<PendingAppend, AppendResult[]>();
   const rows: SqlValue[][] = [];
@@ -196,12 +237,35 @@ async function insertMessages(tx: RawTx, date: (value: Date) => string, items: P
       const slot = next.get(target.folderId)!;
       const flags = target.flags ?? {};
       rows.push([
-        target.folderId, slot.uid, slot.modseq, !!flags.seen, !!flags.answered, !!flags.flagged, !!flags.deleted, !!flags.draft,
-        (target.keywords ?? []).join(' '), date(item.internalDate), item.size, item.hash, JSON.stringify(parsed.envelope),
-        JSON.stringify(parsed.bodyStructure), parsed.headerSize, parsed.sentDate ? date(parsed.sentDate) : null, parsed.subject,
-        parsed.from, parsed.to, parsed.cc, parsed.messageId, parsed.hasAttachment,
+        target.folderId,
+        slot.uid,
+        slot.modseq,
+        !!flags.seen,
+        !!flags.answered,
+        !!flags.flagged,
+        !!flags.deleted,
+        !!flags.draft,
+        (target.keywords ?? []).join(' '),
+        date(item.internalDate),
+        item.size,
+        item.hash,
+        JSON.stringify(parsed.envelope),
+        JSON.stringify(parsed.bodyStructure),
+        parsed.headerSize,
+        parsed.sentDate ? date(parsed.sentDate) : null,
+        parsed.subject,
+        parsed.from,
+        parsed.to,
+        parsed.cc,
+        parsed.messageId,
+        parsed.hasAttachment,
       ]);
-      list.push({ folderId: target.folderId, uid: slot.uid, uidValidity: slot.uidValidity, modseq: slot.modseq });
+      list.push({
+        folderId: target.folderId,
+        uid: slot.uid,
+        uidValidity: slot.uidValidity,
+        modseq: slot.modseq,
+      });
       slot.uid += 1;
       slot.modseq += 1n;
     }
@@ -212,15 +276,27 @@ async function insertMessages(tx: RawTx, date: (value: Date) => string, items: P
     const values = chunk.map(() => `(${placeholders(MESSAGE_WIDTH)})`).join(', ');
     await tx.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${values}`, chunk.flat());
     const changes = chunk.map(() => '(?, ?, ?, ?)').join(', ');
-    await tx.run(`INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${changes}`, chunk.flatMap((row) => [row[0]!, row[1]!, row[2]!, 'new']));
+    await tx.run(
+      `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${changes}`,
+      chunk.flatMap((row) => [row[0]!, row[1]!, row[2]!, 'new']),
+    );
   }
   return results;
 }
 
 /** Allocates the next UID and MODSEQ of a folder inside a Prisma transaction (IMAP COPY/MOVE). */
-export async function allocateUid(tx: Tx, folderId: number): Promise<{ uid: number; modseq: bigint; uidValidity: number }> {
-  await tx.folder.update({ where: { id: folderId }, data: { uidNext: { increment: 1 }, highestModseq: { increment: 1 } } });
-  const folder = await tx.folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidNext: true, highestModseq: true, uidValidity: true } });
+export async function allocateUid(
+  tx: Tx,
+  folderId: number,
+): Promise<{ uid: number; modseq: bigint; uidValidity: number }> {
+  await tx.folder.update({
+    where: { id: folderId },
+    data: { uidNext: { increment: 1 }, highestModseq: { increment: 1 } },
+  });
+  const folder = await tx.folder.findUniqueOrThrow({
+    where: { id: folderId },
+    select: { uidNext: true, highestModseq: true, uidValidity: true },
+  });
   return { uid: folder.uidNext - 1, modseq: folder.highestModseq, uidValidity: folder.uidValidity };
 }
 
@@ -231,16 +307,32 @@ export async function addBlobReferences(tx: Tx, hash: string, size: number, coun
 
 /** Bumps a folder's HIGHESTMODSEQ and returns the new value. */
 export async function nextModseq(tx: Tx, folderId: number): Promise<bigint> {
-  const folder = await tx.folder.update({ where: { id: folderId }, data: { highestModseq: { increment: 1 } }, select: { highestModseq: true } });
+  const folder = await tx.folder.update({
+    where: { id: folderId },
+    data: { highestModseq: { increment: 1 } },
+    select: { highestModseq: true },
+  });
   return folder.highestModseq;
 }
-export async function findDeliveryFolder(userId: number, wanted: { specialUse?: string; name?: string } = {}): Promise<number> {
+export async function findDeliveryFolder(
+  userId: number,
+  wanted: { specialUse?: string; name?: string } = {},
+): Promise<number> {
   if (wanted.specialUse) {
-    const folder = await db().folder.findFirst({ where: { userId, specialUse: wanted.specialUse }, select: { id: true } });
+    const folder = await db().folder.findFirst({
+      where: { userId, specialUse: wanted.specialUse },
+      select: { id: true },
+    });
     if (folder) return folder.id;
   }
-  const folder = await db().folder.findFirst({ where: { userId, name: wanted.name ?? 'INBOX' }, select: { id: true } });
+  const folder = await db().folder.findFirst({
+    where: { userId, name: wanted.name ?? 'INBOX' },
+    select: { id: true },
+  });
   if (folder) return folder.id;
-  const inbox = await db().folder.findFirstOrThrow({ where: { userId, name: 'INBOX' }, select: { id: true } });
+  const inbox = await db().folder.findFirstOrThrow({
+    where: { userId, name: 'INBOX' },
+    select: { id: true },
+  });
   return inbox.id;
 }

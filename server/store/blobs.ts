@@ -60,11 +60,21 @@ export async function readBlob(hash: string, dataDir = config().dataDir): Promis
 export const SYNC_READ_BYTES = 128 * 1024;
 
 /** Reads a blob whose size the caller knows: small ones synchronously (a page-cache copy). */
-export async function readBlobOfSize(hash: string, size: number, dataDir = config().dataDir): Promise<Buffer> {
-  return size <= SYNC_READ_BYTES ? readFileSync(blobPath(hash, dataDir)) : fs.readFile(blobPath(hash, dataDir));
+export async function readBlobOfSize(
+  hash: string,
+  size: number,
+  dataDir = config().dataDir,
+): Promise<Buffer> {
+  return size <= SYNC_READ_BYTES
+    ? readFileSync(blobPath(hash, dataDir))
+    : fs.readFile(blobPath(hash, dataDir));
 }
 
-export function streamBlob(hash: string, options: { start?: number; end?: number } = {}, dataDir = config().dataDir): ReadStream {
+export function streamBlob(
+  hash: string,
+  options: { start?: number; end?: number } = {},
+  dataDir = config().dataDir,
+): ReadStream {
   return createReadStream(blobPath(hash, dataDir), options);
 }
 

@@ -38,7 +38,12 @@ async function poll(): Promise<void> {
       lastSeen = row?.id ?? 0;
       return;
     }
-    const rows = await db().mailChange.findMany({ where: { id: { gt: lastSeen } }, orderBy: { id: 'asc' }, take: 5000, select: { id: true, folderId: true } });
+    const rows = await db().mailChange.findMany({
+      where: { id: { gt: lastSeen } },
+      orderBy: { id: 'asc' },
+      take: 5000,
+      select: { id: true, folderId: true },
+    });
     if (rows.length === 0) return;
     lastSeen = rows[rows.length - 1]!.id;
     for (const folderId of new Set(rows.map((row) => row.folderId))) notifyChange(folderId);

@@ -14,17 +14,27 @@ export async function expungeMessages(folderId: number, uids: number[]): Promise
     const modseq = await nextModseq(tx, folderId);
     const rows: { id: number; uid: number; size: number; blobSha256: string }[] = [];
     for (const batch of uidBatches(uids)) {
-      for (const row of await tx.message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: { id: true, uid: true, size: true, blobSha256: true } })) if (batch.uids.has(row.uid)) rows.push(row);
+      for (const row of await tx.message.findMany({
+        where: { folderId, uid: { gte: batch.first, lte: batch.last } },
+        select: { id: true, uid: true, size: true, blobSha256: true },
+      }))
+        if (batch.uids.has(row.uid)) rows.push(row);
     }
     if (rows.length === 0) return [];
     const folder = await tx.folder.findUniqueOrThrow({ where: { id: folderId }, select: { userId: true } });
-    for (const ids of chunks(rows.map((row) => row.id))) await tx.message.deleteMany({ where: { id: { in: ids } } });
+    for (const ids of chunks(rows.map((row) => row.id)))
+      await tx.message.deleteMany({ where: { id: { in: ids } } });
     const perBlob = new Map<string, number>();
     for (const row of rows) perBlob.set(row.blobSha256, (perBlob.get(row.blobSha256) ?? 0) + 1);
-    for (const [sha256, count] of perBlob) await tx.blob.update({ where: { sha256 }, data: { refCount: { decrement: count } } });
+    for (const [sha256, count] of perBlob)
+      await tx.blob.update({ where: { sha256 }, data: { refCount: { decrement: count } } });
     const bytes = rows.reduce((sum, row) => sum + row.size, 0);
     await tx.user.update({ where: { id: folder.userId }, data: { usedBytes: { decrement: bytes } } });
-    for (const part of chunks(rows.map((row) => ({ folderId, uid: row.uid, modseq, kind: 'expunge' })), 200)) await tx.mailChange.createMany({ data: part });
+    for (const part of chunks(
+      rows.map((row) => ({ folderId, uid: row.uid, modseq, kind: 'expunge' })),
+      200,
+    ))
+      await tx.mailChange.createMany({ data: part });
     return rows.map((row) => row.uid).sort((a, b) => a - b);
   });
   if (removed.length > 0) notifyChange(folderId);

@@ -37,8 +37,17 @@ function apply(row: FlagRow, change: FlagChange): FlagRow {
   const current = keywordSet(row.keywords);
   const lower = new Set(change.keywords.map((k) => k.toLowerCase()));
   let words: string[];
-  if (change.operation === 'set') words = [...new Map(change.keywords.map((k) => [k.toLowerCase(), k])).values()];
-  else if (change.operation === 'add') words = [...current, ...change.keywords.filter((k, i, all) => !current.some((c) => c.toLowerCase() === k.toLowerCase()) && all.findIndex((x) => x.toLowerCase() === k.toLowerCase()) === i)];
+  if (change.operation === 'set')
+    words = [...new Map(change.keywords.map((k) => [k.toLowerCase(), k])).values()];
+  else if (change.operation === 'add')
+    words = [
+      ...current,
+      ...change.keywords.filter(
+        (k, i, all) =>
+          !current.some((c) => c.toLowerCase() === k.toLowerCase()) &&
+          all.findIndex((x) => x.toLowerCase() === k.toLowerCase()) === i,
+      ),
+    ];
   else words = current.filter((k) => !lower.has(k.toLowerCase()));
   next.keywords = words.join(' ').slice(0, 1024);
   return next;
@@ -48,50 +57,75 @@ function sameFlags(a: FlagRow, b: FlagRow): boolean {
   return SYSTEM.every((name) => a[name] === b[name]) && a.keywords === b.keywords;
 }
 
-export async function updateFlags(folderId: number, uids: number[], change: FlagChange, unchangedSince?: bigint): Promise<FlagUpdateResult> {
+export async function updateFlags(
+  folderId: number,
+  uids: number[],
+  change: FlagChange,
+  unchangedSince?: bigint,
+): Promise<FlagUpdateResult> {
   if (uids.length === 0) return { rows: [], modified: [] };
-  const result = await db().$transaction(async (tx) => {
-    // Lock the folder row first so concurrent writers to this folder serialise (and the feed's
-    // row ids commit in order).
-    const modseq = await nextModseq(tx, folderId);
-    const current: (FlagRow & { id: number })[] = [];
-    for (const batch of uidBatches(uids)) {
-      const rows = await tx.message.findMany({
-        where: { folderId, uid: { gte: batch.first, lte: batch.last } },
-        select: { id: true, uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true },
-        orderBy: { uid: 'asc' },
-      });
-      for (const row of rows) if (batch.uids.has(row.uid)) current.push(row);
-    }
-    const rows: FlagRow[] = [];
-    const modified: number[] = [];
-    const groups = new Map<string, { data: FlagRow; ids: number[]; uids: number[] }>();
-    for (const row of current) {
-      if (unchangedSince !== undefined && row.modseq > unchangedSince) {
-        modified.push(row.uid);
-        continue;
+  const result = await db().$transaction(
+    async (tx) => {
+      // Lock the folder row first so concurrent writers to this folder serialise (and the feed's
+      // row ids commit in order).
+      const modseq = await nextModseq(tx, folderId);
+      const current: (FlagRow & { id: number })[] = [];
+      for (const batch of uidBatches(uids)) {
+        const rows = await tx.message.findMany({
+          where: { folderId, uid: { gte: batch.first, lte: batch.last } },
+          select: {
+            id: true,
+            uid: true,
+            modseq: true,
+            seen: true,
+            answered: true,
+            flagged: true,
+            deleted: true,
+            draft: true,
+            keywords: true,
+          },
+          orderBy: { uid: 'asc' },
+        });
+        for (const row of rows) if (batch.uids.has(row.uid)) current.push(row);
       }
-      const next = apply(row, change);
-      if (sameFlags(row, next)) {
-        rows.push(row);
-        continue;
+      const rows: FlagRow[] = [];
+      const modified: number[] = [];
+      const groups = new Map<string, { data: FlagRow; ids: number[]; uids: number[] }>();
+      for (const row of current) {
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) {
+          modified.push(row.uid);
+          continue;
+        }
+        const next = apply(row, change);
+        if (sameFlags(row, next)) {
+          rows.push(row);
+          continue;
+        }
+        const key = `${SYSTEM.map((name) => (next[name] ? 1 : 0)).join('')}${next.keywords}`;
+        const group = groups.get(key) ?? { data: next, ids: [], uids: [] };
+        group.ids.push(row.id);
+        group.uids.push(row.uid);
+        groups.set(key, group);
+        rows.push({ ...next, modseq });
       }
-      const key = `${SYSTEM.map((name) => (next[name] ? 1 : 0)).join('')}${next.keywords}`;
-      const group = groups.get(key) ?? { data: next, ids: [], uids: [] };
-      group.ids.push(row.id);
-      group.uids.push(row.uid);
-      groups.set(key, group);
-      rows.push({ ...next, modseq });
-    }
-    for (const group of groups.values()) {
-      const { seen, answered, flagged, deleted, draft, keywords } = group.data;
-      for (const ids of chunks(group.ids)) {
-        await tx.message.updateMany({ where: { id: { in: ids } }, data: { seen, answered, flagged, deleted, draft, keywords, modseq } });
+      for (const group of groups.values()) {
+        const { seen, answered, flagged, deleted, draft, keywords } = group.data;
+        for (const ids of chunks(group.ids)) {
+          await tx.message.updateMany({
+            where: { id: { in: ids } },
+            data: { seen, answered, flagged, deleted, draft, keywords, modseq },
+          });
+        }
+        for (const part of chunks(
+          group.uids.map((uid) => ({ folderId, uid, modseq, kind: 'flags' })),
+          200,
+        ))
+          await tx.mailChange.createMany({ data: part });
       }
-      for (const part of chunks(group.uids.map((uid) => ({ folderId, uid, modseq, kind: 'flags' })), 200)) await tx.mailChange.createMany({ data: part });
-    }
-    return { rows, modified, changed: groups.size > 0 };
-  }, { timeout: 60_000 });
+      return { rows, modified, changed: groups.size > 0 };
+    },
+    { timeout: 60_000 },
+  );
   if (result.changed) notifyChange(folderId);
   return { rows: result.rows.sort((a, b) => a.uid - b.uid), modified: result.modified };
 }

@@ -30,11 +30,27 @@ export function folderCounts(folderId: number): Promise<FolderCounts | null> {
   const known = counts.get(folderId);
   if (known) return known;
   const read = rawDb()
-    .read<{ uid_next: number; uid_validity: number; highest_modseq: bigint | number | string; messages: number | bigint; unseen: number | bigint }>(
+    .read<{
+      uid_next: number;
+      uid_validity: number;
+      highest_modseq: bigint | number | string;
+      messages: number | bigint;
+      unseen: number | bigint;
+    }>(
       'SELECT uid_next, uid_validity, highest_modseq, (SELECT COUNT(*) FROM messages WHERE folder_id = ?) AS messages, (SELECT COUNT(*) FROM messages WHERE folder_id = ? AND seen = 0) AS unseen FROM folders WHERE id = ?',
       [folderId, folderId, folderId],
     )
-    .then(([row]) => (row ? { messages: Number(row.messages), unseen: Number(row.unseen), uidNext: Number(row.uid_next), uidValidity: Number(row.uid_validity), highestModseq: BigInt(row.highest_modseq) } : null));
+    .then(([row]) =>
+      row
+        ? {
+            messages: Number(row.messages),
+            unseen: Number(row.unseen),
+            uidNext: Number(row.uid_next),
+            uidValidity: Number(row.uid_validity),
+            highestModseq: BigInt(row.highest_modseq),
+          }
+        : null,
+    );
   read.catch(() => counts.delete(folderId));
   return remember(counts, folderId, read);
 }
@@ -47,6 +63,9 @@ export function folderOwner(folderId: number): Promise<number | null> {
     .read<{ user_id: number }>('SELECT user_id FROM folders WHERE id = ?', [folderId])
     .then(([row]) => (row ? Number(row.user_id) : null));
   // Only a found owner is final: an id not (yet) visible may be a folder still being created.
-  void read.then((owner) => owner === null && owners.delete(folderId), () => owners.delete(folderId));
+  void read.then(
+    (owner) => owner === null && owners.delete(folderId),
+    () => owners.delete(folderId),
+  );
   return remember(owners, folderId, read);
 }

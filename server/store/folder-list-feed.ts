@@ -21,7 +21,10 @@ let timer: NodeJS.Timeout | undefined;
 let polling = false;
 
 async function readVersions(userIds: number[]): Promise<Map<number, number>> {
-  const rows = await rawDb().read<{ id: number; folders_version: number }>(`SELECT id, folders_version FROM users WHERE id IN (${userIds.map(() => '?').join(', ')})`, userIds);
+  const rows = await rawDb().read<{ id: number; folders_version: number }>(
+    `SELECT id, folders_version FROM users WHERE id IN (${userIds.map(() => '?').join(', ')})`,
+    userIds,
+  );
   return new Map(rows.map((row) => [Number(row.id), Number(row.folders_version)]));
 }
 
@@ -53,7 +56,10 @@ async function poll(): Promise<void> {
 export async function folderListChanged(userId: number): Promise<void> {
   const version = await rawDb().transaction(async (tx) => {
     await tx.run('UPDATE users SET folders_version = folders_version + 1 WHERE id = ?', [userId]);
-    const [row] = await tx.all<{ folders_version: number }>('SELECT folders_version FROM users WHERE id = ?', [userId]);
+    const [row] = await tx.all<{ folders_version: number }>(
+      'SELECT folders_version FROM users WHERE id = ?',
+      [userId],
+    );
     return Number(row?.folders_version ?? 0);
   });
   // Listeners reload after this, so they see at least this version: the poller need not repeat it.

@@ -39,7 +39,8 @@ export async function cachedFolderState<T>(key: string, read: () => Promise<T>):
   const epoch = changePollerEpoch();
   const now = Date.now();
   const known = entries.get(key);
-  if (known && epoch !== null && known.epoch === epoch && now - known.readAt < MAX_AGE_MS) return known.value as T;
+  if (known && epoch !== null && known.epoch === epoch && now - known.readAt < MAX_AGE_MS)
+    return known.value as T;
   const startedAt = generation;
   const value = await read();
   // "No such folder" is not kept: a CREATE elsewhere would not be heard until MAX_AGE_MS.

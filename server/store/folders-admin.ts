@@ -9,7 +9,10 @@ export const DELIMITER = '/';
 const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
 export class FolderError extends Error {
-  constructor(readonly reason: 'exists' | 'missing' | 'invalid' | 'inbox' | 'special-use', message: string) {
+  constructor(
+    readonly reason: 'exists' | 'missing' | 'invalid' | 'inbox' | 'special-use',
+    message: string,
+  ) {
     super(message);
     this.name = 'FolderError';
   }
@@ -32,34 +35,75 @@ export function normaliseFolderName(name: string): string {
 
 function validate(name: string): void {
   // eslint-disable-next-line no-control-regex
-  if (!name || name.length > 255 || /[\x00-\x1f\x7f*%]/.test(name) || name.split(DELIMITER).some((part) => part === '')) {
+  if (
+    !name ||
+    name.length > 255 ||
+    /[\x00-\x1f\x7f*%]/.test(name) ||
+    name.split(DELIMITER).some((part) => part === '')
+  ) {
     throw new FolderError('invalid', 'Invalid folder name');
   }
 }
 
 export async function listFolders(userId: number): Promise<FolderInfo[]> {
-  return db().folder.findMany({ where: { userId }, select: { id: true, name: true, specialUse: true, subscribed: true }, orderBy: { name: 'asc' } });
+  return db().folder.findMany({
+    where: { userId },
+    select: { id: true, name: true, specialUse: true, subscribed: true },
+    orderBy: { name: 'asc' },
+  });
 }
 
-export async function findFolder(userId: number, name: string): Promise<(FolderInfo & { uidValidity: number }) | null> {
+export async function findFolder(
+  userId: number,
+  name: string,
+): Promise<(FolderInfo & { uidValidity: number }) | null> {
   // Plain SQL: every SELECT, STATUS and APPEND looks its folder up (the ORM cost more than the query).
-  const [row] = await rawDb().readCached<{ id: number; name: string; special_use: string | null; subscribed: number | boolean; uid_validity: number }>(
-    'SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?',
-    [userId, normaliseFolderName(name)],
-  );
-  return row ? { id: Number(row.id), name: String(row.name), specialUse: row.special_use ?? null, subscribed: Boolean(row.subscribed), uidValidity: Number(row.uid_validity) } : null;
+  const [row] = await rawDb().readCached<{
+    id: number;
+    name: string;
+    special_use: string | null;
+    subscribed: number | boolean;
+    uid_validity: number;
+  }>('SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?', [
+    userId,
+    normaliseFolderName(name),
+  ]);
+  return row
+    ? {
+        id: Number(row.id),
+        name: String(row.name),
+        specialUse: row.special_use ?? null,
+        subscribed: Boolean(row.subscribed),
+        uidValidity: Number(row.uid_validity),
+      }
+    : null;
 }
 
 /** Creates a folder; IMAP CREATE passes subscribe=false (RFC 9051 6.3.4: CREATE does not subscribe). */
-export async function createFolder(userId: number, rawName: string, specialUse?: string[], subscribe = true): Promise<FolderInfo> {
+export async function createFolder(
+  userId: number,
+  rawName: string,
+  specialUse?: string[],
+  subscribe = true,
+): Promise<FolderInfo> {
   const name = normaliseFolderName(rawName);
   validate(name);
   const use = specialUse?.[0] ?? null;
-  if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use)))) throw new FolderError('special-use', 'Unsupported special-use attribute');
+  if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use))))
+    throw new FolderError('special-use', 'Unsupported special-use attribute');
   if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
   // A subscription made before the folder existed (or kept from a deleted one) applies to it.
   const dangling = await db().danglingSubscription.deleteMany({ where: { userId, name } });
-  const created = await db().folder.create({ data: { userId, name, specialUse: use, subscribed: subscribe || dangling.count > 0, uidValidity: newUidValidity() }, select: { id: true, name: true, specialUse: true, subscribed: true } });
+  const created = await db().folder.create({
+    data: {
+      userId,
+      name,
+      specialUse: use,
+      subscribed: subscribe || dangling.count > 0,
+      uidValidity: newUidValidity(),
+    },
+    select: { id: true, name: true, specialUse: true, subscribed: true },
+  });
   forgetFolderStates();
   return created;
 }
@@ -68,21 +112,41 @@ export async function createFolder(userId: number, rawName: string, specialUse?:
 export async function deleteFolder(userId: number, rawName: string): Promise<void> {
   const name = normaliseFolderName(rawName);
   if (name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be deleted');
-  await db().$transaction(async (tx) => {
-    const folder = await tx.folder.findUnique({ where: { userId_name: { userId, name } }, select: { id: true, subscribed: true } });
-    if (!folder) throw new FolderError('missing', 'No such folder');
-    // RFC 9051 6.3.5: DELETE leaves the subscription in place.
-    if (folder.subscribed) await tx.danglingSubscription.upsert({ where: { userId_name: { userId, name } }, create: { userId, name }, update: {} });
-    const perBlob = await tx.message.groupBy({ by: ['blobSha256'], where: { folderId: folder.id }, _count: { _all: true }, _sum: { size: true } });
-    let bytes = 0;
-    for (const group of perBlob) {
-      bytes += group._sum.size ?? 0;
-      await tx.blob.update({ where: { sha256: group.blobSha256 }, data: { refCount: { decrement: group._count._all } } });
-    }
-    if (bytes > 0) await tx.user.update({ where: { id: userId }, data: { usedBytes: { decrement: bytes } } });
-    await tx.message.deleteMany({ where: { folderId: folder.id } });
-    await tx.folder.delete({ where: { id: folder.id } });
-  }, { timeout: 60_000 });
+  await db().$transaction(
+    async (tx) => {
+      const folder = await tx.folder.findUnique({
+        where: { userId_name: { userId, name } },
+        select: { id: true, subscribed: true },
+      });
+      if (!folder) throw new FolderError('missing', 'No such folder');
+      // RFC 9051 6.3.5: DELETE leaves the subscription in place.
+      if (folder.subscribed)
+        await tx.danglingSubscription.upsert({
+          where: { userId_name: { userId, name } },
+          create: { userId, name },
+          update: {},
+        });
+      const perBlob = await tx.message.groupBy({
+        by: ['blobSha256'],
+        where: { folderId: folder.id },
+        _count: { _all: true },
+        _sum: { size: true },
+      });
+      let bytes = 0;
+      for (const group of perBlob) {
+        bytes += group._sum.size ?? 0;
+        await tx.blob.update({
+          where: { sha256: group.blobSha256 },
+          data: { refCount: { decrement: group._count._all } },
+        });
+      }
+      if (bytes > 0)
+        await tx.user.update({ where: { id: userId }, data: { usedBytes: { decrement: bytes } } });
+      await tx.message.deleteMany({ where: { folderId: folder.id } });
+      await tx.folder.delete({ where: { id: folder.id } });
+    },
+    { timeout: 60_000 },
+  );
   forgetFolderStates();
 }
 
@@ -98,17 +162,36 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
   await db().$transaction(async (tx) => {
     const source = await tx.folder.findUnique({ where: { userId_name: { userId, name: from } } });
     if (!source) throw new FolderError('missing', 'No such folder');
-    if (await tx.folder.findUnique({ where: { userId_name: { userId, name: to } }, select: { id: true } })) throw new FolderError('exists', 'Target folder already exists');
-    if (to.startsWith(`${from}${DELIMITER}`)) throw new FolderError('invalid', 'Cannot move a folder into itself');
+    if (await tx.folder.findUnique({ where: { userId_name: { userId, name: to } }, select: { id: true } }))
+      throw new FolderError('exists', 'Target folder already exists');
+    if (to.startsWith(`${from}${DELIMITER}`))
+      throw new FolderError('invalid', 'Cannot move a folder into itself');
     if (from === 'INBOX') {
-      const target = await tx.folder.create({ data: { userId, name: to, uidValidity: newUidValidity(), uidNext: source.uidNext, highestModseq: source.highestModseq } });
+      const target = await tx.folder.create({
+        data: {
+          userId,
+          name: to,
+          uidValidity: newUidValidity(),
+          uidNext: source.uidNext,
+          highestModseq: source.highestModseq,
+        },
+      });
       await tx.message.updateMany({ where: { folderId: source.id }, data: { folderId: target.id } });
       return;
     }
-    const children = await tx.folder.findMany({ where: { userId, name: { startsWith: `${from}${DELIMITER}` } }, select: { id: true, name: true } });
+    const children = await tx.folder.findMany({
+      where: { userId, name: { startsWith: `${from}${DELIMITER}` } },
+      select: { id: true, name: true },
+    });
     for (const child of children) {
       const newName = `${to}${child.name.slice(from.length)}`;
-      if (await tx.folder.findUnique({ where: { userId_name: { userId, name: newName } }, select: { id: true } })) throw new FolderError('exists', `${newName} already exists`);
+      if (
+        await tx.folder.findUnique({
+          where: { userId_name: { userId, name: newName } },
+          select: { id: true },
+        })
+      )
+        throw new FolderError('exists', `${newName} already exists`);
       await tx.folder.update({ where: { id: child.id }, data: { name: newName } });
     }
     await tx.folder.update({ where: { id: source.id }, data: { name: to } });
@@ -123,12 +206,21 @@ export async function setSubscribed(userId: number, rawName: string, subscribed:
   const result = await db().folder.updateMany({ where: { userId, name }, data: { subscribed } });
   forgetFolderStates();
   if (!subscribed) await db().danglingSubscription.deleteMany({ where: { userId, name } });
-  else if (result.count === 0) await db().danglingSubscription.upsert({ where: { userId_name: { userId, name } }, create: { userId, name }, update: {} });
+  else if (result.count === 0)
+    await db().danglingSubscription.upsert({
+      where: { userId_name: { userId, name } },
+      create: { userId, name },
+      update: {},
+    });
 }
 
 /** Subscribed names that have no folder. */
 export async function danglingSubscriptions(userId: number): Promise<string[]> {
-  const rows = await db().danglingSubscription.findMany({ where: { userId }, select: { name: true }, orderBy: { name: 'asc' } });
+  const rows = await db().danglingSubscription.findMany({
+    where: { userId },
+    select: { name: true },
+    orderBy: { name: 'asc' },
+  });
   return rows.map((row) => row.name);
 }
 
@@ -144,16 +236,31 @@ export interface FolderStatus {
 }
 
 export async function folderStatus(folderId: number): Promise<FolderStatus> {
-  const folder = await db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidNext: true, uidValidity: true, highestModseq: true, recentUid: true } });
+  const folder = await db().folder.findUniqueOrThrow({
+    where: { id: folderId },
+    select: { uidNext: true, uidValidity: true, highestModseq: true, recentUid: true },
+  });
   const [total, unseen, deleted, recent] = await Promise.all([
     db().message.aggregate({ where: { folderId }, _count: { _all: true }, _sum: { size: true } }),
     db().message.count({ where: { folderId, seen: false } }),
     db().message.count({ where: { folderId, deleted: true } }),
     db().message.count({ where: { folderId, uid: { gt: folder.recentUid } } }),
   ]);
-  return { messages: total._count._all, recent, unseen, deleted, size: total._sum.size ?? 0, uidNext: folder.uidNext, uidValidity: folder.uidValidity, highestModseq: folder.highestModseq };
+  return {
+    messages: total._count._all,
+    recent,
+    unseen,
+    deleted,
+    size: total._sum.size ?? 0,
+    uidNext: folder.uidNext,
+    uidValidity: folder.uidValidity,
+    highestModseq: folder.highestModseq,
+  };
 }
 
 export async function userQuota(userId: number): Promise<{ usedBytes: bigint; quotaBytes: bigint }> {
-  return db().user.findUniqueOrThrow({ where: { id: userId }, select: { usedBytes: true, quotaBytes: true } });
+  return db().user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { usedBytes: true, quotaBytes: true },
+  });
 }

@@ -20,6 +20,11 @@ export function newUidValidity(): number {
 
 export async function createDefaultFolders(tx: Tx, userId: number): Promise<void> {
   await tx.folder.createMany({
-    data: DEFAULT_FOLDERS.map((folder) => ({ userId, name: folder.name, specialUse: folder.specialUse, uidValidity: newUidValidity() })),
+    data: DEFAULT_FOLDERS.map((folder) => ({
+      userId,
+      name: folder.name,
+      specialUse: folder.specialUse,
+      uidValidity: newUidValidity(),
+    })),
   });
 }

@@ -31,7 +31,18 @@ export async function lastChangeId(): Promise<number> {
   return row?.id ?? 0;
 }
 
-type StateRow = { id: number; name: string; special_use: string | null; subscribed: number | boolean; highest_modseq: bigint | number; uid_next: number; uid_validity: number; recent_uid: number; last_change: number | null; first_unseen: number | null };
+type StateRow = {
+  id: number;
+  name: string;
+  special_use: string | null;
+  subscribed: number | boolean;
+  highest_modseq: bigint | number;
+  uid_next: number;
+  uid_validity: number;
+  recent_uid: number;
+  last_change: number | null;
+  first_unseen: number | null;
+};
 
 /**
  * A folder's row with its change cursor and first unseen UID, in one statement (one snapshot):
@@ -45,7 +56,13 @@ const STATE_SQL = `SELECT f.id, f.name, f.special_use, f.subscribed, f.highest_m
 
 function toState(row: StateRow): FolderState {
   return {
-    folder: { id: Number(row.id), name: String(row.name), specialUse: row.special_use ?? null, subscribed: Boolean(row.subscribed), uidValidity: Number(row.uid_validity) },
+    folder: {
+      id: Number(row.id),
+      name: String(row.name),
+      specialUse: row.special_use ?? null,
+      subscribed: Boolean(row.subscribed),
+      uidValidity: Number(row.uid_validity),
+    },
     lastChangeId: Number(row.last_change ?? 0),
     highestModseq: BigInt(row.highest_modseq),
     uidNext: Number(row.uid_next),
@@ -71,12 +88,24 @@ export async function folderStateByName(userId: number, name: string): Promise<F
 
 /** The UIDs of a folder in order: what sequence numbers index. */
 export async function folderUids(folderId: number): Promise<number[]> {
-  const rows = await rawDb().read<{ uid: number }>('SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid', [folderId]);
+  const rows = await rawDb().read<{ uid: number }>(
+    'SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid',
+    [folderId],
+  );
   return rows.map((row) => Number(row.uid));
 }
 
-export async function changesAfter(folderId: number, afterId: number, limit = 10_000): Promise<FolderChange[]> {
-  return db().mailChange.findMany({ where: { folderId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, select: { id: true, uid: true, modseq: true, kind: true } });
+export async function changesAfter(
+  folderId: number,
+  afterId: number,
+  limit = 10_000,
+): Promise<FolderChange[]> {
+  return db().mailChange.findMany({
+    where: { folderId, id: { gt: afterId } },
+    orderBy: { id: 'asc' },
+    take: limit,
+    select: { id: true, uid: true, modseq: true, kind: true },
+  });
 }
 
 export interface FlagRow {
@@ -90,12 +119,25 @@ export interface FlagRow {
   keywords: string;
 }
 
-const FLAG_COLUMNS = { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true } as const;
+const FLAG_COLUMNS = {
+  uid: true,
+  modseq: true,
+  seen: true,
+  answered: true,
+  flagged: true,
+  deleted: true,
+  draft: true,
+  keywords: true,
+} as const;
 
 export async function readFlags(folderId: number, uids: number[]): Promise<FlagRow[]> {
   const out: FlagRow[] = [];
   for (const batch of uidBatches(uids)) {
-    const rows = await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } });
+    const rows = await db().message.findMany({
+      where: { folderId, uid: { gte: batch.first, lte: batch.last } },
+      select: FLAG_COLUMNS,
+      orderBy: { uid: 'asc' },
+    });
     for (const row of rows) if (batch.uids.has(row.uid)) out.push(row);
   }
   return out;
@@ -103,12 +145,19 @@ export async function readFlags(folderId: number, uids: number[]): Promise<FlagR
 
 /** Flag rows changed after `modseq` (CONDSTORE FETCH CHANGEDSINCE, QRESYNC). */
 export async function flagsChangedSince(folderId: number, modseq: bigint): Promise<FlagRow[]> {
-  return db().message.findMany({ where: { folderId, modseq: { gt: modseq } }, select: FLAG_COLUMNS, orderBy: { uid: 'asc' } });
+  return db().message.findMany({
+    where: { folderId, modseq: { gt: modseq } },
+    select: FLAG_COLUMNS,
+    orderBy: { uid: 'asc' },
+  });
 }
 
 /** UIDs expunged after `modseq`, from the change feed (QRESYNC VANISHED). */
 export async function expungedSince(folderId: number, modseq: bigint): Promise<number[]> {
-  const rows = await db().mailChange.findMany({ where: { folderId, kind: 'expunge', modseq: { gt: modseq } }, select: { uid: true } });
+  const rows = await db().mailChange.findMany({
+    where: { folderId, kind: 'expunge', modseq: { gt: modseq } },
+    select: { uid: true },
+  });
   return rows.map((row) => row.uid);
 }
 
@@ -126,14 +175,31 @@ export interface MessageRow extends FlagRow {
  * Message rows for FETCH; the cached ENVELOPE / BODYSTRUCTURE JSON only when asked for. Raw SQL:
  * for a 10,000-message FETCH the ORM's row mapping costs more than the query (bench/imap.ts).
  */
-export async function readMessages(folderId: number, uids: number[], cache: { envelope: boolean; structure: boolean; content?: boolean; internalDate?: boolean; modseq?: boolean }): Promise<MessageRow[]> {
+export async function readMessages(
+  folderId: number,
+  uids: number[],
+  cache: {
+    envelope: boolean;
+    structure: boolean;
+    content?: boolean;
+    internalDate?: boolean;
+    modseq?: boolean;
+  },
+): Promise<MessageRow[]> {
   // content / internalDate / modseq false: those columns are left out (blobSha256 '', internalDate
   // epoch, modseq 0). The five system flags come as one number: the driver's cost is per value,
   // and a 10,000-message FETCH reads tens of thousands of rows.
   const content = cache.content ?? true;
   const internalDate = cache.internalDate ?? true;
-  const columns = ['id', 'uid', 'seen + 2 * answered + 4 * flagged + 8 * deleted + 16 * draft', 'keywords', 'size'];
-  const optional = (wanted: boolean | undefined, ...names: string[]) => (wanted ? columns.push(...names) - names.length : -1);
+  const columns = [
+    'id',
+    'uid',
+    'seen + 2 * answered + 4 * flagged + 8 * deleted + 16 * draft',
+    'keywords',
+    'size',
+  ];
+  const optional = (wanted: boolean | undefined, ...names: string[]) =>
+    wanted ? columns.push(...names) - names.length : -1;
   const modseqAt = optional(cache.modseq ?? true, 'modseq');
   const blobAt = optional(content, 'blob_sha256', 'header_size');
   const dateAt = optional(internalDate, 'internal_date');
@@ -149,12 +215,21 @@ export async function readMessages(folderId: number, uids: number[], cache: { en
       if (!batch.uids.has(uid)) continue;
       const flags = Number(row[2]);
       out.push({
-        id: Number(row[0]), uid, modseq: modseqAt >= 0 ? BigInt(row[modseqAt] as bigint | number) : 0n,
-        seen: (flags & 1) !== 0, answered: (flags & 2) !== 0, flagged: (flags & 4) !== 0, deleted: (flags & 8) !== 0, draft: (flags & 16) !== 0,
-        keywords: String(row[3] ?? ''), size: Number(row[4]),
+        id: Number(row[0]),
+        uid,
+        modseq: modseqAt >= 0 ? BigInt(row[modseqAt] as bigint | number) : 0n,
+        seen: (flags & 1) !== 0,
+        answered: (flags & 2) !== 0,
+        flagged: (flags & 4) !== 0,
+        deleted: (flags & 8) !== 0,
+        draft: (flags & 16) !== 0,
+        keywords: String(row[3] ?? ''),
+        size: Number(row[4]),
         internalDate: dateAt >= 0 ? parseStoredDate(row[dateAt]) : new Date(0),
-        blobSha256: blobAt >= 0 ? String(row[blobAt]) : '', headerSize: blobAt >= 0 ? Number(row[blobAt + 1]) : 0,
-        envelope: envelopeAt >= 0 ? String(row[envelopeAt] ?? '') : '', bodyStructure: structureAt >= 0 ? String(row[structureAt] ?? '') : '',
+        blobSha256: blobAt >= 0 ? String(row[blobAt]) : '',
+        headerSize: blobAt >= 0 ? Number(row[blobAt + 1]) : 0,
+        envelope: envelopeAt >= 0 ? String(row[envelopeAt] ?? '') : '',
+        bodyStructure: structureAt >= 0 ? String(row[structureAt] ?? '') : '',
       });
     }
   }
@@ -165,7 +240,10 @@ export async function readMessages(folderId: number, uids: number[], cache: { en
 export async function readEnvelopes(ids: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const part of chunks(ids)) {
-    const rows = await rawDb().read<{ id: number; envelope: string }>(`SELECT id, envelope FROM messages WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+    const rows = await rawDb().read<{ id: number; envelope: string }>(
+      `SELECT id, envelope FROM messages WHERE id IN (${part.map(() => '?').join(', ')})`,
+      part,
+    );
     for (const row of rows) out.set(Number(row.id), String(row.envelope));
   }
   return out;
@@ -173,7 +251,11 @@ export async function readEnvelopes(ids: number[]): Promise<Map<number, string>>
 
 /** UIDs flagged \Deleted (all of the folder, or only among `within`), for EXPUNGE and CLOSE. */
 export async function deletedUids(folderId: number, within?: number[]): Promise<number[]> {
-  const rows = await db().message.findMany({ where: { folderId, deleted: true }, select: { uid: true }, orderBy: { uid: 'asc' } });
+  const rows = await db().message.findMany({
+    where: { folderId, deleted: true },
+    select: { uid: true },
+    orderBy: { uid: 'asc' },
+  });
   const allowed = within ? new Set(within) : null;
   return rows.map((row) => row.uid).filter((uid) => !allowed || allowed.has(uid));
 }
@@ -187,7 +269,10 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
   for (let attempt = 0; attempt < 10; attempt++) {
     const folder = { recentUid: await recentMark(folderId) };
     if (folder.recentUid >= upToUid) return upToUid;
-    const claimed = await db().folder.updateMany({ where: { id: folderId, recentUid: folder.recentUid }, data: { recentUid: upToUid } });
+    const claimed = await db().folder.updateMany({
+      where: { id: folderId, recentUid: folder.recentUid },
+      data: { recentUid: upToUid },
+    });
     if (claimed.count === 1) {
       forgetFolderStates(); // the remembered recent mark is now too low
       return folder.recentUid;
@@ -198,16 +283,24 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
 
 /** The recent mark without claiming (EXAMINE, STATUS). */
 export async function recentMark(folderId: number): Promise<number> {
-  const [folder] = await rawDb().readCached<{ recent_uid: number }>('SELECT recent_uid FROM folders WHERE id = ?', [folderId]);
+  const [folder] = await rawDb().readCached<{ recent_uid: number }>(
+    'SELECT recent_uid FROM folders WHERE id = ?',
+    [folderId],
+  );
   if (!folder) throw new Error(`folder ${folderId} not found`);
   return Number(folder.recent_uid);
 }
 
 /** Keywords used by any message of the folder, for the FLAGS response. */
 export async function folderKeywords(folderId: number): Promise<string[]> {
-  const rows = (await db().$queryRawUnsafe("SELECT DISTINCT keywords FROM messages WHERE folder_id = ? AND keywords <> '' LIMIT 1000", folderId)) as { keywords: string }[];
+  const rows = (await db().$queryRawUnsafe(
+    "SELECT DISTINCT keywords FROM messages WHERE folder_id = ? AND keywords <> '' LIMIT 1000",
+    folderId,
+  )) as { keywords: string }[];
   const seen = new Map<string, string>();
-  for (const row of rows) for (const word of row.keywords.split(' ')) if (word && !seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word);
+  for (const row of rows)
+    for (const word of row.keywords.split(' '))
+      if (word && !seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word);
   return [...seen.values()];
 }
 
@@ -223,7 +316,10 @@ export interface SortRow {
 export async function readSortRows(folderId: number, uids: number[]): Promise<SortRow[]> {
   const out: SortRow[] = [];
   for (const batch of uidBatches(uids)) {
-    const rows = await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: { uid: true, internalDate: true, sentDate: true, size: true, envelope: true } });
+    const rows = await db().message.findMany({
+      where: { folderId, uid: { gte: batch.first, lte: batch.last } },
+      select: { uid: true, internalDate: true, sentDate: true, size: true, envelope: true },
+    });
     for (const row of rows) if (batch.uids.has(row.uid)) out.push(row);
   }
   return out;
@@ -234,7 +330,11 @@ export async function readReferences(folderId: number, uids: number[]): Promise<
   const out = new Map<number, string>();
   const rows: { uid: number; blobSha256: string }[] = [];
   for (const batch of uidBatches(uids)) {
-    for (const row of await db().message.findMany({ where: { folderId, uid: { gte: batch.first, lte: batch.last } }, select: { uid: true, blobSha256: true } })) if (batch.uids.has(row.uid)) rows.push(row);
+    for (const row of await db().message.findMany({
+      where: { folderId, uid: { gte: batch.first, lte: batch.last } },
+      select: { uid: true, blobSha256: true },
+    }))
+      if (batch.uids.has(row.uid)) rows.push(row);
   }
   for (const row of rows) {
     const raw = await readBlob(row.blobSha256);

@@ -26,7 +26,11 @@ export async function openMaildrop(userId: number): Promise<Maildrop> {
   const folderId = await findDeliveryFolder(userId);
   const [folder, messages] = await Promise.all([
     db().folder.findUniqueOrThrow({ where: { id: folderId }, select: { uidValidity: true } }),
-    db().message.findMany({ where: { folderId }, orderBy: { uid: 'asc' }, select: { uid: true, size: true, blobSha256: true, headerSize: true, seen: true } }),
+    db().message.findMany({
+      where: { folderId },
+      orderBy: { uid: 'asc' },
+      select: { uid: true, size: true, blobSha256: true, headerSize: true, seen: true },
+    }),
   ]);
   return { folderId, uidValidity: folder.uidValidity, messages };
 }
@@ -60,14 +64,23 @@ export async function lockMaildrop(userId: number, ttlMs = 60_000): Promise<Mail
   const key = lockKey(userId);
   const owner = `${process.pid}.${randomBytes(8).toString('hex')}`;
   let current = JSON.stringify({ owner, expires: Date.now() + ttlMs } satisfies LockValue);
-  const insert = () => db().setting.create({ data: { key, value: current } }).then(() => true, () => false);
+  const insert = () =>
+    db()
+      .setting.create({ data: { key, value: current } })
+      .then(
+        () => true,
+        () => false,
+      );
   const taken = await insert();
   if (!taken) {
     const existing = await db().setting.findUnique({ where: { key } });
     const held = existing ? parseLock(existing.value) : null;
     if (existing && held && held.expires > Date.now()) return null;
     // Expired (or unreadable): replace it only if nobody else replaced it first.
-    const swapped = existing ? (await db().setting.updateMany({ where: { key, value: existing.value }, data: { value: current } })).count === 1 : await insert();
+    const swapped = existing
+      ? (await db().setting.updateMany({ where: { key, value: existing.value }, data: { value: current } }))
+          .count === 1
+      : await insert();
     if (!swapped) return null;
   }
   return {

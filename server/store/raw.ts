@@ -61,15 +61,22 @@ const DIRECT_READERS = 2;
  * behind it; when all are busy the read goes to the pool.
  */
 function directReads(options: mariadb.ConnectionConfig, pool: mariadb.Pool) {
-  const slots = Array.from({ length: DIRECT_READERS }, () => ({ busy: false, conn: null as Promise<mariadb.Connection> | null }));
+  const slots = Array.from({ length: DIRECT_READERS }, () => ({
+    busy: false,
+    conn: null as Promise<mariadb.Connection> | null,
+  }));
   type Slot = (typeof slots)[number];
   function connect(slot: Slot): Promise<mariadb.Connection> {
     const opening = mariadb.createConnection(options);
     // An idle connection closed by the server (restart, wait_timeout) says so with an 'error'
     // event: without a listener that would end the process. It is dropped and reopened on use.
-    void opening.then((conn) => conn.on('error', () => {
-      if (slot.conn === opening) slot.conn = null;
-    })).catch(() => {});
+    void opening
+      .then((conn) =>
+        conn.on('error', () => {
+          if (slot.conn === opening) slot.conn = null;
+        }),
+      )
+      .catch(() => {});
     return opening;
   }
   async function read<T>(sql: string, params: SqlValue[] = [], rowsAsArray = false): Promise<T[]> {
@@ -171,7 +178,8 @@ function openSqlite(file: string): RawDb {
   let cachedAt: string | number = -1;
   const cached = new Map<string, unknown[]>();
   let queue: Promise<unknown> = Promise.resolve();
-  const bind = (params: SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  const bind = (params: SqlValue[]) =>
+    params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
   const tx: RawTx = {
     run: async (sql, params = []) => void conn.prepare(sql).run(...bind(params)),
     all: async <T>(sql: string, params: SqlValue[] = []) => conn.prepare(sql).all(...bind(params)) as T[],
@@ -239,7 +247,11 @@ export function rawDb(): RawDb {
   const key = `${target.provider}:${target.location}`;
   if (!opened || opened.key !== key) {
     if (opened) void opened.raw.close();
-    opened = { key, settings: [databaseUrl, dataDir], raw: target.provider === 'mysql' ? openMysql(target.location) : openSqlite(target.location) };
+    opened = {
+      key,
+      settings: [databaseUrl, dataDir],
+      raw: target.provider === 'mysql' ? openMysql(target.location) : openSqlite(target.location),
+    };
     onCloseDb(closeRawDb);
   }
   opened.settings = [databaseUrl, dataDir];

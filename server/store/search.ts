@@ -14,7 +14,7 @@ export type SearchNode =
   | { op: 'not'; node: SearchNode }
   | { op: 'flag'; flag: 'seen' | 'answered' | 'flagged' | 'deleted' | 'draft'; value: boolean }
   | { op: 'keyword'; keyword: string; value: boolean }
-  | { op: 'uid'; /** ascending */ uids: number[] }
+  | { op: 'uid' /** ascending */; uids: number[] }
   | { op: 'date'; field: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; day: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; bytes: number }
   | { op: 'header'; field: string; text: string }
@@ -35,7 +35,12 @@ interface Row extends FlagRow {
   envelope?: string;
 }
 
-const COLUMN: Record<string, 'subject' | 'fromAddr' | 'toAddr' | 'ccAddr'> = { subject: 'subject', from: 'fromAddr', to: 'toAddr', cc: 'ccAddr' };
+const COLUMN: Record<string, 'subject' | 'fromAddr' | 'toAddr' | 'ccAddr'> = {
+  subject: 'subject',
+  from: 'fromAddr',
+  to: 'toAddr',
+  cc: 'ccAddr',
+};
 const DAY = 86_400_000;
 
 type Where = Record<string, unknown>;
@@ -55,7 +60,13 @@ function toWhere(node: SearchNode): Where | null {
     case 'not': {
       const inner = node.node;
       // Only negations the database answers exactly are pushed down.
-      if (inner.op === 'flag' || inner.op === 'uid' || inner.op === 'size' || inner.op === 'modseq' || (inner.op === 'date' && inner.field === 'internal')) {
+      if (
+        inner.op === 'flag' ||
+        inner.op === 'uid' ||
+        inner.op === 'size' ||
+        inner.op === 'modseq' ||
+        (inner.op === 'date' && inner.field === 'internal')
+      ) {
         const w = toWhere(inner);
         return w ? { NOT: w } : null;
       }
@@ -66,7 +77,9 @@ function toWhere(node: SearchNode): Where | null {
     case 'flag':
       return { [node.flag]: node.value };
     case 'uid':
-      return node.uids.length <= 400 ? { uid: { in: node.uids } } : { uid: { gte: node.uids[0] ?? 0, lte: node.uids[node.uids.length - 1] ?? 0 } };
+      return node.uids.length <= 400
+        ? { uid: { in: node.uids } }
+        : { uid: { gte: node.uids[0] ?? 0, lte: node.uids[node.uids.length - 1] ?? 0 } };
     case 'size':
       return { size: node.cmp === 'larger' ? { gt: node.bytes } : { lt: node.bytes } };
     case 'modseq':
@@ -75,7 +88,9 @@ function toWhere(node: SearchNode): Where | null {
       const column = node.field === 'internal' ? 'internalDate' : 'sentDate';
       // Sent dates are compared in the header's own zone, so the filter is a day wider each side.
       const slack = node.field === 'sent' ? DAY : 0;
-      const start = new Date(node.day.getTime() - (node.cmp === 'since' || node.cmp === 'on' ? slack : -slack));
+      const start = new Date(
+        node.day.getTime() - (node.cmp === 'since' || node.cmp === 'on' ? slack : -slack),
+      );
       const end = new Date(node.day.getTime() + DAY + slack);
       if (node.cmp === 'before') return { [column]: { lt: start } };
       if (node.cmp === 'since') return { [column]: { gte: start } };
@@ -84,7 +99,8 @@ function toWhere(node: SearchNode): Where | null {
     case 'header': {
       const column = COLUMN[node.field.toLowerCase()];
       // LIKE is case-insensitive only for ASCII on SQLite: non-ASCII text is checked in code.
-      if (!column || node.text === '' || /[^\x20-\x7e]/.test(node.text) || /[%_\\]/.test(node.text)) return null;
+      if (!column || node.text === '' || /[^\x20-\x7e]/.test(node.text) || /[%_\\]/.test(node.text))
+        return null;
       return { [column]: { contains: node.text } };
     }
     case 'keyword':
@@ -195,7 +211,9 @@ async function matches(node: SearchNode, row: Row, content: () => Promise<Conten
     case 'flag':
       return row[node.flag] === node.value;
     case 'keyword':
-      return row.keywords.split(' ').some((k) => k.toLowerCase() === node.keyword.toLowerCase()) === node.value;
+      return (
+        row.keywords.split(' ').some((k) => k.toLowerCase() === node.keyword.toLowerCase()) === node.value
+      );
     case 'uid':
       return sortedHas(node.uids, row.uid);
     case 'size':
@@ -213,7 +231,9 @@ async function matches(node: SearchNode, row: Row, content: () => Promise<Conten
       if (column && node.text !== '') return contains(row[column], node.text);
       // An empty string matches every message that has the field (RFC 9051 section 6.4.4).
       const field = node.field.toLowerCase();
-      return (await content()).headers.some((h) => h.key === field && (node.text === '' || contains(h.value, node.text)));
+      return (await content()).headers.some(
+        (h) => h.key === field && (node.text === '' || contains(h.value, node.text)),
+      );
     }
     case 'body':
       return contains((await content()).bodyText, node.text);
@@ -225,12 +245,34 @@ async function matches(node: SearchNode, row: Row, content: () => Promise<Conten
 }
 
 /** UIDs of the folder's messages matching the query (optionally only among `within`), ascending. */
-export async function searchMessages(folderId: number, query: SearchNode): Promise<{ uids: number[]; modseqs: bigint[]; highestModseq: bigint }> {
+export async function searchMessages(
+  folderId: number,
+  query: SearchNode,
+): Promise<{ uids: number[]; modseqs: bigint[]; highestModseq: bigint }> {
   const where = toWhere(query);
   const withContent = needsContent(query);
   const rows = (await db().message.findMany({
     where: { folderId, ...(where ?? {}) },
-    select: { uid: true, modseq: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, internalDate: true, sentDate: true, size: true, subject: true, fromAddr: true, toAddr: true, ccAddr: true, blobSha256: true, bodyStructure: withContent, envelope: usesSentDate(query) },
+    select: {
+      uid: true,
+      modseq: true,
+      seen: true,
+      answered: true,
+      flagged: true,
+      deleted: true,
+      draft: true,
+      keywords: true,
+      internalDate: true,
+      sentDate: true,
+      size: true,
+      subject: true,
+      fromAddr: true,
+      toAddr: true,
+      ccAddr: true,
+      blobSha256: true,
+      bodyStructure: withContent,
+      envelope: usesSentDate(query),
+    },
     orderBy: { uid: 'asc' },
   })) as Row[];
   const uids: number[] = [];

@@ -12,7 +12,9 @@ export interface UidBatch {
 
 /** Batches of ascending UIDs: at most `size` UIDs, spanning at most 4 x `size` UID values. */
 export function uidBatches(uids: ArrayLike<number>, size = 1000): UidBatch[] {
-  const sorted = Array.from(uids).sort((a, b) => a - b).filter((uid, i, all) => i === 0 || uid !== all[i - 1]);
+  const sorted = Array.from(uids)
+    .sort((a, b) => a - b)
+    .filter((uid, i, all) => i === 0 || uid !== all[i - 1]);
   const out: UidBatch[] = [];
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i]!;
@@ -21,7 +23,11 @@ export function uidBatches(uids: ArrayLike<number>, size = 1000): UidBatch[] {
     const last = sorted[j]!;
     // A run with no gaps (1:* of a folder, the usual case) needs no set: the range says it all.
     const dense = last - first === j - i;
-    out.push({ first, last, uids: dense ? { has: (uid: number) => uid >= first && uid <= last } : new Set(sorted.slice(i, j + 1)) });
+    out.push({
+      first,
+      last,
+      uids: dense ? { has: (uid: number) => uid >= first && uid <= last } : new Set(sorted.slice(i, j + 1)),
+    });
     i = j + 1;
   }
   return out;

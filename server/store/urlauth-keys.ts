@@ -14,7 +14,8 @@ export async function mailboxKey(folderId: number, create: boolean): Promise<Buf
   } catch (error) {
     // Rethrown without the original message, which could quote the secret in the query.
     const code = (error as { code?: string }).code;
-    if (code !== 'P2002') throw new Error(`URLAUTH key for folder ${folderId} not stored (${code ?? 'unknown error'})`);
+    if (code !== 'P2002')
+      throw new Error(`URLAUTH key for folder ${folderId} not stored (${code ?? 'unknown error'})`);
   }
   const made = await db().urlauthKey.findUnique({ where: { folderId }, select: { secret: true } });
   return made ? Buffer.from(made.secret, 'hex') : null;

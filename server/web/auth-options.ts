@@ -21,7 +21,11 @@ export function useSecureCookies(): boolean {
 let cachedSecret: Promise<string> | undefined;
 /** NEXTAUTH_SECRET, or one derived from the server secret shared by every process. */
 export function sessionSecret(): Promise<string> {
-  cachedSecret ??= (async () => process.env.NEXTAUTH_SECRET || createHmac('sha256', await serverSecret()).update('postroom-web-session').digest('hex'))();
+  cachedSecret ??= (async () =>
+    process.env.NEXTAUTH_SECRET ||
+    createHmac('sha256', await serverSecret())
+      .update('postroom-web-session')
+      .digest('hex'))();
   return cachedSecret;
 }
 
@@ -44,20 +48,39 @@ export async function authOptions(): Promise<AuthOptions> {
     providers: [
       CredentialsProvider({
         name: 'Mailbox',
-        credentials: { username: { label: 'Address', type: 'email' }, password: { label: 'Password', type: 'password' } },
+        credentials: {
+          username: { label: 'Address', type: 'email' },
+          password: { label: 'Password', type: 'password' },
+        },
         async authorize(credentials, request) {
           const username = String(credentials?.username ?? '');
           const password = String(credentials?.password ?? '');
           if (!username || !password) return null;
-          const result = await authenticate({ username, password, protocol: 'web', clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)) });
+          const result = await authenticate({
+            username,
+            password,
+            protocol: 'web',
+            clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)),
+          });
           if (!result.ok) {
             // next-auth passes this text to the sign-in page as ?error=...
-            if (result.reason === 'throttled') throw new Error(`Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`);
+            if (result.reason === 'throttled')
+              throw new Error(
+                `Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`,
+              );
             if (result.reason === 'disabled') throw new Error('This mailbox is disabled.');
             return null;
           }
-          const row = await db().user.findUniqueOrThrow({ where: { id: result.user.id }, select: { passwordChangedAt: true } });
-          return { id: String(result.user.id), email: result.user.address, name: result.user.displayName || result.user.address, pwc: row.passwordChangedAt.getTime() };
+          const row = await db().user.findUniqueOrThrow({
+            where: { id: result.user.id },
+            select: { passwordChangedAt: true },
+          });
+          return {
+            id: String(result.user.id),
+            email: result.user.address,
+            name: result.user.displayName || result.user.address,
+            pwc: row.passwordChangedAt.getTime(),
+          };
         },
       }),
     ],

@@ -7,7 +7,10 @@
 export function clientIpFrom(header: (name: string) => string | null | undefined): string | undefined {
   const forwarded = header('x-forwarded-for');
   if (forwarded) {
-    const hops = forwarded.split(',').map((part) => part.trim()).filter(Boolean);
+    const hops = forwarded
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
     const trusted = Math.max(0, Number(process.env.POSTROOM_TRUSTED_PROXIES ?? 0) || 0);
     const chosen = hops[Math.max(0, hops.length - Math.max(trusted, 1))];
     if (chosen) return chosen.replace(/^::ffff:/, '');

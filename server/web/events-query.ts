@@ -24,7 +24,12 @@ export interface EventRow {
   detail: string | null;
 }
 
-export const RANGES: Record<string, number> = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+export const RANGES: Record<string, number> = {
+  '1h': 3600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
 
 /** Reads filters from URL parameters; unknown values are ignored. */
 export function filterFromParams(params: Record<string, string | undefined>): EventFilter {
@@ -38,14 +43,25 @@ export function filterFromParams(params: Record<string, string | undefined>): Ev
   return {
     since: range ? new Date(Math.max(Date.now() - range, from?.getTime() ?? 0)) : from,
     until: instant(params.to),
-    protocol: clean(params.protocol), address: clean(params.address)?.toLowerCase(), clientIp: clean(params.ip),
-    queueId: clean(params.queue), result: clean(params.result), action: clean(params.action),
+    protocol: clean(params.protocol),
+    address: clean(params.address)?.toLowerCase(),
+    clientIp: clean(params.ip),
+    queueId: clean(params.queue),
+    result: clean(params.result),
+    action: clean(params.action),
   };
 }
 
 function where(filter: EventFilter, extra: Record<string, unknown> = {}) {
   return {
-    ...(filter.since || filter.until ? { time: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } } : {}),
+    ...(filter.since || filter.until
+      ? {
+          time: {
+            ...(filter.since ? { gte: filter.since } : {}),
+            ...(filter.until ? { lte: filter.until } : {}),
+          },
+        }
+      : {}),
     ...(filter.protocol ? { protocol: filter.protocol } : {}),
     ...(filter.address ? { user: { contains: filter.address } } : {}),
     ...(filter.clientIp ? { clientIp: { startsWith: filter.clientIp } } : {}),
@@ -56,12 +72,25 @@ function where(filter: EventFilter, extra: Record<string, unknown> = {}) {
   };
 }
 
-function toRow(row: { id: number; time: Date; protocol: string; clientIp: string | null; user: string | null; action: string; result: string; queueId: string | null; detail: string | null }): EventRow {
+function toRow(row: {
+  id: number;
+  time: Date;
+  protocol: string;
+  clientIp: string | null;
+  user: string | null;
+  action: string;
+  result: string;
+  queueId: string | null;
+  detail: string | null;
+}): EventRow {
   return { ...row, time: row.time.toISOString() };
 }
 
 /** Newest first; `beforeId` pages back in time. */
-export async function listEvents(filter: EventFilter, options: { beforeId?: number; limit?: number } = {}): Promise<EventRow[]> {
+export async function listEvents(
+  filter: EventFilter,
+  options: { beforeId?: number; limit?: number } = {},
+): Promise<EventRow[]> {
   const rows = await db().event.findMany({
     where: where(filter, options.beforeId ? { id: { lt: options.beforeId } } : {}),
     orderBy: { id: 'desc' },
@@ -72,7 +101,11 @@ export async function listEvents(filter: EventFilter, options: { beforeId?: numb
 
 /** Events newer than `afterId`, oldest first (for the live stream). */
 export async function eventsAfter(afterId: number, filter: EventFilter, limit = 200): Promise<EventRow[]> {
-  const rows = await db().event.findMany({ where: where(filter, { id: { gt: afterId } }), orderBy: { id: 'asc' }, take: limit });
+  const rows = await db().event.findMany({
+    where: where(filter, { id: { gt: afterId } }),
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
   return rows.map(toRow);
 }
 

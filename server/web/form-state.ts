@@ -18,7 +18,8 @@ export const EMPTY_FORM: FormState = {};
 
 export function formValues(form: FormData): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [key, value] of form.entries()) if (typeof value === 'string' && !/password/i.test(key) && !key.startsWith('$')) values[key] = value;
+  for (const [key, value] of form.entries())
+    if (typeof value === 'string' && !/password/i.test(key) && !key.startsWith('$')) values[key] = value;
   return values;
 }
 
@@ -30,11 +31,21 @@ export async function runForm(form: FormData | null, work: () => Promise<string 
     return { ok: true, message: message ?? 'Saved.' };
   } catch (error) {
     unstable_rethrow(error);
-    if (error instanceof FieldError) return { fieldErrors: { [error.field]: error.message.replace(`${error.field}: `, '') }, error: 'Please correct the marked field.', values };
-    if (error instanceof ForbiddenError) return { error: `403 Forbidden: ${error.message}. Nothing was changed.`, status: 403, values };
+    if (error instanceof FieldError)
+      return {
+        fieldErrors: { [error.field]: error.message.replace(`${error.field}: `, '') },
+        error: 'Please correct the marked field.',
+        values,
+      };
+    if (error instanceof ForbiddenError)
+      return { error: `403 Forbidden: ${error.message}. Nothing was changed.`, status: 403, values };
     if (error instanceof NotFoundError) return { error: error.message, status: 404, values };
     logger.error('console action failed', { error: String(error), stack: (error as Error)?.stack });
-    return { error: 'Something went wrong on the server; nothing was changed. The server log has the details.', status: 500, values };
+    return {
+      error: 'Something went wrong on the server; nothing was changed. The server log has the details.',
+      status: 500,
+      values,
+    };
   }
 }
 

@@ -5,9 +5,15 @@ import { isSuper } from '../domain/rights';
 import type { Actor } from '../domain/audit';
 
 /** Names of the domains the actor may manage; `mailboxDomains` leaves out alias domains. */
-export async function domainNames(actor: Actor, options: { mailboxDomains?: boolean } = {}): Promise<string[]> {
+export async function domainNames(
+  actor: Actor,
+  options: { mailboxDomains?: boolean } = {},
+): Promise<string[]> {
   const rows = await db().domain.findMany({
-    where: { ...(isSuper(actor) ? {} : { domain: { in: actor.domains ?? [] } }), ...(options.mailboxDomains ? { aliasOfId: null } : {}) },
+    where: {
+      ...(isSuper(actor) ? {} : { domain: { in: actor.domains ?? [] } }),
+      ...(options.mailboxDomains ? { aliasOfId: null } : {}),
+    },
     select: { domain: true },
     orderBy: { domain: 'asc' },
   });

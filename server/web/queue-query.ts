@@ -10,11 +10,26 @@ export async function listQueue(options: { status?: string; page?: number; pageS
   const page = Math.max(1, options.page ?? 1);
   const where = options.status ? { status: options.status } : {};
   const [rows, total, byStatus] = await Promise.all([
-    db().queueEntry.findMany({ where, orderBy: [{ nextAttemptAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * pageSize, take: pageSize, include: { recipients: true } }),
+    db().queueEntry.findMany({
+      where,
+      orderBy: [{ nextAttemptAt: 'asc' }, { id: 'asc' }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      include: { recipients: true },
+    }),
     db().queueEntry.count({ where }),
     db().queueEntry.groupBy({ by: ['status'], _count: { _all: true } }),
   ]);
-  return { rows, total, page, pageSize, byStatus: Object.fromEntries(byStatus.map((row) => [row.status, row._count._all])) as Record<string, number> };
+  return {
+    rows,
+    total,
+    page,
+    pageSize,
+    byStatus: Object.fromEntries(byStatus.map((row) => [row.status, row._count._all])) as Record<
+      string,
+      number
+    >,
+  };
 }
 
 export async function getQueueEntry(queueId: string) {

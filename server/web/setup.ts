@@ -22,7 +22,11 @@ export class SetupLockedError extends Error {
   }
 }
 
-export async function runSetup(input: { address: string; password: string; displayName?: string }): Promise<string> {
+export async function runSetup(input: {
+  address: string;
+  password: string;
+  displayName?: string;
+}): Promise<string> {
   const { local, domain } = parseAddress(input.address);
   checkPasswordStrength(input.password);
   if (!(await needsSetup())) throw new SetupLockedError();
@@ -35,10 +39,20 @@ export async function runSetup(input: { address: string; password: string; displ
   try {
     const existing = await db().domain.findUnique({ where: { domain } });
     if (!existing) await addDomain(domain, {}, SETUP_ACTOR);
-    await addMailbox({ address: `${local}@${domain}`, password: input.password, displayName: input.displayName, role: 'super' }, SETUP_ACTOR);
+    await addMailbox(
+      {
+        address: `${local}@${domain}`,
+        password: input.password,
+        displayName: input.displayName,
+        role: 'super',
+      },
+      SETUP_ACTOR,
+    );
   } catch (error) {
     // Not done after all: open the page again so the admin can correct the form.
-    await db().setting.delete({ where: { key: LOCK_KEY } }).catch(() => undefined);
+    await db()
+      .setting.delete({ where: { key: LOCK_KEY } })
+      .catch(() => undefined);
     if (error instanceof FieldError) throw error;
     throw error;
   }

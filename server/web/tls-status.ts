@@ -24,8 +24,13 @@ export function certificateStatus(now = Date.now()): CertificateStatus {
     const cert = new X509Certificate(readFileSync(path));
     const validTo = new Date(cert.validTo);
     return {
-      path, present: true, selfSigned: !tlsCert || cert.issuer === cert.subject, subject: cert.subject.replace(/\n/g, ', '),
-      names: cert.subjectAltName ?? undefined, validTo, daysLeft: Math.floor((validTo.getTime() - now) / 86_400_000),
+      path,
+      present: true,
+      selfSigned: !tlsCert || cert.issuer === cert.subject,
+      subject: cert.subject.replace(/\n/g, ', '),
+      names: cert.subjectAltName ?? undefined,
+      validTo,
+      daysLeft: Math.floor((validTo.getTime() - now) / 86_400_000),
     };
   } catch (error) {
     return { path, present: true, selfSigned: !tlsCert, error: String(error) };

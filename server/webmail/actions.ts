@@ -12,12 +12,21 @@ export const MAX_SELECTION = 1000;
 /** A UID set for IMAP from the selected UIDs; refuses anything that is not a positive integer. */
 export function uidSet(uids: unknown): string {
   if (!Array.isArray(uids) || uids.length === 0) throw new FieldError('uids', 'Select at least one message.');
-  if (uids.length > MAX_SELECTION) throw new FieldError('uids', `Select at most ${MAX_SELECTION} messages at a time.`);
-  for (const uid of uids) if (!Number.isInteger(uid) || (uid as number) <= 0 || (uid as number) > 0xffffffff) throw new FieldError('uids', 'Invalid message id.');
+  if (uids.length > MAX_SELECTION)
+    throw new FieldError('uids', `Select at most ${MAX_SELECTION} messages at a time.`);
+  for (const uid of uids)
+    if (!Number.isInteger(uid) || (uid as number) <= 0 || (uid as number) > 0xffffffff)
+      throw new FieldError('uids', 'Invalid message id.');
   return (uids as number[]).join(',');
 }
 
-export async function setFlag(user: WebmailUser, folder: string, uids: number[], flag: FlagName, value: boolean): Promise<void> {
+export async function setFlag(
+  user: WebmailUser,
+  folder: string,
+  uids: number[],
+  flag: FlagName,
+  value: boolean,
+): Promise<void> {
   const set = uidSet(uids);
   if (!(flag in IMAP_FLAG)) throw new FieldError('flag', 'Unknown flag.');
   await withMailbox(user, folder, async (client) => {
@@ -26,7 +35,12 @@ export async function setFlag(user: WebmailUser, folder: string, uids: number[],
   });
 }
 
-export async function moveMessages(user: WebmailUser, folder: string, uids: number[], target: string): Promise<void> {
+export async function moveMessages(
+  user: WebmailUser,
+  folder: string,
+  uids: number[],
+  target: string,
+): Promise<void> {
   const set = uidSet(uids);
   if (!target || target === folder) throw new FieldError('target', 'Choose another folder.');
   await withMailbox(user, folder, async (client) => {
@@ -36,7 +50,11 @@ export async function moveMessages(user: WebmailUser, folder: string, uids: numb
 }
 
 /** Deleting moves to Trash; in Trash (or without one) it removes the messages for good. */
-export async function deleteMessages(user: WebmailUser, folder: string, uids: number[]): Promise<'trash' | 'expunged'> {
+export async function deleteMessages(
+  user: WebmailUser,
+  folder: string,
+  uids: number[],
+): Promise<'trash' | 'expunged'> {
   const set = uidSet(uids);
   const trash = await folderFor(user, 'trash');
   if (trash && trash !== folder) {
@@ -50,7 +68,12 @@ export async function deleteMessages(user: WebmailUser, folder: string, uids: nu
 }
 
 /** Marks as junk (or not junk, out of Junk back to INBOX); keywords from RFC 5788's registry. */
-export async function markJunk(user: WebmailUser, folder: string, uids: number[], junk: boolean): Promise<string> {
+export async function markJunk(
+  user: WebmailUser,
+  folder: string,
+  uids: number[],
+  junk: boolean,
+): Promise<string> {
   const set = uidSet(uids);
   const target = junk ? await folderFor(user, 'junk') : 'INBOX';
   if (!target) throw new FieldError('target', 'This mailbox has no Junk folder.');

@@ -24,11 +24,18 @@ async function pastRecipients(user: WebmailUser): Promise<MailAddress[]> {
     await withMailbox(user, sent, async (client) => {
       const total = client.mailbox ? client.mailbox.exists : 0;
       if (total === 0) return;
-      for await (const message of client.fetch(`${Math.max(1, total - SCAN_SENT + 1)}:*`, { envelope: true })) {
-        for (const entry of [...(message.envelope?.to ?? []), ...(message.envelope?.cc ?? []), ...(message.envelope?.bcc ?? [])]) {
+      for await (const message of client.fetch(`${Math.max(1, total - SCAN_SENT + 1)}:*`, {
+        envelope: true,
+      })) {
+        for (const entry of [
+          ...(message.envelope?.to ?? []),
+          ...(message.envelope?.cc ?? []),
+          ...(message.envelope?.bcc ?? []),
+        ]) {
           if (!entry.address) continue;
           const key = entry.address.toLowerCase();
-          if (!seen.has(key) || (!seen.get(key)!.name && entry.name)) seen.set(key, { name: entry.name ?? '', address: entry.address });
+          if (!seen.has(key) || (!seen.get(key)!.name && entry.name))
+            seen.set(key, { name: entry.name ?? '', address: entry.address });
         }
       }
     });
@@ -39,13 +46,22 @@ async function pastRecipients(user: WebmailUser): Promise<MailAddress[]> {
 }
 
 /** Up to `limit` suggestions whose address or name starts with (or contains) the query. */
-export async function suggestAddresses(user: WebmailUser, actor: Actor, query: string, limit = 10): Promise<MailAddress[]> {
+export async function suggestAddresses(
+  user: WebmailUser,
+  actor: Actor,
+  query: string,
+  limit = 10,
+): Promise<MailAddress[]> {
   const needle = query.trim().toLowerCase();
   if (!needle) return [];
   const [directory, recent] = await Promise.all([domainDirectory(actor), pastRecipients(user)]);
   const all = new Map<string, MailAddress>();
   for (const entry of recent) all.set(entry.address.toLowerCase(), entry);
-  for (const entry of directory) all.set(entry.address.toLowerCase(), { name: entry.displayName || all.get(entry.address.toLowerCase())?.name || '', address: entry.address });
+  for (const entry of directory)
+    all.set(entry.address.toLowerCase(), {
+      name: entry.displayName || all.get(entry.address.toLowerCase())?.name || '',
+      address: entry.address,
+    });
   const score = (entry: MailAddress): number => {
     const address = entry.address.toLowerCase();
     const name = entry.name.toLowerCase();
@@ -54,5 +70,10 @@ export async function suggestAddresses(user: WebmailUser, actor: Actor, query: s
     if (address.includes(needle) || name.includes(needle)) return 2;
     return 9;
   };
-  return [...all.values()].map((entry) => ({ entry, rank: score(entry) })).filter((item) => item.rank < 9).sort((a, b) => a.rank - b.rank || a.entry.address.localeCompare(b.entry.address)).slice(0, limit).map((item) => item.entry);
+  return [...all.values()]
+    .map((entry) => ({ entry, rank: score(entry) }))
+    .filter((item) => item.rank < 9)
+    .sort((a, b) => a.rank - b.rank || a.entry.address.localeCompare(b.entry.address))
+    .slice(0, limit)
+    .map((item) => item.entry);
 }

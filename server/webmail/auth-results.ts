@@ -16,7 +16,8 @@ export function parseAuthResults(value: string): { authservId: string; results: 
   const results: Record<string, string> = {};
   for (const clause of rest) {
     const match = /^\s*([a-z0-9-]+)\s*=\s*([a-z]+)/i.exec(clause);
-    if (match && !(match[1].toLowerCase() in results)) results[match[1].toLowerCase()] = match[2].toLowerCase();
+    if (match && !(match[1].toLowerCase() in results))
+      results[match[1].toLowerCase()] = match[2].toLowerCase();
   }
   return { authservId, results };
 }
@@ -26,7 +27,11 @@ export function parseAuthResults(value: string): { authservId: string; results: 
  * own topmost Received header says so (RFC 3848 "ESMTPSA"/"ESMTPA" and the authenticated
  * sender). Trusted only when that sender is the From address.
  */
-export function locallyAuthenticated(topReceived: string | undefined, ourHostname: string, fromAddress: string | undefined): string | null {
+export function locallyAuthenticated(
+  topReceived: string | undefined,
+  ourHostname: string,
+  fromAddress: string | undefined,
+): string | null {
   if (!topReceived || !fromAddress) return null;
   const flat = topReceived.replace(/\s+/g, ' ');
   const by = new RegExp(`\\bby ${ourHostname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with ESMTPS?A\\b`, 'i');
@@ -34,14 +39,26 @@ export function locallyAuthenticated(topReceived: string | undefined, ourHostnam
   return by.test(flat) && sender && sender.toLowerCase() === fromAddress.toLowerCase() ? sender : null;
 }
 
-export function authVerdict(headerValues: string[], ourHostname: string, local: { topReceived?: string; fromAddress?: string } = {}): AuthVerdict {
+export function authVerdict(
+  headerValues: string[],
+  ourHostname: string,
+  local: { topReceived?: string; fromAddress?: string } = {},
+): AuthVerdict {
   const signedIn = locallyAuthenticated(local.topReceived, ourHostname, local.fromAddress);
   if (signedIn) return { badge: 'trusted', detail: `Sent by ${signedIn}, signed in to this server.` };
   const top = headerValues[0];
-  if (!top) return { badge: 'not-verified', detail: 'No authentication results were recorded for this message.' };
+  if (!top)
+    return { badge: 'not-verified', detail: 'No authentication results were recorded for this message.' };
   const { authservId, results } = parseAuthResults(top);
-  if (authservId !== ourHostname.toLowerCase()) return { badge: 'not-verified', detail: `Authentication results come from ${authservId || 'an unknown server'}, not this server.` };
-  const summary = Object.entries(results).map(([method, result]) => `${method}=${result}`).join(', ') || 'none';
+  if (authservId !== ourHostname.toLowerCase())
+    return {
+      badge: 'not-verified',
+      detail: `Authentication results come from ${authservId || 'an unknown server'}, not this server.`,
+    };
+  const summary =
+    Object.entries(results)
+      .map(([method, result]) => `${method}=${result}`)
+      .join(', ') || 'none';
   // DMARC pass means the From domain was authenticated and aligned; "auth" is a local sender
   // who signed in (RFC 8601 section 2.7.4).
   const trusted = results.dmarc === 'pass' || results.auth === 'pass';

@@ -21,8 +21,16 @@ export async function composeFromForm(form: FormData): Promise<ComposeInput> {
   for (const entry of form.getAll('attachments')) {
     if (typeof entry === 'string' || entry.size === 0) continue;
     total += entry.size;
-    if (total > MAX_ATTACHMENT_BYTES) throw new FieldError('attachments', `Attachments may add up to at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`);
-    attachments.push({ filename: entry.name, contentType: entry.type || 'application/octet-stream', content: Buffer.from(await entry.arrayBuffer()) });
+    if (total > MAX_ATTACHMENT_BYTES)
+      throw new FieldError(
+        'attachments',
+        `Attachments may add up to at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`,
+      );
+    attachments.push({
+      filename: entry.name,
+      contentType: entry.type || 'application/octet-stream',
+      content: Buffer.from(await entry.arrayBuffer()),
+    });
   }
   const forward = reference(form, 'forward');
   const draftUid = Number(text(form, 'draftUid', 12));

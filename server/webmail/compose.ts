@@ -36,10 +36,14 @@ export interface ComposeInput {
   draftUid?: number;
 }
 
-const ADDRESS = /^[^\s@<>()",;:\\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const ADDRESS =
+  /^[^\s@<>()",;:\\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 
 /** Parses one address field; a bad address is a field error naming it. */
-export function parseRecipients(value: string | undefined, field: string): { name: string; address: string }[] {
+export function parseRecipients(
+  value: string | undefined,
+  field: string,
+): { name: string; address: string }[] {
   const text = (value ?? '').trim();
   if (!text) return [];
   if (/[\r\n]/.test(text)) throw new FieldError(field, 'Addresses may not contain line breaks.');
@@ -47,11 +51,14 @@ export function parseRecipients(value: string | undefined, field: string): { nam
   const walk = (entries: ReturnType<typeof addressparser>) => {
     for (const entry of entries) {
       if ('group' in entry && entry.group) walk(entry.group);
-      else if ('address' in entry) flat.push({ name: entry.name ?? '', address: (entry.address ?? '').trim() });
+      else if ('address' in entry)
+        flat.push({ name: entry.name ?? '', address: (entry.address ?? '').trim() });
     }
   };
   walk(addressparser(text));
-  for (const entry of flat) if (!ADDRESS.test(entry.address)) throw new FieldError(field, `"${entry.address || entry.name}" is not a valid email address.`);
+  for (const entry of flat)
+    if (!ADDRESS.test(entry.address))
+      throw new FieldError(field, `"${entry.address || entry.name}" is not a valid email address.`);
   return flat;
 }
 
@@ -60,21 +67,36 @@ export interface BuiltMessage {
   recipients: string[];
 }
 
-export async function buildMessage(user: WebmailUser & { displayName?: string }, input: ComposeInput, purpose: 'send' | 'draft'): Promise<BuiltMessage> {
+export async function buildMessage(
+  user: WebmailUser & { displayName?: string },
+  input: ComposeInput,
+  purpose: 'send' | 'draft',
+): Promise<BuiltMessage> {
   const to = parseRecipients(input.to, 'to');
   const cc = parseRecipients(input.cc, 'cc');
   const bcc = parseRecipients(input.bcc, 'bcc');
   const recipients = [...to, ...cc, ...bcc].map((entry) => entry.address);
-  if (purpose === 'send' && recipients.length === 0) throw new FieldError('to', 'Add at least one recipient.');
+  if (purpose === 'send' && recipients.length === 0)
+    throw new FieldError('to', 'Add at least one recipient.');
   if (recipients.length > MAX_RECIPIENTS) throw new FieldError('to', `At most ${MAX_RECIPIENTS} recipients.`);
   const subject = (input.subject ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998);
   const uploads = input.attachments ?? [];
-  const attachments: Mail.Attachment[] = uploads.map((file) => ({ filename: file.filename.replace(/[\r\n"\\/]/g, '_').slice(0, 200) || 'attachment', contentType: file.contentType || 'application/octet-stream', content: file.content }));
+  const attachments: Mail.Attachment[] = uploads.map((file) => ({
+    filename: file.filename.replace(/[\r\n"\\/]/g, '_').slice(0, 200) || 'attachment',
+    contentType: file.contentType || 'application/octet-stream',
+    content: file.content,
+  }));
   const headers: Mail.Options = {};
   if (input.replyTo) {
-    const original = await parseSourceMessage((await fetchSource(user, input.replyTo.folder, input.replyTo.uid)).source);
+    const original = await parseSourceMessage(
+      (await fetchSource(user, input.replyTo.folder, input.replyTo.uid)).source,
+    );
     if (original.messageId) {
-      const earlier = Array.isArray(original.references) ? original.references : original.references ? original.references.split(/\s+/) : [];
+      const earlier = Array.isArray(original.references)
+        ? original.references
+        : original.references
+          ? original.references.split(/\s+/)
+          : [];
       headers.inReplyTo = original.messageId;
       headers.references = [...earlier, original.messageId].slice(-20);
     }
@@ -83,19 +105,38 @@ export async function buildMessage(user: WebmailUser & { displayName?: string },
     const { source } = await fetchSource(user, input.forward.folder, input.forward.uid);
     if (input.forward.asAttachment) {
       const original = await parseSourceMessage(source);
-      attachments.push({ filename: `${(original.subject || 'forwarded message').replace(/[\\/:*?"<>|\r\n]/g, '_').slice(0, 100)}.eml`, contentType: 'message/rfc822', contentDisposition: 'attachment', content: source });
+      attachments.push({
+        filename: `${(original.subject || 'forwarded message').replace(/[\\/:*?"<>|\r\n]/g, '_').slice(0, 100)}.eml`,
+        contentType: 'message/rfc822',
+        contentDisposition: 'attachment',
+        content: source,
+      });
     } else {
       const original = await parseSourceMessage(source);
-      for (const part of original.attachments.filter((a) => !a.related)) attachments.push({ filename: part.filename ?? 'attachment', contentType: part.contentType, content: part.content });
+      for (const part of original.attachments.filter((a) => !a.related))
+        attachments.push({
+          filename: part.filename ?? 'attachment',
+          contentType: part.contentType,
+          content: part.content,
+        });
     }
   }
-  const total = attachments.reduce((sum, attachment) => sum + (Buffer.isBuffer(attachment.content) ? attachment.content.length : 0), 0);
-  if (total > MAX_ATTACHMENT_BYTES) throw new FieldError('attachments', `Attachments may add up to at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`);
+  const total = attachments.reduce(
+    (sum, attachment) => sum + (Buffer.isBuffer(attachment.content) ? attachment.content.length : 0),
+    0,
+  );
+  if (total > MAX_ATTACHMENT_BYTES)
+    throw new FieldError(
+      'attachments',
+      `Attachments may add up to at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`,
+    );
   const html = input.html?.trim() ? sanitizeMailHtml(input.html).html : undefined;
   const domain = user.address.slice(user.address.lastIndexOf('@') + 1) || config().hostname;
   const options: Mail.Options = {
     from: { name: user.displayName ?? '', address: user.address },
-    to, cc, bcc,
+    to,
+    cc,
+    bcc,
     subject,
     text: input.text ?? '',
     html,

@@ -35,7 +35,9 @@ interface WebmailState {
 
 // Next may load this module more than once (one copy per route bundle); the pool must be one.
 const globalKey = Symbol.for('postroom.webmail.state');
-const state: WebmailState = ((globalThis as Record<symbol, unknown>)[globalKey] as WebmailState | undefined) ?? { pool: new Map() };
+const state: WebmailState = ((globalThis as Record<symbol, unknown>)[globalKey] as
+  | WebmailState
+  | undefined) ?? { pool: new Map() };
 (globalThis as Record<symbol, unknown>)[globalKey] = state;
 
 const IDLE_CLOSE_MS = 5 * 60_000;
@@ -48,7 +50,10 @@ export function setWebmailEndpoints(endpoints: Partial<WebmailEndpoints>): void 
 export function webmailEndpoints(): WebmailEndpoints {
   if (state.endpoints) return state.endpoints;
   const settings = config();
-  const host = settings.listen === '0.0.0.0' || settings.listen === '::' || settings.listen === '' ? '127.0.0.1' : settings.listen;
+  const host =
+    settings.listen === '0.0.0.0' || settings.listen === '::' || settings.listen === ''
+      ? '127.0.0.1'
+      : settings.listen;
   return { host, imapPort: settings.imapPort, submissionPort: settings.submissionPort };
 }
 
@@ -56,10 +61,16 @@ export function webmailEndpoints(): WebmailEndpoints {
  * TLS options that trust our own certificate: the self-signed one from the data directory is
  * pinned as the only CA, so verification stays on without trusting anything else.
  */
-export async function webmailTlsOptions(): Promise<{ ca?: Buffer[]; servername: string; minVersion: 'TLSv1.2' }> {
+export async function webmailTlsOptions(): Promise<{
+  ca?: Buffer[];
+  servername: string;
+  minVersion: 'TLSv1.2';
+}> {
   const material = await tlsMaterial();
   const servername = material.selfSigned ? 'localhost' : config().hostname;
-  return material.selfSigned ? { ca: [material.cert], servername, minVersion: 'TLSv1.2' } : { servername, minVersion: 'TLSv1.2' };
+  return material.selfSigned
+    ? { ca: [material.cert], servername, minVersion: 'TLSv1.2' }
+    : { servername, minVersion: 'TLSv1.2' };
 }
 
 /** An IMAP client of our own server over STARTTLS, logged in with a fresh token (never a password). */
@@ -130,7 +141,9 @@ async function connectionFor(user: WebmailUser): Promise<{ pooled: PooledConnect
     client.on('close', () => {
       if (state.pool.get(key) === pooled) state.pool.delete(key);
     });
-    client.on('error', (error: Error) => logger.warn('webmail imap error', { user: user.address, error: error.message }));
+    client.on('error', (error: Error) =>
+      logger.warn('webmail imap error', { user: user.address, error: error.message }),
+    );
     return client;
   });
   const pooled: PooledConnection = { client: undefined, ready, lastUsed: Date.now(), busy: 0 };
@@ -161,7 +174,12 @@ export async function withImap<T>(user: WebmailUser, work: (client: ImapFlow) =>
  * Runs `work` with `path` selected. imapflow's mailbox lock queues concurrent requests of the
  * same user, so two browser tabs never interleave commands on a different selected folder.
  */
-export async function withMailbox<T>(user: WebmailUser, path: string, work: (client: ImapFlow, lock: MailboxLockObject) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+export async function withMailbox<T>(
+  user: WebmailUser,
+  path: string,
+  work: (client: ImapFlow, lock: MailboxLockObject) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
   return withImap(user, async (client) => {
     const alreadyOpen = client.mailbox && client.mailbox.path === path;
     const lock = await client.getMailboxLock(path, { readOnly: options.readOnly });
@@ -182,12 +200,14 @@ export async function closeWebmailConnections(): Promise<void> {
   state.pool.clear();
   if (state.sweeper) clearInterval(state.sweeper);
   state.sweeper = undefined;
-  await Promise.all(all.map(async (pooled) => {
-    try {
-      const client = await pooled.ready;
-      await client.logout();
-    } catch {
-      pooled.client?.close();
-    }
-  }));
+  await Promise.all(
+    all.map(async (pooled) => {
+      try {
+        const client = await pooled.ready;
+        await client.logout();
+      } catch {
+        pooled.client?.close();
+      }
+    }),
+  );
 }

@@ -10,11 +10,17 @@ const SPECIAL_USE_ORDER: SpecialUse[] = ['inbox', 'drafts', 'sent', 'archive', '
 export function specialUseOf(entry: Pick<ListResponse, 'path' | 'specialUse'>): SpecialUse {
   if (entry.path.toUpperCase() === 'INBOX') return 'inbox';
   const flag = (entry.specialUse ?? '').replace(/^\\/, '').toLowerCase();
-  return (['sent', 'drafts', 'trash', 'junk', 'archive', 'all', 'flagged'] as const).find((use) => use === flag) ?? null;
+  return (
+    (['sent', 'drafts', 'trash', 'junk', 'archive', 'all', 'flagged'] as const).find((use) => use === flag) ??
+    null
+  );
 }
 
 function byFolderOrder(a: FolderView, b: FolderView): number {
-  const rank = (folder: FolderView) => (folder.specialUse && SPECIAL_USE_ORDER.includes(folder.specialUse) ? SPECIAL_USE_ORDER.indexOf(folder.specialUse) : 100);
+  const rank = (folder: FolderView) =>
+    folder.specialUse && SPECIAL_USE_ORDER.includes(folder.specialUse)
+      ? SPECIAL_USE_ORDER.indexOf(folder.specialUse)
+      : 100;
   return rank(a) - rank(b) || a.path.localeCompare(b.path);
 }
 
@@ -58,7 +64,8 @@ export function validateFolderName(input: string, field = 'name'): string {
   if (!name) throw new FieldError(field, 'Enter a folder name.');
   if (name.length > 200) throw new FieldError(field, 'A folder name may have at most 200 characters.');
   // RFC 3501 section 5.1: % and * are LIST wildcards; control characters are never allowed.
-  if (/[%*\u0000-\u001f\u007f]/.test(name)) throw new FieldError(field, 'A folder name may not contain %, * or control characters.');
+  if (/[%*\u0000-\u001f\u007f]/.test(name))
+    throw new FieldError(field, 'A folder name may not contain %, * or control characters.');
   if (name.toUpperCase() === 'INBOX') throw new FieldError(field, 'INBOX already exists.');
   return name;
 }
@@ -76,7 +83,8 @@ export async function createFolder(user: WebmailUser, input: string, parentPath?
     const path = parentPath ? [parentPath, name] : name;
     const existing = await client.list();
     const wanted = Array.isArray(path) ? path.join(existing[0]?.delimiter ?? '/') : path;
-    if (existing.some((entry) => entry.path.toLowerCase() === wanted.toLowerCase())) throw new FieldError('name', 'A folder with this name already exists.');
+    if (existing.some((entry) => entry.path.toLowerCase() === wanted.toLowerCase()))
+      throw new FieldError('name', 'A folder with this name already exists.');
     const created = await client.mailboxCreate(path);
     specialCache.delete(user.id);
     return created.path;

@@ -14,13 +14,17 @@ export interface MailRequestContext {
 }
 
 export function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  });
 }
 
 /** An IMAP tagged NO/BAD answer as imapflow reports it. */
 function imapRefusal(error: unknown): string | null {
   const detail = error as { responseStatus?: string; responseText?: string; serverResponseCode?: string };
-  if (detail && (detail.responseStatus === 'NO' || detail.responseStatus === 'BAD')) return detail.responseText || 'The mail server refused the request.';
+  if (detail && (detail.responseStatus === 'NO' || detail.responseStatus === 'BAD'))
+    return detail.responseText || 'The mail server refused the request.';
   return null;
 }
 
@@ -29,12 +33,23 @@ export function errorResponse(error: unknown): Response {
   if (error instanceof NotFoundError) return json({ error: error.message }, 404);
   if (error instanceof ForbiddenError) return json({ error: error.message }, 403);
   const refusal = imapRefusal(error);
-  if (refusal) return json({ error: refusal }, /NONEXISTENT|doesn't exist|does not exist|no such/i.test(refusal) ? 404 : 400);
+  if (refusal)
+    return json(
+      { error: refusal },
+      /NONEXISTENT|doesn't exist|does not exist|no such/i.test(refusal) ? 404 : 400,
+    );
   const code = (error as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'NoConnection' || code === 'EConnectionClosed') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'NoConnection' ||
+    code === 'EConnectionClosed'
+  ) {
     return json({ error: 'The mail server is not reachable right now. Try again in a moment.' }, 503);
   }
-  logger.error('webmail request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  logger.error('webmail request failed', {
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
   return json({ error: 'Something went wrong on the server.' }, 500);
 }
 
@@ -43,7 +58,11 @@ export function errorResponse(error: unknown): Response {
  * origin (CSRF). The IMAP connection is opened with a token for this user, so the IMAP server
  * itself confines every folder and UID to this mailbox.
  */
-export async function handleMail(request: Request, work: (context: MailRequestContext) => Promise<Response>, options: { change?: boolean } = {}): Promise<Response> {
+export async function handleMail(
+  request: Request,
+  work: (context: MailRequestContext) => Promise<Response>,
+  options: { change?: boolean } = {},
+): Promise<Response> {
   if (options.change) {
     const refused = rejectCrossSite(request);
     if (refused) return refused;
@@ -52,7 +71,10 @@ export async function handleMail(request: Request, work: (context: MailRequestCo
   if (!actor || actor.userId === undefined) return json({ error: 'Sign in first.' }, 401);
   try {
     const mailbox = await getMailbox(actor.name, actor);
-    return await work({ actor, user: { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName } });
+    return await work({
+      actor,
+      user: { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName },
+    });
   } catch (error) {
     return errorResponse(error);
   }
@@ -66,7 +88,8 @@ export function intParam(value: string | null, fallback: number): number {
 /** The folder named in a request: a non-empty IMAP path without control characters. */
 export function folderParam(value: string | null | undefined, field = 'folder'): string {
   const folder = (value ?? '').trim();
-  if (!folder || folder.length > 512 || /[\u0000-\u001f\u007f]/.test(folder)) throw new FieldError(field, 'Invalid folder.');
+  if (!folder || folder.length > 512 || /[\u0000-\u001f\u007f]/.test(folder))
+    throw new FieldError(field, 'Invalid folder.');
   return folder;
 }
 

@@ -1,6 +1,20 @@
 // The webmail's server layer: an IMAP and SMTP client of our own servers, one entry point.
-export { withImap, withMailbox, setWebmailEndpoints, webmailEndpoints, closeWebmailConnections, type WebmailUser } from './connection';
-export { listFolders, createFolder, renameFolder, deleteFolder, folderFor, validateFolderName } from './folders';
+export {
+  withImap,
+  withMailbox,
+  setWebmailEndpoints,
+  webmailEndpoints,
+  closeWebmailConnections,
+  type WebmailUser,
+} from './connection';
+export {
+  listFolders,
+  createFolder,
+  renameFolder,
+  deleteFolder,
+  folderFor,
+  validateFolderName,
+} from './folders';
 export { listMessages, pageRange, MAX_PAGE_SIZE } from './list';
 export { readMessage, readAttachment, fetchSource, attachmentUrl } from './read';
 export { setFlag, moveMessages, deleteMessages, markJunk, type FlagName } from './actions';

@@ -14,7 +14,13 @@ export function toAddresses(list: MessageAddressObject[] | undefined): MailAddre
 
 export function toFlags(flags: Set<string> | undefined): MessageFlags {
   const has = (flag: string) => !!flags?.has(flag);
-  return { seen: has('\\Seen'), flagged: has('\\Flagged'), answered: has('\\Answered'), draft: has('\\Draft'), deleted: has('\\Deleted') };
+  return {
+    seen: has('\\Seen'),
+    flagged: has('\\Flagged'),
+    answered: has('\\Answered'),
+    draft: has('\\Draft'),
+    deleted: has('\\Deleted'),
+  };
 }
 
 export function hasAttachment(node: MessageStructureObject | undefined): boolean {
@@ -27,7 +33,12 @@ export function hasAttachment(node: MessageStructureObject | undefined): boolean
 
 export function toSummary(message: FetchMessageObject): MessageSummary {
   const envelopeDate = message.envelope?.date ? new Date(message.envelope.date) : null;
-  const date = envelopeDate && !Number.isNaN(envelopeDate.getTime()) ? envelopeDate : message.internalDate ? new Date(message.internalDate) : null;
+  const date =
+    envelopeDate && !Number.isNaN(envelopeDate.getTime())
+      ? envelopeDate
+      : message.internalDate
+        ? new Date(message.internalDate)
+        : null;
   return {
     uid: message.uid,
     from: toAddresses(message.envelope?.from),
@@ -40,18 +51,31 @@ export function toSummary(message: FetchMessageObject): MessageSummary {
   };
 }
 
-const SUMMARY_QUERY = { uid: true, envelope: true, flags: true, size: true, bodyStructure: true, internalDate: true } as const;
+const SUMMARY_QUERY = {
+  uid: true,
+  envelope: true,
+  flags: true,
+  size: true,
+  bodyStructure: true,
+  internalDate: true,
+} as const;
 
 /** Fetches the summaries of these UIDs, in the order given. */
 export async function fetchSummaries(client: ImapFlow, uids: number[]): Promise<MessageSummary[]> {
   if (uids.length === 0) return [];
   const byUid = new Map<number, MessageSummary>();
-  for await (const message of client.fetch(uids.join(','), SUMMARY_QUERY, { uid: true })) byUid.set(message.uid, toSummary(message));
+  for await (const message of client.fetch(uids.join(','), SUMMARY_QUERY, { uid: true }))
+    byUid.set(message.uid, toSummary(message));
   return uids.map((uid) => byUid.get(uid)).filter((summary): summary is MessageSummary => !!summary);
 }
 
 /** The sequence range of page `page` (0 = newest) when `total` messages are in arrival order. */
-export function pageRange(total: number, page: number, pageSize: number, newestFirst: boolean): { from: number; to: number } | null {
+export function pageRange(
+  total: number,
+  page: number,
+  pageSize: number,
+  newestFirst: boolean,
+): { from: number; to: number } | null {
   const start = page * pageSize;
   if (start >= total) return null;
   if (newestFirst) return { from: Math.max(1, total - start - pageSize + 1), to: total - start };
@@ -61,7 +85,11 @@ export function pageRange(total: number, page: number, pageSize: number, newestF
 // imapflow has no SORT helper; exec() is its (undocumented) raw command path, which its own
 // commands use. The untagged handler receives the parsed "* SORT n n n" attributes.
 interface RawExec {
-  exec(command: string, attributes: unknown[], options: { untagged: Record<string, (untagged: { attributes?: { value?: string }[] }) => Promise<void>> }): Promise<{ next(): void }>;
+  exec(
+    command: string,
+    attributes: unknown[],
+    options: { untagged: Record<string, (untagged: { attributes?: { value?: string }[] }) => Promise<void>> },
+  ): Promise<{ next(): void }>;
 }
 
 /** UIDs in the server's ascending SORT order (RFC 5256 section 3), or null without SORT. */
@@ -71,16 +99,20 @@ async function serverSort(client: ImapFlow, key: SortKey): Promise<number[] | nu
   const criteria = [{ type: 'ATOM', value: criterion }];
   const uids: number[] = [];
   try {
-    const response = await (client as unknown as RawExec).exec('UID SORT', [criteria, { type: 'ATOM', value: 'UTF-8' }, { type: 'ATOM', value: 'ALL' }], {
-      untagged: {
-        SORT: async (untagged) => {
-          for (const attribute of untagged?.attributes ?? []) {
-            const uid = Number(attribute.value);
-            if (Number.isInteger(uid) && uid > 0) uids.push(uid);
-          }
+    const response = await (client as unknown as RawExec).exec(
+      'UID SORT',
+      [criteria, { type: 'ATOM', value: 'UTF-8' }, { type: 'ATOM', value: 'ALL' }],
+      {
+        untagged: {
+          SORT: async (untagged) => {
+            for (const attribute of untagged?.attributes ?? []) {
+              const uid = Number(attribute.value);
+              if (Number.isInteger(uid) && uid > 0) uids.push(uid);
+            }
+          },
         },
       },
-    });
+    );
     response.next();
   } catch {
     return null;
@@ -102,7 +134,12 @@ function sortCacheKey(client: ImapFlow, owner: string, key: SortKey): string | n
 }
 
 /** UIDs in sort order: from the cache, the server's SORT, or our own envelope sort. */
-async function sortedUids(client: ImapFlow, key: SortKey, reverse: boolean, owner: string): Promise<number[]> {
+async function sortedUids(
+  client: ImapFlow,
+  key: SortKey,
+  reverse: boolean,
+  owner: string,
+): Promise<number[]> {
   const cacheKey = sortCacheKey(client, owner, key);
   const cached = cacheKey ? sortCache.get(cacheKey) : undefined;
   let ascending = cached && Date.now() - cached.at < SORT_CACHE_MS ? cached.uids : null;
@@ -121,8 +158,15 @@ async function fetchSortOrder(client: ImapFlow, key: SortKey): Promise<number[]>
   const rows: { uid: number; key: string; date: number }[] = [];
   for await (const message of client.fetch('1:*', { uid: true, envelope: true, internalDate: true })) {
     const summary = toSummary(message);
-    const sortText = key === 'from' ? (summary.from[0]?.name || summary.from[0]?.address || '') : summary.subject.replace(/^((re|fwd?|aw|sv)\s*:\s*)+/i, '');
-    rows.push({ uid: message.uid, key: sortText.toLowerCase(), date: summary.date ? Date.parse(summary.date) : 0 });
+    const sortText =
+      key === 'from'
+        ? summary.from[0]?.name || summary.from[0]?.address || ''
+        : summary.subject.replace(/^((re|fwd?|aw|sv)\s*:\s*)+/i, '');
+    rows.push({
+      uid: message.uid,
+      key: sortText.toLowerCase(),
+      date: summary.date ? Date.parse(summary.date) : 0,
+    });
   }
   rows.sort((a, b) => a.key.localeCompare(b.key) || a.date - b.date || a.uid - b.uid);
   return rows.map((row) => row.uid);
@@ -136,7 +180,11 @@ export interface ListOptions {
   reverse?: boolean;
 }
 
-export async function listMessages(user: WebmailUser, folder: string, options: ListOptions = {}): Promise<MessagePage> {
+export async function listMessages(
+  user: WebmailUser,
+  folder: string,
+  options: ListOptions = {},
+): Promise<MessagePage> {
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.pageSize ?? 50)));
   const page = Math.max(0, Math.floor(options.page ?? 0));
   const sort: SortKey = options.sort ?? 'date';
@@ -149,7 +197,8 @@ export async function listMessages(user: WebmailUser, folder: string, options: L
       const range = pageRange(total, page, pageSize, reverse);
       if (!range) return result;
       const fetched: MessageSummary[] = [];
-      for await (const message of client.fetch(`${range.from}:${range.to}`, SUMMARY_QUERY)) fetched.push(toSummary(message));
+      for await (const message of client.fetch(`${range.from}:${range.to}`, SUMMARY_QUERY))
+        fetched.push(toSummary(message));
       // Arrival order is sequence order (RFC 3501 section 2.3.1.2).
       fetched.sort((a, b) => (reverse ? b.uid - a.uid : a.uid - b.uid));
       result.messages = fetched;

@@ -24,7 +24,8 @@ interface Watcher {
 }
 
 const globalKey = Symbol.for('postroom.webmail.watchers');
-const watchers: Map<number, Watcher> = ((globalThis as Record<symbol, unknown>)[globalKey] as Map<number, Watcher> | undefined) ?? new Map();
+const watchers: Map<number, Watcher> =
+  ((globalThis as Record<symbol, unknown>)[globalKey] as Map<number, Watcher> | undefined) ?? new Map();
 (globalThis as Record<symbol, unknown>)[globalKey] = watchers;
 
 const LINGER_MS = 30_000;
@@ -48,10 +49,16 @@ async function connect(watcher: Watcher, attempt = 0): Promise<void> {
     // Start IDLE as soon as INBOX is open (the default waits 15 s).
     autoIdleDelay: 100,
   });
-  client.on('exists', (data: { path: string; count: number }) => broadcast(watcher, { type: 'exists', folder: data.path, count: data.count }));
-  client.on('expunge', (data: { path: string }) => broadcast(watcher, { type: 'expunge', folder: data.path }));
+  client.on('exists', (data: { path: string; count: number }) =>
+    broadcast(watcher, { type: 'exists', folder: data.path, count: data.count }),
+  );
+  client.on('expunge', (data: { path: string }) =>
+    broadcast(watcher, { type: 'expunge', folder: data.path }),
+  );
   client.on('flags', (data: { path: string }) => broadcast(watcher, { type: 'flags', folder: data.path }));
-  client.on('error', (error: Error) => logger.warn('webmail live error', { user: watcher.user.address, error: error.message }));
+  client.on('error', (error: Error) =>
+    logger.warn('webmail live error', { user: watcher.user.address, error: error.message }),
+  );
   client.on('close', () => {
     if (watcher.client !== client || watcher.stopped) return;
     watcher.client = undefined;
@@ -71,8 +78,14 @@ async function connect(watcher: Watcher, attempt = 0): Promise<void> {
   } catch (error) {
     client.close();
     if (watcher.stopped) return;
-    logger.warn('webmail live connect failed', { user: watcher.user.address, error: (error as Error).message });
-    watcher.retry = setTimeout(() => void connect(watcher, attempt + 1), Math.min(30_000, 1_000 * 2 ** attempt));
+    logger.warn('webmail live connect failed', {
+      user: watcher.user.address,
+      error: (error as Error).message,
+    });
+    watcher.retry = setTimeout(
+      () => void connect(watcher, attempt + 1),
+      Math.min(30_000, 1_000 * 2 ** attempt),
+    );
     watcher.retry.unref();
   }
 }

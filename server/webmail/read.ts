@@ -10,10 +10,18 @@ import { authVerdict } from './auth-results';
 import { toFlags } from './list';
 import type { AttachmentView, MailAddress, MessageView } from './types';
 
-export async function fetchSource(user: WebmailUser, folder: string, uid: number): Promise<{ source: Buffer; flags: Set<string> }> {
+export async function fetchSource(
+  user: WebmailUser,
+  folder: string,
+  uid: number,
+): Promise<{ source: Buffer; flags: Set<string> }> {
   if (!Number.isInteger(uid) || uid <= 0) throw new NotFoundError('No such message.');
   return withMailbox(user, folder, async (client) => {
-    const message = await client.fetchOne(String(uid), { uid: true, source: true, flags: true }, { uid: true });
+    const message = await client.fetchOne(
+      String(uid),
+      { uid: true, source: true, flags: true },
+      { uid: true },
+    );
     if (!message || !message.source) throw new NotFoundError('No such message.');
     return { source: message.source, flags: message.flags ?? new Set<string>() };
   });
@@ -26,7 +34,9 @@ export function parseSourceMessage(source: Buffer): Promise<ParsedMail> {
 export function addressesOf(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   const out: MailAddress[] = [];
-  const walk = (entries: { name: string; address?: string; group?: { name: string; address?: string }[] }[]) => {
+  const walk = (
+    entries: { name: string; address?: string; group?: { name: string; address?: string }[] }[],
+  ) => {
     for (const entry of entries) {
       if (entry.group) walk(entry.group);
       else out.push({ name: entry.name ?? '', address: entry.address ?? '' });
@@ -39,7 +49,9 @@ export function addressesOf(value: AddressObject | AddressObject[] | undefined):
 export function attachmentsOf(parsed: ParsedMail): AttachmentView[] {
   return parsed.attachments.map((attachment, index) => ({
     index,
-    filename: attachment.filename || (attachment.contentType === 'message/rfc822' ? 'message.eml' : `attachment-${index + 1}`),
+    filename:
+      attachment.filename ||
+      (attachment.contentType === 'message/rfc822' ? 'message.eml' : `attachment-${index + 1}`),
     contentType: attachment.contentType || 'application/octet-stream',
     size: attachment.size ?? attachment.content.length,
     contentId: attachment.contentId ? attachment.contentId.replace(/^<|>$/g, '') : null,
@@ -53,7 +65,14 @@ export function attachmentUrl(folder: string, uid: number, index: number, inline
 }
 
 function headerValues(parsed: ParsedMail, name: string): string[] {
-  return parsed.headerLines.filter((line) => line.key === name).map((line) => line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+  return parsed.headerLines
+    .filter((line) => line.key === name)
+    .map((line) =>
+      line.line
+        .slice(line.line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    );
 }
 
 function referencesOf(parsed: ParsedMail): string[] {
@@ -61,11 +80,18 @@ function referencesOf(parsed: ParsedMail): string[] {
   return (Array.isArray(refs) ? refs : refs ? [refs] : []).flatMap((ref) => ref.split(/\s+/)).filter(Boolean);
 }
 
-export async function readMessage(user: WebmailUser, folder: string, uid: number, options: { allowRemote?: boolean; markSeen?: boolean } = {}): Promise<MessageView> {
+export async function readMessage(
+  user: WebmailUser,
+  folder: string,
+  uid: number,
+  options: { allowRemote?: boolean; markSeen?: boolean } = {},
+): Promise<MessageView> {
   const { source, flags } = await fetchSource(user, folder, uid);
   const parsed = await parseSourceMessage(source);
   const attachments = attachmentsOf(parsed);
-  const byCid = new Map(attachments.filter((a) => a.contentId).map((a) => [a.contentId!.toLowerCase(), a.index]));
+  const byCid = new Map(
+    attachments.filter((a) => a.contentId).map((a) => [a.contentId!.toLowerCase(), a.index]),
+  );
   let html: string | null = null;
   let hasRemoteImages = false;
   if (parsed.html) {
@@ -80,7 +106,9 @@ export async function readMessage(user: WebmailUser, folder: string, uid: number
     hasRemoteImages = sanitized.hasRemoteContent;
   }
   if (options.markSeen !== false && !flags.has('\\Seen')) {
-    await withMailbox(user, folder, (client) => client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }));
+    await withMailbox(user, folder, (client) =>
+      client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }),
+    );
     flags.add('\\Seen');
   }
   return {
@@ -98,7 +126,10 @@ export async function readMessage(user: WebmailUser, folder: string, uid: number
     html,
     hasRemoteImages,
     attachments,
-    auth: authVerdict(headerValues(parsed, 'authentication-results'), config().hostname, { topReceived: headerValues(parsed, 'received')[0], fromAddress: addressesOf(parsed.from)[0]?.address }),
+    auth: authVerdict(headerValues(parsed, 'authentication-results'), config().hostname, {
+      topReceived: headerValues(parsed, 'received')[0],
+      fromAddress: addressesOf(parsed.from)[0]?.address,
+    }),
     references: referencesOf(parsed),
     size: source.length,
   };
@@ -110,7 +141,12 @@ export interface AttachmentContent {
   content: Buffer;
 }
 
-export async function readAttachment(user: WebmailUser, folder: string, uid: number, index: number): Promise<AttachmentContent> {
+export async function readAttachment(
+  user: WebmailUser,
+  folder: string,
+  uid: number,
+  index: number,
+): Promise<AttachmentContent> {
   const { source } = await fetchSource(user, folder, uid);
   const parsed = await parseSourceMessage(source);
   const attachment = parsed.attachments[index];

@@ -19,14 +19,99 @@ export interface SanitizedHtml {
 }
 
 const ALLOWED_TAGS = [
-  'a', 'abbr', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption', 'center', 'cite', 'code',
-  'col', 'colgroup', 'dd', 'del', 'details', 'dfn', 'div', 'dl', 'dt', 'em', 'figcaption', 'figure', 'font', 'footer', 'h1', 'h2',
-  'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'i', 'img', 'ins', 'kbd', 'li', 'main', 'mark', 'nav', 'ol', 'p', 'pre', 'q', 'rp', 'rt',
-  'ruby', 's', 'samp', 'section', 'small', 'span', 'strike', 'strong', 'style', 'sub', 'summary', 'sup', 'table', 'tbody', 'td',
-  'tfoot', 'th', 'thead', 'time', 'tr', 'tt', 'u', 'ul', 'var', 'wbr',
+  'a',
+  'abbr',
+  'address',
+  'article',
+  'aside',
+  'b',
+  'bdi',
+  'bdo',
+  'big',
+  'blockquote',
+  'br',
+  'caption',
+  'center',
+  'cite',
+  'code',
+  'col',
+  'colgroup',
+  'dd',
+  'del',
+  'details',
+  'dfn',
+  'div',
+  'dl',
+  'dt',
+  'em',
+  'figcaption',
+  'figure',
+  'font',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'i',
+  'img',
+  'ins',
+  'kbd',
+  'li',
+  'main',
+  'mark',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'q',
+  'rp',
+  'rt',
+  'ruby',
+  's',
+  'samp',
+  'section',
+  'small',
+  'span',
+  'strike',
+  'strong',
+  'style',
+  'sub',
+  'summary',
+  'sup',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'time',
+  'tr',
+  'tt',
+  'u',
+  'ul',
+  'var',
+  'wbr',
 ];
 
-const COMMON_ATTRIBUTES = ['style', 'class', 'id', 'title', 'dir', 'lang', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'border'];
+const COMMON_ATTRIBUTES = [
+  'style',
+  'class',
+  'id',
+  'title',
+  'dir',
+  'lang',
+  'align',
+  'valign',
+  'width',
+  'height',
+  'bgcolor',
+  'color',
+  'border',
+];
 
 const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
   '*': COMMON_ATTRIBUTES,
@@ -50,7 +135,8 @@ const ALLOWED_ATTRIBUTES: Record<string, string[]> = {
 const REMOTE_URL = /^\s*(https?:)?\/\//i;
 const CSS_URL = /url\(\s*(['"]?)(.*?)\1\s*\)/gi;
 // Old-IE and Gecko ways to run code or pull in more content from CSS.
-const CSS_DANGER = /(expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:|@import[^;]*;?|@charset[^;]*;?)/gi;
+const CSS_DANGER =
+  /(expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:|@import[^;]*;?|@charset[^;]*;?)/gi;
 
 /** Cleans one CSS text (a style attribute or a <style> block); records remote url()s. */
 export function sanitizeCss(css: string, options: SanitizeOptions, found: { remote: boolean }): string {
@@ -113,10 +199,29 @@ export function sanitizeMailHtml(dirty: string, options: SanitizeOptions = {}): 
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     // Content of these is dropped with the tag (not shown as text).
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'iframe', 'object', 'xmp', 'noembed', 'noframes', 'svg', 'math'],
+    nonTextTags: [
+      'script',
+      'style',
+      'textarea',
+      'option',
+      'noscript',
+      'title',
+      'head',
+      'template',
+      'iframe',
+      'object',
+      'xmp',
+      'noembed',
+      'noframes',
+      'svg',
+      'math',
+    ],
     transformTags: {
       '*': (tagName, attribs) => ({ tagName, attribs: withStyle(attribs) }),
-      a: (tagName, attribs) => ({ tagName, attribs: { ...withStyle(attribs), target: '_blank', rel: 'noopener noreferrer nofollow' } }),
+      a: (tagName, attribs) => ({
+        tagName,
+        attribs: { ...withStyle(attribs), target: '_blank', rel: 'noopener noreferrer nofollow' },
+      }),
       img: (tagName, attribs) => {
         const next = withStyle(attribs);
         const src = (next.src ?? '').trim();
@@ -140,6 +245,10 @@ export function sanitizeMailHtml(dirty: string, options: SanitizeOptions = {}): 
   });
   // sanitize-html passes <style> text through untouched (htmlparser2 ends it at the first
   // </style>), so clean its CSS here.
-  const cleaned = html.replace(/(<style[^>]*>)([\s\S]*?)(<\/style>)/gi, (_match, open: string, css: string, close: string) => `${open}${sanitizeCss(css, options, found)}${close}`);
+  const cleaned = html.replace(
+    /(<style[^>]*>)([\s\S]*?)(<\/style>)/gi,
+    (_match, open: string, css: string, close: string) =>
+      `${open}${sanitizeCss(css, options, found)}${close}`,
+  );
   return { html: cleaned, hasRemoteContent: found.remote };
 }

@@ -29,7 +29,11 @@ function parseDay(value: string, field: string): Date {
 /** The imapflow search object for the form; refuses an empty search. */
 export function buildSearchQuery(input: SearchInput): SearchObject {
   const query: SearchObject = {};
-  const clean = (value: string | undefined) => (value ?? '').replace(/[\r\n\0]/g, ' ').trim().slice(0, 200);
+  const clean = (value: string | undefined) =>
+    (value ?? '')
+      .replace(/[\r\n\0]/g, ' ')
+      .trim()
+      .slice(0, 200);
   if (clean(input.text)) query.text = clean(input.text);
   if (clean(input.from)) query.from = clean(input.from);
   if (clean(input.to)) query.to = clean(input.to);
@@ -41,12 +45,18 @@ export function buildSearchQuery(input: SearchInput): SearchObject {
     const until = parseDay(clean(input.until), 'until');
     query.before = new Date(until.getTime() + 86_400_000);
   }
-  if (query.since && query.before && query.since >= query.before) throw new FieldError('until', 'The end date is before the start date.');
+  if (query.since && query.before && query.since >= query.before)
+    throw new FieldError('until', 'The end date is before the start date.');
   if (Object.keys(query).length === 0) throw new FieldError('text', 'Enter something to search for.');
   return query;
 }
 
-export async function searchMessages(user: WebmailUser, folder: string, input: SearchInput, options: { page?: number; pageSize?: number } = {}): Promise<MessagePage> {
+export async function searchMessages(
+  user: WebmailUser,
+  folder: string,
+  input: SearchInput,
+  options: { page?: number; pageSize?: number } = {},
+): Promise<MessagePage> {
   const query = buildSearchQuery(input);
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(options.pageSize ?? 50)));
   const page = Math.max(0, Math.floor(options.page ?? 0));

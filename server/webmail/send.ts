@@ -36,7 +36,8 @@ async function submit(user: WebmailUser, options: Mail.Options, recipients: stri
   } catch (error) {
     const smtp = error as { responseCode?: number; response?: string; message?: string };
     // The server's own words (e.g. "550 5.1.1 ...") tell the user what to fix.
-    if (smtp.responseCode && smtp.responseCode >= 500) throw new FieldError('to', `The server refused the message: ${smtp.response ?? smtp.message}`);
+    if (smtp.responseCode && smtp.responseCode >= 500)
+      throw new FieldError('to', `The server refused the message: ${smtp.response ?? smtp.message}`);
     throw error;
   } finally {
     transport.close();
@@ -47,7 +48,9 @@ async function removeDraft(user: WebmailUser, draftUid: number | undefined): Pro
   if (!draftUid) return;
   const drafts = await folderFor(user, 'drafts');
   if (!drafts) return;
-  await withMailbox(user, drafts, (client) => client.messageDelete(String(draftUid), { uid: true })).catch(() => undefined);
+  await withMailbox(user, drafts, (client) => client.messageDelete(String(draftUid), { uid: true })).catch(
+    () => undefined,
+  );
 }
 
 export interface SendResult {
@@ -56,19 +59,26 @@ export interface SendResult {
   sentUid: number | null;
 }
 
-export async function sendMessage(user: WebmailUser & { displayName?: string }, input: ComposeInput): Promise<SendResult> {
+export async function sendMessage(
+  user: WebmailUser & { displayName?: string },
+  input: ComposeInput,
+): Promise<SendResult> {
   const { options, recipients } = await buildMessage(user, input, 'send');
   await submit(user, options, recipients);
   const sent = await folderFor(user, 'sent');
   let sentUid: number | null = null;
   if (sent) {
     const raw = await renderMessage(options, true);
-    const appended = await withImap(user, (client) => client.append(sent, raw, ['\\Seen'], options.date as Date));
+    const appended = await withImap(user, (client) =>
+      client.append(sent, raw, ['\\Seen'], options.date as Date),
+    );
     sentUid = appended && appended.uid ? appended.uid : null;
   }
   if (input.replyTo) {
     const { folder, uid } = input.replyTo;
-    await withMailbox(user, folder, (client) => client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true })).catch(() => undefined);
+    await withMailbox(user, folder, (client) =>
+      client.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true }),
+    ).catch(() => undefined);
   }
   await removeDraft(user, input.draftUid);
   forgetPastRecipients(user.id);
@@ -76,7 +86,10 @@ export async function sendMessage(user: WebmailUser & { displayName?: string }, 
 }
 
 /** Saves (or replaces) a draft; returns its new UID in Drafts. */
-export async function saveDraft(user: WebmailUser & { displayName?: string }, input: ComposeInput): Promise<{ folder: string; uid: number | null }> {
+export async function saveDraft(
+  user: WebmailUser & { displayName?: string },
+  input: ComposeInput,
+): Promise<{ folder: string; uid: number | null }> {
   const drafts = await folderFor(user, 'drafts');
   if (!drafts) throw new FieldError('draft', 'This mailbox has no Drafts folder.');
   const { options } = await buildMessage(user, input, 'draft');

@@ -5,7 +5,16 @@ export interface MailAddress {
   address: string;
 }
 
-export type SpecialUse = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | null;
+export type SpecialUse =
+  | 'inbox'
+  | 'sent'
+  | 'drafts'
+  | 'trash'
+  | 'junk'
+  | 'archive'
+  | 'all'
+  | 'flagged'
+  | null;
 
 export interface FolderView {
   path: string;

@@ -16,7 +16,12 @@ before(async () => {
   app = await startApp({ worker: process.env.POSTROOM_E2E_NO_WORKER !== '1' });
   await seedSuperAdmin();
   await addMailbox({ address: 'inbox@console.test', password: 'Inbox-Password-1' });
-  await addAccessRule({ pattern: '198.51.100.0/24', action: 'OK', scope: 'connect', note: 'partner network' });
+  await addAccessRule({
+    pattern: '198.51.100.0/24',
+    action: 'OK',
+    scope: 'connect',
+    note: 'partner network',
+  });
   browser = await openBrowser();
   await signIn(browser.page, app.baseUrl, SUPER.address, SUPER.password);
 });
@@ -32,8 +37,14 @@ async function tryIt(sender: string, recipient: string, clientIp = '203.0.113.9'
   await form.getByLabel('Recipient').fill(recipient);
   await form.getByRole('button', { name: 'Try it' }).click();
   await browser.page.getByTestId('try-result').waitFor();
-  await browser.page.waitForFunction((expected) => document.querySelector('[data-testid="try-result"]')?.textContent?.includes(expected), sender);
-  return { verdict: await browser.page.locator('[data-verdict]').getAttribute('data-verdict'), reply: await browser.page.getByTestId('try-reply').innerText() };
+  await browser.page.waitForFunction(
+    (expected) => document.querySelector('[data-testid="try-result"]')?.textContent?.includes(expected),
+    sender,
+  );
+  return {
+    verdict: await browser.page.locator('[data-verdict]').getAttribute('data-verdict'),
+    reply: await browser.page.getByTestId('try-reply').innerText(),
+  };
 }
 
 test('an added REJECT rule decides in the try-it box with the exact SMTP reply', async () => {
@@ -75,7 +86,12 @@ test('reordering moves a rule up', async () => {
   const lastRow = page.getByRole('table', { name: 'Access rules' }).locator('tbody tr').last();
   const id = Number(await lastRow.getAttribute('data-rule-id'));
   await lastRow.getByRole('button', { name: /^Move rule \d+ up$/ }).click();
-  await page.waitForFunction((ruleId) => document.querySelector('table[aria-label="Access rules"] tbody tr')?.getAttribute('data-rule-id') === String(ruleId), id);
+  await page.waitForFunction(
+    (ruleId) =>
+      document.querySelector('table[aria-label="Access rules"] tbody tr')?.getAttribute('data-rule-id') ===
+      String(ruleId),
+    id,
+  );
   const ordered = await db().accessRule.findMany({ orderBy: [{ position: 'asc' }, { id: 'asc' }] });
   assert.equal(ordered[0]!.id, id);
 });
@@ -83,23 +99,46 @@ test('reordering moves a rule up', async () => {
 test('editing a rule changes its message', async () => {
   const { page } = browser;
   const rule = await db().accessRule.findFirstOrThrow({ where: { pattern: 'spammer.example' } });
-  await page.getByRole('link', { name: /^Edit rule \d+$/ }).and(page.locator(`[href="/admin/access/${rule.id}"]`)).click();
+  await page
+    .getByRole('link', { name: /^Edit rule \d+$/ })
+    .and(page.locator(`[href="/admin/access/${rule.id}"]`))
+    .click();
   await page.waitForURL(`**/admin/access/${rule.id}`);
   await page.getByLabel('Reject message (optional)').fill('No bulk mail from you');
   await page.getByRole('button', { name: 'Save rule' }).click();
   await page.waitForURL((url) => url.pathname === '/admin/access');
-  assert.equal((await db().accessRule.findUniqueOrThrow({ where: { id: rule.id } })).message, 'No bulk mail from you');
+  assert.equal(
+    (await db().accessRule.findUniqueOrThrow({ where: { id: rule.id } })).message,
+    'No bulk mail from you',
+  );
 });
 
 test('the SMTP listener obeys the edited rule', async (t) => {
   const port = app.workerPorts.smtp;
   if (!port) return t.skip('mail worker not running');
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    tls: { rejectUnauthorized: false },
+  });
   await assert.rejects(
-    transport.sendMail({ from: 'bulk@spammer.example', to: 'inbox@console.test', subject: 'spam', text: 'buy now' }),
-    (error: { responseCode?: number; response?: string }) => error.responseCode === 550 && /No bulk mail from you/.test(error.response ?? ''),
+    transport.sendMail({
+      from: 'bulk@spammer.example',
+      to: 'inbox@console.test',
+      subject: 'spam',
+      text: 'buy now',
+    }),
+    (error: { responseCode?: number; response?: string }) =>
+      error.responseCode === 550 && /No bulk mail from you/.test(error.response ?? ''),
   );
-  const sent = await transport.sendMail({ from: 'friend@elsewhere.example', to: 'inbox@console.test', subject: 'hello', text: 'hi' });
+  const sent = await transport.sendMail({
+    from: 'friend@elsewhere.example',
+    to: 'inbox@console.test',
+    subject: 'hello',
+    text: 'hi',
+  });
   assert.match(sent.response, /^250/);
   transport.close();
 });

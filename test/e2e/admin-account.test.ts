@@ -29,7 +29,10 @@ after(async () => {
 test('a user lands on their own page and sees the quota', async () => {
   const { page } = browser;
   assert.equal(new URL(page.url()).pathname, '/account');
-  assert.match(await page.getByRole('meter', { name: 'Storage used' }).locator('..').innerText(), /0 B of 10 MB \(0%\)/);
+  assert.match(
+    await page.getByRole('meter', { name: 'Storage used' }).locator('..').innerText(),
+    /0 B of 10 MB \(0%\)/,
+  );
 });
 
 test('forwarding is saved as aliases, and a loop is refused', async () => {
@@ -41,14 +44,21 @@ test('forwarding is saved as aliases, and a loop is refused', async () => {
   await page.getByRole('status').filter({ hasText: 'forwarded to dora.private@elsewhere.example' }).waitFor();
   const expansion = await expandAddress(USER.address);
   assert.deepEqual(expansion.external, ['dora.private@elsewhere.example']);
-  assert.deepEqual(expansion.mailboxes.map((m) => m.address), [USER.address]);
+  assert.deepEqual(
+    expansion.mailboxes.map((m) => m.address),
+    [USER.address],
+  );
 
   await form.getByLabel('Forward my mail to').fill('ed@console.test');
   await form.getByLabel('Keep a copy in this mailbox').uncheck();
   await form.getByRole('button', { name: 'Save forwarding' }).click();
   await form.locator('[data-field-error="destinations"]').waitFor();
   assert.match(await form.locator('[data-field-error="destinations"]').innerText(), /loop/);
-  assert.deepEqual((await expandAddress(USER.address)).external, ['dora.private@elsewhere.example'], 'the previous forwarding stays');
+  assert.deepEqual(
+    (await expandAddress(USER.address)).external,
+    ['dora.private@elsewhere.example'],
+    'the previous forwarding stays',
+  );
   await browser.screenshot('admin-account');
 });
 
@@ -80,7 +90,8 @@ test('repeated wrong passwords on the sign-in page are throttled, even before th
     await page.getByLabel('Password').fill(`wrong-${attempt}-Password`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     // Each refusal is one row in the shared failure table.
-    while ((await db().authFailure.count({ where: { key: 'user:ed@console.test' } })) < attempt + 1) await page.waitForTimeout(50);
+    while ((await db().authFailure.count({ where: { key: 'user:ed@console.test' } })) < attempt + 1)
+      await page.waitForTimeout(50);
     await page.getByRole('alert').filter({ hasText: 'Wrong address or password' }).waitFor();
   }
   await page.getByLabel('Password').fill('Ed-Password-111');

@@ -23,15 +23,32 @@ after(async () => {
 
 /** Posts the "add domain" form as a browser would, with the session cookie and a chosen Origin. */
 async function postAddDomain(origin: string, domain: string): Promise<number> {
-  const html = await (await fetch(`${app.baseUrl}/admin/domains`, { headers: { cookie: await cookies() } })).text();
+  const html = await (
+    await fetch(`${app.baseUrl}/admin/domains`, { headers: { cookie: await cookies() } })
+  ).text();
   const form = /<form[^>]*data-testid="add-domain-form"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
   const body = new FormData();
-  const unescape = (text: string) => text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g)) body.set(unescape(name!), unescape(value ?? ''));
-  assert.ok([...body.keys()].some((key) => key.startsWith('$ACTION')), 'the form carries its server action id');
+  const unescape = (text: string) =>
+    text
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g))
+    body.set(unescape(name!), unescape(value ?? ''));
+  assert.ok(
+    [...body.keys()].some((key) => key.startsWith('$ACTION')),
+    'the form carries its server action id',
+  );
   body.set('domain', domain);
   body.set('aliasOf', '');
-  const response = await fetch(`${app.baseUrl}/admin/domains`, { method: 'POST', body, redirect: 'manual', headers: { cookie: await cookies(), origin } });
+  const response = await fetch(`${app.baseUrl}/admin/domains`, {
+    method: 'POST',
+    body,
+    redirect: 'manual',
+    headers: { cookie: await cookies(), origin },
+  });
   await response.arrayBuffer();
   return response.status;
 }

@@ -17,7 +17,12 @@ before(async () => {
   await seedSuperAdmin();
   await addDomain('mine.test');
   await addDomain('theirs.test');
-  await addMailbox({ address: ADMIN.address, password: ADMIN.password, role: 'domain_admin', manages: ['mine.test'] });
+  await addMailbox({
+    address: ADMIN.address,
+    password: ADMIN.password,
+    role: 'domain_admin',
+    manages: ['mine.test'],
+  });
   await addMailbox({ address: 'carol@mine.test', password: 'Carol-Password-1' });
   await addMailbox({ address: 'victim@theirs.test', password: 'Victim-Password-1', displayName: 'Victim' });
   browser = await openBrowser();
@@ -43,7 +48,17 @@ test('lists show only the granted domain', async () => {
 
 test("another domain's pages answer 403", async () => {
   const { page } = browser;
-  for (const path of ['/admin/mailboxes/victim%40theirs.test', '/admin/domains/theirs.test', '/admin/domains/theirs.test/dns', '/admin/aliases?domain=theirs.test', '/admin/access', '/admin/logs', '/admin/queue', '/admin/audit', '/admin/settings']) {
+  for (const path of [
+    '/admin/mailboxes/victim%40theirs.test',
+    '/admin/domains/theirs.test',
+    '/admin/domains/theirs.test/dns',
+    '/admin/aliases?domain=theirs.test',
+    '/admin/access',
+    '/admin/logs',
+    '/admin/queue',
+    '/admin/audit',
+    '/admin/settings',
+  ]) {
     const response = await page.goto(`${app.baseUrl}${path}`);
     assert.equal(response?.status(), 403, path);
     assert.match(await page.locator('h1').innerText(), /403/);
@@ -53,12 +68,19 @@ test("another domain's pages answer 403", async () => {
 
 test("a form edited to reach another domain's mailbox is refused and nothing changes", async () => {
   const { page } = browser;
-  const victimBefore = await db().user.findUniqueOrThrow({ where: { local_domain: { local: 'victim', domain: 'theirs.test' } } });
+  const victimBefore = await db().user.findUniqueOrThrow({
+    where: { local_domain: { local: 'victim', domain: 'theirs.test' } },
+  });
   const auditBefore = await db().auditEntry.count();
   await page.goto(`${app.baseUrl}/admin/mailboxes/carol%40mine.test`);
   // Point every hidden address field of the page at the other domain's mailbox (after typing,
   // which re-renders the forms), as someone editing the form in devtools would.
-  const tamper = () => page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type=hidden][name=address]').forEach((input) => { input.value = 'victim@theirs.test'; }));
+  const tamper = () =>
+    page.evaluate(() =>
+      document.querySelectorAll<HTMLInputElement>('input[type=hidden][name=address]').forEach((input) => {
+        input.value = 'victim@theirs.test';
+      }),
+    );
   const reset = page.getByTestId('reset-password-form');
   await reset.getByLabel('New password', { exact: true }).fill('Hijacked-Password-1');
   await reset.getByLabel('Repeat new password').fill('Hijacked-Password-1');
@@ -84,11 +106,15 @@ test("a form edited to reach another domain's mailbox is refused and nothing cha
   await add.getByRole('button', { name: 'Add mailbox' }).click();
   await add.getByRole('alert').filter({ hasText: '403 Forbidden' }).waitFor();
 
-  const victimAfter = await db().user.findUniqueOrThrow({ where: { local_domain: { local: 'victim', domain: 'theirs.test' } } });
+  const victimAfter = await db().user.findUniqueOrThrow({
+    where: { local_domain: { local: 'victim', domain: 'theirs.test' } },
+  });
   assert.deepEqual(victimAfter, victimBefore);
   assert.equal(await db().user.count({ where: { domain: 'theirs.test' } }), 1);
   assert.equal(await db().auditEntry.count(), auditBefore, 'no audit entry: nothing happened');
-  const carol = await db().user.findUniqueOrThrow({ where: { local_domain: { local: 'carol', domain: 'mine.test' } } });
+  const carol = await db().user.findUniqueOrThrow({
+    where: { local_domain: { local: 'carol', domain: 'mine.test' } },
+  });
   assert.equal(carol.displayName, '', "the form's own mailbox was not changed either");
 });
 
@@ -113,6 +139,9 @@ test('a super admin grants a domain admin another domain from the mailbox page',
   await form.getByLabel('Manages domains').fill('mine.test, theirs.test');
   await form.getByRole('button', { name: 'Save details' }).click();
   await form.getByRole('status').filter({ hasText: 'Details saved' }).waitFor();
-  const grants = await db().domainAdmin.findMany({ where: { user: { local: 'boss', domain: 'mine.test' } }, include: { domainR: true } });
+  const grants = await db().domainAdmin.findMany({
+    where: { user: { local: 'boss', domain: 'mine.test' } },
+    include: { domainR: true },
+  });
   assert.deepEqual(grants.map((g) => g.domainR.domain).sort(), ['mine.test', 'theirs.test']);
 });

@@ -37,7 +37,9 @@ test('add a domain through the form; a bad name gets a field error', async () =>
   await page.getByRole('table', { name: 'Domains' }).getByRole('link', { name: 'shop.example' }).waitFor();
   await browser.screenshot('admin-domains');
   assert.ok(await db().domain.findUnique({ where: { domain: 'shop.example' } }));
-  const audit = await db().auditEntry.findFirst({ where: { action: 'domain.add', objectId: 'shop.example' } });
+  const audit = await db().auditEntry.findFirst({
+    where: { action: 'domain.add', objectId: 'shop.example' },
+  });
   assert.equal(audit?.actor, SUPER.address);
 });
 
@@ -47,7 +49,14 @@ test('the DNS page lists the records with a badge each', async () => {
   const table = page.getByRole('table', { name: 'DNS records' });
   await table.waitFor();
   const text = await table.innerText();
-  for (const needle of ['MX', 'v=spf1 mx -all', '_dmarc.shop.example', '_mta-sts.shop.example', 'autoconfig.shop.example']) assert.ok(text.includes(needle), needle);
+  for (const needle of [
+    'MX',
+    'v=spf1 mx -all',
+    '_dmarc.shop.example',
+    '_mta-sts.shop.example',
+    'autoconfig.shop.example',
+  ])
+    assert.ok(text.includes(needle), needle);
   await page.getByRole('button', { name: 'Make a key' }).click();
   await page.getByRole('status').filter({ hasText: 'New DKIM key' }).waitFor();
   assert.match(await table.innerText(), /v=DKIM1; k=rsa; p=MII/);
@@ -65,7 +74,11 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   await form.getByRole('button', { name: 'Add mailbox' }).click();
   await page.locator('[data-field-error="password"]').waitFor();
   assert.match(await page.locator('[data-field-error="password"]').innerText(), /at least 10 characters/);
-  assert.equal(await form.getByLabel('Address').inputValue(), 'alice@shop.example', 'the form keeps what was typed');
+  assert.equal(
+    await form.getByLabel('Address').inputValue(),
+    'alice@shop.example',
+    'the form keeps what was typed',
+  );
   await browser.screenshot('admin-mailbox-field-error');
   await form.getByLabel('Password').fill('Alice-Password-77');
   await form.getByLabel('Quota').fill('1G');
@@ -73,11 +86,16 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
   await page.waitForURL('**/admin/mailboxes/alice%40shop.example?created=1');
   await page.getByRole('status').filter({ hasText: 'created' }).waitFor();
   await browser.screenshot('admin-mailbox');
-  const row = await db().user.findUnique({ where: { local_domain: { local: 'alice', domain: 'shop.example' } } });
+  const row = await db().user.findUnique({
+    where: { local_domain: { local: 'alice', domain: 'shop.example' } },
+  });
   assert.equal(row?.quotaBytes, 1024n ** 3n);
 
   await page.goto(`${app.baseUrl}/admin/mailboxes?q=alice`);
-  await page.getByRole('table', { name: 'Mailboxes' }).getByRole('link', { name: 'alice@shop.example' }).waitFor();
+  await page
+    .getByRole('table', { name: 'Mailboxes' })
+    .getByRole('link', { name: 'alice@shop.example' })
+    .waitFor();
   await browser.screenshot('admin-mailboxes');
 
   const imapPort = app.workerPorts.imap;
@@ -85,13 +103,31 @@ test('add a mailbox through the form, then it logs in over IMAP', async (t) => {
     t.diagnostic('mail worker not running: IMAP login not checked');
     return;
   }
-  const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: imapPort,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' },
+    logger: false,
+  });
   await client.connect();
   const inbox = await client.status('INBOX', { messages: true });
   assert.ok(inbox && inbox.messages === 0, 'a new mailbox starts with an empty INBOX');
   // Mail sent to the new mailbox over SMTP arrives in its INBOX.
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: app.workerPorts.smtp, secure: false, tls: { rejectUnauthorized: false } });
-  await transport.sendMail({ from: 'friend@elsewhere.example', to: 'alice@shop.example', subject: 'Welcome Alice', text: 'Your new mailbox works.' });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: app.workerPorts.smtp,
+    secure: false,
+    tls: { rejectUnauthorized: false },
+  });
+  await transport.sendMail({
+    from: 'friend@elsewhere.example',
+    to: 'alice@shop.example',
+    subject: 'Welcome Alice',
+    text: 'Your new mailbox works.',
+  });
   transport.close();
   const lock = await client.getMailboxLock('INBOX');
   try {
@@ -110,7 +146,15 @@ test('a disabled mailbox can no longer log in over IMAP', async (t) => {
   await page.goto(`${app.baseUrl}/admin/mailboxes/alice%40shop.example`);
   await page.getByRole('button', { name: 'Disable mailbox' }).click();
   await page.getByRole('status').filter({ hasText: 'Mailbox disabled' }).waitFor();
-  const client = new ImapFlow({ host: '127.0.0.1', port: app.workerPorts.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: app.workerPorts.imap,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: 'alice@shop.example', pass: 'Alice-Password-77' },
+    logger: false,
+  });
   await assert.rejects(client.connect());
   await page.getByRole('button', { name: 'Enable mailbox' }).click();
   await page.getByRole('status').filter({ hasText: 'Mailbox enabled' }).waitFor();
@@ -149,7 +193,11 @@ test('on a phone the console folds its menu and stays usable', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${app.baseUrl}/admin/mailboxes`);
   await page.getByText('Menu', { exact: true }).click();
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Domains' }).first().waitFor();
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: 'Domains' })
+    .first()
+    .waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling of the page (${overflow}px)`);
   await browser.screenshot('admin-phone-mailboxes');
@@ -163,7 +211,10 @@ test('removing a domain that has mailboxes needs the confirmation box', async ()
   await form.getByRole('button', { name: 'Remove domain' }).click();
   await form.locator('[data-field-error="domain"]').waitFor();
   assert.match(await form.locator('[data-field-error="domain"]').innerText(), /still has 1 mailbox/);
-  assert.ok(await db().domain.findUnique({ where: { domain: 'shop.example' } }), 'nothing removed without confirmation');
+  assert.ok(
+    await db().domain.findUnique({ where: { domain: 'shop.example' } }),
+    'nothing removed without confirmation',
+  );
   await browser.screenshot('admin-domain-remove-refused');
   await form.getByLabel(/also delete its 1 mailbox/).check();
   await form.getByRole('button', { name: 'Remove domain' }).click();

@@ -14,11 +14,44 @@ let browser: Browser;
 before(async () => {
   app = await startApp();
   await seedSuperAdmin();
-  await recordEvent({ protocol: 'smtp', action: 'connect', result: 'accept', clientIp: '203.0.113.5', queueId: 'Q1JOURNEY' });
-  await recordEvent({ protocol: 'smtp', action: 'rcpt_to', result: 'accept', clientIp: '203.0.113.5', queueId: 'Q1JOURNEY', user: 'alice@console.test' });
-  await recordEvent({ protocol: 'smtp', action: 'data', result: 'accepted', clientIp: '203.0.113.5', queueId: 'Q1JOURNEY', detail: { size: 1234 } });
-  await recordEvent({ protocol: 'smtp', action: 'rcpt_to', result: 'reject', clientIp: '198.51.100.66', queueId: 'Q2REJECT', detail: { recipient: 'nobody@console.test' } });
-  await recordEvent({ protocol: 'imap', action: 'auth', result: 'failed', clientIp: '192.0.2.10', user: 'mallory@console.test' });
+  await recordEvent({
+    protocol: 'smtp',
+    action: 'connect',
+    result: 'accept',
+    clientIp: '203.0.113.5',
+    queueId: 'Q1JOURNEY',
+  });
+  await recordEvent({
+    protocol: 'smtp',
+    action: 'rcpt_to',
+    result: 'accept',
+    clientIp: '203.0.113.5',
+    queueId: 'Q1JOURNEY',
+    user: 'alice@console.test',
+  });
+  await recordEvent({
+    protocol: 'smtp',
+    action: 'data',
+    result: 'accepted',
+    clientIp: '203.0.113.5',
+    queueId: 'Q1JOURNEY',
+    detail: { size: 1234 },
+  });
+  await recordEvent({
+    protocol: 'smtp',
+    action: 'rcpt_to',
+    result: 'reject',
+    clientIp: '198.51.100.66',
+    queueId: 'Q2REJECT',
+    detail: { recipient: 'nobody@console.test' },
+  });
+  await recordEvent({
+    protocol: 'imap',
+    action: 'auth',
+    result: 'failed',
+    clientIp: '192.0.2.10',
+    user: 'mallory@console.test',
+  });
   browser = await openBrowser();
   await signIn(browser.page, app.baseUrl, SUPER.address, SUPER.password);
 });
@@ -52,15 +85,25 @@ test('filters narrow the log, newest first', async () => {
   await page.getByText('No events match').waitFor();
   await page.getByLabel('Result').selectOption('');
   await page.getByRole('button', { name: 'Filter' }).click();
-  await page.waitForURL((url) => !url.searchParams.get('result') && url.searchParams.get('ip') === '198.51.100.');
+  await page.waitForURL(
+    (url) => !url.searchParams.get('result') && url.searchParams.get('ip') === '198.51.100.',
+  );
   assert.equal(await rows().count(), 1);
   assert.match(await rows().first().innerText(), /rcpt_to/);
   await browser.screenshot('admin-logs-filtered');
 });
 
-test('a from/until window is read in the viewer\'s time zone (Europe/Berlin here)', async () => {
+test("a from/until window is read in the viewer's time zone (Europe/Berlin here)", async () => {
   const { page } = browser;
-  await db().event.create({ data: { time: new Date('2026-01-15T10:00:00Z'), protocol: 'smtp', action: 'connect', result: 'accept', clientIp: '192.0.2.200' } });
+  await db().event.create({
+    data: {
+      time: new Date('2026-01-15T10:00:00Z'),
+      protocol: 'smtp',
+      action: 'connect',
+      result: 'accept',
+      clientIp: '192.0.2.200',
+    },
+  });
   const window = async (from: string, until: string) => {
     await page.goto(`${app.baseUrl}/admin/logs?ip=192.0.2.200`);
     await page.getByLabel('From').fill(from);
@@ -93,7 +136,13 @@ test('live mode streams new events as they happen', async () => {
   await page.goto(`${app.baseUrl}/admin/logs?protocol=pop3&live=1`);
   await page.getByRole('status').filter({ hasText: 'Live:' }).waitFor();
   await recordEvent({ protocol: 'imap', action: 'auth', result: 'ok', user: 'ignored@console.test' });
-  await recordEvent({ protocol: 'pop3', action: 'auth', result: 'ok', user: 'streamed@console.test', clientIp: '192.0.2.77' });
+  await recordEvent({
+    protocol: 'pop3',
+    action: 'auth',
+    result: 'ok',
+    user: 'streamed@console.test',
+    clientIp: '192.0.2.77',
+  });
   const live = page.getByRole('table', { name: 'New events' });
   await live.getByText('streamed@console.test').waitFor({ timeout: 10_000 });
   assert.equal(await live.locator('tbody tr').count(), 1, 'the filter applies to the stream too');
@@ -113,7 +162,15 @@ test('the dashboard counts received and rejected mail', async () => {
 test('the settings page shows listeners, limits, scanners, the certificate and the retry schedule', async () => {
   const { page } = browser;
   await page.goto(`${app.baseUrl}/admin/settings`);
-  for (const section of ['Server', 'Listeners', 'TLS certificate', 'SMTP limits', 'Spam and virus checks', 'Outbound queue and retries']) await page.getByRole('region', { name: section }).waitFor();
+  for (const section of [
+    'Server',
+    'Listeners',
+    'TLS certificate',
+    'SMTP limits',
+    'Spam and virus checks',
+    'Outbound queue and retries',
+  ])
+    await page.getByRole('region', { name: section }).waitFor();
   assert.match(await page.getByRole('region', { name: 'Server' }).innerText(), /mail\.postroom\.test/);
   await browser.screenshot('admin-settings');
 });

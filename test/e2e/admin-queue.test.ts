@@ -19,14 +19,19 @@ const received: string[] = [];
 before(async () => {
   // A relay host that answers 451 until told otherwise.
   relay = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
     onRcptTo(address, _session, callback) {
       if (relayAccepts) return callback();
       callback(Object.assign(new Error('Greylisted, try again later'), { responseCode: 451 }));
     },
     onData(stream, _session, callback) {
       stream.on('data', () => {});
-      stream.on('end', () => { received.push('message'); callback(); });
+      stream.on('end', () => {
+        received.push('message');
+        callback();
+      });
     },
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
@@ -42,7 +47,10 @@ after(async () => {
   await new Promise<void>((resolve) => relay?.close(() => resolve()));
 });
 
-const raw = (subject: string) => Buffer.from(`From: admin@console.test\r\nTo: someone@remote.example\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@console.test>\r\n\r\nHello.\r\n`);
+const raw = (subject: string) =>
+  Buffer.from(
+    `From: admin@console.test\r\nTo: someone@remote.example\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@console.test>\r\n\r\nHello.\r\n`,
+  );
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -54,8 +62,15 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 
 test('a deferred entry is listed with the remote reply, and "retry now" delivers it', async () => {
   const { page } = browser;
-  const queueId = await enqueueMessage({ sender: 'admin@console.test', recipients: ['someone@remote.example'], content: raw('deferred-one') });
-  await waitFor(async () => (await db().queueEntry.findUnique({ where: { queueId } }))?.status === 'deferred', 'the first attempt to be deferred');
+  const queueId = await enqueueMessage({
+    sender: 'admin@console.test',
+    recipients: ['someone@remote.example'],
+    content: raw('deferred-one'),
+  });
+  await waitFor(
+    async () => (await db().queueEntry.findUnique({ where: { queueId } }))?.status === 'deferred',
+    'the first attempt to be deferred',
+  );
 
   await page.goto(`${app.baseUrl}/admin/queue`);
   const row = page.locator(`tr[data-queue-id="${queueId}"]`);
@@ -72,16 +87,27 @@ test('a deferred entry is listed with the remote reply, and "retry now" delivers
   relayAccepts = true;
   await page.getByTestId('retry-form').getByRole('button', { name: 'Retry now' }).click();
   await page.getByRole('status').filter({ hasText: 'right now' }).waitFor();
-  await waitFor(async () => (await db().queueEntry.findUnique({ where: { queueId } })) === null, 'the retried entry to be delivered');
+  await waitFor(
+    async () => (await db().queueEntry.findUnique({ where: { queueId } })) === null,
+    'the retried entry to be delivered',
+  );
   assert.equal(received.length, 1);
-  const delivered = await db().event.findFirst({ where: { queueId, protocol: 'queue', action: 'deliver' }, orderBy: { id: 'desc' } });
+  const delivered = await db().event.findFirst({
+    where: { queueId, protocol: 'queue', action: 'deliver' },
+    orderBy: { id: 'desc' },
+  });
   assert.ok(delivered && delivered.result !== 'deferred', `delivered event (${delivered?.result})`);
 });
 
 test('delete needs the confirmation box, then drops the entry', async () => {
   const { page } = browser;
   relayAccepts = false;
-  const queueId = await enqueueMessage({ sender: 'admin@console.test', recipients: ['other@remote.example'], content: raw('to-delete'), notBefore: new Date(Date.now() + 3_600_000) });
+  const queueId = await enqueueMessage({
+    sender: 'admin@console.test',
+    recipients: ['other@remote.example'],
+    content: raw('to-delete'),
+    notBefore: new Date(Date.now() + 3_600_000),
+  });
   await page.goto(`${app.baseUrl}/admin/queue/${queueId}`);
   const form = page.getByTestId('delete-form');
   await form.getByRole('button', { name: 'Delete' }).click();
@@ -95,7 +121,12 @@ test('delete needs the confirmation box, then drops the entry', async () => {
 
 test('bounce now gives up on an entry after confirmation and tells the sender', async () => {
   const { page } = browser;
-  const queueId = await enqueueMessage({ sender: 'admin@console.test', recipients: ['gone@remote.example'], content: raw('to-bounce'), notBefore: new Date(Date.now() + 3_600_000) });
+  const queueId = await enqueueMessage({
+    sender: 'admin@console.test',
+    recipients: ['gone@remote.example'],
+    content: raw('to-bounce'),
+    notBefore: new Date(Date.now() + 3_600_000),
+  });
   await page.goto(`${app.baseUrl}/admin/queue/${queueId}`);
   const form = page.getByTestId('bounce-form');
   await form.getByRole('checkbox').check();
@@ -103,7 +134,10 @@ test('bounce now gives up on an entry after confirmation and tells the sender', 
   await page.waitForURL('**/admin/queue?done=*');
   assert.match(await page.getByRole('status').innerText(), /bounced/);
   assert.equal(await db().queueEntry.findUnique({ where: { queueId } }), null);
-  assert.ok(await db().event.findFirst({ where: { queueId, protocol: 'queue', action: 'bounce' } }), 'the bounce is in the log');
+  assert.ok(
+    await db().event.findFirst({ where: { queueId, protocol: 'queue', action: 'bounce' } }),
+    'the bounce is in the log',
+  );
   await page.goto(`${app.baseUrl}/admin/logs/journey/${queueId}`);
   await page.getByRole('list', { name: 'Journey' }).getByText('bounce').first().waitFor();
 });

@@ -14,7 +14,10 @@ let app: RunningApp;
 let browser: Browser;
 
 before(async () => {
-  app = await startApp({ worker: true, env: { POSTROOM_SMTP_MAX_SIZE: '2000000', POSTROOM_MAILAUTH: 'off' } });
+  app = await startApp({
+    worker: true,
+    env: { POSTROOM_SMTP_MAX_SIZE: '2000000', POSTROOM_MAILAUTH: 'off' },
+  });
   await seedSuperAdmin();
   await addMailbox({ address: 'inbox@console.test', password: 'Inbox-Password-1' });
   browser = await openBrowser();
@@ -69,7 +72,10 @@ test('a new largest message size reaches the running worker within 15 s', async 
   await form.getByRole('button', { name: 'Save SMTP limits' }).click();
   await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   assert.equal(await form.getByLabel('Largest message (bytes)').inputValue(), '40000');
-  assert.match(await page.getByRole('region', { name: 'SMTP limits' }).innerText(), /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/);
+  assert.match(
+    await page.getByRole('region', { name: 'SMTP limits' }).innerText(),
+    /Settings page \(over POSTROOM_SMTP_MAX_SIZE\)/,
+  );
 
   const deadline = Date.now() + 15_000;
   let probe = await smtpProbe(port, 60_000);

@@ -50,7 +50,11 @@ test('a wrong password is refused with a message; the right one signs in with a 
   // once the page is interactive; before that Enter does nothing (no native GET with the password).
   const served = await (await fetch(`${app.baseUrl}/signin`)).text();
   assert.match(served, /<form[^>]*method="post"/, 'never a GET form that would put the password in the URL');
-  assert.match(served, /<button type="submit"[^>]*disabled/, 'the served button waits for the page to be interactive');
+  assert.match(
+    served,
+    /<button type="submit"[^>]*disabled/,
+    'the served button waits for the page to be interactive',
+  );
   await page.goto(`${app.baseUrl}/signin`);
   await page.locator('button[type="submit"]:enabled').waitFor();
   await page.keyboard.type(ADMIN);
@@ -65,7 +69,10 @@ test('a wrong password is refused with a message; the right one signs in with a 
   assert.ok(cookie, 'session cookie set');
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, 'Lax');
-  assert.ok(cookie.expires > Date.now() / 1000 && cookie.expires < Date.now() / 1000 + 8 * 3600 + 60, 'session expires within 8 hours');
+  assert.ok(
+    cookie.expires > Date.now() / 1000 && cookie.expires < Date.now() / 1000 + 8 * 3600 + 60,
+    'session expires within 8 hours',
+  );
 });
 
 test('signing out ends the session: the console asks to sign in again', async () => {

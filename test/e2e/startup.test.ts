@@ -37,7 +37,13 @@ async function answers(port: number): Promise<string | null> {
       if (greeting.includes('\n')) done(greeting);
     });
     socket.on('connect', () => {
-      if (port === ports.PORT || port === ports.POSTROOM_SMTPS_PORT || port === ports.POSTROOM_IMAPS_PORT || port === ports.POSTROOM_POP3S_PORT) done('open');
+      if (
+        port === ports.PORT ||
+        port === ports.POSTROOM_SMTPS_PORT ||
+        port === ports.POSTROOM_IMAPS_PORT ||
+        port === ports.POSTROOM_POP3S_PORT
+      )
+        done('open');
     });
     socket.on('error', () => done(null));
   });
@@ -54,11 +60,29 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 
 before(async () => {
   testDb = await createTestDatabase();
-  for (const name of ['PORT', 'POSTROOM_SMTP_PORT', 'POSTROOM_SUBMISSION_PORT', 'POSTROOM_SMTPS_PORT', 'POSTROOM_IMAP_PORT', 'POSTROOM_IMAPS_PORT', 'POSTROOM_POP3_PORT', 'POSTROOM_POP3S_PORT']) {
+  for (const name of [
+    'PORT',
+    'POSTROOM_SMTP_PORT',
+    'POSTROOM_SUBMISSION_PORT',
+    'POSTROOM_SMTPS_PORT',
+    'POSTROOM_IMAP_PORT',
+    'POSTROOM_IMAPS_PORT',
+    'POSTROOM_POP3_PORT',
+    'POSTROOM_POP3S_PORT',
+  ]) {
     ports[name] = await freePort();
   }
-  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), POSTROOM_HOSTNAME: 'mail.startup.test', POSTROOM_LOG: '' };
-  supervisor = spawn(process.execPath, [join(root, 'bin', 'postroom.js'), 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    POSTROOM_HOSTNAME: 'mail.startup.test',
+    POSTROOM_LOG: '',
+  };
+  supervisor = spawn(process.execPath, [join(root, 'bin', 'postroom.js'), 'start'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   supervisor.stdout!.on('data', (chunk) => (output += chunk));
   supervisor.stderr!.on('data', (chunk) => (output += chunk));
 });
@@ -69,7 +93,11 @@ after(async () => {
 });
 
 test('every port answers, with the right greetings', { timeout: 600_000 }, async () => {
-  await waitFor(async () => (await Promise.all(Object.values(ports).map(answers))).every(Boolean), 540_000, 'all ports');
+  await waitFor(
+    async () => (await Promise.all(Object.values(ports).map(answers))).every(Boolean),
+    540_000,
+    'all ports',
+  );
   assert.match((await answers(ports.POSTROOM_SMTP_PORT!))!, /^220 mail\.startup\.test ESMTP/);
   assert.match((await answers(ports.POSTROOM_IMAP_PORT!))!, /^\* OK/);
   assert.match((await answers(ports.POSTROOM_POP3_PORT!))!, /^\+OK/);
@@ -92,12 +120,26 @@ test('the favicon and app icons are served from public/', async () => {
 });
 
 test('a killed mail worker is logged and restarted', { timeout: 120_000 }, async () => {
-  const children = execFileSync('pgrep', ['-P', String(supervisor.pid)]).toString().trim().split('\n').map(Number);
-  const worker = children.find((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)]).toString().includes('worker.ts'));
+  const children = execFileSync('pgrep', ['-P', String(supervisor.pid)])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number);
+  const worker = children.find((pid) =>
+    execFileSync('ps', ['-o', 'args=', '-p', String(pid)])
+      .toString()
+      .includes('worker.ts'),
+  );
   assert.ok(worker, 'worker process found');
   process.kill(worker, 'SIGKILL');
   await waitFor(async () => output.includes('worker exited unexpectedly'), 10_000, 'the crash to be logged');
-  await waitFor(async () => (await answers(ports.POSTROOM_IMAP_PORT!)) !== null && (await answers(ports.POSTROOM_SMTP_PORT!)) !== null, 60_000, 'the worker to come back');
+  await waitFor(
+    async () =>
+      (await answers(ports.POSTROOM_IMAP_PORT!)) !== null &&
+      (await answers(ports.POSTROOM_SMTP_PORT!)) !== null,
+    60_000,
+    'the worker to come back',
+  );
 });
 
 test('SIGTERM stops web and worker and exits 0', { timeout: 60_000 }, async () => {

@@ -29,8 +29,12 @@ export async function startWebmailApp(): Promise<RunningApp> {
 /** Sends as `from` through the submission port with the password, like any mail client. */
 export async function submit(app: RunningApp, from: string, message: Mail.Options): Promise<string> {
   const transport = nodemailer.createTransport({
-    host: '127.0.0.1', port: app.workerPorts.submission, secure: false, requireTLS: true,
-    tls: { rejectUnauthorized: false }, auth: { user: from, pass: PASSWORD },
+    host: '127.0.0.1',
+    port: app.workerPorts.submission,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: from, pass: PASSWORD },
   });
   try {
     const info = await transport.sendMail({ from, ...message });
@@ -41,13 +45,27 @@ export async function submit(app: RunningApp, from: string, message: Mail.Option
 }
 
 export async function imapAs(app: RunningApp, address: string): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: app.workerPorts.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: address, pass: PASSWORD }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: app.workerPorts.imap,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: address, pass: PASSWORD },
+    logger: false,
+  });
   await client.connect();
   return client;
 }
 
 /** Waits until a message whose subject contains `subject` is in `folder` (over IMAP). */
-export async function waitForImapMessage(app: RunningApp, address: string, folder: string, subject: string, timeoutMs = 10_000): Promise<{ uid: number; source: string }> {
+export async function waitForImapMessage(
+  app: RunningApp,
+  address: string,
+  folder: string,
+  subject: string,
+  timeoutMs = 10_000,
+): Promise<{ uid: number; source: string }> {
   const client = await imapAs(app, address);
   try {
     const deadline = Date.now() + timeoutMs;
@@ -77,5 +95,9 @@ export async function signInToMail(page: Page, baseUrl: string, address: string)
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.pathname === '/mail');
-  await page.getByTestId('signed-in-as').or(page.getByRole('navigation', { name: 'Folders' })).first().waitFor();
+  await page
+    .getByTestId('signed-in-as')
+    .or(page.getByRole('navigation', { name: 'Folders' }))
+    .first()
+    .waitFor();
 }

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { RunningApp } from './helpers/app';
 import { openBrowser, type Browser } from './helpers/browser';
-import { startWebmailApp, submit, signInToMail, waitForImapMessage, imapAs, ALICE, BOB } from './webmail-fixture';
+import {
+  startWebmailApp,
+  submit,
+  signInToMail,
+  waitForImapMessage,
+  imapAs,
+  ALICE,
+  BOB,
+} from './webmail-fixture';
 
 let app: RunningApp;
 let browser: Browser;
@@ -35,7 +43,15 @@ test('sign in; a message sent over SMTP appears without reload; read it and open
     html: '<h2>Plan</h2><p>Hi Alice, the <b>plan</b> is attached.</p><ul><li>one</li><li>two</li></ul><img alt="site map" src="cid:map@plan">',
     attachments: [
       { filename: 'notes.txt', content: 'Bring the blueprints.\n' },
-      { filename: 'map.png', cid: 'map@plan', contentType: 'image/png', content: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8CAB+GTG8HSALfKY52fTcuYAAAAAElFTkSuQmCC', 'base64') },
+      {
+        filename: 'map.png',
+        cid: 'map@plan',
+        contentType: 'image/png',
+        content: Buffer.from(
+          'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8CAB+GTG8HSALfKY52fTcuYAAAAAElFTkSuQmCC',
+          'base64',
+        ),
+      },
     ],
   });
   // Live: the IDLE watcher pushes the new message over SSE; no reload here.
@@ -66,7 +82,7 @@ test('sign in; a message sent over SMTP appears without reload; read it and open
   await unread.waitFor({ state: 'detached' });
 });
 
-test('reply: found in Sent and, over IMAP, in the recipient\'s INBOX with In-Reply-To', async () => {
+test("reply: found in Sent and, over IMAP, in the recipient's INBOX with In-Reply-To", async () => {
   const { page } = browser;
   await page.getByRole('button', { name: 'Reply', exact: true }).click();
   const compose = page.getByRole('form', { name: 'Compose message' });
@@ -76,7 +92,9 @@ test('reply: found in Sent and, over IMAP, in the recipient\'s INBOX with In-Rep
   const body = compose.getByLabel('Message', { exact: true });
   await body.press('Home');
   await body.pressSequentially('Sounds good, see you Monday.');
-  await compose.getByLabel('Attach files').setInputFiles({ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. coffee\n') });
+  await compose
+    .getByLabel('Attach files')
+    .setInputFiles({ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. coffee\n') });
   await compose.getByText('agenda.txt').waitFor();
   await browser.screenshot('webmail-reply');
   await compose.getByRole('button', { name: 'Send' }).click();
@@ -137,7 +155,10 @@ test('keyboard: j opens the next message, r and f reply and forward, c composes 
   await page.keyboard.press('j');
   await page.getByTestId('reader-subject').waitFor();
   const opened = await page.getByTestId('reader-subject').innerText();
-  for (const [key, heading, subject] of [['r', 'Reply', `Re: ${opened}`], ['f', 'Forward', `Fwd: ${opened}`]]) {
+  for (const [key, heading, subject] of [
+    ['r', 'Reply', `Re: ${opened}`],
+    ['f', 'Forward', `Fwd: ${opened}`],
+  ]) {
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press(key);
     const form = page.getByRole('form', { name: 'Compose message' });
@@ -151,7 +172,10 @@ test('keyboard: j opens the next message, r and f reply and forward, c composes 
   await compose.waitFor();
   await compose.getByLabel('To', { exact: true }).fill('not-an-address');
   await compose.getByRole('button', { name: 'Send' }).click();
-  await compose.locator('[data-field-error="to"]').filter({ hasText: 'is not a valid email address' }).waitFor();
+  await compose
+    .locator('[data-field-error="to"]')
+    .filter({ hasText: 'is not a valid email address' })
+    .waitFor();
   await compose.getByLabel('To', { exact: true }).fill('');
   await compose.getByLabel('To', { exact: true }).pressSequentially('bo');
   await page.getByRole('option', { name: /Bob Builder/ }).click();
@@ -164,7 +188,10 @@ test('keyboard: j opens the next message, r and f reply and forward, c composes 
   await browser.screenshot('webmail-compose-draft');
   await compose.getByRole('button', { name: 'Close' }).click();
   // Back from Drafts: the draft opens in compose, is sent, and leaves Drafts.
-  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /Drafts/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Folders' })
+    .getByRole('button', { name: /Drafts/ })
+    .click();
   await row('Draft about the shed').click();
   const again = page.getByRole('form', { name: 'Compose message' });
   assert.equal(await again.getByLabel('Subject').inputValue(), 'Draft about the shed');
@@ -191,7 +218,10 @@ test('folders: create, rename and delete from the folder list', async () => {
   await folders.getByRole('button', { name: 'Bills', exact: true }).waitFor({ state: 'detached' });
   const client = await imapAs(app, ALICE);
   try {
-    assert.deepEqual((await client.list()).map((f) => f.path).filter((p) => ['Receipts', 'Bills'].includes(p)), []);
+    assert.deepEqual(
+      (await client.list()).map((f) => f.path).filter((p) => ['Receipts', 'Bills'].includes(p)),
+      [],
+    );
   } finally {
     await client.logout();
   }
@@ -209,7 +239,11 @@ test("another mailbox's message cannot be read by changing ids; no session, no m
   const anonymous = await fetch(`${app.baseUrl}/api/mail/messages?folder=INBOX`);
   assert.equal(anonymous.status, 401);
   const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-  const crossSite = await fetch(`${app.baseUrl}/api/mail/actions`, { method: 'POST', headers: { cookie: cookies, origin: 'https://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ folder: 'INBOX', uids: [1], action: 'delete' }) });
+  const crossSite = await fetch(`${app.baseUrl}/api/mail/actions`, {
+    method: 'POST',
+    headers: { cookie: cookies, origin: 'https://evil.example', 'content-type': 'application/json' },
+    body: JSON.stringify({ folder: 'INBOX', uids: [1], action: 'delete' }),
+  });
   assert.equal(crossSite.status, 403);
 });
 

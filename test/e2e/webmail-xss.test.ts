@@ -21,7 +21,9 @@ function encodeWord(text: string): string {
 
 async function deliverRaw(raw: string): Promise<void> {
   const user = await db().user.findFirstOrThrow({ where: { local: 'alice', domain: 'mail.test' } });
-  const inbox = await db().folder.findUniqueOrThrow({ where: { userId_name: { userId: user.id, name: 'INBOX' } } });
+  const inbox = await db().folder.findUniqueOrThrow({
+    where: { userId_name: { userId: user.id, name: 'INBOX' } },
+  });
   await appendMessage(Buffer.from(raw.replace(/\r?\n/g, '\r\n')), [{ folderId: inbox.id }]);
 }
 
@@ -30,14 +32,45 @@ before(async () => {
   // One message a vector: an unclosed <textarea> or <xmp> would otherwise swallow the rest.
   for (const [index, vector] of HTML_VECTORS.entries()) {
     const body = `<html><body><div class="marker">Vector ${index + 1}</div>${vector}<div>end</div></body></html>`;
-    await deliverRaw(['From: Mallory <mallory@evil.test>', `To: ${ALICE}`, `Subject: XSS body ${String(index + 1).padStart(2, '0')}`, `Date: Mon, 23 Nov 2026 07:${String(index % 60).padStart(2, '0')}:00 +0000`, 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64', '', Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\n'), ''].join('\n'));
+    await deliverRaw(
+      [
+        'From: Mallory <mallory@evil.test>',
+        `To: ${ALICE}`,
+        `Subject: XSS body ${String(index + 1).padStart(2, '0')}`,
+        `Date: Mon, 23 Nov 2026 07:${String(index % 60).padStart(2, '0')}:00 +0000`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\n'),
+        '',
+      ].join('\n'),
+    );
   }
   for (const [index, vector] of HEADER_VECTORS.entries()) {
-    await deliverRaw([
-      `From: ${encodeWord(vector)} <mallory${index}@evil.test>`, `To: ${ALICE}`, `Subject: ${encodeWord(`H${index} ${vector}`)}`, `Date: Mon, 23 Nov 2026 09:0${index}:00 +0000`,
-      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', `plain ${vector}`, '--b',
-      `Content-Type: application/octet-stream; name="${encodeWord(vector)}"`, `Content-Disposition: attachment; filename*=UTF-8''${encodeURIComponent(vector)}`, 'Content-Transfer-Encoding: base64', '', Buffer.from('x').toString('base64'), '--b--', '',
-    ].join('\n'));
+    await deliverRaw(
+      [
+        `From: ${encodeWord(vector)} <mallory${index}@evil.test>`,
+        `To: ${ALICE}`,
+        `Subject: ${encodeWord(`H${index} ${vector}`)}`,
+        `Date: Mon, 23 Nov 2026 09:0${index}:00 +0000`,
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        `plain ${vector}`,
+        '--b',
+        `Content-Type: application/octet-stream; name="${encodeWord(vector)}"`,
+        `Content-Disposition: attachment; filename*=UTF-8''${encodeURIComponent(vector)}`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('x').toString('base64'),
+        '--b--',
+        '',
+      ].join('\n'),
+    );
   }
   browser = await openBrowser();
   const { page, context } = browser;
@@ -50,7 +83,11 @@ before(async () => {
   });
   context.on('request', (request) => {
     const url = new URL(request.url());
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname) && !['data:', 'blob:', 'about:'].includes(url.protocol)) remoteRequests.push(request.url());
+    if (
+      !['127.0.0.1', 'localhost'].includes(url.hostname) &&
+      !['data:', 'blob:', 'about:'].includes(url.protocol)
+    )
+      remoteRequests.push(request.url());
   });
 });
 after(async () => {
@@ -71,11 +108,20 @@ async function openBySubject(subject: string): Promise<void> {
     }
   }
   await listed.click();
-  await page.getByTestId('reader-subject').filter({ hasText: subject.slice(0, 10) }).waitFor();
+  await page
+    .getByTestId('reader-subject')
+    .filter({ hasText: subject.slice(0, 10) })
+    .waitFor();
 }
 
 async function xssFlags(): Promise<unknown[]> {
-  return Promise.all(browser.page.frames().map((frame) => frame.evaluate(() => (window as unknown as { __xss?: unknown }).__xss).catch(() => 'unreadable')));
+  return Promise.all(
+    browser.page
+      .frames()
+      .map((frame) =>
+        frame.evaluate(() => (window as unknown as { __xss?: unknown }).__xss).catch(() => 'unreadable'),
+      ),
+  );
 }
 
 test('the harness would notice a script running in a frame', async () => {
@@ -105,11 +151,34 @@ test('every body vector renders in the sandboxed frame and nothing runs', async 
     await frame.getByText(`Vector ${index}`, { exact: true }).waitFor();
     // One look inside the frame: no active element, no handler, no script URL, our CSP first.
     const inside = await (await page.getByTestId('message-frame').elementHandle())!.contentFrame();
-    const found = await inside!.evaluate((tags) => ({
-      active: document.body.querySelectorAll(tags.join(', ')).length,
-      handlers: [...document.body.querySelectorAll('*')].filter((element) => [...element.attributes].some((attribute) => /^on/i.test(attribute.name) || /^\s*(javascript|vbscript|data:text)/i.test(attribute.value))).length,
-      policies: document.head.querySelectorAll('meta[http-equiv="Content-Security-Policy"]').length,
-    }), ['script', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'svg', 'math', 'meta', 'link', 'base', 'frame', 'applet']);
+    const found = await inside!.evaluate(
+      (tags) => ({
+        active: document.body.querySelectorAll(tags.join(', ')).length,
+        handlers: [...document.body.querySelectorAll('*')].filter((element) =>
+          [...element.attributes].some(
+            (attribute) =>
+              /^on/i.test(attribute.name) || /^\s*(javascript|vbscript|data:text)/i.test(attribute.value),
+          ),
+        ).length,
+        policies: document.head.querySelectorAll('meta[http-equiv="Content-Security-Policy"]').length,
+      }),
+      [
+        'script',
+        'iframe',
+        'object',
+        'embed',
+        'form',
+        'input',
+        'button',
+        'svg',
+        'math',
+        'meta',
+        'link',
+        'base',
+        'frame',
+        'applet',
+      ],
+    );
     assert.deepEqual(found, { active: 0, handlers: 0, policies: 1 }, HTML_VECTORS[index - 1]);
     // Hover over the frame to trigger any mouse handler that survived.
     const box = await page.getByTestId('message-frame').boundingBox();
@@ -118,7 +187,10 @@ test('every body vector renders in the sandboxed frame and nothing runs', async 
   }
   await page.waitForTimeout(500);
   assert.deepEqual(incidents, []);
-  assert.deepEqual((await xssFlags()).filter((flag) => flag !== undefined), []);
+  assert.deepEqual(
+    (await xssFlags()).filter((flag) => flag !== undefined),
+    [],
+  );
 });
 
 test('header vectors show as plain text in the list, the reader and the attachment list', async () => {
@@ -129,7 +201,10 @@ test('header vectors show as plain text in the list, the reader and the attachme
     const shown = page.getByTestId('reader-subject');
     assert.equal(await shown.innerText(), subject);
     assert.equal(await page.getByTestId('reader-from').innerText(), vector);
-    assert.match(await page.getByTestId('attachment').first().innerText(), new RegExp(vector.slice(0, 12).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.match(
+      await page.getByTestId('attachment').first().innerText(),
+      new RegExp(vector.slice(0, 12).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
     assert.equal(await page.getByTestId('plain-body').innerText(), `plain ${vector}`);
   }
   await browser.screenshot('webmail-xss-headers');
@@ -137,6 +212,9 @@ test('header vectors show as plain text in the list, the reader and the attachme
   await openBySubject(`XSS body ${HTML_VECTORS.length}`);
   await page.getByText('Remote images are hidden').waitFor();
   assert.deepEqual(incidents, []);
-  assert.deepEqual((await xssFlags()).filter((flag) => flag !== undefined), []);
+  assert.deepEqual(
+    (await xssFlags()).filter((flag) => flag !== undefined),
+    [],
+  );
   assert.deepEqual(remoteRequests, []);
 });

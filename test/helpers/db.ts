@@ -25,7 +25,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (TEST_PROVIDER === 'mysql') {
     dropName = `postroom_test_${randomBytes(5).toString('hex')}`;
     const admin = new URL(MYSQL_ADMIN_URL);
-    const conn = await mariadb.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username || 'root'), password: decodeURIComponent(admin.password) });
+    const conn = await mariadb.createConnection({
+      host: admin.hostname,
+      port: Number(admin.port || 3306),
+      user: decodeURIComponent(admin.username || 'root'),
+      password: decodeURIComponent(admin.password),
+    });
     await conn.query(`CREATE DATABASE \`${dropName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await conn.end();
     url = `${MYSQL_ADMIN_URL.replace(/\/$/, '')}/${dropName}`;
@@ -42,7 +47,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await closeDb();
       if (dropName) {
         const admin = new URL(MYSQL_ADMIN_URL);
-        const conn = await mariadb.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username || 'root'), password: decodeURIComponent(admin.password) });
+        const conn = await mariadb.createConnection({
+          host: admin.hostname,
+          port: Number(admin.port || 3306),
+          user: decodeURIComponent(admin.username || 'root'),
+          password: decodeURIComponent(admin.password),
+        });
         await conn.query(`DROP DATABASE IF EXISTS \`${dropName}\``);
         await conn.end();
       }

@@ -27,8 +27,12 @@ export interface Pop3World {
 export function sampleMessages(): Buffer[] {
   const crlf = (text: string) => Buffer.from(text.replace(/\r?\n/g, '\r\n'));
   return [
-    crlf('From: Carol <carol@example.test>\nTo: alice@example.test\nSubject: first\nMessage-ID: <p1@example.test>\n\nline one\n.starts with a dot\n..two dots\n.\nlast line\n'),
-    crlf('From: dan@example.test\nTo: alice@example.test\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße aus Köln\nzweite Zeile\ndritte Zeile\n'),
+    crlf(
+      'From: Carol <carol@example.test>\nTo: alice@example.test\nSubject: first\nMessage-ID: <p1@example.test>\n\nline one\n.starts with a dot\n..two dots\n.\nlast line\n',
+    ),
+    crlf(
+      'From: dan@example.test\nTo: alice@example.test\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße aus Köln\nzweite Zeile\ndritte Zeile\n',
+    ),
     crlf('From: eve@example.test\nTo: alice@example.test\nSubject: third\n\nno final line break'),
   ];
 }
@@ -43,7 +47,11 @@ export async function createPop3World(options: Pop3ServerOptions = {}): Promise<
   for (const raw of messages) await appendMessage(raw, [{ folderId: inboxId }]);
   const servers = await startPop3Servers({ host: '127.0.0.1', port: 0, tlsPort: 0, ...options });
   return {
-    testDb, servers, aliceId: alice.id, inboxId, messages,
+    testDb,
+    servers,
+    aliceId: alice.id,
+    inboxId,
+    messages,
     cafile: join(config().dataDir, 'tls', 'cert.pem'),
     async close() {
       await servers.close();
@@ -92,7 +100,9 @@ export class PopWire {
   }
 
   static async open(port: number, tls = false): Promise<PopWire> {
-    const socket = tls ? connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }) : connectTcp({ host: '127.0.0.1', port });
+    const socket = tls
+      ? connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false })
+      : connectTcp({ host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
       socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
@@ -129,7 +139,8 @@ export class PopWire {
         return text;
       }
       if (this.closed) throw new Error('connection closed');
-      if (Date.now() > deadline) throw new Error(`timeout waiting for a line; have ${JSON.stringify(this.buffer.slice(0, 200))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timeout waiting for a line; have ${JSON.stringify(this.buffer.slice(0, 200))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.waiters.push(() => {

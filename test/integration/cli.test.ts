@@ -12,7 +12,11 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'postroom.js');
 let testDb: TestDatabase;
 
 function postroom(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8', env: { ...process.env, POSTROOM_LOG: 'silent' } });
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, POSTROOM_LOG: 'silent' },
+  });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -36,7 +40,10 @@ test('domain add, list and remove', () => {
 });
 
 test('user add with --password-stdin stores a hash, never the password', async () => {
-  const result = postroom(['user', 'add', 'alice@example.org', '--password-stdin', '--name', 'Alice', '--quota', '2G'], 'Alice-pw-1234!\n');
+  const result = postroom(
+    ['user', 'add', 'alice@example.org', '--password-stdin', '--name', 'Alice', '--quota', '2G'],
+    'Alice-pw-1234!\n',
+  );
   assert.equal(result.code, 0, result.err);
   const user = await db().user.findFirstOrThrow({ where: { local: 'alice' } });
   assert.equal(user.quotaBytes, 2n * 1024n ** 3n);
@@ -46,7 +53,10 @@ test('user add with --password-stdin stores a hash, never the password', async (
 });
 
 test('user passwd, disable and enable', async () => {
-  assert.equal(postroom(['user', 'passwd', 'alice@example.org', '--password-stdin'], 'New-password-42\n').code, 0);
+  assert.equal(
+    postroom(['user', 'passwd', 'alice@example.org', '--password-stdin'], 'New-password-42\n').code,
+    0,
+  );
   const user = await db().user.findFirstOrThrow({ where: { local: 'alice' } });
   assert.equal(await verifyPassword('New-password-42', user.passwordHash), true);
   assert.equal(postroom(['user', 'disable', 'alice@example.org']).code, 0);
@@ -55,8 +65,14 @@ test('user passwd, disable and enable', async () => {
 });
 
 test('alias add, list and remove', () => {
-  assert.equal(postroom(['alias', 'add', 'team@example.org', 'alice@example.org', 'partner@elsewhere.test']).code, 0);
-  assert.match(postroom(['alias', 'list']).out, /team@example\.org\s+alice@example\.org, partner@elsewhere\.test/);
+  assert.equal(
+    postroom(['alias', 'add', 'team@example.org', 'alice@example.org', 'partner@elsewhere.test']).code,
+    0,
+  );
+  assert.match(
+    postroom(['alias', 'list']).out,
+    /team@example\.org\s+alice@example\.org, partner@elsewhere\.test/,
+  );
   assert.equal(postroom(['alias', 'add', '@example.org', 'alice@example.org']).code, 0);
   assert.equal(postroom(['alias', 'remove', 'team@example.org', 'partner@elsewhere.test']).code, 0);
   assert.doesNotMatch(postroom(['alias', 'list']).out, /partner@elsewhere/);
@@ -81,11 +97,19 @@ test('bad input: one line naming the field, exit code 2, nothing written', async
     [['domain', 'add', 'not_a_domain'], undefined, /^postroom: domain: /],
     [['domain', 'add', 'example.org'], undefined, /already exists/],
     [['domain', 'remove', 'example.org'], undefined, /still has 1 mailbox/],
-    [['user', 'add', 'bad address@example.org', '--password-stdin'], 'Long-enough-pw-1\n', /^postroom: address: /],
+    [
+      ['user', 'add', 'bad address@example.org', '--password-stdin'],
+      'Long-enough-pw-1\n',
+      /^postroom: address: /,
+    ],
     [['user', 'add', 'alice@example.org', '--password-stdin'], 'Long-enough-pw-1\n', /already exists/],
     [['user', 'add', 'carol@example.org', '--password-stdin'], '\n', /^postroom: password: is required/],
     [['user', 'add', 'carol@example.org', '--password-stdin'], 'weakweak\n', /^postroom: password: /],
-    [['user', 'add', 'carol@example.org', '--password-stdin', '--quota', 'lots'], 'Long-enough-pw-1\n', /^postroom: quota: /],
+    [
+      ['user', 'add', 'carol@example.org', '--password-stdin', '--quota', 'lots'],
+      'Long-enough-pw-1\n',
+      /^postroom: quota: /,
+    ],
     [['access', 'add', '10.0.0.0/40', 'RELAY'], undefined, /^postroom: pattern: /],
     [['access', 'add', '10.0.0.1', 'PERMIT'], undefined, /^postroom: action: /],
     [['user', 'add'], undefined, /usage/],
@@ -102,8 +126,18 @@ test('bad input: one line naming the field, exit code 2, nothing written', async
 
 test('queue list, retry, bounce and delete', async () => {
   const later = new Date(Date.now() + 3_600_000);
-  const first = await enqueueMessage({ sender: 'alice@example.org', recipients: ['far@remote.test'], content: Buffer.from('Subject: a\r\n\r\nx\r\n'), notBefore: later });
-  const second = await enqueueMessage({ sender: 'alice@example.org', recipients: ['other@remote.test'], content: Buffer.from('Subject: b\r\n\r\ny\r\n'), notBefore: later });
+  const first = await enqueueMessage({
+    sender: 'alice@example.org',
+    recipients: ['far@remote.test'],
+    content: Buffer.from('Subject: a\r\n\r\nx\r\n'),
+    notBefore: later,
+  });
+  const second = await enqueueMessage({
+    sender: 'alice@example.org',
+    recipients: ['other@remote.test'],
+    content: Buffer.from('Subject: b\r\n\r\ny\r\n'),
+    notBefore: later,
+  });
   const list = postroom(['queue', 'list']);
   assert.equal(list.code, 0, list.err);
   assert.match(list.out, new RegExp(`${first}\\s+alice@example\\.org\\s+far@remote\\.test`));

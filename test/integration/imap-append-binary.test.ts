@@ -22,9 +22,12 @@ after(async () => {
 
 const BINARY_BODY = Buffer.from([0x00, 0x2d, 0xe4, 0x0a, 0x0d, 0x0a, 0x0a, 0xff, 0x0d]);
 const BINARY_MESSAGE = Buffer.concat([
-  Buffer.from('From: bob@example.net\r\nSubject: binary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
-    '--b\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n' +
-    '--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n', 'latin1'),
+  Buffer.from(
+    'From: bob@example.net\r\nSubject: binary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+      '--b\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n' +
+      '--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n',
+    'latin1',
+  ),
   BINARY_BODY,
   Buffer.from('\r\n--b--\r\n', 'latin1'),
 ]);
@@ -46,7 +49,10 @@ test('APPEND ~{n}: binary part stored as base64, BINARY gives the bytes back; ba
 
   const fetched = await client.command('e', 'FETCH 1 (BINARY.SIZE[2] BODY.PEEK[2.MIME] BODY.PEEK[2])');
   assert.match(fetched, /BINARY\.SIZE\[2\] 9[ )]/);
-  assert.match(fetched, /BODY\[2\.MIME\] \{\d+\}\r\nContent-Type: application\/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n/);
+  assert.match(
+    fetched,
+    /BODY\[2\.MIME\] \{\d+\}\r\nContent-Type: application\/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n/,
+  );
   const body = /BODY\[2\] (?:\{\d+\}\r\n|")([A-Za-z0-9+/=\r\n]*)/.exec(fetched);
   assert.ok(body, fetched);
   assert.deepEqual(Buffer.from(body[1]!.replace(/\r\n/g, ''), 'base64'), BINARY_BODY);
@@ -62,6 +68,18 @@ test('APPEND ~{n}: binary part stored as base64, BINARY gives the bytes back; ba
   // Python's poplib sees the same sizes.
   const driver = join(import.meta.dirname, '..', 'fixtures', 'pop3', 'poplib_driver.py');
   const cafile = join(config().dataDir, 'tls', 'cert.pem');
-  const out = JSON.parse(await run('python3', [driver, 'ssl', '127.0.0.1', String(pop3.ports.pop3s), cafile, JSON.stringify([['login', env.address, PASSWORD], ['list'], ['quit']])])) as { ok?: unknown }[];
-  assert.deepEqual((out[2]!.ok as [string, string[]])[1], imapSizes.map((size, i) => `${i + 1} ${size}`));
+  const out = JSON.parse(
+    await run('python3', [
+      driver,
+      'ssl',
+      '127.0.0.1',
+      String(pop3.ports.pop3s),
+      cafile,
+      JSON.stringify([['login', env.address, PASSWORD], ['list'], ['quit']]),
+    ]),
+  ) as { ok?: unknown }[];
+  assert.deepEqual(
+    (out[2]!.ok as [string, string[]])[1],
+    imapSizes.map((size, i) => `${i + 1} ${size}`),
+  );
 });

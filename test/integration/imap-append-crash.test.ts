@@ -20,11 +20,16 @@ after(async () => {
   await database?.cleanup();
 });
 
-test('kill -9 during APPENDs: every APPEND answered OK is stored and readable', { timeout: 120_000 }, async () => {
+test('kill -9 during APPENDs: every APPEND answered OK is stored and readable', {
+  timeout: 120_000,
+}, async () => {
   database = await createTestDatabase();
   await addDomain('foobar.com');
   const user = await addMailbox({ address: 'kim@foobar.com', password: PASSWORD });
-  worker = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: { ...process.env, POSTROOM_LOG: 'silent' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  worker = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], {
+    env: { ...process.env, POSTROOM_LOG: 'silent' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: worker.stdout! }), 'line')) as [string];
   const { imaps } = JSON.parse(line) as { imaps: number };
 
@@ -54,7 +59,10 @@ test('kill -9 during APPENDs: every APPEND answered OK is stored and readable', 
   assert.ok(acknowledged.size < 400, 'the worker was killed before it answered every APPEND');
 
   const inbox = await findDeliveryFolder(user.id);
-  const rows = await db().message.findMany({ where: { folderId: inbox }, select: { subject: true, blobSha256: true } });
+  const rows = await db().message.findMany({
+    where: { folderId: inbox },
+    select: { subject: true, blobSha256: true },
+  });
   const stored = new Map(rows.map((row) => [row.subject, row.blobSha256]));
   for (const n of acknowledged) {
     const blob = stored.get(`crash-${n}`);

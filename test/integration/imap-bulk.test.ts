@@ -14,18 +14,28 @@ after(async () => {
 
 test('COPY, STORE, FETCH, SEARCH, MOVE and EXPUNGE of 1,280 messages', async () => {
   const inbox = await findDeliveryFolder(env.userId);
-  for (let n = 0; n < 10; n++) await appendMessage(raw(`From: bulk${n}@example.net\nSubject: bulk ${n}\n\nbody ${n}\n`), [{ folderId: inbox }]);
+  for (let n = 0; n < 10; n++)
+    await appendMessage(raw(`From: bulk${n}@example.net\nSubject: bulk ${n}\n\nbody ${n}\n`), [
+      { folderId: inbox },
+    ]);
   const client = await RawClient.tls(env.servers.ports.imaps!);
   await client.command('a', `LOGIN alice@example.org "${PASSWORD}"`);
   await client.command('b', 'SELECT INBOX');
   for (let round = 0; round < 7; round++) {
     // The copies land in the selected mailbox, so the COPY answer itself reports them.
-    assert.match(await client.command(`c${round}`, 'COPY 1:* INBOX'), new RegExp(`\\* ${20 << round} EXISTS[\\s\\S]*^c${round} OK \\[COPYUID `, 'm'));
+    assert.match(
+      await client.command(`c${round}`, 'COPY 1:* INBOX'),
+      new RegExp(`\\* ${20 << round} EXISTS[\\s\\S]*^c${round} OK \\[COPYUID `, 'm'),
+    );
   }
   const stored = await client.command('e', 'STORE 1:* +FLAGS.SILENT (\\Seen $Bulk)');
   assert.match(stored, /^e OK/m);
   const fetched = await client.command('f', 'UID FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)');
-  assert.equal(fetched.match(/^\* \d+ FETCH \(UID \d+ FLAGS \((\\Recent )?\\Seen \$Bulk\) RFC822\.SIZE \d+ ENVELOPE /gm)?.length, 1280);
+  assert.equal(
+    fetched.match(/^\* \d+ FETCH \(UID \d+ FLAGS \((\\Recent )?\\Seen \$Bulk\) RFC822\.SIZE \d+ ENVELOPE /gm)
+      ?.length,
+    1280,
+  );
   assert.match(await client.command('g', 'SEARCH RETURN (COUNT) SUBJECT "bulk 3"'), /COUNT 128\b/);
   assert.match(await client.command('h', 'UID MOVE 1:640 Archive'), /^h OK/m);
   assert.match(await client.command('i', 'STATUS Archive (MESSAGES)'), /MESSAGES 640/);

@@ -7,5 +7,8 @@ const servers = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 
 process.stdout.write(`${JSON.stringify(servers.ports)}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void servers.close().then(() => closeDb()).then(() => process.exit(0));
+  void servers
+    .close()
+    .then(() => closeDb())
+    .then(() => process.exit(0));
 });

@@ -11,7 +11,10 @@ let env: ImapTestEnv;
 before(async () => {
   env = await startImapTestEnv();
   const inbox = await findDeliveryFolder(env.userId);
-  await appendMessage(raw('From: Bob <bob@example.net>\nTo: alice@example.org\nSubject: Hello curl\n\nFirst message body.\n'), [{ folderId: inbox }]);
+  await appendMessage(
+    raw('From: Bob <bob@example.net>\nTo: alice@example.org\nSubject: Hello curl\n\nFirst message body.\n'),
+    [{ folderId: inbox }],
+  );
 });
 after(async () => {
   await env.close();
@@ -56,10 +59,15 @@ print(json.dumps(out))
 for (const implicit of [false, true]) {
   test(`Python imaplib over ${implicit ? 'implicit TLS' : 'STARTTLS'}`, async () => {
     const port = implicit ? env.servers.ports.imaps! : env.servers.ports.imap!;
-    const { stdout } = await run('python3', ['-c', PYTHON, String(port), implicit ? '1' : '0', PASSWORD], { timeout: 20_000 });
+    const { stdout } = await run('python3', ['-c', PYTHON, String(port), implicit ? '1' : '0', PASSWORD], {
+      timeout: 20_000,
+    });
     const out = JSON.parse(stdout) as Record<string, unknown>;
     assert.equal(out.login, 'OK');
-    assert.ok((out.list as string[]).some((line) => /\(\\HasNoChildren \\Sent\) "\/" "?Sent"?/.test(line)), String(out.list));
+    assert.ok(
+      (out.list as string[]).some((line) => /\(\\HasNoChildren \\Sent\) "\/" "?Sent"?/.test(line)),
+      String(out.list),
+    );
     assert.equal(out.create, 'OK');
     assert.equal(out.append, 'OK');
     assert.equal(out.exists, '1');
@@ -80,7 +88,9 @@ for (const implicit of [false, true]) {
 
 for (const implicit of [false, true]) {
   test(`curl IMAP over ${implicit ? 'imaps://' : 'STARTTLS (--ssl-reqd)'}`, async () => {
-    const base = implicit ? `imaps://127.0.0.1:${env.servers.ports.imaps}` : `imap://127.0.0.1:${env.servers.ports.imap}`;
+    const base = implicit
+      ? `imaps://127.0.0.1:${env.servers.ports.imaps}`
+      : `imap://127.0.0.1:${env.servers.ports.imap}`;
     const common = ['-sS', '-k', '--ssl-reqd', '-u', `alice@example.org:${PASSWORD}`, '--max-time', '15'];
     const list = await run('curl', [...common, `${base}/`]);
     assert.match(list.stdout, /\* LIST \(\\HasNoChildren\) "\/" "?INBOX"?/);

@@ -3,7 +3,15 @@
 // IDLE reports a delivery within a second.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv, startChildImapServer, type ChildImapServer } from './imap-support';
+import {
+  startImapTestEnv,
+  RawClient,
+  PASSWORD,
+  raw,
+  type ImapTestEnv,
+  startChildImapServer,
+  type ChildImapServer,
+} from './imap-support';
 import { appendMessage, findDeliveryFolder } from '../../server/store';
 
 let env: ImapTestEnv;
@@ -56,7 +64,10 @@ test('changes made in another process arrive as EXISTS, FETCH and (only when all
   assert.doesNotMatch(await a.command('x2', 'SEARCH ALL'), /EXPUNGE/);
   // A UID command may report it, as may NOOP.
   assert.match(await a.command('x3', 'UID FETCH 3 (UID)'), /\* 1 EXPUNGE\r\n/);
-  assert.match(await a.command('x4', 'FETCH 1:* (UID)'), /\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)\r\nx4 OK/);
+  assert.match(
+    await a.command('x4', 'FETCH 1:* (UID)'),
+    /\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)\r\nx4 OK/,
+  );
   a.close();
   b.close();
 });

@@ -9,7 +9,10 @@ let env: ImapTestEnv;
 before(async () => {
   env = await startImapTestEnv();
   const inbox = await findDeliveryFolder(env.userId);
-  for (let n = 1; n <= 5; n++) await appendMessage(raw(`From: q${n}@example.net\nSubject: resync ${n}\n\nbody ${n}\n`), [{ folderId: inbox }]);
+  for (let n = 1; n <= 5; n++)
+    await appendMessage(raw(`From: q${n}@example.net\nSubject: resync ${n}\n\nbody ${n}\n`), [
+      { folderId: inbox },
+    ]);
 });
 after(async () => {
   await env.close();
@@ -46,7 +49,10 @@ test('a client resynchronises with QRESYNC after changes made while it was away'
   assert.match(changed, /\* VANISHED \(EARLIER\) 4\r\n/);
   assert.match(changed, /UID 2 FLAGS \(\\Flagged\) MODSEQ/);
   // UNCHANGEDSINCE older than the message's MODSEQ fails for it alone.
-  assert.match(await back.command('e', `UID STORE 2,3 (UNCHANGEDSINCE ${modseq}) +FLAGS (\\Seen)`), /^e OK \[MODIFIED 2\]/m);
+  assert.match(
+    await back.command('e', `UID STORE 2,3 (UNCHANGEDSINCE ${modseq}) +FLAGS (\\Seen)`),
+    /^e OK \[MODIFIED 2\]/m,
+  );
   // With QRESYNC on, an expunge is reported as VANISHED.
   await back.command('f', 'UID STORE 5 +FLAGS.SILENT (\\Deleted)');
   assert.match(await back.command('g', 'EXPUNGE'), /\* VANISHED 5\r\n/);

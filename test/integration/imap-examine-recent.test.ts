@@ -25,7 +25,10 @@ test('EXAMINE, STATUS and FETCH in an EXAMINEd folder leave \\Recent for the nex
   await appendMessage(raw('From: bob@example.net\nSubject: two\n\nsecond\n'), [{ folderId: inbox }]);
 
   const looker = await login();
-  assert.match(await looker.command('b', 'STATUS INBOX (RECENT MESSAGES)'), /\* STATUS "?INBOX"? \(RECENT 2 MESSAGES 2\)/);
+  assert.match(
+    await looker.command('b', 'STATUS INBOX (RECENT MESSAGES)'),
+    /\* STATUS "?INBOX"? \(RECENT 2 MESSAGES 2\)/,
+  );
   const examined = await looker.command('c', 'EXAMINE INBOX');
   assert.match(examined, /^\* 2 RECENT\r$/m);
   assert.match(examined, /^c OK \[READ-ONLY\]/m);

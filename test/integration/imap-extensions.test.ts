@@ -18,11 +18,24 @@ before(async () => {
     ['Plan', '<plan@example.net>', '', 'Mon, 02 Nov 2026 09:00:00 +0000'],
     ['Re: Plan', '<reply1@example.net>', '<plan@example.net>', 'Tue, 03 Nov 2026 09:00:00 +0000'],
     ['Other', '<other@example.net>', '', 'Wed, 04 Nov 2026 09:00:00 +0000'],
-    ['Re: Plan', '<reply2@example.net>', '<plan@example.net> <reply1@example.net>', 'Thu, 05 Nov 2026 09:00:00 +0000'],
+    [
+      'Re: Plan',
+      '<reply2@example.net>',
+      '<plan@example.net> <reply1@example.net>',
+      'Thu, 05 Nov 2026 09:00:00 +0000',
+    ],
   ];
   for (const [subject, id, references, date] of messages) {
-    const header = references ? `References: ${references}\nIn-Reply-To: ${references.split(' ').pop()}\n` : '';
-    await appendMessage(raw(`From: Bob <bob@example.net>\nTo: Alice <alice@example.org>\nSubject: ${subject}\nDate: ${date}\nMessage-ID: ${id}\n${header}\nText.\n`), [{ folderId: inbox }], { internalDate: new Date(date!) });
+    const header = references
+      ? `References: ${references}\nIn-Reply-To: ${references.split(' ').pop()}\n`
+      : '';
+    await appendMessage(
+      raw(
+        `From: Bob <bob@example.net>\nTo: Alice <alice@example.org>\nSubject: ${subject}\nDate: ${date}\nMessage-ID: ${id}\n${header}\nText.\n`,
+      ),
+      [{ folderId: inbox }],
+      { internalDate: new Date(date!) },
+    );
   }
 });
 after(async () => {
@@ -40,17 +53,30 @@ test('NAMESPACE, ID, CHECK, LSUB, QUOTA and APPENDLIMIT answer as their RFCs say
   const capability = await client.command('c', 'CAPABILITY');
   // RFC 7889: APPENDLIMIT=<number> when one limit holds for every mailbox.
   assert.match(capability, /^\* CAPABILITY .*\bAPPENDLIMIT=\d+\b/m);
-  for (const word of ['NAMESPACE', 'ID', 'SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'QUOTA', 'IMAP4rev2', 'ENABLE']) {
+  for (const word of [
+    'NAMESPACE',
+    'ID',
+    'SORT',
+    'THREAD=REFERENCES',
+    'THREAD=ORDEREDSUBJECT',
+    'QUOTA',
+    'IMAP4rev2',
+    'ENABLE',
+  ]) {
     assert.match(capability, new RegExp(`^\\* CAPABILITY .* ${word.replace('=', '\\=')}( |\\r)`, 'm'), word);
   }
   // RFC 2342: personal namespace with the "/" delimiter LIST reports, no other-users or shared ones.
   assert.match(await client.command('n', 'NAMESPACE'), /^\* NAMESPACE \(\("" "\/"\)\) NIL NIL\r\nn OK/m);
   // RFC 2971: the server answers with its own ID list (or NIL) and OK.
-  assert.match(await client.command('i', 'ID ("name" "imaplib-test" "version" "1")'), /^\* ID (\(.*"name" "[^"]+".*\)|NIL)\r\ni OK/m);
+  assert.match(
+    await client.command('i', 'ID ("name" "imaplib-test" "version" "1")'),
+    /^\* ID (\(.*"name" "[^"]+".*\)|NIL)\r\ni OK/m,
+  );
   assert.match(await client.command('i2', 'ID NIL'), /^i2 OK/m);
   // RFC 3501 6.3.9: LSUB lists subscribed folders (the defaults are subscribed).
   const lsub = await client.command('s', 'LSUB "" "*"');
-  for (const name of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive']) assert.match(lsub, new RegExp(`^\\* LSUB \\([^)]*\\) "/" "?${name}"?\\r$`, 'm'), name);
+  for (const name of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive'])
+    assert.match(lsub, new RegExp(`^\\* LSUB \\([^)]*\\) "/" "?${name}"?\\r$`, 'm'), name);
   assert.match(await client.command('u', 'UNSUBSCRIBE Archive'), /^u OK/m);
   assert.doesNotMatch(await client.command('s2', 'LSUB "" "*"'), /Archive/);
   // RFC 9208: without a quota INBOX has no quota root; with one, the root and its STORAGE in KiB.
@@ -75,9 +101,15 @@ test('SORT and THREAD order the conversation by the rules of RFC 5256', async ()
   assert.match(await client.command('s2', 'SORT (REVERSE DATE) UTF-8 ALL'), /^\* SORT 4 3 2 1\r\ns2 OK/m);
   assert.match(await client.command('s3', 'UID SORT (DATE) UTF-8 SUBJECT plan'), /^\* SORT 1 2 4\r\ns3 OK/m);
   // REFERENCES: 4 replies to 2, which replies to 1; 3 stands alone. Threads by their first date.
-  assert.match(await client.command('t1', 'THREAD REFERENCES UTF-8 ALL'), /^\* THREAD \(1 2 4\)\(3\)\r\nt1 OK/m);
+  assert.match(
+    await client.command('t1', 'THREAD REFERENCES UTF-8 ALL'),
+    /^\* THREAD \(1 2 4\)\(3\)\r\nt1 OK/m,
+  );
   // ORDEREDSUBJECT: one thread per base subject, the earliest message the parent of all the rest.
-  assert.match(await client.command('t2', 'THREAD ORDEREDSUBJECT UTF-8 ALL'), /^\* THREAD \(1 \(2\)\(4\)\)\(3\)\r\nt2 OK/m);
+  assert.match(
+    await client.command('t2', 'THREAD ORDEREDSUBJECT UTF-8 ALL'),
+    /^\* THREAD \(1 \(2\)\(4\)\)\(3\)\r\nt2 OK/m,
+  );
   assert.match(await client.command('t3', 'THREAD NOSUCH UTF-8 ALL'), /^t3 (BAD|NO)/m);
   await client.command('z', 'LOGOUT');
 });
@@ -94,6 +126,9 @@ test('after ENABLE IMAP4rev2: SELECT has LIST and no RECENT, and FETCH shows no 
   // RFC 9051 2.3.2: \Recent no longer exists.
   assert.doesNotMatch(await client.command('f', 'FETCH 1:* (FLAGS)'), /\\Recent/);
   // RFC 9051 6.4.4: SEARCH answers with ESEARCH.
-  assert.match(await client.command('s', 'SEARCH SUBJECT plan'), /^\* ESEARCH \(TAG "s"\) ALL 1:2,4\r\ns OK/m);
+  assert.match(
+    await client.command('s', 'SEARCH SUBJECT plan'),
+    /^\* ESEARCH \(TAG "s"\) ALL 1:2,4\r\ns OK/m,
+  );
   await client.command('z', 'LOGOUT');
 });

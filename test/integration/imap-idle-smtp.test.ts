@@ -11,7 +11,13 @@ let smtp: RunningSmtpServers;
 before(async () => {
   env = await startImapTestEnv();
   setDnsResolver(staticResolver({}));
-  smtp = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false } });
+  smtp = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false },
+  });
 });
 after(async () => {
   await smtp.close();
@@ -26,14 +32,26 @@ test('a message delivered over SMTP is announced to an IDLE session within a sec
     await client.mailboxOpen('INBOX');
     const before = (client.mailbox as { exists: number }).exists;
     let heardAt = 0;
-    const heard = new Promise<number>((resolve) => client.on('exists', (data: { count: number }) => {
-      heardAt = Date.now();
-      resolve(data.count);
-    }));
+    const heard = new Promise<number>((resolve) =>
+      client.on('exists', (data: { count: number }) => {
+        heardAt = Date.now();
+        resolve(data.count);
+      }),
+    );
     const idling = client.idle();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const mx = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.ports.smtp, secure: false, ignoreTLS: true });
-    const info = await mx.sendMail({ from: 'friend@elsewhere.example', to: env.address, subject: `Over SMTP ${implicit}`, text: 'Delivered while idling.' });
+    const mx = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: smtp.ports.smtp,
+      secure: false,
+      ignoreTLS: true,
+    });
+    const info = await mx.sendMail({
+      from: 'friend@elsewhere.example',
+      to: env.address,
+      subject: `Over SMTP ${implicit}`,
+      text: 'Delivered while idling.',
+    });
     const acceptedAt = Date.now();
     assert.match(info.response, /^250 /);
     assert.equal(await heard, before + 1);

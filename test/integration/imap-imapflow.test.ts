@@ -13,7 +13,10 @@ after(async () => {
   await env.close();
 });
 
-const note = (n: number) => raw(`From: Dana <dana@example.net>\nTo: alice@example.org\nSubject: Note ${n}\nMessage-ID: <note${n}@example.net>\n\nNote number ${n}.\n`);
+const note = (n: number) =>
+  raw(
+    `From: Dana <dana@example.net>\nTo: alice@example.org\nSubject: Note ${n}\nMessage-ID: <note${n}@example.net>\n\nNote number ${n}.\n`,
+  );
 
 for (const implicit of [false, true]) {
   test(`imapflow flags, copy, move, delete, search, fetch, status and quota (${implicit ? 'implicit TLS' : 'STARTTLS'})`, async () => {
@@ -29,7 +32,8 @@ for (const implicit of [false, true]) {
     assert.ok(await client.messageFlagsRemove('2', ['$Done']));
     assert.ok(await client.messageFlagsSet({ uid: '3' }, ['\\Flagged'], { uid: true }));
     const flags = new Map<number, string[]>();
-    for await (const message of client.fetch('1:*', { uid: true, flags: true, envelope: true })) flags.set(message.uid, [...message.flags!].sort());
+    for await (const message of client.fetch('1:*', { uid: true, flags: true, envelope: true }))
+      flags.set(message.uid, [...message.flags!].sort());
     assert.deepEqual(flags.get(1), ['$Done', '\\Seen']);
     assert.deepEqual(flags.get(2), ['\\Seen']);
     assert.deepEqual(flags.get(3), ['\\Flagged']);
@@ -45,7 +49,8 @@ for (const implicit of [false, true]) {
     assert.ok(await client.messageDelete('1'));
     assert.equal((client.mailbox as { exists: number }).exists, 2);
     const remaining: string[] = [];
-    for await (const message of client.fetch('1:*', { envelope: true })) remaining.push(message.envelope!.subject!);
+    for await (const message of client.fetch('1:*', { envelope: true }))
+      remaining.push(message.envelope!.subject!);
     assert.deepEqual(remaining, ['Note 3', 'Note 4']);
     const status = await client.status(folder, { messages: true, unseen: true, uidNext: true });
     assert.ok(status);
@@ -60,7 +65,9 @@ test('imapflow IDLE hears a delivery; QUOTA and OVERQUOTA on APPEND', async () =
   await client.connect();
   await client.mailboxOpen('INBOX');
   const before = (client.mailbox as { exists: number }).exists;
-  const heard = new Promise<number>((resolve) => client.on('exists', (data: { count: number }) => resolve(data.count)));
+  const heard = new Promise<number>((resolve) =>
+    client.on('exists', (data: { count: number }) => resolve(data.count)),
+  );
   const idling = client.idle();
   await new Promise((resolve) => setTimeout(resolve, 100));
   await appendMessage(note(99), [{ folderId: await findDeliveryFolder(env.userId) }]);
@@ -71,7 +78,13 @@ test('imapflow IDLE hears a delivery; QUOTA and OVERQUOTA on APPEND', async () =
   const quota = await client.getQuota('INBOX');
   assert.ok(quota && quota.storage, 'QUOTA reports storage');
   assert.equal(quota && quota.storage!.limit, 200 * 1024);
-  await assert.rejects(client.append('INBOX', Buffer.concat([note(100), Buffer.alloc(300 * 1024, 0x61)])), (error: unknown) => /OVERQUOTA/i.test(String((error as { serverResponseCode?: string }).serverResponseCode ?? (error as Error).message)));
+  await assert.rejects(
+    client.append('INBOX', Buffer.concat([note(100), Buffer.alloc(300 * 1024, 0x61)])),
+    (error: unknown) =>
+      /OVERQUOTA/i.test(
+        String((error as { serverResponseCode?: string }).serverResponseCode ?? (error as Error).message),
+      ),
+  );
   await updateMailboxDetails(env.address, { quota: 0 });
   await client.logout();
 });

@@ -54,7 +54,8 @@ test('folders: LIST with special-use, CREATE/RENAME with children/DELETE, SUBSCR
   await client.connect();
   const list = await client.list();
   const byPath = new Map(list.map((entry) => [entry.path, entry]));
-  for (const name of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive']) assert.ok(byPath.has(name), name);
+  for (const name of ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive'])
+    assert.ok(byPath.has(name), name);
   assert.equal(byPath.get('Sent')?.specialUse, '\\Sent');
   assert.equal(byPath.get('Junk')!.specialUse, '\\Junk');
   await client.mailboxCreate('Projects');
@@ -71,12 +72,24 @@ test('folders: LIST with special-use, CREATE/RENAME with children/DELETE, SUBSCR
   await rawClient.command('a', `LOGIN alice@example.org "${PASSWORD}"`);
   assert.match(await rawClient.command('b', 'CREATE Sent'), /^b NO \[ALREADYEXISTS\]/m);
   assert.match(await rawClient.command('c', 'DELETE INBOX'), /^c NO/m);
-  assert.match(await rawClient.command('d', 'LIST "" "W*" RETURN (SPECIAL-USE STATUS (MESSAGES))'), /\* LIST \(\\HasNoChildren\) "\/" "Work"\r\n\* STATUS "Work" \(MESSAGES 0\)/);
+  assert.match(
+    await rawClient.command('d', 'LIST "" "W*" RETURN (SPECIAL-USE STATUS (MESSAGES))'),
+    /\* LIST \(\\HasNoChildren\) "\/" "Work"\r\n\* STATUS "Work" \(MESSAGES 0\)/,
+  );
   assert.match(await rawClient.command('e', 'LIST (SPECIAL-USE) "" "*"'), /\\Trash/);
   assert.match(await rawClient.command('f', 'CREATE Old (USE (\\Archive))'), /^f OK/m);
-  assert.match(await rawClient.command('g', 'LIST "" Old'), /\* LIST \(\\HasNoChildren \\Archive\) "\/" "Old"/);
+  assert.match(
+    await rawClient.command('g', 'LIST "" Old'),
+    /\* LIST \(\\HasNoChildren \\Archive\) "\/" "Old"/,
+  );
   rawClient.close();
-  const status = await client.status('INBOX', { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true });
+  const status = await client.status('INBOX', {
+    messages: true,
+    uidNext: true,
+    uidValidity: true,
+    unseen: true,
+    highestModseq: true,
+  });
   assert.ok(status);
   assert.equal(status.messages, 0);
   assert.ok(status.uidValidity! > 0);
@@ -86,13 +99,25 @@ test('folders: LIST with special-use, CREATE/RENAME with children/DELETE, SUBSCR
 test('APPEND then FETCH every item, BODY.PEEK leaves \\Seen alone, BODY[] sets it', async () => {
   const client = imapflowClient(env, true);
   await client.connect();
-  const appended = await client.append('INBOX', SIMPLE, ['\\Flagged', '$Label1'], new Date('2026-11-23T08:30:00Z'));
+  const appended = await client.append(
+    'INBOX',
+    SIMPLE,
+    ['\\Flagged', '$Label1'],
+    new Date('2026-11-23T08:30:00Z'),
+  );
   assert.equal(appended && appended.uid, 1);
   await client.append('INBOX', NESTED);
   const lock = await client.getMailboxLock('INBOX');
   try {
     assert.equal((client.mailbox as { exists: number }).exists, 2);
-    const first = await client.fetchOne('1', { flags: true, internalDate: true, size: true, envelope: true, bodyStructure: true, uid: true });
+    const first = await client.fetchOne('1', {
+      flags: true,
+      internalDate: true,
+      size: true,
+      envelope: true,
+      bodyStructure: true,
+      uid: true,
+    });
     assert.ok(first);
     assert.deepEqual([...first.flags!].sort(), ['$Label1', '\\Flagged']);
     assert.equal(first.size, SIMPLE.length);
@@ -140,7 +165,10 @@ test('APPEND then FETCH every item, BODY.PEEK leaves \\Seen alone, BODY[] sets i
   assert.match(binary, /BINARY\.SIZE\[2\] 18/);
   assert.match(await rawClient.command('e', 'FETCH 1:9 FLAGS'), /^e BAD/m);
   assert.match(await rawClient.command('f', 'FETCH 1 BODY[3.HEADER.NOPE]'), /^f BAD/m);
-  assert.match(await rawClient.command('g', 'UID FETCH 1:4294967295 (UID)'), /\* 1 FETCH \(UID 1\)\r\n\* 2 FETCH \(UID 2\)\r\ng OK/);
+  assert.match(
+    await rawClient.command('g', 'UID FETCH 1:4294967295 (UID)'),
+    /\* 1 FETCH \(UID 1\)\r\n\* 2 FETCH \(UID 2\)\r\ng OK/,
+  );
   rawClient.close();
   await client.logout();
 });
@@ -152,16 +180,25 @@ test('STORE flags and keywords, UNCHANGEDSINCE, COPY with COPYUID, MOVE, EXPUNGE
   const selected = await client.command('c', 'SELECT INBOX');
   const modseq = Number(/HIGHESTMODSEQ (\d+)/.exec(selected)![1]);
   const store = await client.command('d', 'STORE 1 +FLAGS (\\Answered $Work)');
-  assert.match(store, /\* 1 FETCH \(FLAGS \(\\Seen \\Answered \\Flagged \$Label1 \$Work\) MODSEQ \((\d+)\)\)/);
+  assert.match(
+    store,
+    /\* 1 FETCH \(FLAGS \(\\Seen \\Answered \\Flagged \$Label1 \$Work\) MODSEQ \((\d+)\)\)/,
+  );
   assert.match(await client.command('e', 'STORE 1 -FLAGS.SILENT ($Label1)'), /^e OK/m);
-  const conditional = await client.command('f', `UID STORE 1,2 (UNCHANGEDSINCE ${modseq}) +FLAGS.SILENT (\\Deleted)`);
+  const conditional = await client.command(
+    'f',
+    `UID STORE 1,2 (UNCHANGEDSINCE ${modseq}) +FLAGS.SILENT (\\Deleted)`,
+  );
   assert.match(conditional, /^f OK \[MODIFIED 1\]/m);
   assert.match(await client.command('g', 'STORE 1 +FLAGS (\\Bogus)'), /^g BAD/m);
   const copy = await client.command('h', 'COPY 1 Archive');
   assert.match(copy, /^h OK \[COPYUID \d+ 1 1\]/m);
   assert.match(await client.command('i', 'COPY 1 Nowhere'), /^i NO \[TRYCREATE\]/m);
   // A keyword no session has seen yet is announced in FLAGS before it is used (RFC 9051 7.3.5).
-  assert.match(await client.command('fk', 'STORE 2 +FLAGS ($Brand-New)'), /\* FLAGS \([^)]*\$Brand-New\)\r\n\* OK \[PERMANENTFLAGS[^\r]*\r\n\* 2 FETCH \(FLAGS \([^)]*\$Brand-New\)/);
+  assert.match(
+    await client.command('fk', 'STORE 2 +FLAGS ($Brand-New)'),
+    /\* FLAGS \([^)]*\$Brand-New\)\r\n\* OK \[PERMANENTFLAGS[^\r]*\r\n\* 2 FETCH \(FLAGS \([^)]*\$Brand-New\)/,
+  );
   const move = await client.command('j', 'UID MOVE 1 Trash');
   assert.match(move, /\* OK \[COPYUID \d+ 1 1\][\s\S]*\* 1 EXPUNGE\r\nj OK/);
   const expunge = await client.command('k', 'EXPUNGE');
@@ -187,7 +224,11 @@ test('SEARCH keys from columns and content, ESEARCH, CHARSET', async () => {
   await client.mailboxCreate('Search');
   await client.append('Search', SIMPLE, ['\\Seen']);
   await client.append('Search', NESTED, [], new Date('2026-11-24T12:00:00Z'));
-  await client.append('Search', raw('From: carol@example.com\nSubject: big one\nX-Tag: blue\n\n' + 'x'.repeat(5000) + '\n'), ['$Important']);
+  await client.append(
+    'Search',
+    raw('From: carol@example.com\nSubject: big one\nX-Tag: blue\n\n' + 'x'.repeat(5000) + '\n'),
+    ['$Important'],
+  );
   const lock = await client.getMailboxLock('Search');
   try {
     assert.deepEqual(await client.search({ from: 'bob' }), [1]);
@@ -211,9 +252,15 @@ test('SEARCH keys from columns and content, ESEARCH, CHARSET', async () => {
   const rawClient = await RawClient.tls(env.servers.ports.imaps!);
   await rawClient.command('a', `LOGIN alice@example.org "${PASSWORD}"`);
   await rawClient.command('b', 'SELECT Search');
-  assert.match(await rawClient.command('c', 'SEARCH RETURN (MIN MAX COUNT) UNSEEN'), /\* ESEARCH \(TAG "c"\) MIN 2 MAX 3 COUNT 2/);
+  assert.match(
+    await rawClient.command('c', 'SEARCH RETURN (MIN MAX COUNT) UNSEEN'),
+    /\* ESEARCH \(TAG "c"\) MIN 2 MAX 3 COUNT 2/,
+  );
   assert.match(await rawClient.command('d', 'SEARCH CHARSET KOI8-R TEXT x'), /^d NO \[BADCHARSET/m);
-  assert.match(await rawClient.command('e', 'SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nZürich'), /\* SEARCH 2\r\n/);
+  assert.match(
+    await rawClient.command('e', 'SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nZürich'),
+    /\* SEARCH 2\r\n/,
+  );
   assert.match(await rawClient.command('f', 'SEARCH FROBNICATE'), /^f BAD/m);
   assert.match(await rawClient.command('g', 'SEARCH 1:4294967295'), /\* SEARCH 1 2 3\r\n/); // past the end matches nothing, as in Dovecot
   assert.match(await rawClient.command('h', 'UID SEARCH UID 1:4294967295'), /\* SEARCH 1 2 3\r\n/);

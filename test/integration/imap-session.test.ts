@@ -17,7 +17,10 @@ test('plain port: LOGINDISABLED and no AUTH= before STARTTLS; LOGIN refused', as
   assert.match(caps, /STARTTLS/);
   assert.match(caps, /LOGINDISABLED/);
   assert.doesNotMatch(caps, /AUTH=PLAIN/);
-  assert.match(await client.command('a2', `LOGIN alice@example.org "${PASSWORD}"`), /^a2 NO \[PRIVACYREQUIRED\]/m);
+  assert.match(
+    await client.command('a2', `LOGIN alice@example.org "${PASSWORD}"`),
+    /^a2 NO \[PRIVACYREQUIRED\]/m,
+  );
   assert.match(await client.command('a3', 'SELECT INBOX'), /^a3 BAD/m);
   assert.match(await client.command('a4', 'LOGOUT'), /^\* BYE[\s\S]*^a4 OK/m);
   client.close();
@@ -36,11 +39,17 @@ test('imapflow logs in over STARTTLS and over implicit TLS', async () => {
 
 test('wrong password: tagged NO [AUTHENTICATIONFAILED], session goes on', async () => {
   const client = await RawClient.tls(env.servers.ports.imaps!);
-  assert.match(await client.command('b1', 'LOGIN alice@example.org wrong-password'), /^b1 NO \[AUTHENTICATIONFAILED\]/m);
+  assert.match(
+    await client.command('b1', 'LOGIN alice@example.org wrong-password'),
+    /^b1 NO \[AUTHENTICATIONFAILED\]/m,
+  );
   const plain = Buffer.from(`\0alice@example.org\0${PASSWORD}`).toString('base64');
   assert.match(await client.command('b2', `AUTHENTICATE PLAIN ${plain}`), /^b2 OK \[CAPABILITY /m);
   assert.match(await client.command('b3', 'NAMESPACE'), /\* NAMESPACE \(\("" "\/"\)\) NIL NIL/);
-  assert.match(await client.command('b4', 'ENABLE CONDSTORE UTF8=ACCEPT X-UNKNOWN'), /\* ENABLED CONDSTORE UTF8=ACCEPT\r\n/);
+  assert.match(
+    await client.command('b4', 'ENABLE CONDSTORE UTF8=ACCEPT X-UNKNOWN'),
+    /\* ENABLED CONDSTORE UTF8=ACCEPT\r\n/,
+  );
   client.close();
 });
 

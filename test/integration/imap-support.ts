@@ -37,7 +37,11 @@ export async function startImapTestEnv(): Promise<ImapTestEnv> {
   };
 }
 
-export function imapflowClient(env: ImapTestEnv, implicitTls: boolean, auth: { user: string; pass?: string; accessToken?: string } = { user: env.address, pass: PASSWORD }): ImapFlow {
+export function imapflowClient(
+  env: ImapTestEnv,
+  implicitTls: boolean,
+  auth: { user: string; pass?: string; accessToken?: string } = { user: env.address, pass: PASSWORD },
+): ImapFlow {
   return new ImapFlow({
     host: '127.0.0.1',
     port: implicitTls ? env.servers.ports.imaps! : env.servers.ports.imap!,
@@ -90,7 +94,8 @@ export class RawClient {
         return out;
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${pattern}; have: ${JSON.stringify(this.buffer.slice(-500))}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${pattern}; have: ${JSON.stringify(this.buffer.slice(-500))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -131,7 +136,10 @@ export interface ChildImapServer {
 }
 
 export async function startChildImapServer(): Promise<ChildImapServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/imap-child-server.ts'], {
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return {
     ports: JSON.parse(line) as { imap: number; imaps: number },

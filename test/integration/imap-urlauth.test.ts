@@ -6,7 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startImapTestEnv, RawClient, PASSWORD, raw, type ImapTestEnv, startChildImapServer, type ChildImapServer } from './imap-support';
+import {
+  startImapTestEnv,
+  RawClient,
+  PASSWORD,
+  raw,
+  type ImapTestEnv,
+  startChildImapServer,
+  type ChildImapServer,
+} from './imap-support';
 import { addMailbox } from '../../server/domain';
 import { appendMessage, createFolder, findDeliveryFolder } from '../../server/store';
 import { mailboxKey } from '../../server/store/urlauth-keys';
@@ -16,7 +24,9 @@ let env: ImapTestEnv;
 let child: ChildImapServer;
 let childPorts: { imap: number; imaps: number };
 const SECRET = 'hello \x00binary\r\nworld';
-const FIRST = raw(`From: a@example.net\nSubject: one\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nintro\n--x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(SECRET, 'latin1').toString('base64')}\n--x--\n`);
+const FIRST = raw(
+  `From: a@example.net\nSubject: one\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nintro\n--x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(SECRET, 'latin1').toString('base64')}\n--x--\n`,
+);
 const BOB = raw('From: x@example.net\nSubject: bob\n\nbob only\n');
 
 before(async () => {
@@ -70,8 +80,14 @@ print(json.dumps({"typ": typ, "body": item[1].decode("latin1") if isinstance(ite
 m.logout()
 `;
 
-async function pythonUrlfetch(port: number, user: string, url: string): Promise<{ typ: string; body: string | null; line: string }> {
-  const { stdout } = await run('python3', ['-c', PYTHON, String(port), user, PASSWORD, url], { timeout: 20_000 });
+async function pythonUrlfetch(
+  port: number,
+  user: string,
+  url: string,
+): Promise<{ typ: string; body: string | null; line: string }> {
+  const { stdout } = await run('python3', ['-c', PYTHON, String(port), user, PASSWORD, url], {
+    timeout: 20_000,
+  });
   return JSON.parse(stdout) as { typ: string; body: string | null; line: string };
 }
 
@@ -79,9 +95,19 @@ test('GENURLAUTH and URLFETCH round trip, in this process and (imaplib) in anoth
   const alice = await login();
   assert.match(await alice.command('c', 'CAPABILITY'), /^\* CAPABILITY .* URLAUTH URLAUTH=BINARY[ \r]/m);
   const validity = /UIDVALIDITY (\d+)/.exec(await alice.command('s', 'SELECT INBOX'))![1];
-  const url = await generate(alice, `imap://alice%40example.org@example.org/INBOX;UIDVALIDITY=${validity}/;UID=1;URLAUTH=user+alice%40example.org`);
+  const url = await generate(
+    alice,
+    `imap://alice%40example.org@example.org/INBOX;UIDVALIDITY=${validity}/;UID=1;URLAUTH=user+alice%40example.org`,
+  );
   assert.equal(await urlfetch(alice, url), FIRST.toString('latin1'));
-  assert.equal(await urlfetch(alice, url.replace(/.$/, (c) => (c === '0' ? '1' : '0'))), null, 'tampered token');
+  assert.equal(
+    await urlfetch(
+      alice,
+      url.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+    ),
+    null,
+    'tampered token',
+  );
   assert.equal(await urlfetch(alice, url.slice(0, url.indexOf(':INTERNAL:'))), null, 'rump without token');
 
   const other = await pythonUrlfetch(childPorts.imaps, env.address, url);
@@ -102,10 +128,23 @@ test('GENURLAUTH and URLFETCH round trip, in this process and (imaplib) in anoth
 
 test('URLFETCH BINARY decodes a base64 part (literal8 for a NUL), BODYPARTSTRUCTURE gives its decoded size', async () => {
   const alice = await login();
-  const url = await generate(alice, 'imap://alice@example.org/INBOX/;UID=1/;SECTION=2;URLAUTH=user+alice%40example.org');
+  const url = await generate(
+    alice,
+    'imap://alice@example.org/INBOX/;UID=1/;SECTION=2;URLAUTH=user+alice%40example.org',
+  );
   const reply = await alice.command('b', `URLFETCH ("${url}" BINARY BODYPARTSTRUCTURE) ("${url}" BODY)`);
-  assert.ok(reply.includes(`("application" "octet-stream" NIL NIL NIL "base64" ${SECRET.length} NIL NIL NIL NIL) BINARY ~{${SECRET.length}}\r\n${SECRET})`), reply);
-  assert.ok(reply.includes(`(BODY {${Buffer.from(SECRET, 'latin1').toString('base64').length}}\r\n${Buffer.from(SECRET, 'latin1').toString('base64')})`), reply);
+  assert.ok(
+    reply.includes(
+      `("application" "octet-stream" NIL NIL NIL "base64" ${SECRET.length} NIL NIL NIL NIL) BINARY ~{${SECRET.length}}\r\n${SECRET})`,
+    ),
+    reply,
+  );
+  assert.ok(
+    reply.includes(
+      `(BODY {${Buffer.from(SECRET, 'latin1').toString('base64').length}}\r\n${Buffer.from(SECRET, 'latin1').toString('base64')})`,
+    ),
+    reply,
+  );
   assert.match(await alice.command('x', `URLFETCH ("${url}" BODY BINARY)`), /^x BAD/m);
   alice.close();
 });
@@ -114,18 +153,50 @@ test('access identifiers, expiry and other users: only what the URL grants is re
   const alice = await login();
   const bob = await login('bob@example.org');
   // Nobody signs URLs for another user's mailbox.
-  assert.match(await alice.command('o', 'GENURLAUTH "imap://bob@example.org/INBOX/;UID=1;URLAUTH=authuser" INTERNAL'), /^o NO/m);
-  assert.match(await alice.command('p', 'GENURLAUTH "imap://alice@example.org/INBOX/;UID=1;URLAUTH=authuser" OTHER'), /^p NO/m);
-  assert.match(await alice.command('q', 'GENURLAUTH "imap://alice@example.org/INBOX/;UID=9;URLAUTH=authuser" INTERNAL'), /^q NO/m);
+  assert.match(
+    await alice.command('o', 'GENURLAUTH "imap://bob@example.org/INBOX/;UID=1;URLAUTH=authuser" INTERNAL'),
+    /^o NO/m,
+  );
+  assert.match(
+    await alice.command('p', 'GENURLAUTH "imap://alice@example.org/INBOX/;UID=1;URLAUTH=authuser" OTHER'),
+    /^p NO/m,
+  );
+  assert.match(
+    await alice.command('q', 'GENURLAUTH "imap://alice@example.org/INBOX/;UID=9;URLAUTH=authuser" INTERNAL'),
+    /^q NO/m,
+  );
   const past = new Date(Date.now() - 60_000).toISOString();
-  assert.match(await alice.command('e', `GENURLAUTH "imap://alice@example.org/INBOX/;UID=1;EXPIRE=${past};URLAUTH=authuser" INTERNAL`), /^e NO/m);
+  assert.match(
+    await alice.command(
+      'e',
+      `GENURLAUTH "imap://alice@example.org/INBOX/;UID=1;EXPIRE=${past};URLAUTH=authuser" INTERNAL`,
+    ),
+    /^e NO/m,
+  );
 
   const rump = 'imap://bob@example.org/INBOX/;UID=1;URLAUTH=';
-  assert.equal(await urlfetch(alice, await generate(bob, `${rump}user+bob%40example.org`)), null, 'user+bob is not for alice');
-  assert.equal(await urlfetch(alice, await generate(bob, `${rump}submit+alice%40example.org`)), null, 'submit+ is for a submission server');
-  assert.equal(await urlfetch(alice, await generate(bob, `${rump}user+alice%40example.org`)), BOB.toString('latin1'));
+  assert.equal(
+    await urlfetch(alice, await generate(bob, `${rump}user+bob%40example.org`)),
+    null,
+    'user+bob is not for alice',
+  );
+  assert.equal(
+    await urlfetch(alice, await generate(bob, `${rump}submit+alice%40example.org`)),
+    null,
+    'submit+ is for a submission server',
+  );
+  assert.equal(
+    await urlfetch(alice, await generate(bob, `${rump}user+alice%40example.org`)),
+    BOB.toString('latin1'),
+  );
   const future = new Date(Date.now() + 3_600_000).toISOString();
-  assert.equal(await urlfetch(alice, await generate(bob, `imap://bob@example.org/INBOX/;UID=1;EXPIRE=${future};URLAUTH=authuser`)), BOB.toString('latin1'));
+  assert.equal(
+    await urlfetch(
+      alice,
+      await generate(bob, `imap://bob@example.org/INBOX/;UID=1;EXPIRE=${future};URLAUTH=authuser`),
+    ),
+    BOB.toString('latin1'),
+  );
   // A URL signed for bob's mailbox does not open alice's mailbox of the same name.
   const forged = (await generate(bob, `${rump}authuser`)).replace('imap://bob@', 'imap://alice@');
   assert.equal(await urlfetch(alice, forged), null);

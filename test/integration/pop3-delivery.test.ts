@@ -17,7 +17,13 @@ let imap: RunningImapServers;
 
 before(async () => {
   world = await createPop3World();
-  smtp = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false } });
+  smtp = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false },
+  });
   imap = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
 });
 after(async () => {
@@ -26,12 +32,24 @@ after(async () => {
 });
 
 async function poplib(steps: (string | number)[][]): Promise<{ ok?: unknown; error?: string }[]> {
-  const out = await run('python3', [driver, 'ssl', '127.0.0.1', String(world.servers.ports.pop3s), world.cafile, JSON.stringify(steps)]);
+  const out = await run('python3', [
+    driver,
+    'ssl',
+    '127.0.0.1',
+    String(world.servers.ports.pop3s),
+    world.cafile,
+    JSON.stringify(steps),
+  ]);
   return (JSON.parse(out) as { ok?: unknown; error?: string }[]).slice(1);
 }
 
 test('SMTP delivery, POP3 retrieval, UIDL equal to the IMAP UID, DELE seen by IMAP', async () => {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.ports.smtp, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtp.ports.smtp,
+    secure: false,
+    ignoreTLS: true,
+  });
   const sent = await transport.sendMail({
     from: 'Sender <sender@remote.example>',
     to: ALICE.address,
@@ -41,7 +59,13 @@ test('SMTP delivery, POP3 retrieval, UIDL equal to the IMAP UID, DELE seen by IM
   });
   assert.ok(sent.accepted.includes(ALICE.address));
 
-  const [auth, stat, uidl, retr] = await poplib([['auth_plain', ALICE.address, ALICE.password], ['stat'], ['uidl'], ['retr', 4], ['quit']]);
+  const [auth, stat, uidl, retr] = await poplib([
+    ['auth_plain', ALICE.address, ALICE.password],
+    ['stat'],
+    ['uidl'],
+    ['retr', 4],
+    ['quit'],
+  ]);
   assert.match(String(auth.ok), /^\+OK/);
   assert.equal((stat.ok as number[])[0], 4);
   const message = Buffer.from((retr.ok as { content: string }).content, 'base64').toString();
@@ -50,7 +74,14 @@ test('SMTP delivery, POP3 retrieval, UIDL equal to the IMAP UID, DELE seen by IM
   assert.ok(message.includes('filename=notes.txt'));
   const lastUidl = (uidl.ok as [string, string[]])[1][3].split(' ')[1];
 
-  const client = new ImapFlow({ host: '127.0.0.1', port: imap.ports.imaps, secure: true, tls: { rejectUnauthorized: false }, auth: { user: ALICE.address, pass: ALICE.password }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: imap.ports.imaps,
+    secure: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: ALICE.address, pass: ALICE.password },
+    logger: false,
+  });
   await client.connect();
   try {
     const mailbox = await client.mailboxOpen('INBOX');

@@ -12,9 +12,16 @@ const driver = join(import.meta.dirname, '..', 'fixtures', 'pop3', 'poplib_drive
 let world: Pop3World;
 type Result = { step?: string; ok?: unknown; error?: string };
 
-async function poplib(mode: 'stls' | 'ssl' | 'plain', steps: (string | number | boolean)[][]): Promise<Result[]> {
+async function poplib(
+  mode: 'stls' | 'ssl' | 'plain',
+  steps: (string | number | boolean)[][],
+): Promise<Result[]> {
   const port = mode === 'ssl' ? world.servers.ports.pop3s : world.servers.ports.pop3;
-  return (JSON.parse(await run('python3', [driver, mode, '127.0.0.1', String(port), world.cafile, JSON.stringify(steps)])) as Result[]).slice(1);
+  return (
+    JSON.parse(
+      await run('python3', [driver, mode, '127.0.0.1', String(port), world.cafile, JSON.stringify(steps)]),
+    ) as Result[]
+  ).slice(1);
 }
 
 before(async () => {
@@ -27,8 +34,13 @@ after(async () => {
 test('CAPA offers OAUTHBEARER and XOAUTH2 after STLS only; both log in with a webmail token', async () => {
   const token = await mintAccessToken(world.aliceId);
   const [capaPlain, refused, , capaTls, login, stat, quit] = await poplib('stls', [
-    ['capa'], ['auth_bearer', 'XOAUTH2', ALICE.address, token, true], ['stls'], ['capa'],
-    ['auth_bearer', 'OAUTHBEARER', ALICE.address, token, true], ['stat'], ['quit'],
+    ['capa'],
+    ['auth_bearer', 'XOAUTH2', ALICE.address, token, true],
+    ['stls'],
+    ['capa'],
+    ['auth_bearer', 'OAUTHBEARER', ALICE.address, token, true],
+    ['stat'],
+    ['quit'],
   ]);
   assert.ok(!('SASL' in (capaPlain!.ok as object)), JSON.stringify(capaPlain));
   assert.match(String(refused!.error), /^-ERR \[AUTH\] Plaintext authentication disallowed/);
@@ -38,7 +50,11 @@ test('CAPA offers OAUTHBEARER and XOAUTH2 after STLS only; both log in with a we
   assert.match(String(quit!.ok), /^\+OK/);
 
   // XOAUTH2 over implicit TLS, the response sent after the "+ " continuation.
-  const [xoauth, uidl] = await poplib('ssl', [['auth_bearer', 'XOAUTH2', ALICE.address, token, false], ['uidl', 1], ['quit']]);
+  const [xoauth, uidl] = await poplib('ssl', [
+    ['auth_bearer', 'XOAUTH2', ALICE.address, token, false],
+    ['uidl', 1],
+    ['quit'],
+  ]);
   assert.match(String((xoauth!.ok as { resp: string }).resp), /^\+OK Logged in/);
   assert.match(String(uidl!.ok), /^\+OK 1 \d+\.\d+$/);
 });
@@ -53,7 +69,11 @@ test('a forged token or one of another mailbox gets the RFC 7628 error challenge
   ]);
   for (const attempt of [bad, asBob]) {
     const answer = attempt!.ok as { challenge?: string; resp: string };
-    assert.deepEqual(JSON.parse(answer.challenge ?? 'null'), { status: 'invalid_token', schemes: 'bearer' }, JSON.stringify(attempt));
+    assert.deepEqual(
+      JSON.parse(answer.challenge ?? 'null'),
+      { status: 'invalid_token', schemes: 'bearer' },
+      JSON.stringify(attempt),
+    );
     assert.match(answer.resp, /^-ERR \[AUTH\] Authentication failed/);
   }
   // Still in AUTHORIZATION: nothing was opened.

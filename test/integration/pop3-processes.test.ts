@@ -14,7 +14,10 @@ const plainAuth = Buffer.from(`\0${ALICE.address}\0${ALICE.password}`).toString(
 
 before(async () => {
   world = await createPop3World();
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/pop3-child-server.ts'], { env: process.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/pop3-child-server.ts'], {
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   childPorts = JSON.parse(line) as { pop3: number; pop3s: number };
 });

@@ -8,7 +8,8 @@ import { lockMaildrop } from '../../server/store/maildrop';
 import { ALICE, BOB, createPop3World, PopWire, type Pop3World } from '../helpers/pop3';
 
 let world: Pop3World;
-const plainAuth = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64');
+const plainAuth = (user: string, password: string) =>
+  Buffer.from(`\0${user}\0${password}`).toString('base64');
 
 async function loggedIn(user = ALICE): Promise<PopWire> {
   const wire = await PopWire.open(world.servers.ports.pop3s, true);
@@ -29,8 +30,30 @@ after(async () => {
 
 test('every malformed command gets -ERR and the session goes on', async () => {
   const wire = await loggedIn();
-  const bad = ['', 'FOO', 'LIST abc', 'LIST 1 2', 'RETR', 'RETR 0', 'RETR 99', 'RETR -1', 'RETR 1x', 'TOP 1', 'TOP 1 -1', 'TOP 1 x', 'DELE', 'DELE 4294967296',
-    'STAT 1', 'USER x', 'PASS y', 'AUTH PLAIN', 'STLS', 'UIDL 0', '\u00ff\u00fe binary', 'NOOP extra'];
+  const bad = [
+    '',
+    'FOO',
+    'LIST abc',
+    'LIST 1 2',
+    'RETR',
+    'RETR 0',
+    'RETR 99',
+    'RETR -1',
+    'RETR 1x',
+    'TOP 1',
+    'TOP 1 -1',
+    'TOP 1 x',
+    'DELE',
+    'DELE 4294967296',
+    'STAT 1',
+    'USER x',
+    'PASS y',
+    'AUTH PLAIN',
+    'STLS',
+    'UIDL 0',
+    '\u00ff\u00fe binary',
+    'NOOP extra',
+  ];
   for (const line of bad) assert.match(await wire.command(line), /^-ERR/, JSON.stringify(line));
   // A line far over the limit is refused once, without the server buffering it all.
   wire.write(`LIST ${'9'.repeat(100_000)}\r\n`);
@@ -56,7 +79,10 @@ test('pipelined commands are answered in order (RFC 2449 PIPELINING)', async () 
 test('the maildrop is locked while a session is open, also against another process', async () => {
   const first = await loggedIn();
   const second = await PopWire.open(world.servers.ports.pop3s, true);
-  assert.match(await second.command(`AUTH PLAIN ${plainAuth(ALICE.address, ALICE.password)}`), /^-ERR \[IN-USE\]/);
+  assert.match(
+    await second.command(`AUTH PLAIN ${plainAuth(ALICE.address, ALICE.password)}`),
+    /^-ERR \[IN-USE\]/,
+  );
   // Another worker process sees the same lock row in the database.
   assert.equal(await lockMaildrop(world.aliceId), null);
   assert.match(await first.command('QUIT'), /^\+OK/);
@@ -111,7 +137,10 @@ test('AUTH PLAIN without initial response uses a "+ " continuation; "*" cancels'
 test('no login before TLS on the plain port; commands pipelined behind STLS are dropped', async () => {
   const wire = await PopWire.open(world.servers.ports.pop3);
   assert.match(await wire.command(`USER ${ALICE.address}`), /^-ERR \[AUTH\]/);
-  assert.match(await wire.command(`AUTH PLAIN ${plainAuth(ALICE.address, ALICE.password)}`), /^-ERR \[AUTH\]/);
+  assert.match(
+    await wire.command(`AUTH PLAIN ${plainAuth(ALICE.address, ALICE.password)}`),
+    /^-ERR \[AUTH\]/,
+  );
   // RFC 2595 section 8 / CVE-2011-0411: plaintext sent after STLS must not be obeyed after TLS.
   wire.write(`STLS\r\nUSER ${ALICE.address}\r\n`);
   assert.match(await wire.line(), /^\+OK Begin TLS/);
@@ -126,10 +155,14 @@ test('no login before TLS on the plain port; commands pipelined behind STLS are 
 test('repeated failures are throttled by the shared auth core', async () => {
   const wire = await PopWire.open(world.servers.ports.pop3s, true);
   let last = '';
-  for (let i = 0; i < 11; i++) last = await wire.command(`AUTH PLAIN ${plainAuth(BOB.address, `wrong-${i}`)}`);
+  for (let i = 0; i < 11; i++)
+    last = await wire.command(`AUTH PLAIN ${plainAuth(BOB.address, `wrong-${i}`)}`);
   assert.match(last, /^-ERR \[SYS\/TEMP\] Too many failed logins/);
   // Even the right password is refused while throttled.
-  assert.match(await wire.command(`AUTH PLAIN ${plainAuth(BOB.address, BOB.password)}`), /^-ERR \[SYS\/TEMP\]/);
+  assert.match(
+    await wire.command(`AUTH PLAIN ${plainAuth(BOB.address, BOB.password)}`),
+    /^-ERR \[SYS\/TEMP\]/,
+  );
   assert.match(await wire.command('QUIT'), /^\+OK/);
 });
 
@@ -142,7 +175,10 @@ test('POSTROOM_POP3_ALLOW_PLAIN_AUTH=1 allows USER/PASS without TLS', async () =
     wire.write('CAPA\r\n');
     assert.match(await wire.line(), /^\+OK/);
     const caps = await wire.body();
-    assert.ok(caps.includes('USER') && caps.includes('SASL PLAIN OAUTHBEARER XOAUTH2') && caps.includes('STLS'), caps.join(','));
+    assert.ok(
+      caps.includes('USER') && caps.includes('SASL PLAIN OAUTHBEARER XOAUTH2') && caps.includes('STLS'),
+      caps.join(','),
+    );
     assert.match(await wire.command(`USER ${ALICE.address}`), /^\+OK/);
     assert.match(await wire.command(`PASS ${ALICE.password}`), /^\+OK Logged in/);
     wire.write('UIDL\r\n');
@@ -155,7 +191,14 @@ test('POSTROOM_POP3_ALLOW_PLAIN_AUTH=1 allows USER/PASS without TLS', async () =
 });
 
 test('RETR marks the message \\Seen at QUIT (for IMAP); TOP does not; nothing without QUIT', async () => {
-  const seen = async () => (await db().message.findMany({ where: { folderId: world.inboxId }, orderBy: { uid: 'asc' }, select: { seen: true } })).map((row) => row.seen);
+  const seen = async () =>
+    (
+      await db().message.findMany({
+        where: { folderId: world.inboxId },
+        orderBy: { uid: 'asc' },
+        select: { seen: true },
+      })
+    ).map((row) => row.seen);
   await db().message.updateMany({ where: { folderId: world.inboxId }, data: { seen: false } });
   const dropped = await loggedIn();
   assert.match(await dropped.command('RETR 1'), /^\+OK/);
@@ -180,7 +223,23 @@ test('fuzz: 5,000 mutated commands each get an answer; the server and the mailbo
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const bases = ['STAT', 'LIST', 'LIST 1', 'RETR 1', 'TOP 1 0', 'UIDL', 'UIDL 2', 'DELE 3', 'RSET', 'NOOP', 'CAPA', 'USER a', 'PASS b', 'AUTH PLAIN AGFAYg==', 'APOP x y'];
+  const bases = [
+    'STAT',
+    'LIST',
+    'LIST 1',
+    'RETR 1',
+    'TOP 1 0',
+    'UIDL',
+    'UIDL 2',
+    'DELE 3',
+    'RSET',
+    'NOOP',
+    'CAPA',
+    'USER a',
+    'PASS b',
+    'AUTH PLAIN AGFAYg==',
+    'APOP x y',
+  ];
   const lines: string[] = [];
   while (lines.length < 5000) {
     const bytes = [...Buffer.from(bases[random(bases.length)])];
@@ -203,9 +262,16 @@ test('fuzz: 5,000 mutated commands each get an answer; the server and the mailbo
   wire.socket.on('data', (chunk: Buffer) => {
     for (const byte of chunk) if (byte === 0x0a) received++;
   });
-  for (let i = 0; i < lines.length; i += 250) wire.write(lines.slice(i, i + 250).map((line) => `${line}\r\n`).join(''));
+  for (let i = 0; i < lines.length; i += 250)
+    wire.write(
+      lines
+        .slice(i, i + 250)
+        .map((line) => `${line}\r\n`)
+        .join(''),
+    );
   const deadline = Date.now() + 30_000;
-  while (received < lines.length && Date.now() < deadline && !wire.closed) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (received < lines.length && Date.now() < deadline && !wire.closed)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(received >= lines.length, `${received} response lines for ${lines.length} commands`);
   assert.equal(wire.closed, false);
   wire.close();

@@ -31,16 +31,34 @@ after(async () => {
 
 test('bad values are refused with a field error naming the field, and nothing is stored', async () => {
   const bad: Array<[string, string]> = [
-    ['maxMessageBytes', '10'], ['maxMessageBytes', '5MB'], ['maxRecipients', '0'], ['idleTimeoutSeconds', '-5'],
-    ['maxConnectionsPerIp', '1.5'], ['dnsblZones', 'zen.spamhaus.org, not a zone'], ['clamd', 'localhost'],
-    ['rspamdUrl', 'ftp://127.0.0.1'], ['rspamdUrl', 'nonsense'], ['rspamdRejectScore', 'high'], ['queueLifetimeHours', '9999'],
+    ['maxMessageBytes', '10'],
+    ['maxMessageBytes', '5MB'],
+    ['maxRecipients', '0'],
+    ['idleTimeoutSeconds', '-5'],
+    ['maxConnectionsPerIp', '1.5'],
+    ['dnsblZones', 'zen.spamhaus.org, not a zone'],
+    ['clamd', 'localhost'],
+    ['rspamdUrl', 'ftp://127.0.0.1'],
+    ['rspamdUrl', 'nonsense'],
+    ['rspamdRejectScore', 'high'],
+    ['queueLifetimeHours', '9999'],
   ];
   for (const [field, value] of bad) {
-    await assert.rejects(saveSettingOverrides({ [field]: value }, SUPER), (error: unknown) => error instanceof FieldError && error.field === field, `${field}=${value}`);
+    await assert.rejects(
+      saveSettingOverrides({ [field]: value }, SUPER),
+      (error: unknown) => error instanceof FieldError && error.field === field,
+      `${field}=${value}`,
+    );
   }
-  await assert.rejects(saveSettingOverrides({ queueLifetimeHours: '10', delayNoticeHours: '12' }, SUPER), (error: unknown) => error instanceof FieldError && error.field === 'delayNoticeHours');
+  await assert.rejects(
+    saveSettingOverrides({ queueLifetimeHours: '10', delayNoticeHours: '12' }, SUPER),
+    (error: unknown) => error instanceof FieldError && error.field === 'delayNoticeHours',
+  );
   // One bad field refuses the whole form: the good one beside it is not stored either.
-  await assert.rejects(saveSettingOverrides({ maxRecipients: '20', maxMessageBytes: 'lots' }, SUPER), FieldError);
+  await assert.rejects(
+    saveSettingOverrides({ maxRecipients: '20', maxMessageBytes: 'lots' }, SUPER),
+    FieldError,
+  );
   assert.deepEqual(await loadSettingOverrides(), {});
 });
 
@@ -55,7 +73,18 @@ test('an override wins over the environment, test options win over both, clearin
   assert.deepEqual(smtpSettings().dnsblZones, ['zen.spamhaus.org']);
   assert.equal(queueSettings().lifetimeMs, 100 * 3_600_000);
 
-  await saveSettingOverrides({ maxMessageBytes: '50000', dnsblZones: 'off', clamd: '127.0.0.1:3310', rspamdUrl: 'http://127.0.0.1:11333/', rspamdRejectScore: '12.5', queueLifetimeHours: '48', delayNoticeHours: '2' }, SUPER);
+  await saveSettingOverrides(
+    {
+      maxMessageBytes: '50000',
+      dnsblZones: 'off',
+      clamd: '127.0.0.1:3310',
+      rspamdUrl: 'http://127.0.0.1:11333/',
+      rspamdRejectScore: '12.5',
+      queueLifetimeHours: '48',
+      delayNoticeHours: '2',
+    },
+    SUPER,
+  );
   await refreshSettingOverrides();
   const smtp = smtpSettings();
   assert.equal(smtp.maxMessageBytes, 50_000);
@@ -67,9 +96,20 @@ test('an override wins over the environment, test options win over both, clearin
   assert.equal(queueSettings().delayNoticeMs, 2 * 3_600_000);
   assert.equal(smtpSettings({ maxMessageBytes: 777 }).maxMessageBytes, 777);
 
-  const entry = await db().auditEntry.findFirstOrThrow({ where: { action: 'settings.update' }, orderBy: { id: 'desc' } });
+  const entry = await db().auditEntry.findFirstOrThrow({
+    where: { action: 'settings.update' },
+    orderBy: { id: 'desc' },
+  });
   assert.equal(entry.actor, SUPER.name);
-  assert.deepEqual(JSON.parse(entry.after!), { maxMessageBytes: 50000, dnsblZones: [], clamd: '127.0.0.1:3310', rspamdUrl: 'http://127.0.0.1:11333', rspamdRejectScore: 12.5, queueLifetimeHours: 48, delayNoticeHours: 2 });
+  assert.deepEqual(JSON.parse(entry.after!), {
+    maxMessageBytes: 50000,
+    dnsblZones: [],
+    clamd: '127.0.0.1:3310',
+    rspamdUrl: 'http://127.0.0.1:11333',
+    rspamdRejectScore: 12.5,
+    queueLifetimeHours: 48,
+    delayNoticeHours: 2,
+  });
   assert.equal(JSON.parse(entry.before!).maxMessageBytes, null);
 
   await saveSettingOverrides({ maxMessageBytes: '', dnsblZones: '', queueLifetimeHours: '' }, SUPER);
@@ -79,7 +119,10 @@ test('an override wins over the environment, test options win over both, clearin
   assert.equal(queueSettings().lifetimeMs, 100 * 3_600_000);
   assert.equal(smtpSettings().clamd, '127.0.0.1:3310', 'fields not in the form keep their override');
   assert.equal((await db().setting.findUniqueOrThrow({ where: { key: 'secret' } })).value, 'keep-me');
-  await saveSettingOverrides({ clamd: '', rspamdUrl: '', rspamdRejectScore: '', delayNoticeHours: '' }, SUPER);
+  await saveSettingOverrides(
+    { clamd: '', rspamdUrl: '', rspamdRejectScore: '', delayNoticeHours: '' },
+    SUPER,
+  );
 });
 
 /** EHLO with Python's smtplib, then a MAIL FROM declaring a size (RFC 1870). */

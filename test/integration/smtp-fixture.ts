@@ -16,7 +16,10 @@ export interface SmtpFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(settings: Partial<SmtpSettings> = {}, zone: Record<string, Record<string, unknown[]>> = {}): Promise<SmtpFixture> {
+export async function startFixture(
+  settings: Partial<SmtpSettings> = {},
+  zone: Record<string, Record<string, unknown[]>> = {},
+): Promise<SmtpFixture> {
   process.env.POSTROOM_HOSTNAME = 'mx.foobar.com';
   const database = await createTestDatabase();
   setDnsResolver(staticResolver(zone));
@@ -26,8 +29,19 @@ export async function startFixture(settings: Partial<SmtpSettings> = {}, zone: R
   await addMailbox({ address: 'lee@foobar.com', password: PASSWORD, quota: '1K' });
   await addAlias('sales@foobar.com', ['kim@foobar.com', 'partner@other.example']);
   await addAccessRule({ pattern: '@spam.com', action: 'DISCARD' });
-  await addAccessRule({ pattern: '@junk.example', action: 'REJECT', scope: 'sender', message: 'We do not accept mail from junk.example' });
-  const smtp = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false, ...settings } });
+  await addAccessRule({
+    pattern: '@junk.example',
+    action: 'REJECT',
+    scope: 'sender',
+    message: 'We do not accept mail from junk.example',
+  });
+  const smtp = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false, ...settings },
+  });
   return {
     database,
     smtp,
@@ -43,12 +57,19 @@ export async function startFixture(settings: Partial<SmtpSettings> = {}, zone: R
 export async function mailboxMessages(address: string, folder = 'INBOX'): Promise<string[]> {
   const [local, domain] = address.split('@') as [string, string];
   const user = await db().user.findUniqueOrThrow({ where: { local_domain: { local, domain } } });
-  const rows = await db().message.findMany({ where: { folder: { userId: user.id, name: folder } }, orderBy: { uid: 'asc' } });
+  const rows = await db().message.findMany({
+    where: { folder: { userId: user.id, name: folder } },
+    orderBy: { uid: 'asc' },
+  });
   return Promise.all(rows.map(async (row) => (await readBlob(row.blobSha256)).toString('utf8')));
 }
 
 /** Runs a program to completion and gives back its output and exit code. */
-export function run(command: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -12,24 +12,50 @@ before(async () => {
 });
 after(() => fixture.close());
 
-const mx = () => nodemailer.createTransport({ host: '127.0.0.1', port: fixture.smtp.ports.smtp, secure: false, ignoreTLS: true });
+const mx = () =>
+  nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: fixture.smtp.ports.smtp,
+    secure: false,
+    ignoreTLS: true,
+  });
 
 test('nodemailer delivers to a local mailbox: stored once with Return-Path, Delivered-To and Received', async () => {
-  const info = await mx().sendMail({ from: 'friend@elsewhere.example', to: 'kim@foobar.com', subject: 'Hello Kim', text: 'First message' });
+  const info = await mx().sendMail({
+    from: 'friend@elsewhere.example',
+    to: 'kim@foobar.com',
+    subject: 'Hello Kim',
+    text: 'First message',
+  });
   assert.match(info.response, /^250 2\.0\.0 Ok: queued as [0-9A-Z]+$/);
   const [message] = await mailboxMessages('kim@foobar.com');
   assert.ok(message);
-  assert.match(message, /^Return-Path: <friend@elsewhere\.example>\r\nDelivered-To: kim@foobar\.com\r\nReceived: from \[?[\w.-]+\]? \(localhost \[127\.0\.0\.1\]\)/);
+  assert.match(
+    message,
+    /^Return-Path: <friend@elsewhere\.example>\r\nDelivered-To: kim@foobar\.com\r\nReceived: from \[?[\w.-]+\]? \(localhost \[127\.0\.0\.1\]\)/,
+  );
   assert.match(message, /by mx\.foobar\.com with ESMTP id [0-9A-Z]+\r\n\tfor <kim@foobar\.com>;/);
   assert.match(message, /Subject: Hello Kim/);
   const queueId = /queued as (\w+)/.exec(info.response)![1]!;
   await flushEvents();
   const events = await db().event.findMany({ where: { queueId }, orderBy: { id: 'asc' } });
-  assert.deepEqual([...new Set(events.map((event) => event.action))].filter((action) => ['mail_from', 'rcpt_to', 'deliver', 'data'].includes(action)).sort(), ['data', 'deliver', 'mail_from', 'rcpt_to']);
+  assert.deepEqual(
+    [...new Set(events.map((event) => event.action))]
+      .filter((action) => ['mail_from', 'rcpt_to', 'deliver', 'data'].includes(action))
+      .sort(),
+    ['data', 'deliver', 'mail_from', 'rcpt_to'],
+  );
 });
 
 test('the banner names the host and no software; AUTH is not offered before STARTTLS (swaks)', async () => {
-  const result = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--quit-after', 'EHLO', '--ehlo', 'client.example']);
+  const result = await run('swaks', [
+    '--server',
+    `127.0.0.1:${fixture.smtp.ports.smtp}`,
+    '--quit-after',
+    'EHLO',
+    '--ehlo',
+    'client.example',
+  ]);
   assert.match(result.stdout, /<- {2}220 mx\.foobar\.com ESMTP\s*$/m);
   assert.doesNotMatch(result.stdout, /smtp-server|nodemailer|postroom/i);
   assert.match(result.stdout, /250-STARTTLS/);
@@ -39,29 +65,73 @@ test('the banner names the host and no software; AUTH is not offered before STAR
   assert.match(result.stdout, /250-PIPELINING/);
   assert.match(result.stdout, /SIZE 200000/);
   assert.doesNotMatch(result.stdout, /AUTH/);
-  const tls = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--tls', '--quit-after', 'EHLO', '--ehlo', 'client.example']);
+  const tls = await run('swaks', [
+    '--server',
+    `127.0.0.1:${fixture.smtp.ports.smtp}`,
+    '--tls',
+    '--quit-after',
+    'EHLO',
+    '--ehlo',
+    'client.example',
+  ]);
   assert.match(tls.stdout, /250-AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER/);
 });
 
 test('relay is refused to a stranger with 554 5.7.1 (nodemailer)', async () => {
-  await assert.rejects(mx().sendMail({ from: 'friend@elsewhere.example', to: 'victim@gmail.example', subject: 'relay?', text: 'x' }), (error: { response?: string; responseCode?: number }) => {
-    assert.equal(error.responseCode, 554);
-    assert.match(error.response ?? '', /^554 5\.7\.1 <victim@gmail\.example>: Relay access denied/);
-    return true;
-  });
-  assert.equal(await db().queueEntry.count({ where: { recipients: { some: { address: 'victim@gmail.example' } } } }), 0);
+  await assert.rejects(
+    mx().sendMail({
+      from: 'friend@elsewhere.example',
+      to: 'victim@gmail.example',
+      subject: 'relay?',
+      text: 'x',
+    }),
+    (error: { response?: string; responseCode?: number }) => {
+      assert.equal(error.responseCode, 554);
+      assert.match(error.response ?? '', /^554 5\.7\.1 <victim@gmail\.example>: Relay access denied/);
+      return true;
+    },
+  );
+  assert.equal(
+    await db().queueEntry.count({ where: { recipients: { some: { address: 'victim@gmail.example' } } } }),
+    0,
+  );
 });
 
 test('unknown local user 550 5.1.1, sender REJECT 550 5.7.1 with the rule message (swaks)', async () => {
-  const unknown = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--from', 'a@elsewhere.example', '--to', 'nobody@foobar.com']);
-  assert.match(unknown.stdout, /<\*\* 550 5\.1\.1 <nobody@foobar\.com>: Recipient address rejected: User unknown/);
-  const rejected = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--from', 'bob@junk.example', '--to', 'kim@foobar.com']);
-  assert.match(rejected.stdout, /<\*\* 550 5\.7\.1 <bob@junk\.example>: We do not accept mail from junk\.example/);
+  const unknown = await run('swaks', [
+    '--server',
+    `127.0.0.1:${fixture.smtp.ports.smtp}`,
+    '--from',
+    'a@elsewhere.example',
+    '--to',
+    'nobody@foobar.com',
+  ]);
+  assert.match(
+    unknown.stdout,
+    /<\*\* 550 5\.1\.1 <nobody@foobar\.com>: Recipient address rejected: User unknown/,
+  );
+  const rejected = await run('swaks', [
+    '--server',
+    `127.0.0.1:${fixture.smtp.ports.smtp}`,
+    '--from',
+    'bob@junk.example',
+    '--to',
+    'kim@foobar.com',
+  ]);
+  assert.match(
+    rejected.stdout,
+    /<\*\* 550 5\.7\.1 <bob@junk\.example>: We do not accept mail from junk\.example/,
+  );
 });
 
 test('DISCARD answers 250 and stores nothing; the drop is logged', async () => {
   const before = (await mailboxMessages('kim@foobar.com')).length;
-  const info = await mx().sendMail({ from: 'x@spam.com', to: 'kim@foobar.com', subject: 'spam', text: 'buy now' });
+  const info = await mx().sendMail({
+    from: 'x@spam.com',
+    to: 'kim@foobar.com',
+    subject: 'spam',
+    text: 'buy now',
+  });
   assert.match(info.response, /^250 /);
   assert.equal((await mailboxMessages('kim@foobar.com')).length, before);
   const queueId = /queued as (\w+)/.exec(info.response)![1]!;
@@ -70,12 +140,23 @@ test('DISCARD answers 250 and stores nothing; the drop is logged', async () => {
 });
 
 test('an alias with a local and an external destination: INBOX copy plus an outbound queue entry', async () => {
-  const info = await mx().sendMail({ from: 'friend@elsewhere.example', to: 'sales@foobar.net', subject: 'Order', text: 'One please' });
+  const info = await mx().sendMail({
+    from: 'friend@elsewhere.example',
+    to: 'sales@foobar.net',
+    subject: 'Order',
+    text: 'One please',
+  });
   const queueId = /queued as (\w+)/.exec(info.response)![1]!;
   const messages = await mailboxMessages('kim@foobar.com');
   assert.match(messages.at(-1)!, /Subject: Order/);
-  const entry = await db().queueEntry.findUniqueOrThrow({ where: { queueId }, include: { recipients: true } });
-  assert.deepEqual(entry.recipients.map((r) => r.address), ['partner@other.example']);
+  const entry = await db().queueEntry.findUniqueOrThrow({
+    where: { queueId },
+    include: { recipients: true },
+  });
+  assert.deepEqual(
+    entry.recipients.map((r) => r.address),
+    ['partner@other.example'],
+  );
   assert.equal(entry.sender, 'friend@elsewhere.example');
 });
 
@@ -119,7 +200,18 @@ attempt(lambda s: s.sendmail('a@elsewhere.example', ['lee@foobar.com'], quota))
 
 test('connections per IP beyond the limit get 421 4.7.0; an idle client is dropped with 421; too many commands before MAIL 421', async () => {
   const { startSmtpServers } = await import('../../server/smtp');
-  const limited = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { maxConnectionsPerIp: 2, idleTimeoutMs: 1500, maxCommandsBeforeMail: 5, checkAuthentication: false } });
+  const limited = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: {
+      maxConnectionsPerIp: 2,
+      idleTimeoutMs: 1500,
+      maxCommandsBeforeMail: 5,
+      checkAuthentication: false,
+    },
+  });
   try {
     const script = `
 import socket, sys, time
@@ -150,9 +242,14 @@ print(reply)
 });
 
 test('a message already delivered here is a loop (554 5.4.6); a forged Authentication-Results for this host is removed', async () => {
-  const looped = 'Delivered-To: kim@foobar.com\r\nFrom: a@elsewhere.example\r\nSubject: loop\r\n\r\nround and round\r\n';
-  await assert.rejects(mx().sendMail({ envelope: { from: 'a@elsewhere.example', to: ['kim@foobar.com'] }, raw: looped }), (error: { response?: string }) => /^554 5\.4\.6 /.test(error.response ?? ''));
-  const forged = 'Authentication-Results: mx.foobar.com;\r\n dkim=pass header.d=bank.example\r\nAuthentication-Results: other.example; spf=pass\r\nFrom: ceo@bank.example\r\nSubject: trust me\r\n\r\nbody\r\n';
+  const looped =
+    'Delivered-To: kim@foobar.com\r\nFrom: a@elsewhere.example\r\nSubject: loop\r\n\r\nround and round\r\n';
+  await assert.rejects(
+    mx().sendMail({ envelope: { from: 'a@elsewhere.example', to: ['kim@foobar.com'] }, raw: looped }),
+    (error: { response?: string }) => /^554 5\.4\.6 /.test(error.response ?? ''),
+  );
+  const forged =
+    'Authentication-Results: mx.foobar.com;\r\n dkim=pass header.d=bank.example\r\nAuthentication-Results: other.example; spf=pass\r\nFrom: ceo@bank.example\r\nSubject: trust me\r\n\r\nbody\r\n';
   await mx().sendMail({ envelope: { from: 'a@elsewhere.example', to: ['kim@foobar.com'] }, raw: forged });
   const stored = (await mailboxMessages('kim@foobar.com')).at(-1)!;
   assert.match(stored, /Subject: trust me/);

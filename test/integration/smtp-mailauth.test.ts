@@ -14,19 +14,29 @@ let lenient: RunningSmtpServers;
 let signedRaw: Buffer;
 before(async () => {
   fixture = await startFixture({ checkAuthentication: true });
-  lenient = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: true, honourDmarcReject: false } });
+  lenient = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: true, honourDmarcReject: false },
+  });
   // A signing domain of our own gives a real key and the record to publish for it.
   await addDomain('sender.example');
   const record = await createDkimKey('sender.example', 'sel2026');
   assert.match(record.value, /^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}$/);
-  setDnsResolver(staticResolver({
-    'sender.example': { TXT: [['v=spf1 ip4:127.0.0.1 -all']] },
-    'sel2026._domainkey.sender.example': { TXT: [[record.value]] },
-    '_dmarc.sender.example': { TXT: [['v=DMARC1; p=reject']] },
-    'strict.example': { TXT: [['v=spf1 ip4:192.0.2.1 -all']] },
-    '_dmarc.strict.example': { TXT: [['v=DMARC1; p=reject']] },
-  }));
-  const unsigned = Buffer.from('From: Ann <ann@sender.example>\r\nTo: kim@foobar.com\r\nSubject: signed\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <s1@sender.example>\r\n\r\nSigned body\r\n');
+  setDnsResolver(
+    staticResolver({
+      'sender.example': { TXT: [['v=spf1 ip4:127.0.0.1 -all']] },
+      'sel2026._domainkey.sender.example': { TXT: [[record.value]] },
+      '_dmarc.sender.example': { TXT: [['v=DMARC1; p=reject']] },
+      'strict.example': { TXT: [['v=spf1 ip4:192.0.2.1 -all']] },
+      '_dmarc.strict.example': { TXT: [['v=DMARC1; p=reject']] },
+    }),
+  );
+  const unsigned = Buffer.from(
+    'From: Ann <ann@sender.example>\r\nTo: kim@foobar.com\r\nSubject: signed\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <s1@sender.example>\r\n\r\nSigned body\r\n',
+  );
   signedRaw = await signOutgoing(unsigned, 'sender.example');
 });
 after(async () => {
@@ -35,7 +45,9 @@ after(async () => {
 });
 
 const send = (port: number, from: string, raw: Buffer | string) =>
-  nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true }).sendMail({ envelope: { from, to: ['kim@foobar.com'] }, raw });
+  nodemailer
+    .createTransport({ host: '127.0.0.1', port, ignoreTLS: true })
+    .sendMail({ envelope: { from, to: ['kim@foobar.com'] }, raw });
 
 test('a signed message from an SPF-authorised host: spf, dkim and dmarc pass in Authentication-Results', async () => {
   await send(fixture.smtp.ports.smtp, 'ann@sender.example', signedRaw);
@@ -57,8 +69,12 @@ test('a tampered signed message fails DKIM', async () => {
 });
 
 test('DMARC p=reject failure is refused with 550 5.7.1, or filed to Junk when reject is not honoured', async () => {
-  const forged = 'From: boss@strict.example\r\nTo: kim@foobar.com\r\nSubject: forged\r\n\r\nPay this invoice\r\n';
-  await assert.rejects(send(fixture.smtp.ports.smtp, 'boss@strict.example', forged), (error: { response?: string }) => /^550 5\.7\.1 .*DMARC/.test(error.response ?? ''));
+  const forged =
+    'From: boss@strict.example\r\nTo: kim@foobar.com\r\nSubject: forged\r\n\r\nPay this invoice\r\n';
+  await assert.rejects(
+    send(fixture.smtp.ports.smtp, 'boss@strict.example', forged),
+    (error: { response?: string }) => /^550 5\.7\.1 .*DMARC/.test(error.response ?? ''),
+  );
   assert.ok(!(await mailboxMessages('kim@foobar.com')).some((m) => m.includes('Pay this invoice')));
   await send(lenient.ports.smtp, 'boss@strict.example', forged);
   const junk = await mailboxMessages('kim@foobar.com', 'Junk');

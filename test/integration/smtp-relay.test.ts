@@ -54,7 +54,12 @@ test('every relay trick is refused and nothing reaches the queue', async () => {
 
 test("qmail's deny refuses the session with 554 5.7.1; RELAYCLIENT lets that client relay", async () => {
   const deny = await addAccessRule({ pattern: '127.0.0.:deny', action: '' });
-  const refused = await run('swaks', ['--server', `127.0.0.1:${fixture.smtp.ports.smtp}`, '--quit-after', 'CONNECT']);
+  const refused = await run('swaks', [
+    '--server',
+    `127.0.0.1:${fixture.smtp.ports.smtp}`,
+    '--quit-after',
+    'CONNECT',
+  ]);
   assert.match(refused.stdout, /<\*\* 554 5\.7\.1 Access denied/);
   await removeAccessRule(deny.id);
   const relay = await addAccessRule({ pattern: '127.0.0.1:allow,RELAYCLIENT=""', action: '' });
@@ -82,16 +87,43 @@ test('sendmail-style Connect:localhost RELAY by host name, and @naver.com RELAY 
 test("the console's rule tester (evaluatePolicy) answers from the database like the listener", async () => {
   const { evaluatePolicy } = await import('../../server/policy');
   const deny = await addAccessRule({ pattern: '66.115.47.:deny', action: '' });
-  const refused = await evaluatePolicy({ clientIp: '66.115.47.9', sender: 'a@elsewhere.example', recipient: 'kim@foobar.com' });
-  assert.deepEqual([refused.final.verdict, refused.final.reply.code, refused.final.reply.status, refused.final.rule?.id], ['reject', 554, '5.7.1', deny.id]);
+  const refused = await evaluatePolicy({
+    clientIp: '66.115.47.9',
+    sender: 'a@elsewhere.example',
+    recipient: 'kim@foobar.com',
+  });
+  assert.deepEqual(
+    [refused.final.verdict, refused.final.reply.code, refused.final.reply.status, refused.final.rule?.id],
+    ['reject', 554, '5.7.1', deny.id],
+  );
   await removeAccessRule(deny.id);
-  const unknown = await evaluatePolicy({ clientIp: '203.0.113.1', sender: 'a@elsewhere.example', recipient: 'nobody@foobar.net' });
+  const unknown = await evaluatePolicy({
+    clientIp: '203.0.113.1',
+    sender: 'a@elsewhere.example',
+    recipient: 'nobody@foobar.net',
+  });
   assert.deepEqual([unknown.final.reply.code, unknown.final.reply.status], [550, '5.1.1']);
-  const alias = await evaluatePolicy({ clientIp: '203.0.113.1', sender: 'a@elsewhere.example', recipient: 'sales@foobar.com' });
+  const alias = await evaluatePolicy({
+    clientIp: '203.0.113.1',
+    sender: 'a@elsewhere.example',
+    recipient: 'sales@foobar.com',
+  });
   assert.equal(alias.final.verdict, 'accept');
   assert.match(alias.final.reason, /kim@foobar\.com, partner@other\.example/);
-  const discard = await evaluatePolicy({ clientIp: '203.0.113.1', sender: 'x@spam.com', recipient: 'kim@foobar.com' });
-  assert.deepEqual([discard.final.verdict, discard.final.reply.code, discard.final.rule?.pattern], ['discard', 250, '@spam.com']);
-  const spoof = await evaluatePolicy({ clientIp: '203.0.113.1', authenticatedUser: 'kim@foobar.com', sender: 'lee@foobar.com', recipient: 'x@gmail.example' });
+  const discard = await evaluatePolicy({
+    clientIp: '203.0.113.1',
+    sender: 'x@spam.com',
+    recipient: 'kim@foobar.com',
+  });
+  assert.deepEqual(
+    [discard.final.verdict, discard.final.reply.code, discard.final.rule?.pattern],
+    ['discard', 250, '@spam.com'],
+  );
+  const spoof = await evaluatePolicy({
+    clientIp: '203.0.113.1',
+    authenticatedUser: 'kim@foobar.com',
+    sender: 'lee@foobar.com',
+    recipient: 'x@gmail.example',
+  });
   assert.deepEqual([spoof.final.reply.code, spoof.final.reply.status], [553, '5.7.1']);
 });

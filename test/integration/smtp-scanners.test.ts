@@ -46,9 +46,15 @@ const canConnect = (options: { path: string } | { port: number; host: string }) 
 
 async function startClamd(): Promise<string> {
   mkdirSync(join(dir, 'clamdb'));
-  writeFileSync(join(dir, 'clamdb', 'eicar.ndb'), `Postroom-Test-EICAR:0:*:${Buffer.from(EICAR).toString('hex')}\n`);
+  writeFileSync(
+    join(dir, 'clamdb', 'eicar.ndb'),
+    `Postroom-Test-EICAR:0:*:${Buffer.from(EICAR).toString('hex')}\n`,
+  );
   const socket = join(dir, 'clamd.sock');
-  writeFileSync(join(dir, 'clamd.conf'), `LocalSocket ${socket}\nDatabaseDirectory ${join(dir, 'clamdb')}\nForeground yes\nLogFile ${join(dir, 'clamd.log')}\nTemporaryDirectory ${dir}\nScanMail yes\n`);
+  writeFileSync(
+    join(dir, 'clamd.conf'),
+    `LocalSocket ${socket}\nDatabaseDirectory ${join(dir, 'clamdb')}\nForeground yes\nLogFile ${join(dir, 'clamd.log')}\nTemporaryDirectory ${dir}\nScanMail yes\n`,
+  );
   children.push(spawn('clamd', ['-c', join(dir, 'clamd.conf')], { stdio: 'ignore' }));
   await waitFor(() => canConnect({ path: socket }), 30_000);
   return socket;
@@ -58,14 +64,35 @@ async function startRspamd(): Promise<string> {
   const local = join(dir, 'rspamd');
   mkdirSync(join(local, 'override.d'), { recursive: true });
   mkdirSync(join(local, 'local.d'), { recursive: true });
-  writeFileSync(join(local, 'override.d', 'worker-normal.inc'), `bind_socket = "127.0.0.1:${RSPAMD_PORT}";\ncount = 1;\n`);
-  writeFileSync(join(local, 'override.d', 'worker-controller.inc'), `bind_socket = "127.0.0.1:${RSPAMD_PORT + 1}";\ncount = 1;\n`);
+  writeFileSync(
+    join(local, 'override.d', 'worker-normal.inc'),
+    `bind_socket = "127.0.0.1:${RSPAMD_PORT}";\ncount = 1;\n`,
+  );
+  writeFileSync(
+    join(local, 'override.d', 'worker-controller.inc'),
+    `bind_socket = "127.0.0.1:${RSPAMD_PORT + 1}";\ncount = 1;\n`,
+  );
   writeFileSync(join(local, 'override.d', 'worker-proxy.inc'), 'enabled = false;\ncount = 0;\n');
-  writeFileSync(join(local, 'override.d', 'logging.inc'), `type = "file";\nfilename = "${join(dir, 'rspamd.log')}";\nlevel = "error";\n`);
+  writeFileSync(
+    join(local, 'override.d', 'logging.inc'),
+    `type = "file";\nfilename = "${join(dir, 'rspamd.log')}";\nlevel = "error";\n`,
+  );
   // No network in tests: point rspamd's own DNS at nothing, with short timeouts.
-  writeFileSync(join(local, 'local.d', 'options.inc'), 'enable_test_patterns = true;\ndns { nameserver = ["127.0.0.1:1"]; timeout = 0.2s; retransmits = 1; }\n');
-  const vars = [`--var=LOCAL_CONFDIR=${local}`, `--var=DBDIR=${dir}`, `--var=RUNDIR=${dir}`, `--var=LOGDIR=${dir}`];
-  children.push(spawn('rspamd', ['-f', '-u', 'root', '-g', 'root', '-c', '/etc/rspamd/rspamd.conf', ...vars], { stdio: 'ignore' }));
+  writeFileSync(
+    join(local, 'local.d', 'options.inc'),
+    'enable_test_patterns = true;\ndns { nameserver = ["127.0.0.1:1"]; timeout = 0.2s; retransmits = 1; }\n',
+  );
+  const vars = [
+    `--var=LOCAL_CONFDIR=${local}`,
+    `--var=DBDIR=${dir}`,
+    `--var=RUNDIR=${dir}`,
+    `--var=LOGDIR=${dir}`,
+  ];
+  children.push(
+    spawn('rspamd', ['-f', '-u', 'root', '-g', 'root', '-c', '/etc/rspamd/rspamd.conf', ...vars], {
+      stdio: 'ignore',
+    }),
+  );
   await waitFor(() => canConnect({ port: RSPAMD_PORT, host: '127.0.0.1' }), 60_000);
   return `http://127.0.0.1:${RSPAMD_PORT}`;
 }
@@ -76,36 +103,76 @@ before(async () => {
   const [clamd, rspamdUrl] = await Promise.all([startClamd(), startRspamd()]);
   fixture = await startFixture();
   setDnsResolver(staticResolver({ '1.0.0.127.bl.test': { A: ['127.0.0.2'] } }));
-  scanning = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false, clamd, rspamdUrl } });
-  listed = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false, dnsblZones: ['bl.test'] } });
+  scanning = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false, clamd, rspamdUrl },
+  });
+  listed = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false, dnsblZones: ['bl.test'] },
+  });
 });
 after(async () => {
   if (!available) return;
   await Promise.all([scanning?.close(), listed?.close()]);
   await fixture?.close();
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) =>
+          child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM')),
+        ),
+    ),
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
 const send = (text: string, subject: string, attachments: { filename: string; content: string }[] = []) =>
-  nodemailer.createTransport({ host: '127.0.0.1', port: scanning.ports.smtp, ignoreTLS: true }).sendMail({ from: 'someone@elsewhere.example', to: 'kim@foobar.com', subject, text, attachments });
+  nodemailer
+    .createTransport({ host: '127.0.0.1', port: scanning.ports.smtp, ignoreTLS: true })
+    .sendMail({ from: 'someone@elsewhere.example', to: 'kim@foobar.com', subject, text, attachments });
 
-test('clamd: a message carrying EICAR is refused with 554 5.7.0; a clean one is delivered', { skip: !available && 'clamd/rspamd not installed' }, async () => {
-  await assert.rejects(send('see attached', 'virus', [{ filename: 'eicar.com', content: EICAR }]), (error: { response?: string }) => /^554 5\.7\.0 .*Postroom-Test-EICAR/.test(error.response ?? ''));
+test('clamd: a message carrying EICAR is refused with 554 5.7.0; a clean one is delivered', {
+  skip: !available && 'clamd/rspamd not installed',
+}, async () => {
+  await assert.rejects(
+    send('see attached', 'virus', [{ filename: 'eicar.com', content: EICAR }]),
+    (error: { response?: string }) => /^554 5\.7\.0 .*Postroom-Test-EICAR/.test(error.response ?? ''),
+  );
   await send('hello, nothing bad here', 'clean');
   const inbox = await mailboxMessages('kim@foobar.com');
   assert.ok(inbox.some((m) => m.includes('Subject: clean') && /X-Spam-Action: no action/.test(m)));
   assert.ok(!inbox.some((m) => m.includes('Subject: virus')));
 });
 
-test('rspamd: GTUBE is rejected (550 5.7.1), the add-header GTUBE goes to Junk with X-Spam headers', { skip: !available && 'clamd/rspamd not installed' }, async () => {
-  await assert.rejects(send(GTUBE, 'spam'), (error: { response?: string }) => /^550 5\.7\.1 Message rejected as spam/.test(error.response ?? ''));
+test('rspamd: GTUBE is rejected (550 5.7.1), the add-header GTUBE goes to Junk with X-Spam headers', {
+  skip: !available && 'clamd/rspamd not installed',
+}, async () => {
+  await assert.rejects(send(GTUBE, 'spam'), (error: { response?: string }) =>
+    /^550 5\.7\.1 Message rejected as spam/.test(error.response ?? ''),
+  );
   await send(GTUBE_ADD_HEADER, 'maybe spam');
   const junk = await mailboxMessages('kim@foobar.com', 'Junk');
   assert.match(junk.at(-1) ?? '', /X-Spam: Yes[\s\S]*Subject: maybe spam/);
 });
 
-test('DNSBL: a listed client is refused at connect with 554 5.7.1 naming the zone', { skip: !available && 'clamd/rspamd not installed' }, async () => {
-  const result = await run('swaks', ['--server', `127.0.0.1:${listed.ports.smtp}`, '--quit-after', 'CONNECT']);
-  assert.match(result.stdout, /<\*\* 554 5\.7\.1 Service unavailable; client \[127\.0\.0\.1\] blocked using bl\.test/);
+test('DNSBL: a listed client is refused at connect with 554 5.7.1 naming the zone', {
+  skip: !available && 'clamd/rspamd not installed',
+}, async () => {
+  const result = await run('swaks', [
+    '--server',
+    `127.0.0.1:${listed.ports.smtp}`,
+    '--quit-after',
+    'CONNECT',
+  ]);
+  assert.match(
+    result.stdout,
+    /<\*\* 554 5\.7\.1 Service unavailable; client \[127\.0\.0\.1\] blocked using bl\.test/,
+  );
 });

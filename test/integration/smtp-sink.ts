@@ -33,7 +33,8 @@ export async function startSink(options: { auth?: { user: string; pass: string }
       callback();
     },
     onAuth(auth, _session, callback) {
-      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return callback(null, { user: auth.username });
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
+        return callback(null, { user: auth.username });
       callback(Object.assign(new Error('5.7.8 bad credentials'), { responseCode: 535 }));
     },
     onRcptTo(address, _session, callback) {

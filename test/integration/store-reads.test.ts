@@ -22,13 +22,26 @@ after(async () => {
   await testDb.cleanup();
 });
 
-test('a read whose held connection was killed is answered anyway', { skip: TEST_PROVIDER !== 'mysql' }, async () => {
+test('a read whose held connection was killed is answered anyway', {
+  skip: TEST_PROVIDER !== 'mysql',
+}, async () => {
   assert.equal((await rawDb().read<{ n: number }>('SELECT 1 AS n'))[0]?.n, 1);
   // Two reads at once take both held connections: their ids are the ones to kill.
-  const ids = await Promise.all([0, 1].map(async () => Number((await rawDb().read<{ id: number | bigint }>('SELECT CONNECTION_ID() AS id, SLEEP(0.05)'))[0]!.id)));
+  const ids = await Promise.all(
+    [0, 1].map(async () =>
+      Number(
+        (await rawDb().read<{ id: number | bigint }>('SELECT CONNECTION_ID() AS id, SLEEP(0.05)'))[0]!.id,
+      ),
+    ),
+  );
   assert.equal(new Set(ids).size, 2);
   const admin = new URL(MYSQL_ADMIN_URL);
-  const killer = await mariadb.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username || 'root'), password: decodeURIComponent(admin.password) });
+  const killer = await mariadb.createConnection({
+    host: admin.hostname,
+    port: Number(admin.port || 3306),
+    user: decodeURIComponent(admin.username || 'root'),
+    password: decodeURIComponent(admin.password),
+  });
   try {
     for (const id of ids) await killer.query(`KILL CONNECTION ${id}`);
   } finally {
@@ -37,7 +50,9 @@ test('a read whose held connection was killed is answered anyway', { skip: TEST_
   for (let i = 0; i < 4; i++) assert.equal((await rawDb().read<{ n: number }>('SELECT 2 AS n'))[0]?.n, 2);
 });
 
-test('the cached folder lookup sees a folder renamed by another process at once', { skip: TEST_PROVIDER !== 'sqlite' }, async () => {
+test('the cached folder lookup sees a folder renamed by another process at once', {
+  skip: TEST_PROVIDER !== 'sqlite',
+}, async () => {
   assert.ok(await folderStateByName(userId, 'Drafts'), 'the default folder exists');
   const file = `${testDb.dataDir}/postroom.db`;
   const script = `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(file)}); d.prepare("UPDATE folders SET name = 'Drafts-old' WHERE user_id = ? AND name = 'Drafts'").run(${userId}); d.close();`;

@@ -4,10 +4,35 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
-import { startWebmailFixture, deliver, simpleMessage, PASSWORD, HOSTNAME, type WebmailFixture } from './webmail-fixture';
 import {
-  listFolders, listMessages, readMessage, readAttachment, fetchSource, setFlag, moveMessages, deleteMessages, markJunk, searchMessages,
-  sendMessage, saveDraft, suggestAddresses, createFolder, renameFolder, deleteFolder, subscribeMailEvents, withImap, closeWebmailConnections, type MailEvent,
+  startWebmailFixture,
+  deliver,
+  simpleMessage,
+  PASSWORD,
+  HOSTNAME,
+  type WebmailFixture,
+} from './webmail-fixture';
+import {
+  listFolders,
+  listMessages,
+  readMessage,
+  readAttachment,
+  fetchSource,
+  setFlag,
+  moveMessages,
+  deleteMessages,
+  markJunk,
+  searchMessages,
+  sendMessage,
+  saveDraft,
+  suggestAddresses,
+  createFolder,
+  renameFolder,
+  deleteFolder,
+  subscribeMailEvents,
+  withImap,
+  closeWebmailConnections,
+  type MailEvent,
 } from '../../server/webmail';
 import { FieldError } from '../../server/domain/errors';
 import { setMailboxEnabled } from '../../server/domain';
@@ -22,7 +47,15 @@ after(async () => {
 
 /** An independent IMAP client logging in with the password, to check what the webmail did. */
 async function imapAs(address: string): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: fixture.ports.imap, secure: false, doSTARTTLS: true, tls: { rejectUnauthorized: false }, auth: { user: address, pass: PASSWORD }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: fixture.ports.imap,
+    secure: false,
+    doSTARTTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: address, pass: PASSWORD },
+    logger: false,
+  });
   await client.connect();
   return client;
 }
@@ -67,12 +100,18 @@ test('folders come with special-use and unread counts; a folder can be created, 
   await deliver(fixture.alice.id, simpleMessage({ subject: 'unread one' }));
   await deliver(fixture.alice.id, simpleMessage({ subject: 'read one' }), 'INBOX', { seen: true });
   const folders = await listFolders(fixture.alice);
-  assert.deepEqual(folders.map((f) => f.specialUse), ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash']);
+  assert.deepEqual(
+    folders.map((f) => f.specialUse),
+    ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'],
+  );
   const inbox = folders.find((f) => f.path === 'INBOX')!;
   assert.equal(inbox.total, 2);
   assert.equal(inbox.unread, 1);
   const created = await createFolder(fixture.alice, 'Projects');
-  await assert.rejects(createFolder(fixture.alice, 'projects'), (e: unknown) => e instanceof FieldError && /already exists/.test(e.message));
+  await assert.rejects(
+    createFolder(fixture.alice, 'projects'),
+    (e: unknown) => e instanceof FieldError && /already exists/.test(e.message),
+  );
   await assert.rejects(createFolder(fixture.alice, 'bad*name'), FieldError);
   const renamed = await renameFolder(fixture.alice, created, 'Work');
   assert.equal(renamed, 'Work');
@@ -82,17 +121,42 @@ test('folders come with special-use and unread counts; a folder can be created, 
 });
 
 test('the list is paged newest first and fetches only the page; sorting by sender and subject works', async () => {
-  for (let i = 1; i <= 7; i++) await deliver(fixture.bob.id, simpleMessage({ from: `Sender ${i} <s${i}@elsewhere.test>`, to: 'bob@webmail.test', subject: `Page test ${String.fromCharCode(72 - i)}${i}`, date: `Mon, ${10 + i} Nov 2026 09:00:00 +0000` }));
+  for (let i = 1; i <= 7; i++)
+    await deliver(
+      fixture.bob.id,
+      simpleMessage({
+        from: `Sender ${i} <s${i}@elsewhere.test>`,
+        to: 'bob@webmail.test',
+        subject: `Page test ${String.fromCharCode(72 - i)}${i}`,
+        date: `Mon, ${10 + i} Nov 2026 09:00:00 +0000`,
+      }),
+    );
   const first = await listMessages(fixture.bob, 'INBOX', { pageSize: 3 });
   assert.equal(first.total, 7);
-  assert.deepEqual(first.messages.map((m) => m.uid), [7, 6, 5]);
+  assert.deepEqual(
+    first.messages.map((m) => m.uid),
+    [7, 6, 5],
+  );
   const last = await listMessages(fixture.bob, 'INBOX', { pageSize: 3, page: 2 });
-  assert.deepEqual(last.messages.map((m) => m.uid), [1]);
+  assert.deepEqual(
+    last.messages.map((m) => m.uid),
+    [1],
+  );
   assert.deepEqual((await listMessages(fixture.bob, 'INBOX', { pageSize: 3, page: 9 })).messages, []);
   const byFrom = await listMessages(fixture.bob, 'INBOX', { pageSize: 7, sort: 'from', reverse: true });
-  assert.deepEqual(byFrom.messages.map((m) => m.from[0].name), ['Sender 7', 'Sender 6', 'Sender 5', 'Sender 4', 'Sender 3', 'Sender 2', 'Sender 1']);
-  const bySubject = await listMessages(fixture.bob, 'INBOX', { pageSize: 7, sort: 'subject', reverse: false });
-  assert.deepEqual(bySubject.messages.map((m) => m.subject), [...bySubject.messages.map((m) => m.subject)].sort());
+  assert.deepEqual(
+    byFrom.messages.map((m) => m.from[0].name),
+    ['Sender 7', 'Sender 6', 'Sender 5', 'Sender 4', 'Sender 3', 'Sender 2', 'Sender 1'],
+  );
+  const bySubject = await listMessages(fixture.bob, 'INBOX', {
+    pageSize: 7,
+    sort: 'subject',
+    reverse: false,
+  });
+  assert.deepEqual(
+    bySubject.messages.map((m) => m.subject),
+    [...bySubject.messages.map((m) => m.subject)].sort(),
+  );
   assert.equal(bySubject.messages[0].subject, 'Page test A7');
   assert.equal(first.messages[0].from[0].address, 's7@elsewhere.test');
 });
@@ -104,9 +168,18 @@ test('reading parses, sanitises, rewrites cid: images, lists attachments, marks 
   assert.equal(view.from[0].name, 'Evil <script>alert(1)</script>');
   assert.ok(view.html);
   assert.doesNotMatch(view.html!, /<script|onclick|alert\(3\)|(?<!blocked-)src="https:\/\/tracker/);
-  assert.match(view.html!, new RegExp(`src="/api/mail/attachment\\?folder=INBOX&amp;uid=${uid}&amp;index=0&amp;inline=1"`));
+  assert.match(
+    view.html!,
+    new RegExp(`src="/api/mail/attachment\\?folder=INBOX&amp;uid=${uid}&amp;index=0&amp;inline=1"`),
+  );
   assert.equal(view.hasRemoteImages, true);
-  assert.deepEqual(view.attachments.map((a) => [a.filename, a.contentType, a.inline]), [['attachment-1', 'image/png', true], ['report.pdf', 'application/pdf', false]]);
+  assert.deepEqual(
+    view.attachments.map((a) => [a.filename, a.contentType, a.inline]),
+    [
+      ['attachment-1', 'image/png', true],
+      ['report.pdf', 'application/pdf', false],
+    ],
+  );
   assert.equal(view.attachments[1].size, '%PDF-1.4 fake but fine'.length);
   assert.equal(view.auth.badge, 'trusted');
   assert.equal(view.flags.seen, true);
@@ -115,7 +188,10 @@ test('reading parses, sanitises, rewrites cid: images, lists attachments, marks 
   await assert.rejects(readAttachment(fixture.alice, 'INBOX', uid, 7), /No such attachment/);
   const allowed = await readMessage(fixture.alice, 'INBOX', uid, { allowRemote: true });
   assert.match(allowed.html!, /src="https:\/\/tracker.test\/p.gif"/);
-  const forged = await deliver(fixture.alice.id, simpleMessage({ subject: 'forged', headers: 'Authentication-Results: somebody.else; dmarc=pass' }));
+  const forged = await deliver(
+    fixture.alice.id,
+    simpleMessage({ subject: 'forged', headers: 'Authentication-Results: somebody.else; dmarc=pass' }),
+  );
   assert.equal((await readMessage(fixture.alice, 'INBOX', forged)).auth.badge, 'not-verified');
 });
 
@@ -144,21 +220,56 @@ test('SEARCH by from, to, subject, body and date range', async () => {
   // Received on the day it was sent: the date range filters by arrival (SEARCH SINCE/BEFORE), and
   // a message delivered "now" would leave November once the calendar does.
   const sent = 'Tue, 03 Nov 2026 12:00:00 +0000';
-  await deliver(fixture.alice.id, simpleMessage({ from: 'Dave <dave@far.test>', subject: 'Quarterly numbers', body: 'The zebra figures are in.', date: sent }), 'INBOX', {}, new Date(sent));
+  await deliver(
+    fixture.alice.id,
+    simpleMessage({
+      from: 'Dave <dave@far.test>',
+      subject: 'Quarterly numbers',
+      body: 'The zebra figures are in.',
+      date: sent,
+    }),
+    'INBOX',
+    {},
+    new Date(sent),
+  );
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { from: 'dave@far' })).total, 1);
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { subject: 'quarterly' })).total, 1);
   assert.equal((await searchMessages(fixture.alice, 'INBOX', { body: 'zebra' })).total, 1);
-  assert.equal((await searchMessages(fixture.alice, 'INBOX', { to: 'alice@webmail.test', body: 'zebra' })).total, 1);
-  assert.equal((await searchMessages(fixture.alice, 'INBOX', { text: 'zebra', since: '2026-11-01', until: '2026-11-30' })).total, 1);
-  assert.equal((await searchMessages(fixture.alice, 'INBOX', { body: 'zebra', until: '2026-10-31' })).total, 0);
+  assert.equal(
+    (await searchMessages(fixture.alice, 'INBOX', { to: 'alice@webmail.test', body: 'zebra' })).total,
+    1,
+  );
+  assert.equal(
+    (
+      await searchMessages(fixture.alice, 'INBOX', {
+        text: 'zebra',
+        since: '2026-11-01',
+        until: '2026-11-30',
+      })
+    ).total,
+    1,
+  );
+  assert.equal(
+    (await searchMessages(fixture.alice, 'INBOX', { body: 'zebra', until: '2026-10-31' })).total,
+    0,
+  );
   await assert.rejects(searchMessages(fixture.alice, 'INBOX', {}), FieldError);
-  await assert.rejects(searchMessages(fixture.alice, 'INBOX', { since: 'yesterday' }), (e: unknown) => e instanceof FieldError && e.field === 'since');
+  await assert.rejects(
+    searchMessages(fixture.alice, 'INBOX', { since: 'yesterday' }),
+    (e: unknown) => e instanceof FieldError && e.field === 'since',
+  );
 });
 
 test('sending goes through submission with a token; Sent gets the copy, the recipient the message, the original \\Answered', async () => {
-  const original = await deliver(fixture.alice.id, simpleMessage({ from: 'Bob <bob@webmail.test>', subject: 'Lunch?' }));
+  const original = await deliver(
+    fixture.alice.id,
+    simpleMessage({ from: 'Bob <bob@webmail.test>', subject: 'Lunch?' }),
+  );
   const result = await sendMessage(fixture.alice, {
-    to: 'Bob <bob@webmail.test>', subject: 'Re: Lunch?', text: 'Yes, at noon.', replyTo: { folder: 'INBOX', uid: original },
+    to: 'Bob <bob@webmail.test>',
+    subject: 'Re: Lunch?',
+    text: 'Yes, at noon.',
+    replyTo: { folder: 'INBOX', uid: original },
     attachments: [{ filename: 'menu.txt', contentType: 'text/plain', content: Buffer.from('soup') }],
   });
   assert.equal(result.sentFolder, 'Sent');
@@ -181,38 +292,86 @@ test('sending goes through submission with a token; Sent gets the copy, the reci
   }
   // Bob sees it as trusted: our own Received header says Alice signed in to send it.
   const atBob = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Re: Lunch?' })).messages[0];
-  assert.equal((await readMessage(fixture.bob, 'INBOX', atBob.uid, { markSeen: false })).auth.badge, 'trusted');
+  assert.equal(
+    (await readMessage(fixture.bob, 'INBOX', atBob.uid, { markSeen: false })).auth.badge,
+    'trusted',
+  );
   const sent = await listMessages(fixture.alice, 'Sent');
   assert.equal(sent.messages[0].subject, 'Re: Lunch?');
   assert.equal(sent.messages[0].flags.seen, true);
-  const answered = (await searchMessages(fixture.alice, 'INBOX', { subject: 'Lunch?' })).messages.find((m) => m.uid === original)!;
+  const answered = (await searchMessages(fixture.alice, 'INBOX', { subject: 'Lunch?' })).messages.find(
+    (m) => m.uid === original,
+  )!;
   assert.equal(answered.flags.answered, true);
   // Rich text is sanitised before it leaves.
-  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Rich note', text: 'bold', html: '<p><b>bold</b><img src=x onerror=alert(1)><script>alert(2)</script></p>' });
+  await sendMessage(fixture.alice, {
+    to: 'bob@webmail.test',
+    subject: 'Rich note',
+    text: 'bold',
+    html: '<p><b>bold</b><img src=x onerror=alert(1)><script>alert(2)</script></p>',
+  });
   const rich = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Rich note' })).messages[0];
   const richSource = (await fetchSource(fixture.bob, 'INBOX', rich.uid)).source.toString();
   assert.match(richSource, /<b>bold<\/b>/);
   assert.doesNotMatch(richSource, /onerror|<script/);
-  await assert.rejects(sendMessage(fixture.alice, { to: 'not an address', subject: 'x' }), (e: unknown) => e instanceof FieldError && e.field === 'to');
-  await assert.rejects(sendMessage(fixture.alice, { to: '', subject: 'x' }), (e: unknown) => e instanceof FieldError && e.field === 'to');
+  await assert.rejects(
+    sendMessage(fixture.alice, { to: 'not an address', subject: 'x' }),
+    (e: unknown) => e instanceof FieldError && e.field === 'to',
+  );
+  await assert.rejects(
+    sendMessage(fixture.alice, { to: '', subject: 'x' }),
+    (e: unknown) => e instanceof FieldError && e.field === 'to',
+  );
 });
 
 test('forwarding as an attachment carries the original as message/rfc822; inline forwarding keeps its attachments', async () => {
-  const original = await deliver(fixture.alice.id, simpleMessage({ subject: 'Forward me', body: 'original words' }));
-  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Fwd: Forward me', text: 'see attached', forward: { folder: 'INBOX', uid: original, asAttachment: true } });
+  const original = await deliver(
+    fixture.alice.id,
+    simpleMessage({ subject: 'Forward me', body: 'original words' }),
+  );
+  await sendMessage(fixture.alice, {
+    to: 'bob@webmail.test',
+    subject: 'Fwd: Forward me',
+    text: 'see attached',
+    forward: { folder: 'INBOX', uid: original, asAttachment: true },
+  });
   const found = await searchMessages(fixture.bob, 'INBOX', { subject: 'Fwd: Forward me' });
   const view = await readMessage(fixture.bob, 'INBOX', found.messages[0].uid, { markSeen: false });
-  assert.deepEqual(view.attachments.map((a) => [a.filename, a.contentType]), [['Forward me.eml', 'message/rfc822']]);
-  assert.match((await readAttachment(fixture.bob, 'INBOX', found.messages[0].uid, 0)).content.toString(), /original words/);
-  const withFiles = await deliver(fixture.alice.id, RICH.replace('Message-ID: <rich@', 'Message-ID: <rich2@'));
-  await sendMessage(fixture.alice, { to: 'bob@webmail.test', subject: 'Fwd: report', text: 'inline forward', forward: { folder: 'INBOX', uid: withFiles, asAttachment: false } });
+  assert.deepEqual(
+    view.attachments.map((a) => [a.filename, a.contentType]),
+    [['Forward me.eml', 'message/rfc822']],
+  );
+  assert.match(
+    (await readAttachment(fixture.bob, 'INBOX', found.messages[0].uid, 0)).content.toString(),
+    /original words/,
+  );
+  const withFiles = await deliver(
+    fixture.alice.id,
+    RICH.replace('Message-ID: <rich@', 'Message-ID: <rich2@'),
+  );
+  await sendMessage(fixture.alice, {
+    to: 'bob@webmail.test',
+    subject: 'Fwd: report',
+    text: 'inline forward',
+    forward: { folder: 'INBOX', uid: withFiles, asAttachment: false },
+  });
   const inline = (await searchMessages(fixture.bob, 'INBOX', { subject: 'Fwd: report' })).messages[0];
-  assert.deepEqual((await readMessage(fixture.bob, 'INBOX', inline.uid, { markSeen: false })).attachments.map((a) => a.filename), ['report.pdf']);
+  assert.deepEqual(
+    (await readMessage(fixture.bob, 'INBOX', inline.uid, { markSeen: false })).attachments.map(
+      (a) => a.filename,
+    ),
+    ['report.pdf'],
+  );
 });
 
 test('drafts are saved to Drafts and each save replaces the previous one', async () => {
   const first = await saveDraft(fixture.alice, { to: 'bob@webmail.test', subject: 'Plan', text: 'v1' });
-  const second = await saveDraft(fixture.alice, { to: 'bob@webmail.test', subject: 'Plan', text: 'v2', draftUid: first.uid ?? undefined });
+  const second = await saveDraft(fixture.alice, {
+    to: 'bob@webmail.test',
+    subject: 'Plan',
+    text: 'v2',
+    draftUid: first.uid ?? undefined,
+  });
   const drafts = await listMessages(fixture.alice, 'Drafts');
   assert.equal(drafts.total, 1);
   assert.equal(drafts.messages[0].uid, second.uid);
@@ -221,14 +380,19 @@ test('drafts are saved to Drafts and each save replaces the previous one', async
 });
 
 test("one mailbox can never read another's messages, and a disabled mailbox gets no connection", async () => {
-  const bobOnly = await deliver(fixture.bob.id, simpleMessage({ to: 'bob@webmail.test', subject: 'for bob only' }));
+  const bobOnly = await deliver(
+    fixture.bob.id,
+    simpleMessage({ to: 'bob@webmail.test', subject: 'for bob only' }),
+  );
   const aliceTotal = (await listMessages(fixture.alice, 'INBOX')).total;
   // Bob's UID in Alice's session names Alice's own message (or nothing), never Bob's.
   const attempt = await readMessage(fixture.alice, 'INBOX', bobOnly).catch(() => null);
   assert.notEqual(attempt?.subject, 'for bob only');
   assert.ok(aliceTotal > 0);
   // A user object claiming Bob's address with Alice's id cannot log in: the token is bound to the id.
-  await assert.rejects(withImap({ id: fixture.alice.id, address: 'bob@webmail.test' }, async () => undefined));
+  await assert.rejects(
+    withImap({ id: fixture.alice.id, address: 'bob@webmail.test' }, async () => undefined),
+  );
   await assert.rejects(withImap({ id: 999_999, address: 'nobody@webmail.test' }, async () => undefined));
   await closeWebmailConnections();
   await setMailboxEnabled('bob@webmail.test', false);
@@ -246,7 +410,8 @@ test('new mail in INBOX is pushed to subscribers from IDLE', async () => {
   try {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await deliver(fixture.alice.id, simpleMessage({ subject: 'live one' }));
-    for (let i = 0; i < 50 && !events.some((e) => e.type === 'exists'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 50 && !events.some((e) => e.type === 'exists'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const exists = events.find((e) => e.type === 'exists');
     assert.ok(exists, 'an exists event arrived');
     assert.equal(exists.folder, 'INBOX');
@@ -257,7 +422,12 @@ test('new mail in INBOX is pushed to subscribers from IDLE', async () => {
 
 test('concurrent first requests of one user share the connection being opened', async () => {
   await closeWebmailConnections();
-  const [folders, inbox, again, sent] = await Promise.all([listFolders(fixture.alice), listMessages(fixture.alice, 'INBOX'), listFolders(fixture.alice), listMessages(fixture.alice, 'Sent')]);
+  const [folders, inbox, again, sent] = await Promise.all([
+    listFolders(fixture.alice),
+    listMessages(fixture.alice, 'INBOX'),
+    listFolders(fixture.alice),
+    listMessages(fixture.alice, 'Sent'),
+  ]);
   assert.equal(folders.length, again.length);
   assert.ok(inbox.total > 0);
   assert.ok(sent.total > 0);
@@ -265,9 +435,19 @@ test('concurrent first requests of one user share the connection being opened', 
 
 test('address suggestions come from the domain directory and from past recipients', async () => {
   const actor = { name: fixture.alice.address, userId: fixture.alice.id, role: 'user' as const };
-  assert.deepEqual((await suggestAddresses(fixture.alice, actor, 'bo')).map((s) => [s.name, s.address]), [['Bob', 'bob@webmail.test']]);
+  assert.deepEqual(
+    (await suggestAddresses(fixture.alice, actor, 'bo')).map((s) => [s.name, s.address]),
+    [['Bob', 'bob@webmail.test']],
+  );
   assert.deepEqual(await suggestAddresses(fixture.alice, actor, 'zzz'), []);
-  await sendMessage(fixture.alice, { to: 'Pat Partner <pat@partner.example>', subject: 'Hello partner', text: 'hi' });
+  await sendMessage(fixture.alice, {
+    to: 'Pat Partner <pat@partner.example>',
+    subject: 'Hello partner',
+    text: 'hi',
+  });
   const suggestions = await suggestAddresses(fixture.alice, actor, 'pat');
-  assert.ok(suggestions.some((s) => s.address === 'pat@partner.example' && s.name === 'Pat Partner'), JSON.stringify(suggestions));
+  assert.ok(
+    suggestions.some((s) => s.address === 'pat@partner.example' && s.name === 'Pat Partner'),
+    JSON.stringify(suggestions),
+  );
 });

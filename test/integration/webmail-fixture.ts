@@ -6,7 +6,12 @@ import { appendMessage } from '../../server/store';
 import { db } from '../../server/core/db';
 import { startImapServers } from '../../server/imap';
 import { startSmtpServers } from '../../server/smtp';
-import { setWebmailEndpoints, closeWebmailConnections, closeMailWatchers, type WebmailUser } from '../../server/webmail';
+import {
+  setWebmailEndpoints,
+  closeWebmailConnections,
+  closeMailWatchers,
+  type WebmailUser,
+} from '../../server/webmail';
 
 export const PASSWORD = 'Correct-Horse-Battery-9';
 export const HOSTNAME = 'mail.webmail.test';
@@ -23,11 +28,25 @@ export async function startWebmailFixture(): Promise<WebmailFixture> {
   process.env.POSTROOM_HOSTNAME = HOSTNAME;
   const database = await createTestDatabase();
   await addDomain('webmail.test');
-  const aliceBox = await addMailbox({ address: 'alice@webmail.test', password: PASSWORD, displayName: 'Alice Example' });
+  const aliceBox = await addMailbox({
+    address: 'alice@webmail.test',
+    password: PASSWORD,
+    displayName: 'Alice Example',
+  });
   const bobBox = await addMailbox({ address: 'bob@webmail.test', password: PASSWORD, displayName: 'Bob' });
   const imap = await startImapServers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
-  const smtp = await startSmtpServers({ host: '127.0.0.1', port: 0, submissionPort: 0, smtpsPort: 0, settings: { checkAuthentication: false } });
-  setWebmailEndpoints({ host: '127.0.0.1', imapPort: imap.ports.imap, submissionPort: smtp.ports.submission });
+  const smtp = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false },
+  });
+  setWebmailEndpoints({
+    host: '127.0.0.1',
+    imapPort: imap.ports.imap,
+    submissionPort: smtp.ports.submission,
+  });
   return {
     database,
     alice: { id: aliceBox.id, address: aliceBox.address, displayName: 'Alice Example' },
@@ -43,13 +62,30 @@ export async function startWebmailFixture(): Promise<WebmailFixture> {
 }
 
 /** Puts a raw message straight into a user's folder through the store (as delivery would), received now or at `received`. */
-export async function deliver(userId: number, raw: string, folder = 'INBOX', flags: { seen?: boolean } = {}, received?: Date): Promise<number> {
+export async function deliver(
+  userId: number,
+  raw: string,
+  folder = 'INBOX',
+  flags: { seen?: boolean } = {},
+  received?: Date,
+): Promise<number> {
   const row = await db().folder.findUniqueOrThrow({ where: { userId_name: { userId, name: folder } } });
-  const [result] = await appendMessage(Buffer.from(raw.replace(/\r?\n/g, '\r\n')), [{ folderId: row.id, flags }], received ? { internalDate: received } : undefined);
+  const [result] = await appendMessage(
+    Buffer.from(raw.replace(/\r?\n/g, '\r\n')),
+    [{ folderId: row.id, flags }],
+    received ? { internalDate: received } : undefined,
+  );
   return result.uid;
 }
 
-export function simpleMessage(options: { from?: string; to?: string; subject: string; body?: string; date?: string; headers?: string }): string {
+export function simpleMessage(options: {
+  from?: string;
+  to?: string;
+  subject: string;
+  body?: string;
+  date?: string;
+  headers?: string;
+}): string {
   return [
     `From: ${options.from ?? 'Carol <carol@elsewhere.test>'}`,
     `To: ${options.to ?? 'alice@webmail.test'}`,

@@ -8,7 +8,14 @@ import { validateRule } from '../../server/domain/access-rules';
 let nextId = 1;
 function rule(pattern: string, action: string, scope?: string): AccessRuleLike {
   const valid = validateRule({ pattern, action, scope });
-  return { id: nextId, position: nextId++ * 10, pattern: valid.pattern, scope: valid.scope, action: valid.action, message: null };
+  return {
+    id: nextId,
+    position: nextId++ * 10,
+    pattern: valid.pattern,
+    scope: valid.scope,
+    action: valid.action,
+    message: null,
+  };
 }
 
 test('192.168.0.0/24 RELAY matches that subnet only', () => {
@@ -54,8 +61,12 @@ test("qmail's 66.115.47.:deny is a connect REJECT of that prefix", () => {
   assert.equal(findRule(rules, { scope: 'connect', ip: '66.115.48.1' }), null);
 });
 
-test("qmail's 127.0.0.1:allow,RELAYCLIENT=\"\" lets that client relay", () => {
-  assert.deepEqual(parseQmailRule('127.0.0.1:allow,RELAYCLIENT=""'), { pattern: '127.0.0.1', action: 'RELAY', scope: 'connect' });
+test('qmail\'s 127.0.0.1:allow,RELAYCLIENT="" lets that client relay', () => {
+  assert.deepEqual(parseQmailRule('127.0.0.1:allow,RELAYCLIENT=""'), {
+    pattern: '127.0.0.1',
+    action: 'RELAY',
+    scope: 'connect',
+  });
   assert.deepEqual(parseQmailRule('10.1.:allow'), { pattern: '10.1.', action: 'OK', scope: 'connect' });
   const rules = [rule('127.0.0.1:allow,RELAYCLIENT=""', '')];
   assert.equal(findRule(rules, { scope: 'connect', ip: '127.0.0.1' })?.action, 'RELAY');

@@ -2,7 +2,15 @@
 // one must end in a parsed command or a ParseError/CommandTooBigError, never a crash or a hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandReader, CommandTooBigError, DEFAULT_LIMITS, parseCommand, ParseError, parseSequenceSet, type ParserLimits } from '../../server/imap/parser';
+import {
+  CommandReader,
+  CommandTooBigError,
+  DEFAULT_LIMITS,
+  parseCommand,
+  ParseError,
+  parseSequenceSet,
+  type ParserLimits,
+} from '../../server/imap/parser';
 
 const SEEDS = [
   'a1 LOGIN "alice@example.org" "secret"',
@@ -29,8 +37,10 @@ function mutate(seed: Buffer, random: () => number): Buffer {
     if (op === 0) bytes.splice(at, 1);
     else if (op === 1) bytes.splice(at, 0, pick);
     else if (op === 2) bytes[at] = pick;
-    else if (op === 3) bytes.splice(at, 0, ...Buffer.from(`{${Math.floor(random() * 300)}${random() < 0.5 ? '+' : ''}}\r\n`));
-    else if (op === 4) bytes.splice(at, 0, ...Array(Math.floor(random() * 40)).fill(random() < 0.5 ? 0x28 : 0x29));
+    else if (op === 3)
+      bytes.splice(at, 0, ...Buffer.from(`{${Math.floor(random() * 300)}${random() < 0.5 ? '+' : ''}}\r\n`));
+    else if (op === 4)
+      bytes.splice(at, 0, ...Array(Math.floor(random() * 40)).fill(random() < 0.5 ? 0x28 : 0x29));
     else bytes.splice(at, Math.floor(random() * 10), ...bytes.slice(0, Math.floor(random() * 20)));
   }
   return Buffer.from(bytes);
@@ -47,7 +57,11 @@ function prng(seed: number): () => number {
   };
 }
 
-async function drain(stream: Buffer, random: () => number, limits: ParserLimits): Promise<{ parsed: number; rejected: number }> {
+async function drain(
+  stream: Buffer,
+  random: () => number,
+  limits: ParserLimits,
+): Promise<{ parsed: number; rejected: number }> {
   const reader = new CommandReader({ pause() {}, resume() {} }, limits, () => {});
   for (let at = 0; at < stream.length; ) {
     const size = 1 + Math.floor(random() * 700);
@@ -89,7 +103,12 @@ async function drain(stream: Buffer, random: () => number, limits: ParserLimits)
 test('300,000 mutated commands: no crash, no hang, bounded memory', async () => {
   const random = prng(20261123);
   const seeds = SEEDS.map((seed) => Buffer.from(seed + '\r\n'));
-  const limits: ParserLimits = { ...DEFAULT_LIMITS, maxLineBytes: 4096, maxOtherLiteral: 200, maxAppendLiteral: 250 };
+  const limits: ParserLimits = {
+    ...DEFAULT_LIMITS,
+    maxLineBytes: 4096,
+    maxOtherLiteral: 200,
+    maxAppendLiteral: 250,
+  };
   const heapBefore = process.memoryUsage().heapUsed;
   let parsed = 0;
   let rejected = 0;

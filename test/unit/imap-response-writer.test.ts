@@ -8,7 +8,9 @@ import type { ImapSession } from '../../server/imap/session';
 
 function capture(flushBytes: number) {
   const written: Buffer[] = [];
-  const session = { write: async (data: Buffer) => void written.push(Buffer.from(data)) } as unknown as ImapSession;
+  const session = {
+    write: async (data: Buffer) => void written.push(Buffer.from(data)),
+  } as unknown as ImapSession;
   return { writer: new ResponseWriter(session, flushBytes), written };
 }
 

@@ -14,7 +14,10 @@ test('a group member that is only a comment is no address', () => {
   const parsed = parseMessage(message('From: user@domain (Real Name)\nCc: group:;, group2: (foo) ;'));
   const envelope = formatEnvelope(parsed.envelope);
   assert.match(envelope, /\(\("Real Name" NIL "user" "domain"\)\)/);
-  assert.ok(envelope.includes('((NIL NIL "group" NIL)(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL NIL NIL))'), envelope);
+  assert.ok(
+    envelope.includes('((NIL NIL "group" NIL)(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL NIL NIL))'),
+    envelope,
+  );
   assert.ok(!envelope.includes('MISSING_DOMAIN'), envelope);
 });
 
@@ -35,7 +38,14 @@ test('quoted names keep their parentheses and commas', () => {
 });
 
 test('group names stay in the cached To column, empty groups included', () => {
-  const parsed = parseMessage(message('From: a@b\nTo: groupname: groupuser1@domain.org, groupuser2@domain.org;,\n  groupname2: groupuser3@domain.org;\nCc: empty:;'));
-  assert.equal(parsed.to, 'groupname: <groupuser1@domain.org>, <groupuser2@domain.org>;, groupname2: <groupuser3@domain.org>;');
+  const parsed = parseMessage(
+    message(
+      'From: a@b\nTo: groupname: groupuser1@domain.org, groupuser2@domain.org;,\n  groupname2: groupuser3@domain.org;\nCc: empty:;',
+    ),
+  );
+  assert.equal(
+    parsed.to,
+    'groupname: <groupuser1@domain.org>, <groupuser2@domain.org>;, groupname2: <groupuser3@domain.org>;',
+  );
   assert.equal(parsed.cc, 'empty: ;');
 });

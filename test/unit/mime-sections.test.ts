@@ -10,12 +10,15 @@ import { decodedPartBody, extractSearchText } from '../../server/mime/search-tex
 import { toCrlf } from '../../server/mime/line-endings';
 
 const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'mime');
-const fixture = (name: string) => Buffer.from(readFileSync(join(fixtureDir, name), 'utf8').replace(/\r?\n/g, '\r\n'), 'utf8');
+const fixture = (name: string) =>
+  Buffer.from(readFileSync(join(fixtureDir, name), 'utf8').replace(/\r?\n/g, '\r\n'), 'utf8');
 
 const raw = fixture('nested.eml');
 const { bodyStructure } = parseMessage(raw);
-const section = (spec: string, partial?: { start: number; length?: number }) => extractSection(raw, bodyStructure, spec, partial).toString('utf8');
-const innerHeader = 'From: Carol <carol@example.test>\r\nTo: bob@example.test\r\nSubject: inner\r\nDate: Mon, 23 Nov 2026 08:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n';
+const section = (spec: string, partial?: { start: number; length?: number }) =>
+  extractSection(raw, bodyStructure, spec, partial).toString('utf8');
+const innerHeader =
+  'From: Carol <carol@example.test>\r\nTo: bob@example.test\r\nSubject: inner\r\nDate: Mon, 23 Nov 2026 08:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n';
 
 test('whole message, top-level HEADER and TEXT', () => {
   assert.equal(section(''), raw.toString('utf8'));
@@ -47,15 +50,24 @@ test('message/rfc822 part: whole, HEADER, TEXT, HEADER.FIELDS and its part 1', (
   assert.equal(section('3.1'), 'inner body\r\nline two');
   assert.equal(section('3.1.MIME'), innerHeader); // part 1 of a non-multipart message: its header
   assert.equal(section('3.HEADER.FIELDS (SUBJECT TO)'), 'To: bob@example.test\r\nSubject: inner\r\n\r\n');
-  assert.equal(section('3.HEADER.FIELDS.NOT (From Date Content-Type)'), 'To: bob@example.test\r\nSubject: inner\r\n\r\n');
+  assert.equal(
+    section('3.HEADER.FIELDS.NOT (From Date Content-Type)'),
+    'To: bob@example.test\r\nSubject: inner\r\n\r\n',
+  );
 });
 
 test('HEADER.FIELDS keeps folded lines; no match is just the blank line', () => {
-  assert.equal(section('HEADER.FIELDS (cc message-id)'), 'Cc: "Smith, Eve" <eve@example.test>\r\nMessage-ID: <nested-1@example.test>\r\n\r\n');
+  assert.equal(
+    section('HEADER.FIELDS (cc message-id)'),
+    'Cc: "Smith, Eve" <eve@example.test>\r\nMessage-ID: <nested-1@example.test>\r\n\r\n',
+  );
   assert.equal(section('2.MIME'), section('2.MIME')); // stable
   assert.equal(section('HEADER.FIELDS (X-NOTHERE)'), '\r\n');
   const folded = Buffer.from('Subject: one\r\n two\r\nX-A: 1\r\n\r\nbody');
-  assert.equal(extractSection(folded, parseMessage(folded).bodyStructure, 'HEADER.FIELDS (SUBJECT)').toString(), 'Subject: one\r\n two\r\n\r\n');
+  assert.equal(
+    extractSection(folded, parseMessage(folded).bodyStructure, 'HEADER.FIELDS (SUBJECT)').toString(),
+    'Subject: one\r\n two\r\n\r\n',
+  );
 });
 
 test('parts that do not exist, and HEADER of a part that is no message, are empty', () => {
@@ -88,9 +100,28 @@ test('section syntax: valid specs parse, invalid ones are refused', () => {
   assert.deepEqual(parseSectionSpec(''), { part: [] });
   assert.deepEqual(parseSectionSpec('1.2.3'), { part: [1, 2, 3] });
   assert.deepEqual(parseSectionSpec('2.mime'), { part: [2], text: 'MIME' });
-  assert.deepEqual(parseSectionSpec('1.header.fields (subject "From")'), { part: [1], text: 'HEADER.FIELDS', fields: ['SUBJECT', 'FROM'] });
-  assert.equal(formatSectionSpec(parseSectionSpec('1.header.fields.not (subject from)')!), '1.HEADER.FIELDS.NOT (SUBJECT FROM)');
-  for (const bad of ['MIME', '0', '1.', '.1', '1..2', 'HEADER.FIELDS', 'HEADER.FIELDS ()', 'TEXT (A)', '1.BOGUS', 'HEADER.FIELDS (A:B)', '99999999999']) {
+  assert.deepEqual(parseSectionSpec('1.header.fields (subject "From")'), {
+    part: [1],
+    text: 'HEADER.FIELDS',
+    fields: ['SUBJECT', 'FROM'],
+  });
+  assert.equal(
+    formatSectionSpec(parseSectionSpec('1.header.fields.not (subject from)')!),
+    '1.HEADER.FIELDS.NOT (SUBJECT FROM)',
+  );
+  for (const bad of [
+    'MIME',
+    '0',
+    '1.',
+    '.1',
+    '1..2',
+    'HEADER.FIELDS',
+    'HEADER.FIELDS ()',
+    'TEXT (A)',
+    '1.BOGUS',
+    'HEADER.FIELDS (A:B)',
+    '99999999999',
+  ]) {
     assert.equal(parseSectionSpec(bad), null, bad);
     assert.throws(() => extractSection(raw, bodyStructure, bad), RangeError);
   }

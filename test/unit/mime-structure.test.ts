@@ -21,10 +21,14 @@ test('nested multipart with alternative, RFC 2231 attachment and message/rfc822'
   const alternative =
     '(("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 15 0 NIL NIL NIL NIL)' +
     '("text" "html" ("charset" "utf-8") NIL NIL "7bit" 9 0 NIL NIL NIL NIL) "alternative" ("boundary" "=_alt") NIL NIL NIL)';
-  const pdf = '("application" "pdf" ("name" "report.pdf") NIL NIL "base64" 8 NIL ("attachment" ("filename*" "utf-8\'\'%C3%9Cbersicht.pdf")) NIL NIL)';
+  const pdf =
+    '("application" "pdf" ("name" "report.pdf") NIL NIL "base64" 8 NIL ("attachment" ("filename*" "utf-8\'\'%C3%9Cbersicht.pdf")) NIL NIL)';
   const innerEnvelope = `("Mon, 23 Nov 2026 08:00:00 +0000" "inner" ${carol} ${carol} ${carol} ((NIL NIL "bob" "example.test")) NIL NIL NIL NIL)`;
   const message = `("message" "rfc822" NIL NIL NIL "7bit" 159 ${innerEnvelope} ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 20 1 NIL NIL NIL NIL) 7 NIL ("inline" NIL) NIL NIL)`;
-  assert.equal(formatBodyStructure(parsed.bodyStructure, true), `(${alternative}${pdf}${message} "mixed" ("boundary" "=_outer") NIL NIL NIL)`);
+  assert.equal(
+    formatBodyStructure(parsed.bodyStructure, true),
+    `(${alternative}${pdf}${message} "mixed" ("boundary" "=_outer") NIL NIL NIL)`,
+  );
 
   const body =
     '((("text" "plain" ("charset" "utf-8") NIL NIL "quoted-printable" 15 0)("text" "html" ("charset" "utf-8") NIL NIL "7bit" 9 0) "alternative")' +
@@ -49,14 +53,20 @@ test('nested multipart with alternative, RFC 2231 attachment and message/rfc822'
 
 test('8-bit UTF-8 header (RFC 6532) goes out as literals; body lines counted', () => {
   const parsed = parseMessage(fixture('utf8.eml'));
-  assert.equal(formatBodyStructure(parsed.bodyStructure, true), '("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 20 2 NIL NIL NIL NIL)');
+  assert.equal(
+    formatBodyStructure(parsed.bodyStructure, true),
+    '("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 20 2 NIL NIL NIL NIL)',
+  );
   const joerg = '(({13}\r\nJörg Müller NIL "joerg" "example.test"))';
   assert.equal(
     formatEnvelope(parsed.envelope),
     `("Wed, 25 Nov 2026 12:00:00 +0000" {17}\r\nGrüße aus Köln ${joerg} ${joerg} ${joerg} ((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) NIL NIL NIL "<utf8@example.test>")`,
   );
   // With UTF8=ACCEPT (RFC 6855) the same strings may be quoted.
-  assert.match(formatEnvelope(parsed.envelope, { utf8: true }), /^\("Wed, 25 Nov 2026 12:00:00 \+0000" "Grüße aus Köln" \(\("Jörg Müller" NIL/);
+  assert.match(
+    formatEnvelope(parsed.envelope, { utf8: true }),
+    /^\("Wed, 25 Nov 2026 12:00:00 \+0000" "Grüße aus Köln" \(\("Jörg Müller" NIL/,
+  );
   assert.equal(parsed.hasAttachment, false);
 });
 
@@ -81,12 +91,18 @@ test('malformed: invalid Content-Type, prefix-matched boundary, no close delimit
       // "--bx" starts with the boundary: a delimiter (RFC 2046 section 5.1.1, and Dovecot agrees).
       `${empty}${empty} "mixed" ("boundary" "b") NIL NIL NIL)`,
   );
-  assert.equal(formatEnvelope(parsed.envelope), '(NIL "malformed" ((NIL NIL "broken" "MISSING_DOMAIN")) ((NIL NIL "broken" "MISSING_DOMAIN")) ((NIL NIL "broken" "MISSING_DOMAIN")) NIL NIL NIL NIL NIL)');
+  assert.equal(
+    formatEnvelope(parsed.envelope),
+    '(NIL "malformed" ((NIL NIL "broken" "MISSING_DOMAIN")) ((NIL NIL "broken" "MISSING_DOMAIN")) ((NIL NIL "broken" "MISSING_DOMAIN")) NIL NIL NIL NIL NIL)',
+  );
 });
 
 test('a multipart without any delimiter still has one (empty) part', () => {
   const raw = Buffer.from('Subject: x\r\nContent-Type: multipart/mixed; boundary=nope\r\n\r\njust text\r\n');
-  assert.equal(formatBodyStructure(parseMessage(raw).bodyStructure, true), '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" ("boundary" "nope") NIL NIL NIL)');
+  assert.equal(
+    formatBodyStructure(parseMessage(raw).bodyStructure, true),
+    '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" ("boundary" "nope") NIL NIL NIL)',
+  );
 });
 
 test('nested close delimiter keeps its line break; epilogues; case of types kept', () => {
@@ -108,7 +124,7 @@ test('nested close delimiter keeps its line break; epilogues; case of types kept
 test('LF-only messages, parameters with RFC 2231 continuations, languages and MD5', () => {
   const raw = Buffer.from(
     'Content-Type: text/html; charset="UTF-8"; format=flowed\nContent-ID: <cid@x>\nContent-Description: the html\nContent-Language: en, de\n' +
-      "Content-Location: http://x/y\nContent-MD5: abc\nContent-Disposition: inline; filename*0*=utf-8''%E2%82%AC; filename*1=\".txt\"\n\n<p>html</p>\n",
+      'Content-Location: http://x/y\nContent-MD5: abc\nContent-Disposition: inline; filename*0*=utf-8\'\'%E2%82%AC; filename*1=".txt"\n\n<p>html</p>\n',
   );
   const bs = parseMessage(raw).bodyStructure;
   assert.equal(
@@ -142,9 +158,17 @@ test('deep nesting is cut off instead of recursing without bound', () => {
 
 test('edge cases: default charset appended, RFC 2231 value after plain ones, escaped description', () => {
   const flowed = Buffer.from('Subject: a\r\nContent-Type: text/plain; format=flowed\r\n\r\nhello\r\n');
-  assert.equal(formatBodyStructure(parseMessage(flowed).bodyStructure, true), '("text" "plain" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL NIL)');
-  const extended = Buffer.from("Content-Type: application/pdf; name*=utf-8''%C3%A4.pdf; x-mac-type=\"50444620\"\r\nContent-Transfer-Encoding: Base64\r\n\r\nQUJD\r\n");
-  assert.equal(formatBodyStructure(parseMessage(extended).bodyStructure, true), '("application" "pdf" ("x-mac-type" "50444620" "name*" "utf-8\'\'%C3%A4.pdf") NIL NIL "Base64" 6 NIL NIL NIL NIL)');
+  assert.equal(
+    formatBodyStructure(parseMessage(flowed).bodyStructure, true),
+    '("text" "plain" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL NIL)',
+  );
+  const extended = Buffer.from(
+    'Content-Type: application/pdf; name*=utf-8\'\'%C3%A4.pdf; x-mac-type="50444620"\r\nContent-Transfer-Encoding: Base64\r\n\r\nQUJD\r\n',
+  );
+  assert.equal(
+    formatBodyStructure(parseMessage(extended).bodyStructure, true),
+    '("application" "pdf" ("x-mac-type" "50444620" "name*" "utf-8\'\'%C3%A4.pdf") NIL NIL "Base64" 6 NIL NIL NIL NIL)',
+  );
   assert.equal(parseMessage(extended).bodyStructure.filename, 'ä.pdf');
   // Boundary with spaces, a delimiter line with trailing whitespace, a description with quotes.
   const spaced = Buffer.from(
@@ -160,7 +184,9 @@ test('edge cases: default charset appended, RFC 2231 value after plain ones, esc
 test('a base64 message/rfc822 part: its one header line keeps its line break', () => {
   // Body of part 1 = "RnJvbTogeEB5LnRlc3QKClRoZSBib2R5Cg==" (36) + CRLF (2) = 38 octets, 1 line; read
   // as a message it is one header line without a blank line, so an empty text body.
-  const raw = Buffer.from('Subject: t4\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nRnJvbTogeEB5LnRlc3QKClRoZSBib2R5Cg==\r\n--x--\r\n');
+  const raw = Buffer.from(
+    'Subject: t4\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nRnJvbTogeEB5LnRlc3QKClRoZSBib2R5Cg==\r\n--x--\r\n',
+  );
   assert.equal(
     formatBodyStructure(parseMessage(raw).bodyStructure, true),
     '(("message" "rfc822" NIL NIL NIL "base64" 38 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) 1 NIL NIL NIL NIL) "mixed" ("boundary" "x") NIL NIL NIL)',
@@ -169,11 +195,16 @@ test('a base64 message/rfc822 part: its one header line keeps its line break', (
 
 test('an empty Date or Subject header is an empty string, a missing one NIL', () => {
   const raw = Buffer.from('From: a@b.test\r\nSubject:\r\nDate:\r\n\r\nx\r\n');
-  assert.equal(formatEnvelope(parseMessage(raw).envelope), '("" "" ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) NIL NIL NIL NIL NIL)');
+  assert.equal(
+    formatEnvelope(parseMessage(raw).envelope),
+    '("" "" ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) ((NIL NIL "a" "b.test")) NIL NIL NIL NIL NIL)',
+  );
 });
 
 test('at most 10,000 parts: the rest of the multipart is left as its epilogue', () => {
-  const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=x\r\n\r\n${'--x\r\n\r\npart\r\n'.repeat(20_000)}--x--\r\n`);
+  const raw = Buffer.from(
+    `Content-Type: multipart/mixed; boundary=x\r\n\r\n${'--x\r\n\r\npart\r\n'.repeat(20_000)}--x--\r\n`,
+  );
   const { bodyStructure } = parseMessage(raw);
   assert.equal(bodyStructure.parts?.length, 10_000);
   assert.equal(bodyStructure.bodyEnd, raw.length);

@@ -28,10 +28,16 @@ test('weak passwords are refused', () => {
 });
 
 test('SASL PLAIN and OAUTHBEARER decoding', () => {
-  assert.deepEqual(decodePlain(Buffer.from('\0alice@example.org\0pw').toString('base64')), { authzid: '', username: 'alice@example.org', password: 'pw' });
+  assert.deepEqual(decodePlain(Buffer.from('\0alice@example.org\0pw').toString('base64')), {
+    authzid: '',
+    username: 'alice@example.org',
+    password: 'pw',
+  });
   assert.equal(decodePlain('not base64!'), null);
   assert.equal(decodePlain(Buffer.from('only-one-part').toString('base64')), null);
-  const bearer = Buffer.from('n,a=alice@example.org,\x01host=x\x01auth=Bearer abc.def\x01\x01').toString('base64');
+  const bearer = Buffer.from('n,a=alice@example.org,\x01host=x\x01auth=Bearer abc.def\x01\x01').toString(
+    'base64',
+  );
   assert.deepEqual(decodeBearer(bearer, 'OAUTHBEARER'), { username: 'alice@example.org', token: 'abc.def' });
   const xoauth = Buffer.from('user=bob@example.org\x01auth=Bearer tok\x01\x01').toString('base64');
   assert.deepEqual(decodeBearer(xoauth, 'XOAUTH2'), { username: 'bob@example.org', token: 'tok' });

@@ -4,9 +4,24 @@ import assert from 'node:assert/strict';
 import { parseEnvelopeAddress } from '../../server/policy/address';
 
 test('plain, bracketed, IDN and null addresses', () => {
-  assert.deepEqual(parseEnvelopeAddress('<Kim@FooBar.COM>'), { ok: true, address: 'Kim@foobar.com', local: 'Kim', domain: 'foobar.com', sourceRouteIgnored: false });
-  assert.equal((parseEnvelopeAddress('kim@bücher.example') as { domain: string }).domain, 'xn--bcher-kva.example');
-  assert.deepEqual(parseEnvelopeAddress('<>'), { ok: true, address: '', local: '', domain: '', sourceRouteIgnored: false });
+  assert.deepEqual(parseEnvelopeAddress('<Kim@FooBar.COM>'), {
+    ok: true,
+    address: 'Kim@foobar.com',
+    local: 'Kim',
+    domain: 'foobar.com',
+    sourceRouteIgnored: false,
+  });
+  assert.equal(
+    (parseEnvelopeAddress('kim@bücher.example') as { domain: string }).domain,
+    'xn--bcher-kva.example',
+  );
+  assert.deepEqual(parseEnvelopeAddress('<>'), {
+    ok: true,
+    address: '',
+    local: '',
+    domain: '',
+    sourceRouteIgnored: false,
+  });
 });
 
 test('a source route is dropped and flagged (RFC 5321 appendix C)', () => {
@@ -29,7 +44,17 @@ test('each relay trick is named', () => {
 });
 
 test('syntax errors', () => {
-  for (const bad of ['a', '@b.example', 'a@', 'a b@c.example', 'a@b', '.a@b.example', 'a..b@c.example', 'a@-b.example', `${'x'.repeat(65)}@b.example`]) {
+  for (const bad of [
+    'a',
+    '@b.example',
+    'a@',
+    'a b@c.example',
+    'a@b',
+    '.a@b.example',
+    'a..b@c.example',
+    'a@-b.example',
+    `${'x'.repeat(65)}@b.example`,
+  ]) {
     const parsed = parseEnvelopeAddress(bad);
     assert.ok(!parsed.ok && parsed.syntax, bad);
   }

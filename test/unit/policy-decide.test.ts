@@ -11,7 +11,14 @@ import type { Expansion } from '../../server/domain';
 let nextId = 1;
 function rule(pattern: string, action: string, scope?: string, message?: string): AccessRuleLike {
   const valid = validateRule({ pattern, action, scope, message });
-  return { id: nextId, position: nextId++ * 10, pattern: valid.pattern, scope: valid.scope, action: valid.action, message: valid.message };
+  return {
+    id: nextId,
+    position: nextId++ * 10,
+    pattern: valid.pattern,
+    scope: valid.scope,
+    action: valid.action,
+    message: valid.message,
+  };
 }
 
 const mailboxes: MailboxState[] = [
@@ -19,7 +26,10 @@ const mailboxes: MailboxState[] = [
   { id: 2, address: 'lee@foobar.com', enabled: true, quotaBytes: 1000n, usedBytes: 1000n },
   { id: 3, address: 'off@foobar.com', enabled: false, quotaBytes: 0n, usedBytes: 0n },
 ];
-const aliases: Record<string, string[]> = { 'sales@foobar.com': ['kim@foobar.com', 'partner@other.example'], 'team@foobar.com': ['kim@foobar.com', 'lee@foobar.com'] };
+const aliases: Record<string, string[]> = {
+  'sales@foobar.com': ['kim@foobar.com', 'partner@other.example'],
+  'team@foobar.com': ['kim@foobar.com', 'lee@foobar.com'],
+};
 const domains: Record<string, string> = { 'foobar.com': 'foobar.com', 'foobar.net': 'foobar.com' };
 
 const directory: PolicyDirectory = {
@@ -61,7 +71,10 @@ const rules = [
 ];
 
 const ask = (query: Partial<Parameters<typeof evaluatePolicy>[0]>) =>
-  evaluatePolicy({ clientIp: '203.0.113.9', sender: 'someone@elsewhere.example', recipient: 'kim@foobar.com', ...query }, { rules, directory });
+  evaluatePolicy(
+    { clientIp: '203.0.113.9', sender: 'someone@elsewhere.example', recipient: 'kim@foobar.com', ...query },
+    { rules, directory },
+  );
 
 test('a denied client prefix is refused at connect with 554 5.7.1 and the rule', async () => {
   const result = await ask({ clientIp: '66.115.47.20' });
@@ -76,7 +89,11 @@ test('a denied client prefix is refused at connect with 554 5.7.1 and the rule',
 test('a sender REJECT gives 550 5.7.1 with the rule message', async () => {
   const result = await ask({ sender: 'bob@junk.example' });
   assert.equal(result.final.verdict, 'reject');
-  assert.deepEqual(result.final.reply, { code: 550, status: '5.7.1', text: '<bob@junk.example>: We do not accept mail from junk.example' });
+  assert.deepEqual(result.final.reply, {
+    code: 550,
+    status: '5.7.1',
+    text: '<bob@junk.example>: We do not accept mail from junk.example',
+  });
 });
 
 test('@spam.com DISCARD answers 250 and marks the mail to be dropped', async () => {
@@ -106,13 +123,39 @@ function pick(result: Awaited<ReturnType<typeof evaluatePolicy>>) {
 
 test('relay: refused to strangers, allowed after AUTH, from RELAY clients and to RELAY domains', async () => {
   const denied = await ask({ recipient: 'friend@gmail.example' });
-  assert.deepEqual(denied.final.reply, { code: 554, status: '5.7.1', text: '<friend@gmail.example>: Relay access denied' });
-  assert.equal((await ask({ recipient: 'friend@gmail.example', authenticatedUser: 'kim@foobar.com', sender: 'kim@foobar.com' })).recipient?.relay, true);
-  assert.equal((await ask({ recipient: 'friend@gmail.example', clientIp: '127.0.0.1' })).recipient?.relay, true);
-  assert.equal((await ask({ recipient: 'friend@gmail.example', clientIp: '192.168.0.44' })).recipient?.relay, true);
-  assert.equal((await ask({ recipient: 'friend@gmail.example', clientIp: '192.168.1.44' })).final.reply.code, 554);
+  assert.deepEqual(denied.final.reply, {
+    code: 554,
+    status: '5.7.1',
+    text: '<friend@gmail.example>: Relay access denied',
+  });
+  assert.equal(
+    (
+      await ask({
+        recipient: 'friend@gmail.example',
+        authenticatedUser: 'kim@foobar.com',
+        sender: 'kim@foobar.com',
+      })
+    ).recipient?.relay,
+    true,
+  );
+  assert.equal(
+    (await ask({ recipient: 'friend@gmail.example', clientIp: '127.0.0.1' })).recipient?.relay,
+    true,
+  );
+  assert.equal(
+    (await ask({ recipient: 'friend@gmail.example', clientIp: '192.168.0.44' })).recipient?.relay,
+    true,
+  );
+  assert.equal(
+    (await ask({ recipient: 'friend@gmail.example', clientIp: '192.168.1.44' })).final.reply.code,
+    554,
+  );
   // co.ki RELAY: a client host in co.ki, or mail to co.ki and its subdomains.
-  assert.equal((await ask({ recipient: 'friend@gmail.example', clientIp: '10.1.1.1', clientHostname: 'gw.co.ki' })).recipient?.relay, true);
+  assert.equal(
+    (await ask({ recipient: 'friend@gmail.example', clientIp: '10.1.1.1', clientHostname: 'gw.co.ki' }))
+      .recipient?.relay,
+    true,
+  );
   assert.equal((await ask({ recipient: 'a@mail.co.ki' })).recipient?.relay, true);
   // @naver.com RELAY: that domain only.
   assert.equal((await ask({ recipient: 'a@naver.com' })).recipient?.relay, true);
@@ -140,7 +183,8 @@ test('relay tricks are refused, each one', async () => {
 });
 
 test('an authenticated user sends only as an address they own', async () => {
-  const asKim = (sender: string) => ask({ authenticatedUser: 'kim@foobar.com', sender, recipient: 'x@gmail.example' });
+  const asKim = (sender: string) =>
+    ask({ authenticatedUser: 'kim@foobar.com', sender, recipient: 'x@gmail.example' });
   assert.equal((await asKim('kim@foobar.com')).final.verdict, 'accept');
   assert.equal((await asKim('kim@foobar.net')).final.verdict, 'accept');
   assert.equal((await asKim('sales@foobar.com')).final.verdict, 'accept');

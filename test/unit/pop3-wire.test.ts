@@ -6,11 +6,17 @@ import { multiLineBody, topOfMessage } from '../../server/pop3/wire';
 import { LineSplitter } from '../../server/pop3/lines';
 
 test('lines starting with "." are stuffed; bare LF becomes CRLF; a terminator is added', () => {
-  assert.equal(multiLineBody(Buffer.from('a\r\n.b\r\n.\r\n..c\r\nend\r\n')).toString(), 'a\r\n..b\r\n..\r\n...c\r\nend\r\n.\r\n');
+  assert.equal(
+    multiLineBody(Buffer.from('a\r\n.b\r\n.\r\n..c\r\nend\r\n')).toString(),
+    'a\r\n..b\r\n..\r\n...c\r\nend\r\n.\r\n',
+  );
   assert.equal(multiLineBody(Buffer.from('x\n.y\nno break')).toString(), 'x\r\n..y\r\nno break\r\n.\r\n');
   assert.equal(multiLineBody(Buffer.alloc(0)).toString(), '.\r\n');
   // Clean CRLF content goes out unchanged behind the status line; a missing final CRLF is added.
-  assert.equal(multiLineBody(Buffer.from('a\r\nb.\r\nc'), '+OK 9 octets').toString(), '+OK 9 octets\r\na\r\nb.\r\nc\r\n.\r\n');
+  assert.equal(
+    multiLineBody(Buffer.from('a\r\nb.\r\nc'), '+OK 9 octets').toString(),
+    '+OK 9 octets\r\na\r\nb.\r\nc\r\n.\r\n',
+  );
   assert.equal(multiLineBody(Buffer.from('a\r\n.b\r\n'), '+OK').toString(), '+OK\r\na\r\n..b\r\n.\r\n');
 });
 

@@ -83,4 +83,32 @@ export const HEADER_VECTORS: string[] = [
 ];
 
 /** Attributes and tags that must never survive sanitising. */
-export const FORBIDDEN_TAGS = ['script', 'iframe', 'object', 'embed', 'form', 'input', 'button', 'textarea', 'select', 'meta', 'link', 'base', 'svg', 'math', 'frame', 'frameset', 'applet', 'video', 'audio', 'source', 'template', 'noscript', 'xmp', 'isindex', 'keygen', 'body', 'marquee'];
+export const FORBIDDEN_TAGS = [
+  'script',
+  'iframe',
+  'object',
+  'embed',
+  'form',
+  'input',
+  'button',
+  'textarea',
+  'select',
+  'meta',
+  'link',
+  'base',
+  'svg',
+  'math',
+  'frame',
+  'frameset',
+  'applet',
+  'video',
+  'audio',
+  'source',
+  'template',
+  'noscript',
+  'xmp',
+  'isindex',
+  'keygen',
+  'body',
+  'marquee',
+];

@@ -26,9 +26,22 @@ function problems(html: string): string[] {
     if (FORBIDDEN_TAGS.includes(element.name.toLowerCase())) issues.push(`tag <${element.name}>`);
     for (const [name, value] of Object.entries(element.attribs)) {
       if (/^on/i.test(name)) issues.push(`handler ${name}`);
-      if (['srcdoc', 'formaction', 'background', 'xlink:href', 'action', 'dynsrc', 'lowsrc'].includes(name.toLowerCase())) issues.push(`attribute ${name}`);
-      if (['href', 'src', 'cite'].includes(name) && /^\s*(javascript|vbscript|data:(?!image\/(png|gif|jpe?g|webp|bmp);))/i.test(value)) issues.push(`${name}=${value}`);
-      if (name === 'style' && /(expression|javascript|behavior|binding|@import|url\((?!'\/api\/mail))/i.test(value)) issues.push(`style=${value}`);
+      if (
+        ['srcdoc', 'formaction', 'background', 'xlink:href', 'action', 'dynsrc', 'lowsrc'].includes(
+          name.toLowerCase(),
+        )
+      )
+        issues.push(`attribute ${name}`);
+      if (
+        ['href', 'src', 'cite'].includes(name) &&
+        /^\s*(javascript|vbscript|data:(?!image\/(png|gif|jpe?g|webp|bmp);))/i.test(value)
+      )
+        issues.push(`${name}=${value}`);
+      if (
+        name === 'style' &&
+        /(expression|javascript|behavior|binding|@import|url\((?!'\/api\/mail))/i.test(value)
+      )
+        issues.push(`style=${value}`);
     }
     if (element.name === 'style') {
       const css = element.children.map((child) => ('data' in child ? child.data : '')).join('');
@@ -57,17 +70,22 @@ test('the problem finder itself catches what it should', () => {
 });
 
 test('formatting survives: tables, links, inline styles, lists', () => {
-  const input = '<table cellpadding="4"><tr><td style="color: red; font-weight: bold">Hi</td></tr></table><p><a href="https://example.com/x">link</a></p><ul><li>one</li></ul>';
+  const input =
+    '<table cellpadding="4"><tr><td style="color: red; font-weight: bold">Hi</td></tr></table><p><a href="https://example.com/x">link</a></p><ul><li>one</li></ul>';
   const { html, hasRemoteContent } = sanitizeMailHtml(input);
   assert.match(html, /<table cellpadding="4">/);
   assert.match(html, /style="color:red;font-weight:bold"|style="color: red; font-weight: bold"/);
-  assert.match(html, /<a href="https:\/\/example.com\/x" target="_blank" rel="noopener noreferrer nofollow">link<\/a>/);
+  assert.match(
+    html,
+    /<a href="https:\/\/example.com\/x" target="_blank" rel="noopener noreferrer nofollow">link<\/a>/,
+  );
   assert.match(html, /<li>one<\/li>/);
   assert.equal(hasRemoteContent, false);
 });
 
 test('remote images are held back until allowed, and reported', () => {
-  const input = '<img src="https://tracker.test/p.gif" alt="t"><div style="background:url(https://tracker.test/bg.png)">x</div><style>p{background:url("http://tracker.test/s.png")}</style>';
+  const input =
+    '<img src="https://tracker.test/p.gif" alt="t"><div style="background:url(https://tracker.test/bg.png)">x</div><style>p{background:url("http://tracker.test/s.png")}</style>';
   const blocked = sanitizeMailHtml(input);
   assert.equal(blocked.hasRemoteContent, true);
   assert.doesNotMatch(blocked.html, /tracker\.test\/(bg|s)\.png/);
@@ -80,9 +98,15 @@ test('remote images are held back until allowed, and reported', () => {
 });
 
 test('cid: images point at our own route; unknown cids are dropped', () => {
-  const input = '<img src="cid:logo@x"><img src="cid:missing@x"><div style="background:url(cid:logo@x)">x</div>';
-  const { html } = sanitizeMailHtml(input, { cidUrl: (cid) => (cid === 'logo@x' ? '/api/mail/part?cid=logo%40x' : null) });
-  assert.match(html, /<img src="\/api\/mail\/part\?cid=logo%40x" \/>|<img src="\/api\/mail\/part\?cid=logo%40x">/);
+  const input =
+    '<img src="cid:logo@x"><img src="cid:missing@x"><div style="background:url(cid:logo@x)">x</div>';
+  const { html } = sanitizeMailHtml(input, {
+    cidUrl: (cid) => (cid === 'logo@x' ? '/api/mail/part?cid=logo%40x' : null),
+  });
+  assert.match(
+    html,
+    /<img src="\/api\/mail\/part\?cid=logo%40x" \/>|<img src="\/api\/mail\/part\?cid=logo%40x">/,
+  );
   assert.equal((html.match(/<img/g) ?? []).length, 2);
   assert.equal((html.match(/src=/g) ?? []).length, 1);
   assert.match(html, /url\('\/api\/mail\/part\?cid=logo%40x'\)/);
@@ -90,7 +114,11 @@ test('cid: images point at our own route; unknown cids are dropped', () => {
 
 test('CSS escapes cannot spell url( or expression( past the filter', () => {
   const found = { remote: false };
-  const css = sanitizeCss('background: \\75 rl(https://x.test/a.png); width: e\\78 pression(alert(1)); height: exexpression(pression(1)', {}, found);
+  const css = sanitizeCss(
+    'background: \\75 rl(https://x.test/a.png); width: e\\78 pression(alert(1)); height: exexpression(pression(1)',
+    {},
+    found,
+  );
   assert.doesNotMatch(css, /https:|expression/i);
   assert.equal(found.remote, true);
 });
@@ -100,6 +128,9 @@ test('the frame document carries a CSP that forbids scripts, forms and (by defau
   assert.match(doc, /script-src 'none'/);
   assert.match(doc, /form-action 'none'/);
   assert.match(doc, /img-src https:\/\/mail.example data:;/);
-  assert.match(frameDocument('', { origin: 'https://mail.example', allowRemote: true }), /img-src https:\/\/mail.example data: https: http:/);
+  assert.match(
+    frameDocument('', { origin: 'https://mail.example', allowRemote: true }),
+    /img-src https:\/\/mail.example data: https: http:/,
+  );
   assert.equal(escapeHtml('<b a="1">&\''), '&lt;b a=&quot;1&quot;&gt;&amp;&#39;');
 });

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..', '..');
 
 test('tsc --noEmit reports no errors', { timeout: 300_000 }, () => {
-  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root],
+    { cwd: root, encoding: 'utf8' },
+  );
   assert.equal(result.status, 0, `${result.stdout}${result.stderr}`.slice(0, 4000));
 });

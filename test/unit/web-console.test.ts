@@ -18,22 +18,38 @@ function fixedZone(zone: Zone, failing = new Set<string>()): DnsLookup {
     return records;
   };
   return {
-    resolveMx: answer('MX'), resolve4: answer('A'), resolve6: answer('AAAA'), resolveTxt: answer('TXT'), resolveSrv: answer('SRV'), reverse: answer('PTR'),
+    resolveMx: answer('MX'),
+    resolve4: answer('A'),
+    resolve6: answer('AAAA'),
+    resolveTxt: answer('TXT'),
+    resolveSrv: answer('SRV'),
+    reverse: answer('PTR'),
   } as unknown as DnsLookup;
 }
 
 const DKIM = { name: 'pr1._domainkey.shop.example', value: 'v=DKIM1; k=rsa; p=MIIBKEY' };
 
 test('each record is ok, missing, wrong or unknown against what is published', async () => {
-  const dns = fixedZone({
-    'shop.example': { MX: [{ priority: 10, exchange: 'mx.other-provider.example' }], TXT: [['v=spf1 mx -all'], ['google-site-verification=x']] },
-    'mail.postroom.test': { A: ['192.0.2.25'] },
-    'pr1._domainkey.shop.example': { TXT: [['v=DKIM1; k=rsa; ', 'p=MIIBKEY']] },
-    '_dmarc.shop.example': { TXT: [['v=DMARC1; p=none']] },
-    '_mta-sts.shop.example': { TXT: [['v=STSv1; id=1']] },
-    '_imaps._tcp.shop.example': { SRV: [{ priority: 0, weight: 1, port: 993, name: 'mail.postroom.test' }] },
-  }, new Set(['autodiscover.shop.example']));
-  const records = await checkDomainDns({ domain: 'shop.example', hostname: 'mail.postroom.test', dkim: DKIM }, dns);
+  const dns = fixedZone(
+    {
+      'shop.example': {
+        MX: [{ priority: 10, exchange: 'mx.other-provider.example' }],
+        TXT: [['v=spf1 mx -all'], ['google-site-verification=x']],
+      },
+      'mail.postroom.test': { A: ['192.0.2.25'] },
+      'pr1._domainkey.shop.example': { TXT: [['v=DKIM1; k=rsa; ', 'p=MIIBKEY']] },
+      '_dmarc.shop.example': { TXT: [['v=DMARC1; p=none']] },
+      '_mta-sts.shop.example': { TXT: [['v=STSv1; id=1']] },
+      '_imaps._tcp.shop.example': {
+        SRV: [{ priority: 0, weight: 1, port: 993, name: 'mail.postroom.test' }],
+      },
+    },
+    new Set(['autodiscover.shop.example']),
+  );
+  const records = await checkDomainDns(
+    { domain: 'shop.example', hostname: 'mail.postroom.test', dkim: DKIM },
+    dns,
+  );
   const status = (purpose: RegExp) => records.find((record) => purpose.test(record.purpose))!.status;
   assert.equal(status(/^Mail for the domain/), 'wrong', 'MX points elsewhere');
   assert.equal(status(/^The mail host has an address/), 'ok');
@@ -53,19 +69,39 @@ test('SPF with +all or two SPF records is wrong; a different DKIM key is wrong',
     'b.example': { TXT: [['v=spf1 mx -all'], ['v=spf1 a -all']] },
     'pr1._domainkey.a.example': { TXT: [['v=DKIM1; k=rsa; p=OTHERKEY']] },
   });
-  const spf = async (domain: string) => (await checkDomainDns({ domain, hostname: 'mx.example', dkim: null }, dns)).find((r) => r.purpose.startsWith('SPF'))!.status;
+  const spf = async (domain: string) =>
+    (await checkDomainDns({ domain, hostname: 'mx.example', dkim: null }, dns)).find((r) =>
+      r.purpose.startsWith('SPF'),
+    )!.status;
   assert.equal(await spf('a.example'), 'wrong');
   assert.equal(await spf('b.example'), 'wrong');
-  const a = await checkDomainDns({ domain: 'a.example', hostname: 'mx.example', dkim: { name: 'pr1._domainkey.a.example', value: DKIM.value } }, dns);
+  const a = await checkDomainDns(
+    {
+      domain: 'a.example',
+      hostname: 'mx.example',
+      dkim: { name: 'pr1._domainkey.a.example', value: DKIM.value },
+    },
+    dns,
+  );
   assert.equal(a.find((r) => r.purpose.startsWith('DKIM'))!.status, 'wrong');
   const none = await checkDomainDns({ domain: 'a.example', hostname: 'mx.example', dkim: null }, dns);
   assert.equal(none.find((r) => r.purpose.startsWith('DKIM'))!.status, 'missing', 'no key yet');
 });
 
 test('PTR advice: forward-confirmed reverse DNS per address', async () => {
-  const dns = fixedZone({ 'mail.example': { A: ['192.0.2.1', '192.0.2.2'] }, '192.0.2.1': { PTR: ['mail.example'] }, '192.0.2.2': { PTR: ['host-2.isp.example'] } });
+  const dns = fixedZone({
+    'mail.example': { A: ['192.0.2.1', '192.0.2.2'] },
+    '192.0.2.1': { PTR: ['mail.example'] },
+    '192.0.2.2': { PTR: ['host-2.isp.example'] },
+  });
   const result = await checkPtr('mail.example', dns);
-  assert.deepEqual(result.map((r) => [r.address, r.status]), [['192.0.2.1', 'ok'], ['192.0.2.2', 'wrong']]);
+  assert.deepEqual(
+    result.map((r) => [r.address, r.status]),
+    [
+      ['192.0.2.1', 'ok'],
+      ['192.0.2.2', 'wrong'],
+    ],
+  );
 });
 
 test('dashboard metrics come from the events the listeners and the queue write', () => {
@@ -81,26 +117,49 @@ test('dashboard metrics come from the events the listeners and the queue write',
 test('the client address is the hop the outermost trusted proxy appended', () => {
   const headers = (value: string) => (name: string) => (name === 'x-forwarded-for' ? value : null);
   assert.equal(clientIpFrom(headers('::ffff:127.0.0.1')), '127.0.0.1');
-  assert.equal(clientIpFrom(headers('6.6.6.6, 203.0.113.9')), '203.0.113.9', 'one appending proxy: its entry, not the forged one');
+  assert.equal(
+    clientIpFrom(headers('6.6.6.6, 203.0.113.9')),
+    '203.0.113.9',
+    'one appending proxy: its entry, not the forged one',
+  );
   process.env.POSTROOM_TRUSTED_PROXIES = '2';
   try {
-    assert.equal(clientIpFrom(headers('6.6.6.6, 198.51.100.4, 10.0.0.2')), '198.51.100.4', 'two proxies: the outer one saw the client');
+    assert.equal(
+      clientIpFrom(headers('6.6.6.6, 198.51.100.4, 10.0.0.2')),
+      '198.51.100.4',
+      'two proxies: the outer one saw the client',
+    );
   } finally {
     delete process.env.POSTROOM_TRUSTED_PROXIES;
   }
 });
 
 test('a mutation is same-origin only when Origin (or Referer) names this host', () => {
-  const request = (headers: Record<string, string>) => new Request('http://console.example/api/x', { method: 'POST', headers });
+  const request = (headers: Record<string, string>) =>
+    new Request('http://console.example/api/x', { method: 'POST', headers });
   assert.equal(isSameOrigin(request({ host: 'console.example', origin: 'http://console.example' })), true);
   assert.equal(isSameOrigin(request({ host: 'console.example', origin: 'https://evil.example' })), false);
   assert.equal(isSameOrigin(request({ host: 'console.example', origin: 'null' })), false);
-  assert.equal(isSameOrigin(request({ host: 'console.example', referer: 'http://console.example/admin' })), true);
-  assert.equal(isSameOrigin(request({ host: 'console.example' })), false, 'no Origin and no Referer is refused');
+  assert.equal(
+    isSameOrigin(request({ host: 'console.example', referer: 'http://console.example/admin' })),
+    true,
+  );
+  assert.equal(
+    isSameOrigin(request({ host: 'console.example' })),
+    false,
+    'no Origin and no Referer is refused',
+  );
 });
 
 test('log filters read from the URL ignore unknown ranges', () => {
-  const filter = filterFromParams({ range: '24h', protocol: 'smtp', address: ' Alice@Example.org ', ip: '203.0.113.', queue: 'Q1', result: 'reject' });
+  const filter = filterFromParams({
+    range: '24h',
+    protocol: 'smtp',
+    address: ' Alice@Example.org ',
+    ip: '203.0.113.',
+    queue: 'Q1',
+    result: 'reject',
+  });
   assert.ok(filter.since && Date.now() - filter.since.getTime() - 86_400_000 < 1000);
   assert.equal(filter.address, 'alice@example.org');
   assert.equal(filterFromParams({ range: 'forever' }).since, undefined);

@@ -7,5 +7,7 @@ export const dynamic = 'force-dynamic';
 export function GET(): Response {
   const mode = process.env.POSTROOM_MTA_STS_MODE === 'enforce' ? 'enforce' : 'testing';
   const body = `version: STSv1\r\nmode: ${mode}\r\nmx: ${config().hostname}\r\nmax_age: 604800\r\n`;
-  return new Response(body, { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'max-age=3600' } });
+  return new Response(body, {
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'max-age=3600' },
+  });
 }

@@ -1,7 +1,14 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
-import { addAccessRule, moveAccessRule, removeAccessRule, updateAccessRule, requireSuper, type NewAccessRule } from '@/server/domain';
+import {
+  addAccessRule,
+  moveAccessRule,
+  removeAccessRule,
+  updateAccessRule,
+  requireSuper,
+  type NewAccessRule,
+} from '@/server/domain';
 import { evaluatePolicy } from '@/server/policy/evaluate';
 import { formatReply } from '@/server/policy/replies';
 import type { Decision } from '@/server/policy/decide';
@@ -9,7 +16,13 @@ import { requireAdmin } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
 
 function ruleFrom(form: FormData): NewAccessRule {
-  return { pattern: text(form, 'pattern'), scope: text(form, 'scope'), action: text(form, 'action'), message: text(form, 'message'), note: text(form, 'note') };
+  return {
+    pattern: text(form, 'pattern'),
+    scope: text(form, 'scope'),
+    action: text(form, 'action'),
+    message: text(form, 'message'),
+    note: text(form, 'note'),
+  };
 }
 
 export async function addRuleAction(_previous: FormState, form: FormData): Promise<FormState> {
@@ -66,8 +79,16 @@ export interface TryState {
 }
 
 function view(stage: string, decision: Decision): StageView {
-  const rule = decision.rule ? `#${decision.rule.id} ${decision.rule.scope} ${decision.rule.pattern} → ${decision.rule.action}` : null;
-  return { stage, verdict: decision.verdict, reply: formatReply(decision.reply), rule, reason: decision.reason };
+  const rule = decision.rule
+    ? `#${decision.rule.id} ${decision.rule.scope} ${decision.rule.pattern} → ${decision.rule.action}`
+    : null;
+  return {
+    stage,
+    verdict: decision.verdict,
+    reply: formatReply(decision.reply),
+    rule,
+    reason: decision.reason,
+  };
 }
 
 /** The "try it" box: the same evaluatePolicy the SMTP listener runs, on the saved rules. */
@@ -78,10 +99,17 @@ export async function tryPolicyAction(_previous: TryState, form: FormData): Prom
     const clientIp = text(form, 'clientIp').trim();
     if (!clientIp) return { error: 'Enter the client IP address.' };
     const result = await evaluatePolicy({
-      clientIp, clientHostname: text(form, 'clientHostname').trim() || null, authenticatedUser: text(form, 'authUser').trim() || null,
-      sender: text(form, 'sender').trim(), recipient: text(form, 'recipient').trim(),
+      clientIp,
+      clientHostname: text(form, 'clientHostname').trim() || null,
+      authenticatedUser: text(form, 'authUser').trim() || null,
+      sender: text(form, 'sender').trim(),
+      recipient: text(form, 'recipient').trim(),
     });
-    const stages = [view('Connect', result.connect), ...(result.sender ? [view('MAIL FROM', result.sender)] : []), ...(result.recipient ? [view('RCPT TO', result.recipient)] : [])];
+    const stages = [
+      view('Connect', result.connect),
+      ...(result.sender ? [view('MAIL FROM', result.sender)] : []),
+      ...(result.recipient ? [view('RCPT TO', result.recipient)] : []),
+    ];
     return { stages, final: view('Result', result.final) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };

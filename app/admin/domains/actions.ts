@@ -9,9 +9,15 @@ import { createDkimKey } from '@/server/queue/dkim';
 export async function addDomainAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
   return runForm(form, async () => {
-    const created = await addDomain(text(form, 'domain'), { aliasOf: text(form, 'aliasOf') || undefined }, actor);
+    const created = await addDomain(
+      text(form, 'domain'),
+      { aliasOf: text(form, 'aliasOf') || undefined },
+      actor,
+    );
     revalidatePath('/admin/domains');
-    return created.aliasOf ? `Added ${created.domain} as an alias of ${created.aliasOf}.` : `Added ${created.domain}. Publish its DNS records next.`;
+    return created.aliasOf
+      ? `Added ${created.domain} as an alias of ${created.aliasOf}.`
+      : `Added ${created.domain}. Publish its DNS records next.`;
   });
 }
 
@@ -34,14 +40,20 @@ export async function setDomainEnabledAction(_previous: FormState, form: FormDat
   return runForm(form, async () => {
     await setDomainEnabled(text(form, 'domain'), enabled, actor);
     revalidatePath('/admin/domains');
-    return enabled ? 'Domain enabled: mail is accepted again.' : 'Domain disabled: mail for it is refused and its mailboxes cannot sign in.';
+    return enabled
+      ? 'Domain enabled: mail is accepted again.'
+      : 'Domain disabled: mail for it is refused and its mailboxes cannot sign in.';
   });
 }
 
 export async function createDkimKeyAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
   return runForm(form, async () => {
-    const result = await createDkimKey(text(form, 'domain'), text(form, 'selector').trim().toLowerCase() || undefined, actor);
+    const result = await createDkimKey(
+      text(form, 'domain'),
+      text(form, 'selector').trim().toLowerCase() || undefined,
+      actor,
+    );
     revalidatePath(`/admin/domains/${result.domain}/dns`);
     return `New DKIM key made with selector ${result.selector}. Publish the TXT record below.`;
   });

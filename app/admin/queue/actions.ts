@@ -24,7 +24,11 @@ export async function retryAllAction(_previous: FormState, form: FormData): Prom
   });
 }
 
-async function finishing(form: FormData, work: (queueId: string) => Promise<void>, done: string): Promise<FormState> {
+async function finishing(
+  form: FormData,
+  work: (queueId: string) => Promise<void>,
+  done: string,
+): Promise<FormState> {
   const queueId = text(form, 'queueId');
   const state = await runForm(form, async () => {
     if (form.get('confirm') !== 'yes') throw new FieldError('confirm', 'tick the box to confirm');
@@ -39,10 +43,18 @@ async function finishing(form: FormData, work: (queueId: string) => Promise<void
 
 export async function deleteEntryAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
-  return finishing(form, (queueId) => deleteQueueEntry(queueId, actor), 'deleted without notice to the sender');
+  return finishing(
+    form,
+    (queueId) => deleteQueueEntry(queueId, actor),
+    'deleted without notice to the sender',
+  );
 }
 
 export async function bounceNowAction(_previous: FormState, form: FormData): Promise<FormState> {
   const actor = await requireAdmin();
-  return finishing(form, (queueId) => bounceNow(queueId, actor), 'bounced: the sender was sent a failure notice');
+  return finishing(
+    form,
+    (queueId) => bounceNow(queueId, actor),
+    'bounced: the sender was sent a failure notice',
+  );
 }

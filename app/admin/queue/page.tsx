@@ -14,7 +14,11 @@ import { RetryAllButton } from '@/components/admin/queue-actions';
 
 export const metadata: Metadata = { title: 'Queue' };
 
-export default async function QueuePage({ searchParams }: { searchParams: Promise<{ status?: string; page?: string; done?: string }> }) {
+export default async function QueuePage({
+  searchParams,
+}: {
+  searchParams: Promise<{ status?: string; page?: string; done?: string }>;
+}) {
   const actor = await requireAdmin('/admin/queue');
   await guard(async () => requireSuper(actor));
   const params = await searchParams;
@@ -22,41 +26,92 @@ export default async function QueuePage({ searchParams }: { searchParams: Promis
   const queue = await listQueue({ status, page: Number(params.page) || 1 });
   return (
     <>
-      <PageHeader title="Queue" description="Outbound mail waiting for delivery or retrying. Delivered and bounced messages leave the queue; their story stays in the logs.">
+      <PageHeader
+        title="Queue"
+        description="Outbound mail waiting for delivery or retrying. Delivered and bounced messages leave the queue; their story stays in the logs."
+      >
         <AutoRefresh />
         {queue.total > 0 && <RetryAllButton />}
       </PageHeader>
-      {params.done && <p role="status" className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">{params.done}.</p>}
+      {params.done && (
+        <p
+          role="status"
+          className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800"
+        >
+          {params.done}.
+        </p>
+      )}
       <nav aria-label="Status" className="mb-4 flex flex-wrap gap-2 text-sm">
-        <Link className={`btn btn-small ${!status ? 'btn-primary' : ''}`} href="/admin/queue" aria-current={!status ? 'page' : undefined}>All</Link>
+        <Link
+          className={`btn btn-small ${!status ? 'btn-primary' : ''}`}
+          href="/admin/queue"
+          aria-current={!status ? 'page' : undefined}
+        >
+          All
+        </Link>
         {QUEUE_STATUSES.map((name) => (
-          <Link key={name} className={`btn btn-small ${status === name ? 'btn-primary' : ''}`} href={`/admin/queue?status=${name}`} aria-current={status === name ? 'page' : undefined}>
+          <Link
+            key={name}
+            className={`btn btn-small ${status === name ? 'btn-primary' : ''}`}
+            href={`/admin/queue?status=${name}`}
+            aria-current={status === name ? 'page' : undefined}
+          >
             {name} ({formatCount(queue.byStatus[name] ?? 0)})
           </Link>
         ))}
       </nav>
-      {queue.rows.length === 0 ? <EmptyState title="The queue is empty">{status ? `No ${status} entries.` : 'Nothing is waiting to be delivered.'}</EmptyState> : (
+      {queue.rows.length === 0 ? (
+        <EmptyState title="The queue is empty">
+          {status ? `No ${status} entries.` : 'Nothing is waiting to be delivered.'}
+        </EmptyState>
+      ) : (
         <div className="card overflow-x-auto p-0">
           <table className="table" aria-label="Queue">
-            <thead><tr><th scope="col">Queue id</th><th scope="col">Sender</th><th scope="col">Recipients</th><th scope="col" className="text-right">Size</th><th scope="col" className="text-right">Attempts</th><th scope="col">Next attempt</th><th scope="col">Last reply</th><th scope="col">Status</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Queue id</th>
+                <th scope="col">Sender</th>
+                <th scope="col">Recipients</th>
+                <th scope="col" className="text-right">
+                  Size
+                </th>
+                <th scope="col" className="text-right">
+                  Attempts
+                </th>
+                <th scope="col">Next attempt</th>
+                <th scope="col">Last reply</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
             <tbody>
               {queue.rows.map((entry) => (
                 <tr key={entry.id} data-queue-id={entry.queueId}>
-                  <td className="font-mono text-xs"><Link href={`/admin/queue/${encodeURIComponent(entry.queueId)}`}>{entry.queueId}</Link></td>
+                  <td className="font-mono text-xs">
+                    <Link href={`/admin/queue/${encodeURIComponent(entry.queueId)}`}>{entry.queueId}</Link>
+                  </td>
                   <td className="break-all">{entry.sender || '<> (bounce)'}</td>
                   <td className="break-all">{entry.recipients.map((r) => r.address).join(', ')}</td>
                   <td className="text-right tabular-nums">{formatBytes(entry.size)}</td>
                   <td className="text-right tabular-nums">{entry.attempts}</td>
-                  <td className="whitespace-nowrap"><LocalTime iso={entry.nextAttemptAt.toISOString()} relative /></td>
+                  <td className="whitespace-nowrap">
+                    <LocalTime iso={entry.nextAttemptAt.toISOString()} relative />
+                  </td>
                   <td className="max-w-xs text-xs break-all text-slate-600">{entry.lastReply ?? '—'}</td>
-                  <td><span className={resultClass(entry.status)}>{entry.status}</span></td>
+                  <td>
+                    <span className={resultClass(entry.status)}>{entry.status}</span>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      <Pagination page={queue.page} pageSize={queue.pageSize} total={queue.total} href={(page) => `/admin/queue?${status ? `status=${status}&` : ''}page=${page}`} />
+      <Pagination
+        page={queue.page}
+        pageSize={queue.pageSize}
+        total={queue.total}
+        href={(page) => `/admin/queue?${status ? `status=${status}&` : ''}page=${page}`}
+      />
     </>
   );
 }

@@ -21,7 +21,15 @@ export const domainCommand: CommandGroup = {
       expectArgs(args, 0, 'domain list');
       await ensureMigrated();
       const rows = await listDomains();
-      printTable(rows.map((d) => ({ domain: d.domain, enabled: d.enabled ? 'yes' : 'no', 'alias of': d.aliasOf ?? '', mailboxes: d.mailboxes, aliases: d.aliases })));
+      printTable(
+        rows.map((d) => ({
+          domain: d.domain,
+          enabled: d.enabled ? 'yes' : 'no',
+          'alias of': d.aliasOf ?? '',
+          mailboxes: d.mailboxes,
+          aliases: d.aliases,
+        })),
+      );
     },
   },
   remove: {
@@ -40,9 +48,14 @@ export const domainCommand: CommandGroup = {
     async run(args, options) {
       expectArgs(args, 1, 'domain dkim DOMAIN [--new] [--selector NAME]');
       await ensureMigrated();
-      const record = options.new || options.selector ? await createDkimKey(args[0]!, options.selector as string | undefined) : await dkimRecord(args[0]!);
+      const record =
+        options.new || options.selector
+          ? await createDkimKey(args[0]!, options.selector as string | undefined)
+          : await dkimRecord(args[0]!);
       if (!record) {
-        console.log(`${args[0]!.toLowerCase()} has no DKIM key yet: run postroom domain dkim ${args[0]!.toLowerCase()} --new`);
+        console.log(
+          `${args[0]!.toLowerCase()} has no DKIM key yet: run postroom domain dkim ${args[0]!.toLowerCase()} --new`,
+        );
         return;
       }
       console.log(`Publish this TXT record:\n${record.name}. IN TXT "${record.value}"`);

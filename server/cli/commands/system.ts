@@ -12,7 +12,11 @@ export async function ensureMigrated(): Promise<void> {
 
 export async function migrateCommand(): Promise<number> {
   const result = await migrate(config().databaseUrl, config().dataDir, (line) => console.log(line));
-  console.log(result.applied.length ? `${result.applied.length} migration(s) applied` : `database is up to date (${result.alreadyApplied} migration(s))`);
+  console.log(
+    result.applied.length
+      ? `${result.applied.length} migration(s) applied`
+      : `database is up to date (${result.alreadyApplied} migration(s))`,
+  );
   return 0;
 }
 

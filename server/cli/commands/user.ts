@@ -13,8 +13,15 @@ async function obtainPassword(options: Options): Promise<string> {
 
 export const userCommand: CommandGroup = {
   add: {
-    usage: 'add ADDRESS [--password-stdin] [--name NAME] [--quota 2G] [--role user|domain_admin|super] [--manages DOMAIN,...]',
-    options: { 'password-stdin': { type: 'boolean' }, name: { type: 'string' }, quota: { type: 'string' }, role: { type: 'string' }, manages: { type: 'string' } },
+    usage:
+      'add ADDRESS [--password-stdin] [--name NAME] [--quota 2G] [--role user|domain_admin|super] [--manages DOMAIN,...]',
+    options: {
+      'password-stdin': { type: 'boolean' },
+      name: { type: 'string' },
+      quota: { type: 'string' },
+      role: { type: 'string' },
+      manages: { type: 'string' },
+    },
     async run(args, options) {
       expectArgs(args, 1, 'user add ADDRESS [--password-stdin] [--name NAME] [--quota 2G] [--role ROLE]');
       await ensureMigrated();
@@ -27,7 +34,9 @@ export const userCommand: CommandGroup = {
         role: options.role as string | undefined,
         manages: options.manages ? String(options.manages).split(',').filter(Boolean) : undefined,
       });
-      console.log(`added mailbox ${mailbox.address} (${mailbox.role}${mailbox.quotaBytes > 0n ? `, quota ${formatBytes(mailbox.quotaBytes)}` : ''})`);
+      console.log(
+        `added mailbox ${mailbox.address} (${mailbox.role}${mailbox.quotaBytes > 0n ? `, quota ${formatBytes(mailbox.quotaBytes)}` : ''})`,
+      );
     },
   },
   passwd: {
@@ -46,8 +55,21 @@ export const userCommand: CommandGroup = {
     async run(args, options) {
       expectArgs(args, 0, 'user list [--domain DOMAIN] [--search TEXT]');
       await ensureMigrated();
-      const { rows, total } = await listMailboxes({ domain: (options.domain as string | undefined)?.toLowerCase(), search: options.search as string | undefined, pageSize: 500 });
-      printTable(rows.map((m) => ({ address: m.address, name: m.displayName, role: m.role, enabled: m.enabled ? 'yes' : 'no', used: formatBytes(m.usedBytes), quota: m.quotaBytes > 0n ? formatBytes(m.quotaBytes) : 'none' })));
+      const { rows, total } = await listMailboxes({
+        domain: (options.domain as string | undefined)?.toLowerCase(),
+        search: options.search as string | undefined,
+        pageSize: 500,
+      });
+      printTable(
+        rows.map((m) => ({
+          address: m.address,
+          name: m.displayName,
+          role: m.role,
+          enabled: m.enabled ? 'yes' : 'no',
+          used: formatBytes(m.usedBytes),
+          quota: m.quotaBytes > 0n ? formatBytes(m.quotaBytes) : 'none',
+        })),
+      );
       if (total > rows.length) console.log(`(${rows.length} of ${total} shown)`);
     },
   },

@@ -51,10 +51,12 @@ export const ID: CommandHandler = {
   sync: 'none',
   async run(session, command) {
     const token = command.args.next('client ID');
-    if (!(token.kind === 'atom' && token.value.toUpperCase() === 'NIL') && token.kind !== 'list') throw bad('ID takes NIL or a list');
+    if (!(token.kind === 'atom' && token.value.toUpperCase() === 'NIL') && token.kind !== 'list')
+      throw bad('ID takes NIL or a list');
     if (token.kind === 'list') {
       // RFC 2971 section 3.3: at most 30 pairs, keys up to 30 bytes, values up to 1024.
-      if (token.items.length % 2 !== 0 || token.items.length > 60) throw bad('ID list must hold up to 30 field/value pairs');
+      if (token.items.length % 2 !== 0 || token.items.length > 60)
+        throw bad('ID list must hold up to 30 field/value pairs');
       token.items.forEach((item: Token, i) => {
         if (item.kind === 'list') throw bad('ID fields must be strings');
         if (i % 2 === 0 && tokenText(item, 'field').length > 30) throw bad('ID field name too long');
@@ -62,7 +64,8 @@ export const ID: CommandHandler = {
     }
     command.args.end();
     const pairs: string[] = [];
-    for (let i = 0; i < SERVER_ID.length; i += 2) pairs.push(`${imapNString(SERVER_ID[i])} ${imapNString(SERVER_ID[i + 1])}`);
+    for (let i = 0; i < SERVER_ID.length; i += 2)
+      pairs.push(`${imapNString(SERVER_ID[i])} ${imapNString(SERVER_ID[i + 1])}`);
     session.send(`* ID (${pairs.join(' ')})`);
   },
 };

@@ -29,7 +29,8 @@ function readUpload(args: Args): Upload {
     if (!date) throw bad('Invalid date-time');
     internalDate = date;
   }
-  if (args.acceptAtom('CATENATE')) return { message: parseCatenateParts(args.list('CATENATE parts')), flags, internalDate };
+  if (args.acceptAtom('CATENATE'))
+    return { message: parseCatenateParts(args.list('CATENATE parts')), flags, internalDate };
   const sent = args.bytes('message');
   if (sent.length === 0) throw no('Cannot append an empty message');
   // APPENDLIMIT (RFC 7889) bounds what the client sends, checked before any re-encoding.
@@ -48,16 +49,27 @@ export const APPEND: CommandHandler = {
     const folder = await requireFolder(session, name, true);
     // Every URL is resolved before anything is stored: a BADURL leaves no message behind.
     const messages: Buffer[] = [];
-    for (const upload of uploads) messages.push(Buffer.isBuffer(upload.message) ? upload.message : await catenate(session, upload.message));
+    for (const upload of uploads)
+      messages.push(
+        Buffer.isBuffer(upload.message) ? upload.message : await catenate(session, upload.message),
+      );
     const done: AppendResult[] = [];
     try {
       for (const [i, upload] of uploads.entries()) {
-        const [result] = await appendMessage(messages[i]!, [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }], { internalDate: upload.internalDate });
+        const [result] = await appendMessage(
+          messages[i]!,
+          [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }],
+          { internalDate: upload.internalDate },
+        );
         done.push(result!);
       }
     } catch (error) {
       // RFC 3502 section 3: a failed MULTIAPPEND leaves none of its messages behind.
-      if (done.length > 0) await expungeMessages(folder.id, done.map((result) => result.uid));
+      if (done.length > 0)
+        await expungeMessages(
+          folder.id,
+          done.map((result) => result.uid),
+        );
       if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
       throw error;
     }

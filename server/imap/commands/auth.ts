@@ -7,12 +7,17 @@ import type { ImapSession } from '../session';
 import { type CommandHandler } from './types';
 
 function requireTls(session: ImapSession): void {
-  if (!session.secure && !session.options.allowPlainAuth) throw no('Log in only after STARTTLS', 'PRIVACYREQUIRED');
+  if (!session.secure && !session.options.allowPlainAuth)
+    throw no('Log in only after STARTTLS', 'PRIVACYREQUIRED');
 }
 
 function finish(session: ImapSession, result: LoginResult): string {
   if (!result.ok) {
-    if (result.reason === 'throttled') throw no(`Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`, 'UNAVAILABLE');
+    if (result.reason === 'throttled')
+      throw no(
+        `Too many failed logins, try again in ${result.retryAfterSeconds ?? 60} seconds`,
+        'UNAVAILABLE',
+      );
     if (result.reason === 'disabled') throw no('This mailbox is disabled', 'AUTHORIZATIONFAILED');
     throw no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
@@ -29,7 +34,10 @@ export const LOGIN: CommandHandler = {
     const password = command.args.astring('password');
     command.args.end();
     requireTls(session);
-    return finish(session, await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'imap' }));
+    return finish(
+      session,
+      await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'imap' }),
+    );
   },
 };
 
@@ -51,22 +59,39 @@ export const AUTHENTICATE: CommandHandler = {
     const mechanism = command.args.atom('mechanism').toUpperCase();
     const initial = command.args.remaining > 0 ? command.args.atom('initial response') : null;
     command.args.end();
-    if (!['PLAIN', 'OAUTHBEARER', 'XOAUTH2'].includes(mechanism)) throw no(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
+    if (!['PLAIN', 'OAUTHBEARER', 'XOAUTH2'].includes(mechanism))
+      throw no(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
     requireTls(session);
     const response = initial ?? (await readResponse(session, ''));
     if (mechanism === 'PLAIN') {
       const credentials = decodePlain(response);
       if (!credentials) throw bad('Malformed PLAIN response');
-      if (credentials.authzid && credentials.authzid.toLowerCase() !== credentials.username.toLowerCase()) throw no('Acting as another user is not allowed', 'AUTHORIZATIONFAILED');
-      return finish(session, await authenticate({ username: credentials.username, password: credentials.password, clientIp: session.remoteAddress, protocol: 'imap' }));
+      if (credentials.authzid && credentials.authzid.toLowerCase() !== credentials.username.toLowerCase())
+        throw no('Acting as another user is not allowed', 'AUTHORIZATIONFAILED');
+      return finish(
+        session,
+        await authenticate({
+          username: credentials.username,
+          password: credentials.password,
+          clientIp: session.remoteAddress,
+          protocol: 'imap',
+        }),
+      );
     }
     const bearer = decodeBearer(response, mechanism as 'OAUTHBEARER' | 'XOAUTH2');
     const result: LoginResult = bearer
-      ? await authenticateToken({ username: bearer.username, token: bearer.token, clientIp: session.remoteAddress, protocol: 'imap' })
+      ? await authenticateToken({
+          username: bearer.username,
+          token: bearer.token,
+          clientIp: session.remoteAddress,
+          protocol: 'imap',
+        })
       : { ok: false, reason: 'invalid' };
     if (!result.ok && result.reason === 'invalid') {
       // RFC 7628 section 3.2.2: an error challenge, answered by the client with a dummy line.
-      const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString('base64');
+      const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString(
+        'base64',
+      );
       await readResponse(session, error).catch(() => undefined);
     }
     return finish(session, result);

@@ -19,7 +19,8 @@ export function parseCatenateParts(items: Token[]): CatenatePart[] {
   for (let i = 0; i < items.length; i += 2) {
     const [kind, value] = [items[i]!, items[i + 1]!];
     const word = kind.kind === 'atom' ? kind.value.toUpperCase() : '';
-    if (word === 'TEXT' && value.kind === 'string' && value.literal) parts.push({ kind: 'text', bytes: value.value });
+    if (word === 'TEXT' && value.kind === 'string' && value.literal)
+      parts.push({ kind: 'text', bytes: value.value });
     else if (word === 'URL') parts.push({ kind: 'url', url: tokenText(value, 'URL') });
     else throw bad('CATENATE parts are TEXT literal or URL astring');
   }
@@ -30,7 +31,11 @@ export function parseCatenateParts(items: Token[]): CatenatePart[] {
 export async function catenate(session: ImapSession, parts: CatenatePart[]): Promise<Buffer> {
   const user = session.user!;
   const selected = session.mailbox;
-  const base = baseUrl(user.address, user.domain, selected ? { name: selected.name, uidValidity: selected.uidValidity } : undefined);
+  const base = baseUrl(
+    user.address,
+    user.domain,
+    selected ? { name: selected.name, uidValidity: selected.uidValidity } : undefined,
+  );
   const pieces: Buffer[] = [];
   let size = 0;
   for (const part of parts) {
@@ -39,7 +44,11 @@ export async function catenate(session: ImapSession, parts: CatenatePart[]): Pro
       const url = parseImapUrl(resolveImapUrl(part.url, base));
       const message = url ? await openUrl(url, user, session.options.hostname, false) : null;
       bytes = url && message ? urlSection(url, message, false) : null;
-      if (!bytes) throw no('URL does not name a message part you can read', `BADURL ${part.url.replace(/[\]\r\n]/g, '')}`);
+      if (!bytes)
+        throw no(
+          'URL does not name a message part you can read',
+          `BADURL ${part.url.replace(/[\]\r\n]/g, '')}`,
+        );
     }
     size += bytes!.length;
     if (size > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');

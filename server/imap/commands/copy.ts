@@ -20,7 +20,9 @@ function copyCommand(byUid: boolean, move: boolean): CommandHandler {
       if (move && mailbox.readOnly) throw no('Mailbox is read-only', 'READ-ONLY');
       let result;
       try {
-        result = move ? await moveMessages(mailbox.folderId, uids, folder.id) : await copyMessages(mailbox.folderId, uids, folder.id);
+        result = move
+          ? await moveMessages(mailbox.folderId, uids, folder.id)
+          : await copyMessages(mailbox.folderId, uids, folder.id);
       } catch (error) {
         if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
         throw error;

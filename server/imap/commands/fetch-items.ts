@@ -5,7 +5,18 @@ import { bad } from '../errors';
 import type { Token } from '../parser';
 import { parsePartialRange, type PartialRange } from './search-return';
 
-export type SimpleItem = 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'UID' | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT';
+export type SimpleItem =
+  | 'FLAGS'
+  | 'INTERNALDATE'
+  | 'RFC822.SIZE'
+  | 'ENVELOPE'
+  | 'BODYSTRUCTURE'
+  | 'BODY'
+  | 'UID'
+  | 'MODSEQ'
+  | 'RFC822'
+  | 'RFC822.HEADER'
+  | 'RFC822.TEXT';
 
 export interface SectionItem {
   kind: 'BODY' | 'BINARY' | 'BINARY.SIZE';
@@ -28,13 +39,26 @@ export interface FetchPlan {
   setsSeen: boolean;
 }
 
-const SIMPLE = new Set<string>(['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'UID', 'MODSEQ', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+const SIMPLE = new Set<string>([
+  'FLAGS',
+  'INTERNALDATE',
+  'RFC822.SIZE',
+  'ENVELOPE',
+  'BODYSTRUCTURE',
+  'BODY',
+  'UID',
+  'MODSEQ',
+  'RFC822',
+  'RFC822.HEADER',
+  'RFC822.TEXT',
+]);
 const MACROS: Record<string, SimpleItem[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
-const SECTION_ITEM = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)\[([^\]]*)\](?:<(\d{1,10})(?:\.(\d{1,10}))?>)?$/i;
+const SECTION_ITEM =
+  /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)\[([^\]]*)\](?:<(\d{1,10})(?:\.(\d{1,10}))?>)?$/i;
 
 function parseSectionItem(text: string): SectionItem {
   const match = SECTION_ITEM.exec(text);
@@ -47,7 +71,13 @@ function parseSectionItem(text: string): SectionItem {
   if (kind !== 'BODY' && spec.text) throw bad('BINARY takes only part numbers');
   if (match[4] !== undefined && Number(match[4]) === 0) throw bad('Partial length must be positive');
   if (kind === 'BINARY.SIZE' && match[3] !== undefined) throw bad('BINARY.SIZE takes no partial');
-  const partial = match[3] !== undefined ? { start: Number(match[3]), length: match[4] !== undefined ? Number(match[4]) : Number.MAX_SAFE_INTEGER } : null;
+  const partial =
+    match[3] !== undefined
+      ? {
+          start: Number(match[3]),
+          length: match[4] !== undefined ? Number(match[4]) : Number.MAX_SAFE_INTEGER,
+        }
+      : null;
   return { kind, peek: name.endsWith('.PEEK') || kind === 'BINARY.SIZE', spec, label, partial };
 }
 
@@ -64,7 +94,14 @@ export function parseFetchItems(token: Token): FetchPlan {
       words.push(item.value);
     }
   } else throw bad('Invalid FETCH items');
-  const plan: FetchPlan = { simple: new Set(), sections: [], needsEnvelope: false, needsStructure: false, needsContent: false, setsSeen: false };
+  const plan: FetchPlan = {
+    simple: new Set(),
+    sections: [],
+    needsEnvelope: false,
+    needsStructure: false,
+    needsContent: false,
+    setsSeen: false,
+  };
   for (const word of words) {
     const upper = word.toUpperCase();
     if (SIMPLE.has(upper)) plan.simple.add(upper as SimpleItem);
@@ -72,14 +109,26 @@ export function parseFetchItems(token: Token): FetchPlan {
   }
   const s = plan.simple;
   plan.needsEnvelope = s.has('ENVELOPE');
-  plan.needsStructure = s.has('BODYSTRUCTURE') || s.has('BODY') || s.has('RFC822.TEXT') || s.has('RFC822.HEADER') || plan.sections.some((item) => item.kind !== 'BODY' || item.spec.part.length > 0 || item.spec.text !== undefined);
-  plan.needsContent = s.has('RFC822') || s.has('RFC822.HEADER') || s.has('RFC822.TEXT') || plan.sections.length > 0;
+  plan.needsStructure =
+    s.has('BODYSTRUCTURE') ||
+    s.has('BODY') ||
+    s.has('RFC822.TEXT') ||
+    s.has('RFC822.HEADER') ||
+    plan.sections.some(
+      (item) => item.kind !== 'BODY' || item.spec.part.length > 0 || item.spec.text !== undefined,
+    );
+  plan.needsContent =
+    s.has('RFC822') || s.has('RFC822.HEADER') || s.has('RFC822.TEXT') || plan.sections.length > 0;
   plan.setsSeen = s.has('RFC822') || s.has('RFC822.TEXT') || plan.sections.some((section) => !section.peek);
   return plan;
 }
 
 /** FETCH modifiers: CHANGEDSINCE n and VANISHED (RFC 7162), PARTIAL (RFC 9394, UID FETCH). */
-export function parseFetchModifiers(items: Token[] | null): { changedSince: bigint | null; vanished: boolean; partial: PartialRange | null } {
+export function parseFetchModifiers(items: Token[] | null): {
+  changedSince: bigint | null;
+  vanished: boolean;
+  partial: PartialRange | null;
+} {
   let changedSince: bigint | null = null;
   let vanished = false;
   let partial: PartialRange | null = null;

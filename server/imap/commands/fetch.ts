@@ -1,9 +1,27 @@
 // FETCH and UID FETCH (RFC 9051 section 6.4.5): flags and sizes from the row, ENVELOPE and
 // BODYSTRUCTURE from the metadata cached at delivery, body sections sliced from the stored content.
 // Non-PEEK body items set \Seen first, so the FLAGS sent back are the new ones.
-import { readBlob, readBlobOfSize, SYNC_READ_BYTES, readEnvelopes, readMessages, updateFlags, expungedSince, flagsChangedSince, type MessageRow } from '../../store';
+import {
+  readBlob,
+  readBlobOfSize,
+  SYNC_READ_BYTES,
+  readEnvelopes,
+  readMessages,
+  updateFlags,
+  expungedSince,
+  flagsChangedSince,
+  type MessageRow,
+} from '../../store';
 import { cachedEnvelope, rememberEnvelope } from '../envelope-cache';
-import { formatEnvelope, formatBodyStructure, extractSection, resolveSectionPart, decodedPartBody, type BodyPart, type Envelope } from '../../mime';
+import {
+  formatEnvelope,
+  formatBodyStructure,
+  extractSection,
+  resolveSectionPart,
+  decodedPartBody,
+  type BodyPart,
+  type Envelope,
+} from '../../mime';
 import { binaryBody, binaryMessage } from '../../mime/binary-content';
 import { bad, no } from '../errors';
 import { formatSequence, selectUidIndexes } from '../parser';
@@ -22,7 +40,11 @@ const CHUNK = 2000;
 const FLUSH_BYTES = 64 * 1024;
 
 /** The bytes of BODY[section] or BINARY[section] (before any partial); URLFETCH uses it too. */
-export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buffer, structure: BodyPart | null): Buffer {
+export function sectionBytes(
+  item: Pick<SectionItem, 'kind' | 'spec'>,
+  raw: Buffer,
+  structure: BodyPart | null,
+): Buffer {
   if (item.kind === 'BODY' && item.spec.part.length === 0 && !item.spec.text) return raw; // BODY[]: the whole message
   if (!structure) throw new Error('body structure not loaded');
   if (item.kind === 'BODY') {
@@ -37,7 +59,8 @@ export function sectionBytes(item: Pick<SectionItem, 'kind' | 'spec'>, raw: Buff
   const part = resolveSectionPart(structure, item.spec.part);
   if (!part) return Buffer.alloc(0);
   if (part.parts || part.body) return binaryBody(raw, part);
-  if (!KNOWN_ENCODINGS.has(part.encoding.toLowerCase())) throw no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
+  if (!KNOWN_ENCODINGS.has(part.encoding.toLowerCase()))
+    throw no('Unknown Content-Transfer-Encoding', 'UNKNOWN-CTE');
   return decodedPartBody(raw, part);
 }
 
@@ -59,7 +82,10 @@ class ContentReader {
   content(index: number): Promise<Buffer> {
     const wanted = this.rows[index]!;
     if (wanted.size <= SYNC_READ_BYTES) return readBlobOfSize(wanted.blobSha256, wanted.size);
-    while (this.next < this.rows.length && (this.next <= index || (this.next - index < READ_AHEAD && this.bytesAhead < READ_AHEAD_BYTES))) {
+    while (
+      this.next < this.rows.length &&
+      (this.next <= index || (this.next - index < READ_AHEAD && this.bytesAhead < READ_AHEAD_BYTES))
+    ) {
       const row = this.rows[this.next]!;
       if (row.size > SYNC_READ_BYTES) {
         const read = readBlob(row.blobSha256);
@@ -86,7 +112,10 @@ function writeLiteral(out: ResponseWriter, prefix: string, bytes: Buffer, binary
 function envelopeBytes(session: ImapSession, row: MessageRow): Buffer {
   let envelope = cachedEnvelope(row.id, session.utf8);
   if (envelope === undefined) {
-    envelope = Buffer.from(formatEnvelope(JSON.parse(row.envelope) as Envelope, { utf8: session.utf8 }), 'utf8');
+    envelope = Buffer.from(
+      formatEnvelope(JSON.parse(row.envelope) as Envelope, { utf8: session.utf8 }),
+      'utf8',
+    );
     rememberEnvelope(row.id, session.utf8, envelope);
   }
   return envelope;
@@ -125,7 +154,16 @@ class PendingText {
  * One message's FETCH response, written straight into `out`. Synchronous (content is read
  * beforehand): a 10,000-message FETCH would otherwise pay two promise turns per message.
  */
-function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: SelectedMailbox, seq: number, row: MessageRow, plan: FetchPlan, flagsChanged: boolean, raw: Buffer | null): void {
+function renderMessage(
+  out: ResponseWriter,
+  session: ImapSession,
+  mailbox: SelectedMailbox,
+  seq: number,
+  row: MessageRow,
+  plan: FetchPlan,
+  flagsChanged: boolean,
+  raw: Buffer | null,
+): void {
   const s = plan.simple;
   const utf8 = { utf8: session.utf8 };
   const text = new PendingText(seq);
@@ -138,11 +176,13 @@ function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: Selec
     out.text(text.take('ENVELOPE '));
     out.bytes(envelopeBytes(session, row));
   }
-  const structure = plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
+  const structure =
+    plan.needsStructure && row.bodyStructure ? (JSON.parse(row.bodyStructure) as BodyPart) : null;
   if (s.has('BODYSTRUCTURE')) text.add(`BODYSTRUCTURE ${formatBodyStructure(structure!, true, utf8)}`);
   if (s.has('BODY')) text.add(`BODY ${formatBodyStructure(structure!, false, utf8)}`);
   if (raw) {
-    const literalItem = (name: string, bytes: Buffer, binary = false) => writeLiteral(out, text.take(`${name} `), bytes, binary);
+    const literalItem = (name: string, bytes: Buffer, binary = false) =>
+      writeLiteral(out, text.take(`${name} `), bytes, binary);
     if (s.has('RFC822.HEADER')) literalItem('RFC822.HEADER', raw.subarray(0, structure!.bodyStart));
     if (s.has('RFC822.TEXT')) literalItem('RFC822.TEXT', raw.subarray(structure!.bodyStart));
     if (s.has('RFC822')) literalItem('RFC822', raw);
@@ -155,7 +195,10 @@ function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: Selec
       let origin = '';
       if (section.partial) {
         origin = `<${section.partial.start}>`;
-        bytes = section.partial.start >= bytes.length ? Buffer.alloc(0) : bytes.subarray(section.partial.start, section.partial.start + section.partial.length);
+        bytes =
+          section.partial.start >= bytes.length
+            ? Buffer.alloc(0)
+            : bytes.subarray(section.partial.start, section.partial.start + section.partial.length);
       }
       literalItem(`${section.kind}[${section.label}]${origin}`, bytes, true);
     }
@@ -166,7 +209,11 @@ function renderMessage(out: ResponseWriter, session: ImapSession, mailbox: Selec
 async function markSeen(mailbox: SelectedMailbox, rows: MessageRow[]): Promise<Set<number>> {
   const unseen = rows.filter((row) => !row.seen).map((row) => row.uid);
   if (unseen.length === 0) return new Set();
-  const result = await updateFlags(mailbox.folderId, unseen, { operation: 'add', system: { seen: true }, keywords: [] });
+  const result = await updateFlags(mailbox.folderId, unseen, {
+    operation: 'add',
+    system: { seen: true },
+    keywords: [],
+  });
   const byUid = new Map(result.rows.map((row) => [row.uid, row]));
   for (const row of rows) {
     const updated = byUid.get(row.uid);
@@ -195,30 +242,60 @@ function fetchCommand(byUid: boolean): CommandHandler {
       if (modifiers.partial) {
         // RFC 9394 3.3-3.4: UID FETCH only, a window over the messages CHANGEDSINCE leaves.
         if (!byUid) throw bad('PARTIAL needs UID FETCH');
-        const changed = modifiers.changedSince === null ? null : new Set((await flagsChangedSince(mailbox.folderId, modifiers.changedSince)).map((row) => row.uid));
+        const changed =
+          modifiers.changedSince === null
+            ? null
+            : new Set(
+                (await flagsChangedSince(mailbox.folderId, modifiers.changedSince)).map((row) => row.uid),
+              );
         uids = partialWindow(changed ? uids.filter((uid) => changed.has(uid)) : uids, modifiers.partial);
       }
       if (modifiers.vanished) {
         if (!byUid || !session.enabled.has('QRESYNC')) throw bad('VANISHED needs UID FETCH and QRESYNC');
-        const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter((uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0);
+        const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter(
+          (uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0,
+        );
         if (gone.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(gone)}`);
       }
       const output = new ResponseWriter(session, FLUSH_BYTES);
       for (let i = 0; i < uids.length; i += CHUNK) {
-        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), { envelope: false, structure: plan.needsStructure, content: plan.needsContent, internalDate: plan.simple.has('INTERNALDATE'), modseq: plan.simple.has('MODSEQ') || modifiers.changedSince !== null });
+        let rows = await readMessages(mailbox.folderId, uids.slice(i, i + CHUNK), {
+          envelope: false,
+          structure: plan.needsStructure,
+          content: plan.needsContent,
+          internalDate: plan.simple.has('INTERNALDATE'),
+          modseq: plan.simple.has('MODSEQ') || modifiers.changedSince !== null,
+        });
         if (plan.needsEnvelope) {
           const missing = rows.filter((row) => cachedEnvelope(row.id, session.utf8) === undefined);
-          const envelopes = missing.length ? await readEnvelopes(missing.map((row) => row.id)) : new Map<number, string>();
+          const envelopes = missing.length
+            ? await readEnvelopes(missing.map((row) => row.id))
+            : new Map<number, string>();
           for (const row of missing) row.envelope = envelopes.get(row.id) ?? '{}';
         }
-        if (modifiers.changedSince !== null) rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
-        const changed = plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
-        if (plan.simple.has('FLAGS')) mailbox.announceKeywords(session, rows.map((row) => row.keywords));
+        if (modifiers.changedSince !== null)
+          rows = rows.filter((row) => row.modseq > modifiers.changedSince!);
+        const changed =
+          plan.setsSeen && !mailbox.readOnly ? await markSeen(mailbox, rows) : new Set<number>();
+        if (plan.simple.has('FLAGS'))
+          mailbox.announceKeywords(
+            session,
+            rows.map((row) => row.keywords),
+          );
         rows = rows.filter((row) => mailbox.seqOf(row.uid) !== 0);
         const reader = plan.needsContent ? new ContentReader(rows) : null;
         for (const [index, row] of rows.entries()) {
           const raw = reader ? await reader.content(index) : null;
-          renderMessage(output, session, mailbox, mailbox.seqOf(row.uid), row, plan, changed.has(row.uid), raw);
+          renderMessage(
+            output,
+            session,
+            mailbox,
+            mailbox.seqOf(row.uid),
+            row,
+            plan,
+            changed.has(row.uid),
+            raw,
+          );
           if (output.full) await output.flush();
         }
       }

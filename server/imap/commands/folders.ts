@@ -18,8 +18,11 @@ export const CREATE: CommandHandler = {
       for (let i = 0; i < options.length; i += 2) {
         const key = options[i];
         const value = options[i + 1];
-        if (!key || key.kind !== 'atom' || key.value.toUpperCase() !== 'USE' || value?.kind !== 'list') throw bad('CREATE options must be (USE (...))');
-        specialUse = atomsOf(value.items, 'special-use list').map((flag) => flag[0] === '\\' ? `\\${flag.slice(1, 2).toUpperCase()}${flag.slice(2).toLowerCase()}` : flag);
+        if (!key || key.kind !== 'atom' || key.value.toUpperCase() !== 'USE' || value?.kind !== 'list')
+          throw bad('CREATE options must be (USE (...))');
+        specialUse = atomsOf(value.items, 'special-use list').map((flag) =>
+          flag[0] === '\\' ? `\\${flag.slice(1, 2).toUpperCase()}${flag.slice(2).toLowerCase()}` : flag,
+        );
       }
     }
     command.args.end();

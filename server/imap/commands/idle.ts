@@ -21,7 +21,8 @@ export const IDLE: CommandHandler = {
     try {
       const line = await session.reader.readLine();
       if (line === null) return null;
-      if (!Buffer.isBuffer(line) || line.toString('latin1').trim().toUpperCase() !== 'DONE') throw bad('Expected DONE');
+      if (!Buffer.isBuffer(line) || line.toString('latin1').trim().toUpperCase() !== 'DONE')
+        throw bad('Expected DONE');
     } finally {
       if (notify) await notify.setIdle(false);
       else if (mailbox) mailbox.onChange = undefined;

@@ -9,8 +9,13 @@ import { AUTHED, type CommandHandler } from './types';
 import { parseStatusItems, statusLine } from './status';
 
 function patternRegex(reference: string, pattern: string): RegExp {
-  const full = pattern.startsWith(DELIMITER) || reference === '' ? pattern : `${reference.endsWith(DELIMITER) ? reference : reference + DELIMITER}${pattern}`;
-  const body = [...full].map((c) => (c === '*' ? '.*' : c === '%' ? `[^${DELIMITER}]*` : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const full =
+    pattern.startsWith(DELIMITER) || reference === ''
+      ? pattern
+      : `${reference.endsWith(DELIMITER) ? reference : reference + DELIMITER}${pattern}`;
+  const body = [...full]
+    .map((c) => (c === '*' ? '.*' : c === '%' ? `[^${DELIMITER}]*` : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   // INBOX matches case-insensitively (RFC 9051 section 5.1).
   const inbox = /^inbox/i.test(full) ? `|^INBOX${body.slice(5)}$` : '';
   return new RegExp(`^${body}$${inbox}`, 's');
@@ -34,7 +39,8 @@ function parseSelection(items: Token[], options: ListOptions): void {
     else if (word === 'RECURSIVEMATCH') options.recursiveMatch = true;
     else if (word !== 'REMOTE') throw bad(`Unknown LIST selection option ${word.slice(0, 20)}`);
   }
-  if (options.recursiveMatch && !options.subscribedOnly) throw bad('RECURSIVEMATCH needs another selection option');
+  if (options.recursiveMatch && !options.subscribedOnly)
+    throw bad('RECURSIVEMATCH needs another selection option');
 }
 
 function parseReturn(items: Token[], options: ListOptions): void {
@@ -62,15 +68,31 @@ function attributes(folder: FolderInfo, all: FolderInfo[], options: ListOptions)
   return attrs;
 }
 
-async function list(session: ImapSession, command: Parameters<CommandHandler['run']>[1], lsub: boolean): Promise<void> {
+async function list(
+  session: ImapSession,
+  command: Parameters<CommandHandler['run']>[1],
+  lsub: boolean,
+): Promise<void> {
   const args = command.args;
-  const options: ListOptions = { subscribedOnly: lsub, specialUseOnly: false, recursiveMatch: false, returnSubscribed: false, returnChildren: true, returnSpecialUse: false, status: null, lsub };
+  const options: ListOptions = {
+    subscribedOnly: lsub,
+    specialUseOnly: false,
+    recursiveMatch: false,
+    returnSubscribed: false,
+    returnChildren: true,
+    returnSpecialUse: false,
+    status: null,
+    lsub,
+  };
   const selection = lsub ? null : args.optionalList();
   if (selection) parseSelection(selection, options);
   const decode = (text: string) => (session.utf8 ? text : decodeMailboxName(text));
   const reference = decode(args.astring('reference'));
   const patternToken = args.next('mailbox pattern');
-  const patterns = patternToken.kind === 'list' && !lsub ? patternToken.items.map((t) => decode(tokenText(t, 'pattern'))) : [decode(tokenText(patternToken, 'pattern'))];
+  const patterns =
+    patternToken.kind === 'list' && !lsub
+      ? patternToken.items.map((t) => decode(tokenText(t, 'pattern')))
+      : [decode(tokenText(patternToken, 'pattern'))];
   const extended = !!selection || (!lsub && args.peek()?.kind === 'atom');
   if (!lsub && args.acceptAtom('RETURN')) parseReturn(args.list('return options'), options);
   args.end();
@@ -84,7 +106,10 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   const word = lsub ? 'LSUB' : 'LIST';
   // Entries to print: matched folders, plus (RFC 3501 LSUB, RFC 5258 RECURSIVEMATCH) the nearest
   // matching ancestor of a subscribed folder the pattern did not reach.
-  const entries = new Map<string, { folder: FolderInfo | undefined; noselect: boolean; childInfo: boolean; dangling?: boolean }>();
+  const entries = new Map<
+    string,
+    { folder: FolderInfo | undefined; noselect: boolean; childInfo: boolean; dangling?: boolean }
+  >();
   for (const folder of all) {
     if (!matchers.some((re) => re.test(folder.name))) continue;
     if (options.subscribedOnly && !folder.subscribed) continue;
@@ -94,7 +119,8 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   if (options.subscribedOnly && !options.specialUseOnly) {
     // Subscriptions whose folder does not exist (RFC 5258 section 3: \Subscribed \NonExistent).
     for (const name of await danglingSubscriptions(session.user!.id)) {
-      if (matchers.some((re) => re.test(name)) && !entries.has(name)) entries.set(name, { folder: undefined, noselect: true, childInfo: false, dangling: true });
+      if (matchers.some((re) => re.test(name)) && !entries.has(name))
+        entries.set(name, { folder: undefined, noselect: true, childInfo: false, dangling: true });
     }
   }
   if (!options.subscribedOnly && !options.specialUseOnly) {
@@ -103,7 +129,12 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
       const parts = folder.name.split(DELIMITER);
       for (let i = parts.length - 1; i >= 1; i--) {
         const ancestor = parts.slice(0, i).join(DELIMITER);
-        if (entries.has(ancestor) || all.some((f) => f.name === ancestor) || !matchers.some((re) => re.test(ancestor))) continue;
+        if (
+          entries.has(ancestor) ||
+          all.some((f) => f.name === ancestor) ||
+          !matchers.some((re) => re.test(ancestor))
+        )
+          continue;
         entries.set(ancestor, { folder: undefined, noselect: false, childInfo: false });
       }
     }
@@ -119,12 +150,19 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
         if (lsub) {
           if (!existing) entries.set(ancestor, { folder: undefined, noselect: true, childInfo: false });
         } else if (existing) existing.childInfo = true;
-        else entries.set(ancestor, { folder: all.find((f) => f.name === ancestor), noselect: false, childInfo: true });
+        else
+          entries.set(ancestor, {
+            folder: all.find((f) => f.name === ancestor),
+            noselect: false,
+            childInfo: true,
+          });
         break;
       }
     }
   }
-  const names = [...entries.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  const names = [...entries.keys()].sort((a, b) =>
+    a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
   for (const name of names) {
     const entry = entries.get(name)!;
     let attrs: string[];
@@ -138,5 +176,13 @@ async function list(session: ImapSession, command: Parameters<CommandHandler['ru
   }
 }
 
-export const LIST: CommandHandler = { states: AUTHED, sync: 'full', run: (session, command) => list(session, command, false) };
-export const LSUB: CommandHandler = { states: AUTHED, sync: 'full', run: (session, command) => list(session, command, true) };
+export const LIST: CommandHandler = {
+  states: AUTHED,
+  sync: 'full',
+  run: (session, command) => list(session, command, false),
+};
+export const LSUB: CommandHandler = {
+  states: AUTHED,
+  sync: 'full',
+  run: (session, command) => list(session, command, true),
+};

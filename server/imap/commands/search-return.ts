@@ -22,7 +22,14 @@ export interface ReturnOptions {
 const MAX_INDEX = 4294967295;
 
 /** RETURN (ALL): what a SEARCH without RETURN means once IMAP4rev2 is enabled (RFC 9051 6.4.4). */
-export const RETURN_ALL: Readonly<ReturnOptions> = { min: false, max: false, all: true, count: false, update: false, partial: null };
+export const RETURN_ALL: Readonly<ReturnOptions> = {
+  min: false,
+  max: false,
+  all: true,
+  count: false,
+  update: false,
+  partial: null,
+};
 
 /** "m:n" or "-m:-n" (either order), never "*" or 0 (RFC 9394 section 4, partial-range). */
 export function parsePartialRange(text: string): PartialRange {
@@ -52,15 +59,24 @@ export function partialWindow<T>(items: T[], range: PartialRange): T[] {
  */
 export function parseReturnOptions(args: Args): ReturnOptions | null {
   if (!args.acceptAtom('RETURN')) return null;
-  const options: ReturnOptions = { min: false, max: false, all: false, count: false, update: false, partial: null };
+  const options: ReturnOptions = {
+    min: false,
+    max: false,
+    all: false,
+    count: false,
+    update: false,
+    partial: null,
+  };
   const items = args.list('RETURN options');
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (item.kind !== 'atom') throw bad('RETURN options must be atoms');
     const word = item.value.toUpperCase();
-    if (word === 'MIN' || word === 'MAX' || word === 'ALL' || word === 'COUNT') options[word.toLowerCase() as 'min' | 'max' | 'all' | 'count'] = true;
+    if (word === 'MIN' || word === 'MAX' || word === 'ALL' || word === 'COUNT')
+      options[word.toLowerCase() as 'min' | 'max' | 'all' | 'count'] = true;
     else if (word === 'UPDATE') options.update = true;
-    else if (word === 'CONTEXT') continue; // a hint (RFC 5267 4.2): every result is computed afresh
+    else if (word === 'CONTEXT')
+      continue; // a hint (RFC 5267 4.2): every result is computed afresh
     else if (word === 'PARTIAL') {
       const range = items[++i];
       if (options.partial || range?.kind !== 'atom') throw bad('PARTIAL needs one range');
@@ -69,7 +85,8 @@ export function parseReturnOptions(args: Args): ReturnOptions | null {
   }
   // RFC 9394 section 3.1: one PARTIAL, one ALL, or neither.
   if (options.partial && options.all) throw bad('PARTIAL conflicts with ALL');
-  if (!options.min && !options.max && !options.count && !options.partial && !options.update) options.all = true;
+  if (!options.min && !options.max && !options.count && !options.partial && !options.update)
+    options.all = true;
   return options;
 }
 

@@ -8,20 +8,35 @@ import { parseImapDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
 import { assertTagFree, followResult } from '../search-context';
-import { parseReturnOptions, partialWindow, resultItems, RETURN_ALL, type ReturnOptions } from './search-return';
+import {
+  parseReturnOptions,
+  partialWindow,
+  resultItems,
+  RETURN_ALL,
+  type ReturnOptions,
+} from './search-return';
 import { SELECTED, type CommandHandler } from './types';
 import { resolveSet, selected } from './util';
 
 const FLAG_KEYS: Record<string, Extract<SearchNode, { op: 'flag' }>> = {
-  SEEN: { op: 'flag', flag: 'seen', value: true }, UNSEEN: { op: 'flag', flag: 'seen', value: false },
-  ANSWERED: { op: 'flag', flag: 'answered', value: true }, UNANSWERED: { op: 'flag', flag: 'answered', value: false },
-  FLAGGED: { op: 'flag', flag: 'flagged', value: true }, UNFLAGGED: { op: 'flag', flag: 'flagged', value: false },
-  DELETED: { op: 'flag', flag: 'deleted', value: true }, UNDELETED: { op: 'flag', flag: 'deleted', value: false },
-  DRAFT: { op: 'flag', flag: 'draft', value: true }, UNDRAFT: { op: 'flag', flag: 'draft', value: false },
+  SEEN: { op: 'flag', flag: 'seen', value: true },
+  UNSEEN: { op: 'flag', flag: 'seen', value: false },
+  ANSWERED: { op: 'flag', flag: 'answered', value: true },
+  UNANSWERED: { op: 'flag', flag: 'answered', value: false },
+  FLAGGED: { op: 'flag', flag: 'flagged', value: true },
+  UNFLAGGED: { op: 'flag', flag: 'flagged', value: false },
+  DELETED: { op: 'flag', flag: 'deleted', value: true },
+  UNDELETED: { op: 'flag', flag: 'deleted', value: false },
+  DRAFT: { op: 'flag', flag: 'draft', value: true },
+  UNDRAFT: { op: 'flag', flag: 'draft', value: false },
 };
 const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
-  BEFORE: ['internal', 'before'], ON: ['internal', 'on'], SINCE: ['internal', 'since'],
-  SENTBEFORE: ['sent', 'before'], SENTON: ['sent', 'on'], SENTSINCE: ['sent', 'since'],
+  BEFORE: ['internal', 'before'],
+  ON: ['internal', 'on'],
+  SINCE: ['internal', 'since'],
+  SENTBEFORE: ['sent', 'before'],
+  SENTON: ['sent', 'on'],
+  SENTSINCE: ['sent', 'since'],
 };
 const HEADER_KEYS = new Set(['FROM', 'TO', 'CC', 'BCC', 'SUBJECT']);
 const MAX_DEPTH = 32;
@@ -30,14 +45,30 @@ const MAX_DEPTH = 32;
 function resolveSeqLenient(mailbox: SelectedMailbox, ranges: ReturnType<typeof parseSequenceSet>): number[] {
   const count = mailbox.uids.length;
   const clipped = ranges
-    .map(({ from, to }) => ({ from: from === 0 ? count : Math.min(from, count + 1), to: to === 0 ? count : Math.min(to, count + 1) }))
+    .map(({ from, to }) => ({
+      from: from === 0 ? count : Math.min(from, count + 1),
+      to: to === 0 ? count : Math.min(to, count + 1),
+    }))
     .filter(({ from, to }) => count > 0 && Math.min(from, to) <= count);
-  return clipped.length ? resolveSet(mailbox, clipped.map(({ from, to }) => ({ from: Math.max(1, Math.min(from, count)), to: Math.max(1, Math.min(to, count)) })), false) : [];
+  return clipped.length
+    ? resolveSet(
+        mailbox,
+        clipped.map(({ from, to }) => ({
+          from: Math.max(1, Math.min(from, count)),
+          to: Math.max(1, Math.min(to, count)),
+        })),
+        false,
+      )
+    : [];
 }
 
 class KeyReader {
   private index = 0;
-  constructor(private readonly tokens: Token[], private readonly session: ImapSession, private readonly mailbox: SelectedMailbox) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly session: ImapSession,
+    private readonly mailbox: SelectedMailbox,
+  ) {}
 
   get done(): boolean {
     return this.index >= this.tokens.length;
@@ -88,7 +119,8 @@ class KeyReader {
     }
     if (token.kind !== 'atom') throw bad('SEARCH: unexpected string');
     const word = token.value.toUpperCase();
-    if (isSequenceSet(token.value)) return { op: 'uid', uids: resolveSeqLenient(this.mailbox, parseSequenceSet(token.value)) };
+    if (isSequenceSet(token.value))
+      return { op: 'uid', uids: resolveSeqLenient(this.mailbox, parseSequenceSet(token.value)) };
     if (FLAG_KEYS[word]) return FLAG_KEYS[word];
     if (DATE_KEYS[word]) {
       const [field, cmp] = DATE_KEYS[word];
@@ -146,7 +178,11 @@ class KeyReader {
 }
 
 /** The search keys of SEARCH, SORT and THREAD as one query (their conjunction). */
-export function parseSearchQuery(session: ImapSession, mailbox: SelectedMailbox, tokens: Token[]): SearchNode {
+export function parseSearchQuery(
+  session: ImapSession,
+  mailbox: SelectedMailbox,
+  tokens: Token[],
+): SearchNode {
   const reader = new KeyReader(tokens, session, mailbox);
   const nodes: SearchNode[] = [];
   while (!reader.done) nodes.push(reader.key());
@@ -172,17 +208,27 @@ function searchCommand(byUid: boolean): CommandHandler {
     async run(session, command) {
       const mailbox = selected(session);
       // IMAP4rev2 has no SEARCH response: without RETURN it answers ESEARCH as for RETURN (ALL).
-      const returns = parseReturnOptions(command.args) ?? (session.enabled.has('IMAP4REV2') ? RETURN_ALL : null);
+      const returns =
+        parseReturnOptions(command.args) ?? (session.enabled.has('IMAP4REV2') ? RETURN_ALL : null);
       if (returns?.update) assertTagFree(mailbox, command.tag);
       if (command.args.acceptAtom('CHARSET')) {
         const charset = command.args.astring('charset').toUpperCase();
-        if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+        if (charset !== 'UTF-8' && charset !== 'US-ASCII')
+          throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       }
-      const query = parseSearchQuery(session, mailbox, command.tokens.slice(command.tokens.length - command.args.remaining));
-      const usesModseq = JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"modseq"');
+      const query = parseSearchQuery(
+        session,
+        mailbox,
+        command.tokens.slice(command.tokens.length - command.args.remaining),
+      );
+      const usesModseq = JSON.stringify(query, (_k, v: unknown) =>
+        typeof v === 'bigint' ? v.toString() : v,
+      ).includes('"modseq"');
       const result = await searchMessages(mailbox.folderId, query);
       // Only messages this session knows about (one delivered since is not numbered yet).
-      const known = result.uids.map((uid, i) => ({ uid, modseq: result.modseqs[i]! })).filter(({ uid }) => mailbox.seqOf(uid) > 0);
+      const known = result.uids
+        .map((uid, i) => ({ uid, modseq: result.modseqs[i]! }))
+        .filter(({ uid }) => mailbox.seqOf(uid) > 0);
       const found = known.map(({ uid }) => uid);
       const numbers = byUid ? found : found.map((uid) => mailbox.seqOf(uid));
       if (!returns) {
@@ -190,8 +236,20 @@ function searchCommand(byUid: boolean): CommandHandler {
         session.send(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${modseq}`);
         return;
       }
-      if (returns.update) followResult(session, mailbox, { tag: command.tag, byUid, query, uids: found, order: null, keys: null });
-      const parts = [`(TAG "${command.tag}")`, ...(byUid ? ['UID'] : []), ...resultItems(numbers, returns, false)];
+      if (returns.update)
+        followResult(session, mailbox, {
+          tag: command.tag,
+          byUid,
+          query,
+          uids: found,
+          order: null,
+          keys: null,
+        });
+      const parts = [
+        `(TAG "${command.tag}")`,
+        ...(byUid ? ['UID'] : []),
+        ...resultItems(numbers, returns, false),
+      ];
       const modseq = usesModseq && found.length > 0 ? returnedModseq(known, returns) : 0n;
       if (modseq > 0n) parts.push(`MODSEQ ${modseq}`);
       session.send(`* ESEARCH ${parts.join(' ')}`);

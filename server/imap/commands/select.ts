@@ -1,6 +1,13 @@
 // SELECT and EXAMINE (RFC 9051 sections 6.3.2-6.3.3) with CONDSTORE and QRESYNC parameters
 // (RFC 7162 section 3.2.5), CLOSE, UNSELECT (RFC 3691), CHECK, EXPUNGE and UID EXPUNGE (RFC 4315).
-import { deletedUids, expungeMessages, expungedSince, flagsChangedSince, folderStateByName, normaliseFolderName } from '../../store';
+import {
+  deletedUids,
+  expungeMessages,
+  expungedSince,
+  flagsChangedSince,
+  folderStateByName,
+  normaliseFolderName,
+} from '../../store';
 import { bad, no } from '../errors';
 import { parseSequenceSet, selectUidIndexes, formatSequence, type Token } from '../parser';
 import { SelectedMailbox } from '../mailbox';
@@ -9,14 +16,16 @@ import type { ImapSession } from '../session';
 import { AUTHED, SELECTED, type CommandHandler } from './types';
 import { mailboxArg, resolveSet, selected } from './util';
 
-
 interface QresyncParams {
   uidValidity: number;
   modseq: bigint;
   knownUids: string | null;
 }
 
-function parseSelectParams(session: ImapSession, params: Token[] | null): { condstore: boolean; qresync: QresyncParams | null } {
+function parseSelectParams(
+  session: ImapSession,
+  params: Token[] | null,
+): { condstore: boolean; qresync: QresyncParams | null } {
   let condstore = false;
   let qresync: QresyncParams | null = null;
   if (!params) return { condstore, qresync };
@@ -29,9 +38,19 @@ function parseSelectParams(session: ImapSession, params: Token[] | null): { cond
       const list = params[++i];
       if (list?.kind !== 'list' || list.items.length < 2) throw bad('QRESYNC needs (uidvalidity modseq ...)');
       const [validity, modseq, known] = list.items;
-      if (validity?.kind !== 'atom' || !/^\d+$/.test(validity.value) || modseq?.kind !== 'atom' || !/^\d+$/.test(modseq.value)) throw bad('Bad QRESYNC parameters');
+      if (
+        validity?.kind !== 'atom' ||
+        !/^\d+$/.test(validity.value) ||
+        modseq?.kind !== 'atom' ||
+        !/^\d+$/.test(modseq.value)
+      )
+        throw bad('Bad QRESYNC parameters');
       if (known && (known.kind !== 'atom' || !/^[\d:,*]+$/.test(known.value))) throw bad('Bad known UIDs');
-      qresync = { uidValidity: Number(validity.value), modseq: BigInt(modseq.value), knownUids: known?.kind === 'atom' ? known.value : null };
+      qresync = {
+        uidValidity: Number(validity.value),
+        modseq: BigInt(modseq.value),
+        knownUids: known?.kind === 'atom' ? known.value : null,
+      };
     } else throw bad(`Unknown SELECT parameter ${word.slice(0, 20)}`);
   }
   return { condstore, qresync };
@@ -66,19 +85,25 @@ function selectCommand(readOnly: boolean): CommandHandler {
       for (const line of mailbox.flagLines()) session.send(line);
       session.send(`* ${mailbox.uids.length} EXISTS`);
       if (!rev2) session.send(`* ${mailbox.recent.size} RECENT`);
-      if (!rev2 && mailbox.firstUnseenUid !== null) session.send(`* OK [UNSEEN ${mailbox.seqOf(mailbox.firstUnseenUid)}] First unseen`);
+      if (!rev2 && mailbox.firstUnseenUid !== null)
+        session.send(`* OK [UNSEEN ${mailbox.seqOf(mailbox.firstUnseenUid)}] First unseen`);
       session.send(`* OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
       session.send(`* OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
       session.send(`* OK [HIGHESTMODSEQ ${mailbox.highestModseq}] Highest`);
       if (rev2) session.send(`* LIST () "/" ${mailboxOut(folder.name, true)}`);
-      if (params.qresync && params.qresync.uidValidity === mailbox.uidValidity) await resynchronise(session, mailbox, params.qresync);
+      if (params.qresync && params.qresync.uidValidity === mailbox.uidValidity)
+        await resynchronise(session, mailbox, params.qresync);
       return `[${readOnly ? 'READ-ONLY' : 'READ-WRITE'}] ${readOnly ? 'EXAMINE' : 'SELECT'} completed`;
     },
   };
 }
 
 /** QRESYNC: what changed since the client's MODSEQ, as VANISHED (EARLIER) and FETCH. */
-async function resynchronise(session: ImapSession, mailbox: SelectedMailbox, params: QresyncParams): Promise<void> {
+async function resynchronise(
+  session: ImapSession,
+  mailbox: SelectedMailbox,
+  params: QresyncParams,
+): Promise<void> {
   let vanished = await expungedSince(mailbox.folderId, params.modseq);
   if (params.knownUids) {
     const known = parseSequenceSet(params.knownUids);
@@ -88,7 +113,10 @@ async function resynchronise(session: ImapSession, mailbox: SelectedMailbox, par
   if (vanished.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(vanished)}`);
   for (const row of await flagsChangedSince(mailbox.folderId, params.modseq)) {
     const seq = mailbox.seqOf(row.uid);
-    if (seq) session.send(`* ${seq} FETCH (UID ${row.uid} FLAGS ${mailbox.flagsOf(session, row)} MODSEQ (${row.modseq}))`);
+    if (seq)
+      session.send(
+        `* ${seq} FETCH (UID ${row.uid} FLAGS ${mailbox.flagsOf(session, row)} MODSEQ (${row.modseq}))`,
+      );
   }
 }
 

@@ -41,7 +41,10 @@ function firstAddress(list: EnvelopeAddress[] | null): EnvelopeAddress | null {
 function display(list: EnvelopeAddress[] | null): string {
   const first = firstAddress(list);
   if (!first) return '';
-  return decodeWords(first.name ?? '').trim() || (first.host ? `${first.mailbox}@${first.host}` : (first.mailbox ?? ''));
+  return (
+    decodeWords(first.name ?? '').trim() ||
+    (first.host ? `${first.mailbox}@${first.host}` : (first.mailbox ?? ''))
+  );
 }
 
 function keyValue(row: SortRow, e: Envelope, key: string): SortKey {
@@ -89,10 +92,12 @@ function resultOrder(folderId: number, criteria: Criterion[]): ResultOrder {
   return {
     async keysOf(uids) {
       const rows = await readSortRows(folderId, uids);
-      return new Map(rows.map((row) => {
-        const envelope = JSON.parse(row.envelope) as Envelope;
-        return [row.uid, criteria.map((c) => keyValue(row, envelope, c.key))];
-      }));
+      return new Map(
+        rows.map((row) => {
+          const envelope = JSON.parse(row.envelope) as Envelope;
+          return [row.uid, criteria.map((c) => keyValue(row, envelope, c.key))];
+        }),
+      );
     },
     compare(a, b) {
       for (let i = 0; i < criteria.length; i++) {
@@ -112,22 +117,36 @@ function sortCommand(byUid: boolean): CommandHandler {
       const mailbox = selected(session);
       const returns = parseReturnOptions(command.args);
       if (returns?.update) assertTagFree(mailbox, command.tag);
-      const criteria = parseCriteria(atomsOf(command.args.list('sort criteria'), 'sort criteria').map((k) => k.toUpperCase()));
+      const criteria = parseCriteria(
+        atomsOf(command.args.list('sort criteria'), 'sort criteria').map((k) => k.toUpperCase()),
+      );
       const charset = command.args.astring('charset').toUpperCase();
-      if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
-      const query = parseSearchQuery(session, mailbox, command.tokens.slice(command.tokens.length - command.args.remaining));
-      const found = (await searchMessages(mailbox.folderId, query)).uids.filter((uid) => mailbox.seqOf(uid) > 0);
+      if (charset !== 'UTF-8' && charset !== 'US-ASCII')
+        throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      const query = parseSearchQuery(
+        session,
+        mailbox,
+        command.tokens.slice(command.tokens.length - command.args.remaining),
+      );
+      const found = (await searchMessages(mailbox.folderId, query)).uids.filter(
+        (uid) => mailbox.seqOf(uid) > 0,
+      );
       const order = resultOrder(mailbox.folderId, criteria);
       const keys = await order.keysOf(found);
       // Ties by sequence number, which is UID order.
-      const sorted = found.filter((uid) => keys.has(uid)).sort((a, b) => order.compare(keys.get(a)!, keys.get(b)!) || a - b);
+      const sorted = found
+        .filter((uid) => keys.has(uid))
+        .sort((a, b) => order.compare(keys.get(a)!, keys.get(b)!) || a - b);
       const numbers = byUid ? sorted : sorted.map((uid) => mailbox.seqOf(uid));
       if (!returns) {
         session.send(`* SORT${numbers.map((n) => ` ${n}`).join('')}`);
         return;
       }
-      if (returns.update) followResult(session, mailbox, { tag: command.tag, byUid, query, uids: sorted, order, keys });
-      session.send(`* ESEARCH ${[`(TAG "${command.tag}")`, ...(byUid ? ['UID'] : []), ...resultItems(numbers, returns, true)].join(' ')}`);
+      if (returns.update)
+        followResult(session, mailbox, { tag: command.tag, byUid, query, uids: sorted, order, keys });
+      session.send(
+        `* ESEARCH ${[`(TAG "${command.tag}")`, ...(byUid ? ['UID'] : []), ...resultItems(numbers, returns, true)].join(' ')}`,
+      );
     },
   };
 }

@@ -9,7 +9,17 @@ import type { ImapSession } from '../session';
 import { AUTHED, type CommandHandler } from './types';
 import { mailboxArg, requireFolder } from './util';
 
-const ITEMS = new Set(['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'RECENT', 'SIZE', 'HIGHESTMODSEQ', 'DELETED', 'APPENDLIMIT']);
+const ITEMS = new Set([
+  'MESSAGES',
+  'UIDNEXT',
+  'UIDVALIDITY',
+  'UNSEEN',
+  'RECENT',
+  'SIZE',
+  'HIGHESTMODSEQ',
+  'DELETED',
+  'APPENDLIMIT',
+]);
 
 export function parseStatusItems(items: string[]): string[] {
   const upper = items.map((item) => item.toUpperCase());
@@ -18,13 +28,23 @@ export function parseStatusItems(items: string[]): string[] {
   return upper;
 }
 
-export async function statusLine(session: ImapSession, folder: { id: number; name: string }, items: string[]): Promise<string> {
+export async function statusLine(
+  session: ImapSession,
+  folder: { id: number; name: string },
+  items: string[],
+): Promise<string> {
   const status = await folderStatus(folder.id);
   // The selected mailbox's view may be behind the store; report what the store holds (RFC 9051 6.3.11).
   const values: Record<string, string> = {
-    MESSAGES: String(status.messages), UIDNEXT: String(status.uidNext), UIDVALIDITY: String(status.uidValidity),
-    UNSEEN: String(status.unseen), RECENT: String(status.recent), SIZE: String(status.size), HIGHESTMODSEQ: String(status.highestModseq),
-    DELETED: String(status.deleted), APPENDLIMIT: String(APPEND_LIMIT),
+    MESSAGES: String(status.messages),
+    UIDNEXT: String(status.uidNext),
+    UIDVALIDITY: String(status.uidValidity),
+    UNSEEN: String(status.unseen),
+    RECENT: String(status.recent),
+    SIZE: String(status.size),
+    HIGHESTMODSEQ: String(status.highestModseq),
+    DELETED: String(status.deleted),
+    APPENDLIMIT: String(APPEND_LIMIT),
   };
   return `* STATUS ${mailboxOut(folder.name, session.utf8)} (${items.map((item) => `${item} ${values[item]}`).join(' ')})`;
 }

@@ -21,7 +21,11 @@ const MSGID = /<[^<>]*>/g;
 
 /** RFC 5256 2.1: did extracting the base subject remove a reply or forward marker? */
 function isReplySubject(subject: string): boolean {
-  return /^(\[[^[\]]*\]\s*)*(re|fwd?)\s*(\[[^[\]]*\])?\s*:/i.test(subject.trim()) || /\(fwd\)\s*$/i.test(subject) || /^\[fwd:.*\]$/i.test(subject.trim());
+  return (
+    /^(\[[^[\]]*\]\s*)*(re|fwd?)\s*(\[[^[\]]*\])?\s*:/i.test(subject.trim()) ||
+    /\(fwd\)\s*$/i.test(subject) ||
+    /^\[fwd:.*\]$/i.test(subject.trim())
+  );
 }
 
 function isAncestor(maybe: Node, node: Node): boolean {
@@ -37,12 +41,12 @@ function link(parent: Node, child: Node): void {
 }
 
 function firstDate(node: Node): number {
-  return node.seq !== null ? node.date : (node.children[0] ? firstDate(node.children[0]) : 0);
+  return node.seq !== null ? node.date : node.children[0] ? firstDate(node.children[0]) : 0;
 }
 
 function sortTree(nodes: Node[]): void {
   for (const node of nodes) sortTree(node.children);
-  nodes.sort((a, b) => firstDate(a) - firstDate(b) || (firstSeq(a) - firstSeq(b)));
+  nodes.sort((a, b) => firstDate(a) - firstDate(b) || firstSeq(a) - firstSeq(b));
 }
 
 function firstSeq(node: Node): number {
@@ -68,7 +72,8 @@ function referencesThreads(nodes: Node[], ids: Map<Node, string[]>, messageIds: 
   for (const [node, id] of messageIds) byId.set(id, node);
   const container = (id: string): Node => {
     let node = byId.get(id);
-    if (!node) byId.set(id, (node = { seq: null, date: 0, subject: '', isReply: false, children: [], parent: null }));
+    if (!node)
+      byId.set(id, (node = { seq: null, date: 0, subject: '', isReply: false, children: [], parent: null }));
     return node;
   };
   for (const node of nodes) {
@@ -86,7 +91,10 @@ function referencesThreads(nodes: Node[], ids: Map<Node, string[]>, messageIds: 
     }
     if (previous && previous !== node && !isAncestor(node, previous)) link(previous, node);
   }
-  let roots = prune([...new Set(byId.values())].filter((n) => !n.parent), true);
+  let roots = prune(
+    [...new Set(byId.values())].filter((n) => !n.parent),
+    true,
+  );
   // Step 5: gather root threads by base subject.
   const subjectOf = (node: Node) => (node.seq !== null ? node : node.children[0]!);
   const table = new Map<string, Node>();
@@ -94,7 +102,12 @@ function referencesThreads(nodes: Node[], ids: Map<Node, string[]>, messageIds: 
     const subject = subjectOf(root).subject;
     if (!subject) continue;
     const old = table.get(subject);
-    if (!old || (old.seq !== null && root.seq === null) || (old.seq !== null && subjectOf(old).isReply && !subjectOf(root).isReply)) table.set(subject, root);
+    if (
+      !old ||
+      (old.seq !== null && root.seq === null) ||
+      (old.seq !== null && subjectOf(old).isReply && !subjectOf(root).isReply)
+    )
+      table.set(subject, root);
   }
   const removed = new Set<Node>();
   for (const root of roots) {
@@ -112,7 +125,14 @@ function referencesThreads(nodes: Node[], ids: Map<Node, string[]>, messageIds: 
       root.parent = target;
       target.children.push(root);
     } else {
-      const dummy: Node = { seq: null, date: 0, subject, isReply: false, children: [target, root], parent: null };
+      const dummy: Node = {
+        seq: null,
+        date: 0,
+        subject,
+        isReply: false,
+        children: [target, root],
+        parent: null,
+      };
       target.parent = dummy;
       root.parent = dummy;
       table.set(subject, dummy);
@@ -125,7 +145,9 @@ function referencesThreads(nodes: Node[], ids: Map<Node, string[]>, messageIds: 
 }
 
 function orderedSubjectThreads(nodes: Node[]): Node[] {
-  const sorted = [...nodes].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.date - b.date || a.seq! - b.seq!));
+  const sorted = [...nodes].sort((a, b) =>
+    a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.date - b.date || a.seq! - b.seq!,
+  );
   const roots: Node[] = [];
   for (const node of sorted) {
     const last = roots[roots.length - 1];
@@ -145,7 +167,8 @@ function format(node: Node): string {
       current = current.children[0]!;
       continue;
     }
-    if (current.children.length > 0) parts.push(current.children.map((child) => `(${format(child)})`).join(''));
+    if (current.children.length > 0)
+      parts.push(current.children.map((child) => `(${format(child)})`).join(''));
     return parts.join(' ');
   }
 }
@@ -157,13 +180,24 @@ function threadCommand(byUid: boolean): CommandHandler {
     async run(session, command) {
       const mailbox = selected(session);
       const algorithm = command.args.atom('threading algorithm').toUpperCase();
-      if (algorithm !== 'REFERENCES' && algorithm !== 'ORDEREDSUBJECT') throw bad('Unsupported threading algorithm');
+      if (algorithm !== 'REFERENCES' && algorithm !== 'ORDEREDSUBJECT')
+        throw bad('Unsupported threading algorithm');
       const charset = command.args.astring('charset').toUpperCase();
-      if (charset !== 'UTF-8' && charset !== 'US-ASCII') throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
-      const query = parseSearchQuery(session, mailbox, command.tokens.slice(command.tokens.length - command.args.remaining));
-      const found = (await searchMessages(mailbox.folderId, query)).uids.filter((uid) => mailbox.seqOf(uid) > 0);
+      if (charset !== 'UTF-8' && charset !== 'US-ASCII')
+        throw no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      const query = parseSearchQuery(
+        session,
+        mailbox,
+        command.tokens.slice(command.tokens.length - command.args.remaining),
+      );
+      const found = (await searchMessages(mailbox.folderId, query)).uids.filter(
+        (uid) => mailbox.seqOf(uid) > 0,
+      );
       const rows = await readSortRows(mailbox.folderId, found);
-      const references = algorithm === 'REFERENCES' ? await readReferences(mailbox.folderId, found) : new Map<number, string>();
+      const references =
+        algorithm === 'REFERENCES'
+          ? await readReferences(mailbox.folderId, found)
+          : new Map<number, string>();
       const nodes: Node[] = [];
       const ids = new Map<Node, string[]>();
       const messageIds = new Map<Node, string>();
@@ -171,17 +205,29 @@ function threadCommand(byUid: boolean): CommandHandler {
       for (const row of rows.sort((a, b) => a.uid - b.uid)) {
         const envelope = JSON.parse(row.envelope) as Envelope;
         const subject = decodeWords(envelope.subject);
-        const node: Node = { seq: byUid ? row.uid : mailbox.seqOf(row.uid), date: (row.sentDate ?? row.internalDate).getTime(), subject: baseSubject(subject).toUpperCase(), isReply: isReplySubject(subject), children: [], parent: null };
+        const node: Node = {
+          seq: byUid ? row.uid : mailbox.seqOf(row.uid),
+          date: (row.sentDate ?? row.internalDate).getTime(),
+          subject: baseSubject(subject).toUpperCase(),
+          isReply: isReplySubject(subject),
+          children: [],
+          parent: null,
+        };
         nodes.push(node);
         const own = envelope.messageId?.match(MSGID)?.[0];
         // A missing or duplicate Message-ID gets a unique one (RFC 5256 2.2 step 1A).
         const id = own && !usedIds.has(own) ? own : `<postroom-${row.uid}@thread>`;
         usedIds.add(id);
         messageIds.set(node, id);
-        const refs = (references.get(row.uid) ?? '').match(MSGID) ?? envelope.inReplyTo?.match(MSGID)?.slice(0, 1) ?? [];
-        ids.set(node, refs.filter((ref) => ref !== id));
+        const refs =
+          (references.get(row.uid) ?? '').match(MSGID) ?? envelope.inReplyTo?.match(MSGID)?.slice(0, 1) ?? [];
+        ids.set(
+          node,
+          refs.filter((ref) => ref !== id),
+        );
       }
-      const roots = algorithm === 'REFERENCES' ? referencesThreads(nodes, ids, messageIds) : orderedSubjectThreads(nodes);
+      const roots =
+        algorithm === 'REFERENCES' ? referencesThreads(nodes, ids, messageIds) : orderedSubjectThreads(nodes);
       session.send(`* THREAD${roots.length ? ' ' : ''}${roots.map((root) => `(${format(root)})`).join('')}`);
     },
   };

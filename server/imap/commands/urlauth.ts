@@ -19,7 +19,13 @@ async function generate(session: ImapSession, rump: string, mechanism: string): 
   if (mechanism.toUpperCase() !== 'INTERNAL') throw no('Unsupported URLAUTH mechanism');
   const url = parseImapUrl(rump);
   const auth = url?.urlauth;
-  if (!url || !auth || auth.token || !APPLICATIONS.has(auth.application) || (auth.accessUser === null) !== (auth.application === 'authuser' || auth.application === 'anonymous')) {
+  if (
+    !url ||
+    !auth ||
+    auth.token ||
+    !APPLICATIONS.has(auth.application) ||
+    (auth.accessUser === null) !== (auth.application === 'authuser' || auth.application === 'anonymous')
+  ) {
     throw bad('Not a URLAUTH rump URL');
   }
   if (auth.expire && auth.expire <= new Date()) throw no('URL has already expired');
@@ -51,7 +57,9 @@ export const RESETKEY: CommandHandler = {
       return 'All keys removed';
     }
     const name = mailboxArg(session, command.args);
-    while (command.args.remaining > 0) if (command.args.astring('mechanism').toUpperCase() !== 'INTERNAL') throw no('Unsupported URLAUTH mechanism');
+    while (command.args.remaining > 0)
+      if (command.args.astring('mechanism').toUpperCase() !== 'INTERNAL')
+        throw no('Unsupported URLAUTH mechanism');
     await resetMailboxKey((await requireFolder(session, name)).id);
     return '[URLMECH INTERNAL] Key removed';
   },
@@ -67,11 +75,13 @@ interface FetchRequest {
 }
 
 function parseRequest(token: Token): FetchRequest {
-  if (token.kind !== 'list') return { url: tokenText(token, 'URL'), extended: false, data: 'BODY', structure: false };
+  if (token.kind !== 'list')
+    return { url: tokenText(token, 'URL'), extended: false, data: 'BODY', structure: false };
   const [first, ...params] = token.items;
   if (!first) throw bad('URLFETCH needs a URL');
   const words = new Set(params.map((param) => (param.kind === 'atom' ? param.value.toUpperCase() : '')));
-  for (const word of words) if (!['BODY', 'BINARY', 'BODYPARTSTRUCTURE'].includes(word)) throw bad('Unknown URLFETCH parameter');
+  for (const word of words)
+    if (!['BODY', 'BINARY', 'BODYPARTSTRUCTURE'].includes(word)) throw bad('Unknown URLFETCH parameter');
   if (words.has('BODY') && words.has('BINARY')) throw bad('URLFETCH takes BODY or BINARY, not both');
   const data = words.has('BINARY') ? 'BINARY' : words.has('BODY') || words.size === 0 ? 'BODY' : null;
   return { url: tokenText(first, 'URL'), extended: true, data, structure: words.has('BODYPARTSTRUCTURE') };
@@ -83,7 +93,9 @@ async function answer(session: ImapSession, request: FetchRequest): Promise<Buff
   const message = url ? await openUrl(url, session.user!, session.options.hostname, true) : null;
   if (!url || !message) return Buffer.from('NIL');
   const bytes = request.data ? urlSection(url, message, request.data === 'BINARY') : null;
-  const part = url.section?.part.length ? resolveSectionPart(message.structure, url.section.part) : message.structure;
+  const part = url.section?.part.length
+    ? resolveSectionPart(message.structure, url.section.part)
+    : message.structure;
   if (!part || (request.data && !bytes)) return Buffer.from('NIL');
   if (!request.extended) return Buffer.concat([Buffer.from(`{${bytes!.length}}\r\n`), bytes!]);
   const pieces: Buffer[] = [Buffer.from('(')];
@@ -108,7 +120,13 @@ export const URLFETCH: CommandHandler = {
     while (command.args.remaining > 0);
     // One response per URL (as Dovecot sends them); each literal goes out as it is read.
     for (const request of requests) {
-      await session.write(Buffer.concat([Buffer.from(`* URLFETCH ${urlAstring(request.url)} `), await answer(session, request), Buffer.from('\r\n')]));
+      await session.write(
+        Buffer.concat([
+          Buffer.from(`* URLFETCH ${urlAstring(request.url)} `),
+          await answer(session, request),
+          Buffer.from('\r\n'),
+        ]),
+      );
     }
   },
 };

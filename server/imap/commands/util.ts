@@ -38,7 +38,13 @@ export function isUidCommand(name: string): boolean {
 
 export function folderErrorToImap(error: unknown): never {
   if (error instanceof FolderError) {
-    const code = { exists: 'ALREADYEXISTS', missing: 'NONEXISTENT', invalid: 'CANNOT', inbox: 'CANNOT', 'special-use': 'USEATTR' }[error.reason];
+    const code = {
+      exists: 'ALREADYEXISTS',
+      missing: 'NONEXISTENT',
+      invalid: 'CANNOT',
+      inbox: 'CANNOT',
+      'special-use': 'USEATTR',
+    }[error.reason];
     throw new ImapError('NO', error.message, code);
   }
   throw error;

@@ -18,7 +18,8 @@ export function parseCommand(raw: RawCommand, limits: ParserLimits): ParsedComma
   const tagToken = tokens[0];
   const nameToken = tokens[1];
   if (tagToken?.kind !== 'atom' || tagToken.value !== raw.tag) throw new ParseError('missing or invalid tag');
-  if (nameToken?.kind !== 'atom' || !/^[A-Za-z][A-Za-z0-9.-]*$/.test(nameToken.value)) throw new ParseError('missing command name');
+  if (nameToken?.kind !== 'atom' || !/^[A-Za-z][A-Za-z0-9.-]*$/.test(nameToken.value))
+    throw new ParseError('missing command name');
   const rest = tokens.slice(2);
   return { tag: raw.tag, name: nameToken.value.toUpperCase(), args: new Args(rest), tokens: rest };
 }

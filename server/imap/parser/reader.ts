@@ -13,7 +13,11 @@ export interface RawCommand {
 
 /** A command that could not be read whole; the session answers BAD (or NO [TOOBIG]) and goes on. */
 export class CommandTooBigError extends Error {
-  constructor(readonly tag: string | null, message: string, readonly tooBig: boolean) {
+  constructor(
+    readonly tag: string | null,
+    message: string,
+    readonly tooBig: boolean,
+  ) {
     super(message);
     this.name = 'CommandTooBigError';
   }
@@ -150,7 +154,8 @@ export class CommandReader {
   async readCommand(): Promise<RawCommand | null> {
     const first = await this.readLine();
     if (first === null) return null;
-    if (!Buffer.isBuffer(first)) throw new CommandTooBigError(extractTag(first.tooLong), 'command line too long', false);
+    if (!Buffer.isBuffer(first))
+      throw new CommandTooBigError(extractTag(first.tooLong), 'command line too long', false);
     const tag = extractTag(first);
     const isAppend = /^\S+ (UID )?APPEND /i.test(first.subarray(0, 64).toString('latin1'));
     const literalLimit = isAppend ? this.limits.maxAppendLiteral : this.limits.maxOtherLiteral;
@@ -165,7 +170,13 @@ export class CommandReader {
           await this.skipBytes(marker.size);
           await this.discardRestOfCommand();
         }
-        throw new CommandTooBigError(tag, marker.size > literalLimit ? `literal of ${marker.size} bytes is over the limit of ${literalLimit}` : 'too many literals', marker.size > literalLimit);
+        throw new CommandTooBigError(
+          tag,
+          marker.size > literalLimit
+            ? `literal of ${marker.size} bytes is over the limit of ${literalLimit}`
+            : 'too many literals',
+          marker.size > literalLimit,
+        );
       }
       if (!marker.nonSync) this.askForLiteral();
       const literal = await this.readBytes(marker.size);

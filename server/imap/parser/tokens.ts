@@ -28,12 +28,19 @@ const SECTION_PREFIX = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)$/i;
 const LITERAL_AT_END = /(~?)\{(\d{1,10})(\+?)\}$/;
 
 /** The literal announced at the end of a line, if any: size and whether it is LITERAL+. */
-export function literalAnnouncement(line: Buffer): { size: number; nonSync: boolean; binary: boolean; markerLength: number } | null {
+export function literalAnnouncement(
+  line: Buffer,
+): { size: number; nonSync: boolean; binary: boolean; markerLength: number } | null {
   if (line.length < 3 || line[line.length - 1] !== 0x7d) return null;
   const tail = line.subarray(Math.max(0, line.length - 16)).toString('latin1');
   const match = LITERAL_AT_END.exec(tail);
   if (!match) return null;
-  return { size: Number(match[2]), nonSync: match[3] === '+', binary: match[1] === '~', markerLength: match[0].length };
+  return {
+    size: Number(match[2]),
+    nonSync: match[3] === '+',
+    binary: match[1] === '~',
+    markerLength: match[0].length,
+  };
 }
 
 function isAtomEnd(byte: number): boolean {
@@ -44,7 +51,11 @@ function isAtomEnd(byte: number): boolean {
  * Tokenises `segments[0] literal[0] segments[1] literal[1] ... segments[n]`. Each segment but the
  * last ends with its literal marker ({n}, {n+} or ~{n}).
  */
-export function tokenize(segments: Buffer[], literals: Buffer[], limits: Pick<ParserLimits, 'maxDepth' | 'maxTokens'>): Token[] {
+export function tokenize(
+  segments: Buffer[],
+  literals: Buffer[],
+  limits: Pick<ParserLimits, 'maxDepth' | 'maxTokens'>,
+): Token[] {
   if (segments.length !== literals.length + 1) throw new ParseError('literal count mismatch');
   const root: Token[] = [];
   const stack: Token[][] = [root];
@@ -115,7 +126,8 @@ export function tokenize(segments: Buffer[], literals: Buffer[], limits: Pick<Pa
       }
     }
     if (marker) {
-      if (end > 0 && line[end - 1] !== SP && line[end - 1] !== OPEN) throw new ParseError('literal must follow a space');
+      if (end > 0 && line[end - 1] !== SP && line[end - 1] !== OPEN)
+        throw new ParseError('literal must follow a space');
       push({ kind: 'string', value: literals[s]!, literal: true });
     }
   }

@@ -57,14 +57,33 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** Starts the mail worker with every listener on an ephemeral port and reads back the bound ports. */
-async function startWorker(env: NodeJS.ProcessEnv, output: string[]): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  const ports = { POSTROOM_SMTP_PORT: '0', POSTROOM_SUBMISSION_PORT: '0', POSTROOM_SMTPS_PORT: '0', POSTROOM_IMAP_PORT: '0', POSTROOM_IMAPS_PORT: '0', POSTROOM_POP3_PORT: '0', POSTROOM_POP3S_PORT: '0' };
+async function startWorker(
+  env: NodeJS.ProcessEnv,
+  output: string[],
+): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+  const ports = {
+    POSTROOM_SMTP_PORT: '0',
+    POSTROOM_SUBMISSION_PORT: '0',
+    POSTROOM_SMTPS_PORT: '0',
+    POSTROOM_IMAP_PORT: '0',
+    POSTROOM_IMAPS_PORT: '0',
+    POSTROOM_POP3_PORT: '0',
+    POSTROOM_POP3S_PORT: '0',
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'worker.ts')], {
-    cwd: projectRoot, env: { ...env, ...ports, POSTROOM_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot,
+    env: { ...env, ...ports, POSTROOM_LOG: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`)), 30_000);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`mail worker exited with ${code}:\n${output.join('').slice(-2000)}`)); });
+    const timer = setTimeout(
+      () => reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`)),
+      30_000,
+    );
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mail worker exited with ${code}:\n${output.join('').slice(-2000)}`));
+    });
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -107,17 +126,27 @@ async function snapshotBuild(): Promise<{ distDir: string; remove(): void }> {
       await sleep(200);
     }
   }
-  const distDir = join('node_modules', '.cache', 'postroom-e2e', `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const distDir = join(
+    'node_modules',
+    '.cache',
+    'postroom-e2e',
+    `${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   try {
     const source = join(projectRoot, '.next');
-    cpSync(source, join(projectRoot, distDir), { recursive: true, filter: (path) => !path.startsWith(join(source, 'cache')) && !path.startsWith(join(source, 'dev')) });
+    cpSync(source, join(projectRoot, distDir), {
+      recursive: true,
+      filter: (path) => !path.startsWith(join(source, 'cache')) && !path.startsWith(join(source, 'dev')),
+    });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
   return { distDir, remove: () => rmSync(join(projectRoot, distDir), { recursive: true, force: true }) };
 }
 
-export async function startApp(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<RunningApp> {
+export async function startApp(
+  options: { worker?: boolean; env?: Record<string, string> } = {},
+): Promise<RunningApp> {
   await ensureWebBuild();
   const build = await snapshotBuild();
   const db = await createTestDatabase();
@@ -125,8 +154,14 @@ export async function startApp(options: { worker?: boolean; env?: Record<string,
   const baseUrl = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   const env: NodeJS.ProcessEnv = {
-    ...process.env, NODE_ENV: 'production', NEXTAUTH_URL: baseUrl, POSTROOM_DATA_DIR: db.dataDir, POSTROOM_HOSTNAME: 'mail.postroom.test',
-    POSTROOM_LOG: process.env.POSTROOM_E2E_LOG ?? 'silent', NEXT_TELEMETRY_DISABLED: '1', ...options.env,
+    ...process.env,
+    NODE_ENV: 'production',
+    NEXTAUTH_URL: baseUrl,
+    POSTROOM_DATA_DIR: db.dataDir,
+    POSTROOM_HOSTNAME: 'mail.postroom.test',
+    POSTROOM_LOG: process.env.POSTROOM_E2E_LOG ?? 'silent',
+    NEXT_TELEMETRY_DISABLED: '1',
+    ...options.env,
   };
   if (db.url) env.DATABASE_URL = db.url;
   else delete env.DATABASE_URL;
@@ -143,9 +178,22 @@ export async function startApp(options: { worker?: boolean; env?: Record<string,
     if (worker.ports.imap) env.POSTROOM_IMAP_PORT = String(worker.ports.imap);
     if (worker.ports.submission) env.POSTROOM_SUBMISSION_PORT = String(worker.ports.submission);
   }
-  const web = spawn(process.execPath, [join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: projectRoot, env: { ...env, POSTROOM_NEXT_DIST_DIR: build.distDir }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const web = spawn(
+    process.execPath,
+    [
+      join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next'),
+      'start',
+      '-p',
+      String(port),
+      '-H',
+      '127.0.0.1',
+    ],
+    {
+      cwd: projectRoot,
+      env: { ...env, POSTROOM_NEXT_DIST_DIR: build.distDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   web.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   web.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   web.on('exit', (code, signal) => output.push(`web app exited (code ${code}, signal ${signal})\n`));
@@ -158,7 +206,9 @@ export async function startApp(options: { worker?: boolean; env?: Record<string,
     throw error;
   }
   return {
-    baseUrl, db, workerPorts: worker?.ports ?? {},
+    baseUrl,
+    db,
+    workerPorts: worker?.ports ?? {},
     logs: () => output.join(''),
     async close() {
       await Promise.all([stopChild(web), stopChild(worker?.child)]);

@@ -20,7 +20,15 @@ export async function openBrowser(options: { timezone?: string } = {}): Promise<
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.POSTROOM_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 860 },
     timezoneId: options.timezone ?? 'Europe/Berlin',
     locale: 'en-GB',
@@ -30,7 +38,8 @@ export async function openBrowser(options: { timezone?: string } = {}): Promise<
   const page = context.pages()[0] ?? (await context.newPage());
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
-    context, page,
+    context,
+    page,
     async screenshot(name: string) {
       const path = join(ARTIFACTS, `${name}.png`);
       await page.screenshot({ path, fullPage: true });

@@ -6,5 +6,10 @@ export const SUPER = { address: 'admin@console.test', password: 'Super-Secret-20
 
 export async function seedSuperAdmin(): Promise<void> {
   await addDomain('console.test');
-  await addMailbox({ address: SUPER.address, password: SUPER.password, role: 'super', displayName: 'Console Admin' });
+  await addMailbox({
+    address: SUPER.address,
+    password: SUPER.password,
+    role: 'super',
+    displayName: 'Console Admin',
+  });
 }

@@ -19,7 +19,14 @@ export default async function EditRulePage({ params }: { params: Promise<{ id: s
   return (
     <>
       <PageHeader title={`Edit rule #${rule.id}`} />
-      <div className="card max-w-xl"><ActionForm action={updateRuleAction} hidden={{ id: String(rule.id) }} fields={ruleFields(rule)} submitLabel="Save rule" /></div>
+      <div className="card max-w-xl">
+        <ActionForm
+          action={updateRuleAction}
+          hidden={{ id: String(rule.id) }}
+          fields={ruleFields(rule)}
+          submitLabel="Save rule"
+        />
+      </div>
     </>
   );
 }

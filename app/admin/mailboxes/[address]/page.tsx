@@ -9,17 +9,33 @@ import { Badge, PageHeader } from '@/components/ui/page';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { LocalTime } from '@/components/ui/format';
-import { removeMailboxAction, resetPasswordAction, setMailboxEnabledAction, updateMailboxAction } from '../actions';
+import {
+  removeMailboxAction,
+  resetPasswordAction,
+  setMailboxEnabledAction,
+  updateMailboxAction,
+} from '../actions';
 
 export const metadata: Metadata = { title: 'Mailbox' };
 
 function sizeText(bytes: bigint): string {
   if (bytes === 0n) return '0';
-  for (const [unit, size] of [['G', 1024n ** 3n], ['M', 1024n ** 2n], ['K', 1024n]] as const) if (bytes % size === 0n) return `${bytes / size}${unit}`;
+  for (const [unit, size] of [
+    ['G', 1024n ** 3n],
+    ['M', 1024n ** 2n],
+    ['K', 1024n],
+  ] as const)
+    if (bytes % size === 0n) return `${bytes / size}${unit}`;
   return String(bytes);
 }
 
-export default async function MailboxPage({ params, searchParams }: { params: Promise<{ address: string }>; searchParams: Promise<{ created?: string }> }) {
+export default async function MailboxPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ address: string }>;
+  searchParams: Promise<{ created?: string }>;
+}) {
   const address = decodeURIComponent((await params).address);
   const actor = await requireAdmin(`/admin/mailboxes/${encodeURIComponent(address)}`);
   // getMailbox lets a user read their own row; this page is for the admins of its domain only.
@@ -28,56 +44,157 @@ export default async function MailboxPage({ params, searchParams }: { params: Pr
     return getMailbox(address, actor);
   });
   const { created } = await searchParams;
-  const stored = await db().message.aggregate({ where: { folder: { userId: mailbox.id } }, _count: { _all: true }, _sum: { size: true } });
+  const stored = await db().message.aggregate({
+    where: { folder: { userId: mailbox.id } },
+    _count: { _all: true },
+    _sum: { size: true },
+  });
   const superAdmin = isSuper(actor);
   const editable = superAdmin || mailbox.role === 'user';
   const hidden = { address: mailbox.address };
   const detailFields: FieldSpec[] = [
     { name: 'displayName', label: 'Display name', defaultValue: mailbox.displayName },
-    { name: 'quota', label: 'Quota', defaultValue: sizeText(mailbox.quotaBytes), hint: 'Like 500M or 2G; 0 means no limit.' },
-    ...(superAdmin ? [
-      { name: 'role', label: 'Role', type: 'select', defaultValue: mailbox.role, options: [{ value: 'user', label: 'User' }, { value: 'domain_admin', label: 'Domain admin' }, { value: 'super', label: 'Super admin' }] } satisfies FieldSpec,
-      { name: 'manages', label: 'Manages domains', defaultValue: mailbox.manages.join(', '), hint: 'Comma-separated domain names.', showWhen: { field: 'role', values: ['domain_admin'] } } satisfies FieldSpec,
-    ] : []),
+    {
+      name: 'quota',
+      label: 'Quota',
+      defaultValue: sizeText(mailbox.quotaBytes),
+      hint: 'Like 500M or 2G; 0 means no limit.',
+    },
+    ...(superAdmin
+      ? [
+          {
+            name: 'role',
+            label: 'Role',
+            type: 'select',
+            defaultValue: mailbox.role,
+            options: [
+              { value: 'user', label: 'User' },
+              { value: 'domain_admin', label: 'Domain admin' },
+              { value: 'super', label: 'Super admin' },
+            ],
+          } satisfies FieldSpec,
+          {
+            name: 'manages',
+            label: 'Manages domains',
+            defaultValue: mailbox.manages.join(', '),
+            hint: 'Comma-separated domain names.',
+            showWhen: { field: 'role', values: ['domain_admin'] },
+          } satisfies FieldSpec,
+        ]
+      : []),
   ];
   return (
     <>
-      <PageHeader title={mailbox.address} description={<>{mailbox.displayName || 'No display name'} · created <LocalTime iso={mailbox.createdAt.toISOString()} /> · <Link href={`/admin/mailboxes?domain=${mailbox.domain}`}>all mailboxes of {mailbox.domain}</Link></>}>
+      <PageHeader
+        title={mailbox.address}
+        description={
+          <>
+            {mailbox.displayName || 'No display name'} · created{' '}
+            <LocalTime iso={mailbox.createdAt.toISOString()} /> ·{' '}
+            <Link href={`/admin/mailboxes?domain=${mailbox.domain}`}>all mailboxes of {mailbox.domain}</Link>
+          </>
+        }
+      >
         {mailbox.enabled ? <Badge tone="ok">active</Badge> : <Badge tone="bad">disabled</Badge>}
-        {mailbox.role !== 'user' && <Badge tone="info">{mailbox.role === 'super' ? 'super admin' : `domain admin of ${mailbox.manages.join(', ') || 'no domain yet'}`}</Badge>}
+        {mailbox.role !== 'user' && (
+          <Badge tone="info">
+            {mailbox.role === 'super'
+              ? 'super admin'
+              : `domain admin of ${mailbox.manages.join(', ') || 'no domain yet'}`}
+          </Badge>
+        )}
       </PageHeader>
-      {created && <p role="status" className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800">Mailbox {mailbox.address} created. It can sign in now.</p>}
+      {created && (
+        <p
+          role="status"
+          className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800"
+        >
+          Mailbox {mailbox.address} created. It can sign in now.
+        </p>
+      )}
       <section className="card mb-6" aria-labelledby="storage-heading">
-        <h2 id="storage-heading" className="mb-2 font-semibold">Storage</h2>
+        <h2 id="storage-heading" className="mb-2 font-semibold">
+          Storage
+        </h2>
         <QuotaBar used={mailbox.usedBytes} quota={mailbox.quotaBytes} />
-        <p className="mt-2 text-sm text-slate-600">{formatCount(stored._count._all)} message(s), {formatBytes(stored._sum.size ?? 0)}.</p>
+        <p className="mt-2 text-sm text-slate-600">
+          {formatCount(stored._count._all)} message(s), {formatBytes(stored._sum.size ?? 0)}.
+        </p>
       </section>
       {!editable ? (
         <p className="card text-sm text-slate-700">Only a super admin may change an admin&apos;s mailbox.</p>
       ) : (
         <div className="grid gap-6 md:grid-cols-2">
           <section className="card" aria-labelledby="details-heading">
-            <h2 id="details-heading" className="mb-3 font-semibold">Details</h2>
-            <ActionForm action={updateMailboxAction} hidden={hidden} fields={detailFields} submitLabel="Save details" testId="mailbox-details-form" />
+            <h2 id="details-heading" className="mb-3 font-semibold">
+              Details
+            </h2>
+            <ActionForm
+              action={updateMailboxAction}
+              hidden={hidden}
+              fields={detailFields}
+              submitLabel="Save details"
+              testId="mailbox-details-form"
+            />
           </section>
           <section className="card" aria-labelledby="password-heading">
-            <h2 id="password-heading" className="mb-3 font-semibold">Reset password</h2>
-            <ActionForm action={resetPasswordAction} hidden={hidden} resetOnSuccess submitLabel="Set new password" testId="reset-password-form"
-              fields={[{ name: 'password', label: 'New password', type: 'new-password', required: true }, { name: 'confirm', label: 'Repeat new password', type: 'password', required: true }]} />
+            <h2 id="password-heading" className="mb-3 font-semibold">
+              Reset password
+            </h2>
+            <ActionForm
+              action={resetPasswordAction}
+              hidden={hidden}
+              resetOnSuccess
+              submitLabel="Set new password"
+              testId="reset-password-form"
+              fields={[
+                { name: 'password', label: 'New password', type: 'new-password', required: true },
+                { name: 'confirm', label: 'Repeat new password', type: 'password', required: true },
+              ]}
+            />
           </section>
           <section className="card" aria-labelledby="enabled-heading">
-            <h2 id="enabled-heading" className="mb-2 font-semibold">{mailbox.enabled ? 'Disable' : 'Enable'}</h2>
-            <p className="mb-3 text-sm text-slate-600">{mailbox.enabled ? 'A disabled mailbox cannot sign in anywhere. Its mail is kept.' : 'Let the mailbox sign in again.'}</p>
-            <ActionForm action={setMailboxEnabledAction} hidden={{ ...hidden, enabled: String(!mailbox.enabled) }} fields={[]} submitLabel={mailbox.enabled ? 'Disable mailbox' : 'Enable mailbox'} variant="plain" />
+            <h2 id="enabled-heading" className="mb-2 font-semibold">
+              {mailbox.enabled ? 'Disable' : 'Enable'}
+            </h2>
+            <p className="mb-3 text-sm text-slate-600">
+              {mailbox.enabled
+                ? 'A disabled mailbox cannot sign in anywhere. Its mail is kept.'
+                : 'Let the mailbox sign in again.'}
+            </p>
+            <ActionForm
+              action={setMailboxEnabledAction}
+              hidden={{ ...hidden, enabled: String(!mailbox.enabled) }}
+              fields={[]}
+              submitLabel={mailbox.enabled ? 'Disable mailbox' : 'Enable mailbox'}
+              variant="plain"
+            />
           </section>
           <section className="card border-red-200" aria-labelledby="remove-heading">
-            <h2 id="remove-heading" className="mb-2 font-semibold text-red-800">Remove</h2>
+            <h2 id="remove-heading" className="mb-2 font-semibold text-red-800">
+              Remove
+            </h2>
             <p className="mb-3 text-sm text-slate-700">
-              Removing the mailbox deletes its {formatCount(stored._count._all)} stored message(s) ({formatBytes(stored._sum.size ?? 0)}) and its folders for good; they cannot be restored.
-              Mail sent to {mailbox.address} afterwards is refused, unless an alias or the domain&apos;s catch-all takes it.
+              Removing the mailbox deletes its {formatCount(stored._count._all)} stored message(s) (
+              {formatBytes(stored._sum.size ?? 0)}) and its folders for good; they cannot be restored. Mail
+              sent to {mailbox.address} afterwards is refused, unless an alias or the domain&apos;s catch-all
+              takes it.
             </p>
-            <ActionForm action={removeMailboxAction} hidden={hidden} submitLabel="Remove mailbox" variant="danger" pendingText="Removing…" testId="remove-mailbox-form"
-              fields={[{ name: 'confirm', type: 'checkbox', label: `Yes, delete ${mailbox.address} and all its mail` }]} />
+            <ActionForm
+              action={removeMailboxAction}
+              hidden={hidden}
+              submitLabel="Remove mailbox"
+              variant="danger"
+              pendingText="Removing…"
+              testId="remove-mailbox-form"
+              fields={[
+                {
+                  name: 'confirm',
+                  type: 'checkbox',
+                  label: `Yes, delete ${mailbox.address} and all its mail`,
+                },
+              ]}
+            />
           </section>
         </div>
       )}

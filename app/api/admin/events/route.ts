@@ -14,7 +14,8 @@ export async function GET(request: Request): Promise<Response> {
   if (!isSuper(actor)) return new Response('Forbidden', { status: 403 });
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const filter = { ...filterFromParams(params), since: undefined };
-  let lastId = Number(request.headers.get('last-event-id')) || Number(params.after) || (await latestEventId());
+  let lastId =
+    Number(request.headers.get('last-event-id')) || Number(params.after) || (await latestEventId());
   const encoder = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
   const stream = new ReadableStream<Uint8Array>({
@@ -36,12 +37,22 @@ export async function GET(request: Request): Promise<Response> {
       timer = setTimeout(tick, POLL_MS);
       request.signal.addEventListener('abort', () => {
         clearTimeout(timer);
-        try { controller.close(); } catch { /* already closed */ }
+        try {
+          controller.close();
+        } catch {
+          /* already closed */
+        }
       });
     },
     cancel() {
       clearTimeout(timer);
     },
   });
-  return new Response(stream, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' } });
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    },
+  });
 }

@@ -13,26 +13,33 @@ interface ActionBody {
 }
 
 export function POST(request: Request) {
-  return handleMail(request, async ({ user }) => {
-    const body = (await request.json().catch(() => ({}))) as ActionBody;
-    const folder = folderParam(body.folder);
-    const uids = body.uids ?? [];
-    switch (body.action) {
-      case 'seen': case 'unseen':
-        await setFlag(user, folder, uids, 'seen', body.action === 'seen');
-        return json({ ok: true });
-      case 'flag': case 'unflag':
-        await setFlag(user, folder, uids, 'flagged', body.action === 'flag');
-        return json({ ok: true });
-      case 'move':
-        await moveMessages(user, folder, uids, folderParam(body.target, 'target'));
-        return json({ ok: true });
-      case 'delete':
-        return json({ ok: true, result: await deleteMessages(user, folder, uids) });
-      case 'junk': case 'notjunk':
-        return json({ ok: true, folder: await markJunk(user, folder, uids, body.action === 'junk') });
-      default:
-        throw new FieldError('action', 'Unknown action.');
-    }
-  }, { change: true });
+  return handleMail(
+    request,
+    async ({ user }) => {
+      const body = (await request.json().catch(() => ({}))) as ActionBody;
+      const folder = folderParam(body.folder);
+      const uids = body.uids ?? [];
+      switch (body.action) {
+        case 'seen':
+        case 'unseen':
+          await setFlag(user, folder, uids, 'seen', body.action === 'seen');
+          return json({ ok: true });
+        case 'flag':
+        case 'unflag':
+          await setFlag(user, folder, uids, 'flagged', body.action === 'flag');
+          return json({ ok: true });
+        case 'move':
+          await moveMessages(user, folder, uids, folderParam(body.target, 'target'));
+          return json({ ok: true });
+        case 'delete':
+          return json({ ok: true, result: await deleteMessages(user, folder, uids) });
+        case 'junk':
+        case 'notjunk':
+          return json({ ok: true, folder: await markJunk(user, folder, uids, body.action === 'junk') });
+        default:
+          throw new FieldError('action', 'Unknown action.');
+      }
+    },
+    { change: true },
+  );
 }

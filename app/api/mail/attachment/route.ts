@@ -11,11 +11,18 @@ const INLINE_TYPES = /^image\/(png|gif|jpeg|webp|bmp)$/i;
 export function GET(request: Request) {
   return handleMail(request, async ({ user }) => {
     const params = new URL(request.url).searchParams;
-    const attachment = await readAttachment(user, folderParam(params.get('folder')), uidParam(params.get('uid')), intParam(params.get('index'), -1));
+    const attachment = await readAttachment(
+      user,
+      folderParam(params.get('folder')),
+      uidParam(params.get('uid')),
+      intParam(params.get('index'), -1),
+    );
     const inline = params.get('inline') === '1' && INLINE_TYPES.test(attachment.contentType);
     return new Response(new Uint8Array(attachment.content), {
       headers: {
-        'content-type': inline ? attachment.contentType : attachment.contentType.replace(/[^\w.+\/-]/g, '') || 'application/octet-stream',
+        'content-type': inline
+          ? attachment.contentType
+          : attachment.contentType.replace(/[^\w.+\/-]/g, '') || 'application/octet-stream',
         'content-length': String(attachment.content.length),
         'content-disposition': contentDisposition(inline ? 'inline' : 'attachment', attachment.filename),
         'content-security-policy': "default-src 'none'; sandbox",

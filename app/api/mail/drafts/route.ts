@@ -6,5 +6,9 @@ import { composeFromForm } from '@/server/webmail/compose-form';
 export const dynamic = 'force-dynamic';
 
 export function POST(request: Request) {
-  return handleMail(request, async ({ user }) => json(await saveDraft(user, await composeFromForm(await request.formData()))), { change: true });
+  return handleMail(
+    request,
+    async ({ user }) => json(await saveDraft(user, await composeFromForm(await request.formData()))),
+    { change: true },
+  );
 }

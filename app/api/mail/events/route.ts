@@ -10,7 +10,8 @@ export function GET(request: Request) {
     let cleanup = () => {};
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        const send = (event: MailEvent) => controller.enqueue(encoder.encode(`event: mail\ndata: ${JSON.stringify(event)}\n\n`));
+        const send = (event: MailEvent) =>
+          controller.enqueue(encoder.encode(`event: mail\ndata: ${JSON.stringify(event)}\n\n`));
         const unsubscribe = subscribeMailEvents(user, send);
         // A comment line now and then keeps proxies from closing a quiet stream.
         const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), 25_000);
@@ -32,6 +33,13 @@ export function GET(request: Request) {
         cleanup();
       },
     });
-    return new Response(stream, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } });
+    return new Response(stream, {
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      },
+    });
   });
 }

@@ -7,7 +7,10 @@ export const dynamic = 'force-dynamic';
 export function GET(request: Request) {
   return handleMail(request, async ({ user }) => {
     const params = new URL(request.url).searchParams;
-    const message = await readMessage(user, folderParam(params.get('folder')), uidParam(params.get('uid')), { allowRemote: params.get('images') === '1', markSeen: params.get('peek') !== '1' });
+    const message = await readMessage(user, folderParam(params.get('folder')), uidParam(params.get('uid')), {
+      allowRemote: params.get('images') === '1',
+      markSeen: params.get('peek') !== '1',
+    });
     return json(message);
   });
 }

@@ -15,7 +15,8 @@ export function GET(request: Request) {
     const pageSize = intParam(params.get('size'), 50);
     const search: SearchInput = {};
     for (const key of SEARCH_KEYS) if (params.get(key)) search[key] = params.get(key)!;
-    if (Object.keys(search).length) return json(await searchMessages(user, folder, search, { page, pageSize }));
+    if (Object.keys(search).length)
+      return json(await searchMessages(user, folder, search, { page, pageSize }));
     const sortParam = params.get('sort');
     const sort: SortKey = sortParam === 'from' || sortParam === 'subject' ? sortParam : 'date';
     const reverse = params.get('reverse') === null ? undefined : params.get('reverse') === '1';
