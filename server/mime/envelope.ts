@@ -3,7 +3,7 @@
 // (name adl mailbox host) with RFC 5322 groups as start/end markers.
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import libmime from 'libmime';
-import { HeaderFields, headerText } from './headers';
+import { type HeaderFields, headerText } from './headers';
 import { dropStrayComments } from './address-comments';
 
 export interface EnvelopeAddress {

@@ -106,7 +106,7 @@ function ipToBigInt(ip: string): { value: bigint; family: 4 | 6 } | null {
       family: 4,
     };
   if (family !== 6) return null;
-  let [head, tail] = clean.split('::') as [string, string | undefined];
+  const [head, tail] = clean.split('::') as [string, string | undefined];
   const parse = (part: string | undefined) => (part ? part.split(':') : []);
   let headParts = parse(head);
   let tailParts = parse(tail);

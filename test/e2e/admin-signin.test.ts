@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './helpers/app';
-import { openBrowser, signIn, type Browser } from './helpers/browser';
+import { openBrowser, type Browser } from './helpers/browser';
 
 let app: RunningApp;
 let browser: Browser;

@@ -4,7 +4,7 @@
 import { authenticate, authenticateToken, decodeBearer, decodePlain, type LoginResult } from '../../auth';
 import { bad, no } from '../errors';
 import type { ImapSession } from '../session';
-import { type CommandHandler } from './types';
+import type { CommandHandler } from './types';
 
 function requireTls(session: ImapSession): void {
   if (!session.secure && !session.options.allowPlainAuth)

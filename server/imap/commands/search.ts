@@ -198,6 +198,7 @@ function returnedModseq(known: { modseq: bigint }[], returns: ReturnOptions): bi
     if (returns.min) reported = [known[0]!, ...reported];
     if (returns.max) reported = [...reported, known[known.length - 1]!];
   }
+  // biome-ignore lint/complexity/useMathMinMax: modseqs are bigints, which Math.max does not take
   return reported.reduce((max, entry) => (entry.modseq > max ? entry.modseq : max), 0n);
 }
 

@@ -22,7 +22,7 @@ export function GET(request: Request) {
       headers: {
         'content-type': inline
           ? attachment.contentType
-          : attachment.contentType.replace(/[^\w.+\/-]/g, '') || 'application/octet-stream',
+          : attachment.contentType.replace(/[^\w.+/-]/g, '') || 'application/octet-stream',
         'content-length': String(attachment.content.length),
         'content-disposition': contentDisposition(inline ? 'inline' : 'attachment', attachment.filename),
         'content-security-policy': "default-src 'none'; sandbox",
