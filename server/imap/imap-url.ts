@@ -80,8 +80,8 @@ function parseAccess(value: string, text: string): UrlAuth | null {
     application,
     accessUser,
     rump,
-    mechanism: verifier?.[2]!.toUpperCase() ?? null,
-    token: verifier?.[3]!.toLowerCase() ?? null,
+    mechanism: verifier ? verifier[2]!.toUpperCase() : null,
+    token: verifier ? verifier[3]!.toLowerCase() : null,
   };
 }
 

@@ -29,7 +29,11 @@ export function addOauthBearer(connection: ConnectionInternals): void {
       return (connection.send(503, '5.5.1 No identity changes permitted', false), callback());
     const finish = (response: string, done: Callback): void => {
       const credentials = decodeBearer(response, 'OAUTHBEARER');
-      if (!credentials) return (connection.send(501, '5.5.2 Invalid OAUTHBEARER message', false), done());
+      if (!credentials) {
+        connection.send(501, '5.5.2 Invalid OAUTHBEARER message', false);
+        done();
+        return;
+      }
       const state = stateOf(connection.session);
       void authenticateToken({
         username: credentials.username,

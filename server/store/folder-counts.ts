@@ -16,7 +16,7 @@ const MAX_CACHED = 4096;
 /** Counts per folder until its next change: a thousand sessions watching one INBOX share one read. */
 const counts = new Map<number, Promise<FolderCounts | null>>();
 const owners = new Map<number, Promise<number | null>>();
-let unlisten: (() => void) | undefined;
+let listening = false;
 
 function remember<T>(cache: Map<number, T>, key: number, value: T): T {
   cache.set(key, value);
@@ -26,7 +26,10 @@ function remember<T>(cache: Map<number, T>, key: number, value: T): T {
 
 /** MESSAGES, UNSEEN, UIDNEXT, UIDVALIDITY and HIGHESTMODSEQ of a folder; null once it is gone. */
 export function folderCounts(folderId: number): Promise<FolderCounts | null> {
-  unlisten ??= onAnyChange((changed) => counts.delete(changed));
+  if (!listening) {
+    onAnyChange((changed) => counts.delete(changed));
+    listening = true;
+  }
   const known = counts.get(folderId);
   if (known) return known;
   const read = rawDb()

@@ -12,7 +12,7 @@ import { clientIpFrom } from './client-ip';
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
 /** Secure cookies whenever the console is served over https (NEXTAUTH_URL) or told so. */
-export function useSecureCookies(): boolean {
+export function secureCookies(): boolean {
   if (process.env.POSTROOM_SECURE_COOKIES === '1') return true;
   if (process.env.POSTROOM_SECURE_COOKIES === '0') return false;
   return (process.env.NEXTAUTH_URL ?? '').startsWith('https://');
@@ -41,7 +41,7 @@ function headerValue(headers: HeaderBag, name: string): string | undefined {
 export async function authOptions(): Promise<AuthOptions> {
   return {
     secret: await sessionSecret(),
-    useSecureCookies: useSecureCookies(),
+    useSecureCookies: secureCookies(),
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS, updateAge: 15 * 60 },
     jwt: { maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: '/signin', error: '/signin' },

@@ -24,6 +24,7 @@ export function formValues(form: FormData): Record<string, string> {
 }
 
 /** Runs a mutation and turns the domain layer's errors into form state. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a mutation may or may not have a message to show
 export async function runForm(form: FormData | null, work: () => Promise<string | void>): Promise<FormState> {
   const values = form ? formValues(form) : undefined;
   try {

@@ -104,6 +104,7 @@ async function serverSort(client: ImapFlow, key: SortKey): Promise<number[] | nu
       [criteria, { type: 'ATOM', value: 'UTF-8' }, { type: 'ATOM', value: 'ALL' }],
       {
         untagged: {
+          // biome-ignore lint/correctness/noComponentHookFactories: an IMAP response handler, not a component
           SORT: async (untagged) => {
             for (const attribute of untagged?.attributes ?? []) {
               const uid = Number(attribute.value);

@@ -28,7 +28,7 @@ async function postAddDomain(origin: string, domain: string): Promise<number> {
   ).text();
   const form = /<form[^>]*data-testid="add-domain-form"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
   const body = new FormData();
-  const unescape = (text: string) =>
+  const decodeEntities = (text: string) =>
     text
       .replace(/&quot;/g, '"')
       .replace(/&#x27;/g, "'")
@@ -36,7 +36,7 @@ async function postAddDomain(origin: string, domain: string): Promise<number> {
       .replace(/&gt;/g, '>')
       .replace(/&amp;/g, '&');
   for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?/g))
-    body.set(unescape(name!), unescape(value ?? ''));
+    body.set(decodeEntities(name!), decodeEntities(value ?? ''));
   assert.ok(
     [...body.keys()].some((key) => key.startsWith('$ACTION')),
     'the form carries its server action id',

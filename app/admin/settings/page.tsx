@@ -7,7 +7,7 @@ import { refreshSettingOverrides } from '@/server/domain/settings-cache';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { certificateStatus } from '@/server/web/tls-status';
-import { SESSION_MAX_AGE_SECONDS, useSecureCookies } from '@/server/web/auth-options';
+import { SESSION_MAX_AGE_SECONDS, secureCookies } from '@/server/web/auth-options';
 import { Badge, PageHeader } from '@/components/ui/page';
 import { LocalTime } from '@/components/ui/format';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
@@ -326,7 +326,7 @@ export default async function SettingsPage() {
           ['Session length', `${SESSION_MAX_AGE_SECONDS / 3600} hours`, ''],
           [
             'Secure (HTTPS-only) cookies',
-            useSecureCookies() ? 'yes' : 'no (the console is not served over https)',
+            secureCookies() ? 'yes' : 'no (the console is not served over https)',
             'NEXTAUTH_URL / POSTROOM_SECURE_COOKIES',
           ],
           ['Failed sign-ins', 'throttled per account and per client IP, shared with IMAP, POP3 and SMTP', ''],

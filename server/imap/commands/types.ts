@@ -11,6 +11,7 @@ export type State = 'notauth' | 'auth' | 'selected' | 'logout';
 export interface CommandHandler {
   states: State[];
   sync: 'full' | 'noexpunge' | 'none';
+  // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing; void lets them say so
   run(session: ImapSession, command: ParsedCommand): Promise<string | void | null>;
 }
 

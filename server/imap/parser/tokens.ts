@@ -22,7 +22,6 @@ const OPEN = 0x28;
 const CLOSE = 0x29;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
-const LBRACE = 0x7b;
 
 const SECTION_PREFIX = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)$/i;
 const LITERAL_AT_END = /(~?)\{(\d{1,10})(\+?)\}$/;
