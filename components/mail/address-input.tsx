@@ -100,13 +100,14 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
           </p>
         )}
         {showList && (
-          <ul
+          <div
             id={`${id}-suggestions`}
             role="listbox"
             className="absolute z-20 mt-1 max-h-60 w-full overflow-y-auto rounded-md border border-slate-200 bg-white py-1 text-sm shadow-lg"
           >
             {suggestions.map((entry, index) => (
-              <li
+              // biome-ignore lint/a11y/useFocusableInteractive: combobox pattern: focus stays in the input, which moves through the options with ArrowUp/ArrowDown and picks one with Enter or Tab; options are not tab stops
+              <div
                 key={entry.address}
                 role="option"
                 aria-selected={index === active}
@@ -124,9 +125,9 @@ export function AddressInput({ id, label, value, onChange, error, autoFocus }: P
                 ) : (
                   entry.address
                 )}
-              </li>
+              </div>
             ))}
-          </ul>
+          </div>
         )}
       </div>
     </div>

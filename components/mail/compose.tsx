@@ -1,7 +1,7 @@
 'use client';
 // Compose, reply and forward: address autocomplete, plain or simple rich text, uploads, drafts
 // saved to Drafts automatically a few seconds after each change.
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { AddressInput } from './address-input';
 import { formatSize } from './format';
 import type { ComposeDraft } from './prefill';
@@ -14,6 +14,19 @@ interface Props {
 }
 
 const AUTOSAVE_MS = 3000;
+
+// A stable React key per attached File: the same name (even the same file) can be attached twice,
+// and indices shift when one is removed.
+const fileKeys = new WeakMap<File, number>();
+let lastFileKey = 0;
+function fileKey(file: File): number {
+  let key = fileKeys.get(file);
+  if (key === undefined) {
+    key = ++lastFileKey;
+    fileKeys.set(file, key);
+  }
+  return key;
+}
 
 function toForm(draft: ComposeDraft, files: File[], draftUid: number | undefined, html: string): FormData {
   const form = new FormData();
@@ -93,6 +106,8 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState('');
   const [sending, setSending] = useState(false);
+  // The autosave timer's callback outlives the render that armed it: it reads this, not `sending`.
+  const sendingNow = useRef(false);
   const draftUid = useRef<number | undefined>(initial.draftUid);
   const dirty = useRef(false);
   const editor = useRef<HTMLDivElement>(null);
@@ -102,41 +117,51 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
     dirty.current = true;
     setDraft((current) => ({ ...current, ...patch }));
   };
-  const richHtml = () => editor.current?.innerHTML ?? '';
-  const richText = () => editor.current?.innerText ?? '';
+  const richHtml = useCallback(() => editor.current?.innerHTML ?? '', []);
+  const richText = useCallback(() => editor.current?.innerText ?? '', []);
 
-  const saveDraft = async () => {
-    if (!dirty.current || sending) return;
-    dirty.current = false;
-    const current = draft.rich ? { ...draft, text: richText() } : draft;
-    const work = (async () => {
-      try {
-        const response = await fetch('/api/mail/drafts', {
-          method: 'POST',
-          body: toForm(current, files, draftUid.current, richHtml()),
-        });
-        const body = (await response.json()) as { uid?: number | null; error?: string };
-        if (!response.ok) throw new Error(body.error ?? 'Draft not saved');
-        draftUid.current = body.uid ?? undefined;
-        setStatus(
-          `Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
-        );
-      } catch (error) {
-        dirty.current = true;
-        setStatus(`Draft not saved: ${(error as Error).message}`);
-      }
-    })();
-    saving.current = work;
-    await work;
-    saving.current = null;
-  };
+  // Takes the draft and files to save as arguments so that the autosave effect, which re-arms its
+  // timer on every change, always saves what it was armed with and never a stale closure's state.
+  const saveDraft = useCallback(
+    async (toSave: ComposeDraft, attachments: File[]) => {
+      if (!dirty.current || sendingNow.current) return;
+      dirty.current = false;
+      const current = toSave.rich ? { ...toSave, text: richText() } : toSave;
+      const html = richHtml();
+      // One save at a time: a save started while another is in flight waits for it, so it
+      // replaces the draft UID that one returns instead of leaving a second copy in Drafts.
+      const previous = saving.current;
+      const work = (async () => {
+        if (previous !== null) await previous;
+        try {
+          const response = await fetch('/api/mail/drafts', {
+            method: 'POST',
+            body: toForm(current, attachments, draftUid.current, html),
+          });
+          const body = (await response.json()) as { uid?: number | null; error?: string };
+          if (!response.ok) throw new Error(body.error ?? 'Draft not saved');
+          draftUid.current = body.uid ?? undefined;
+          setStatus(
+            `Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
+          );
+        } catch (error) {
+          dirty.current = true;
+          setStatus(`Draft not saved: ${(error as Error).message}`);
+        }
+      })();
+      saving.current = work;
+      await work;
+      // A later save may have started meanwhile; it is the one send must wait for.
+      if (saving.current === work) saving.current = null;
+    },
+    [richHtml, richText],
+  );
 
   useEffect(() => {
     if (!dirty.current) return;
-    const timer = setTimeout(() => void saveDraft(), AUTOSAVE_MS);
+    const timer = setTimeout(() => void saveDraft(draft, files), AUTOSAVE_MS);
     return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [draft, files]);
+  }, [draft, files, saveDraft]);
 
   useEffect(() => {
     if (draft.rich && editor.current && !editor.current.innerHTML) {
@@ -146,9 +171,10 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
 
   const send = async (event: React.FormEvent) => {
     event.preventDefault();
+    sendingNow.current = true;
     setSending(true);
     setErrors({});
-    if (saving.current) await saving.current;
+    if (saving.current !== null) await saving.current;
     const current = draft.rich ? { ...draft, text: richText() } : draft;
     try {
       const response = await fetch('/api/mail/send', {
@@ -158,12 +184,14 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
       const body = (await response.json()) as { error?: string; field?: string };
       if (!response.ok) {
         setErrors({ [body.field ?? 'form']: body.error ?? 'Not sent.' });
+        sendingNow.current = false;
         setSending(false);
         return;
       }
       onSent();
     } catch {
       setErrors({ form: 'The message could not be sent. Check your connection and try again.' });
+      sendingNow.current = false;
       setSending(false);
     }
   };
@@ -182,7 +210,7 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
           type="button"
           className="btn btn-small ml-auto"
           onClick={async () => {
-            await saveDraft();
+            await saveDraft(draft, files);
             onClose();
           }}
         >
@@ -253,6 +281,7 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
         {draft.rich ? (
           <div className="rounded-md border border-slate-300">
             <RichToolbar editor={editor} />
+            {/* biome-ignore lint/a11y/useFocusableInteractive lint/a11y/useSemanticElements: a contenteditable div is focusable and is the only element that can hold rich text; a textarea cannot, so role="textbox" with aria-multiline is the correct ARIA pattern */}
             <div
               ref={editor}
               contentEditable
@@ -301,7 +330,7 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
           {files.length > 0 && (
             <ul className="mt-2 space-y-1 text-sm" aria-label="Attached files">
               {files.map((file, index) => (
-                <li key={`${file.name}-${index}`} className="flex items-center gap-2">
+                <li key={fileKey(file)} className="flex items-center gap-2">
                   <span className="truncate">{file.name}</span>
                   <span className="text-xs text-slate-500">{formatSize(file.size)}</span>
                   <button
@@ -336,7 +365,7 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
           className="btn"
           onClick={() => {
             dirty.current = true;
-            void saveDraft();
+            void saveDraft(draft, files);
           }}
         >
           Save draft

@@ -148,6 +148,7 @@ export function FolderList({ folders, current, onSelect, onChanged }: Props) {
                 {folder.unread > 0 && (
                   <span
                     className="rounded-full bg-brand-600 px-1.5 text-xs font-semibold text-white"
+                    role="img"
                     aria-label={`${folder.unread} unread`}
                   >
                     {folder.unread}

@@ -43,6 +43,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
   const searchBox = useRef<HTMLInputElement>(null);
   const current = folders.find((folder) => folder.path === state.folder);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the selection is cleared whenever the folder, page or search changes; the effect does not read them, they are its triggers
   useEffect(() => {
     setSelection(new Set());
   }, [state.folder, state.page, state.search]);
@@ -200,6 +201,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
     <div className="flex h-dvh flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
         <button
+          type="button"
           className="btn btn-small md:hidden"
           onClick={() => setDrawer(!drawer)}
           aria-label="Folders"
@@ -217,6 +219,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
           />
         </div>
         <button
+          type="button"
           className="btn btn-primary btn-small"
           onClick={() => startCompose(EMPTY_DRAFT)}
           aria-label="Compose"
@@ -233,7 +236,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
           {error && (
             <p role="alert" className="text-red-700">
               {error}{' '}
-              <button className="underline" onClick={() => setError('')}>
+              <button type="button" className="underline" onClick={() => setError('')}>
                 Dismiss
               </button>
             </p>
@@ -245,6 +248,7 @@ export function MailApp({ address, displayName }: { address: string; displayName
           )}
           {newMail > 0 && state.folder !== 'INBOX' && (
             <button
+              type="button"
               className="text-brand-700 underline"
               onClick={() => selectFolder('INBOX')}
               data-testid="new-mail"

@@ -49,16 +49,17 @@ function Toolbar({
       <span className="mr-2 text-xs text-slate-500" aria-live="polite">
         {count ? `${count} selected` : ''}
       </span>
-      <button className="btn btn-small" disabled={disabled} onClick={() => onAction('seen')}>
+      <button type="button" className="btn btn-small" disabled={disabled} onClick={() => onAction('seen')}>
         Mark read
       </button>
-      <button className="btn btn-small" disabled={disabled} onClick={() => onAction('unseen')}>
+      <button type="button" className="btn btn-small" disabled={disabled} onClick={() => onAction('unseen')}>
         Mark unread
       </button>
-      <button className="btn btn-small" disabled={disabled} onClick={() => onAction('flag')}>
+      <button type="button" className="btn btn-small" disabled={disabled} onClick={() => onAction('flag')}>
         Flag
       </button>
       <button
+        type="button"
         className="btn btn-small hidden sm:inline-flex"
         disabled={disabled}
         onClick={() => onAction('unflag')}
@@ -66,15 +67,20 @@ function Toolbar({
         Unflag
       </button>
       {folderUse === 'junk' ? (
-        <button className="btn btn-small" disabled={disabled} onClick={() => onAction('notjunk')}>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={disabled}
+          onClick={() => onAction('notjunk')}
+        >
           Not junk
         </button>
       ) : (
-        <button className="btn btn-small" disabled={disabled} onClick={() => onAction('junk')}>
+        <button type="button" className="btn btn-small" disabled={disabled} onClick={() => onAction('junk')}>
           Junk
         </button>
       )}
-      <button className="btn btn-small" disabled={disabled} onClick={() => onAction('delete')}>
+      <button type="button" className="btn btn-small" disabled={disabled} onClick={() => onAction('delete')}>
         {folderUse === 'trash' ? 'Delete for good' : 'Delete'}
       </button>
       <label className="sr-only" htmlFor="move-target">
@@ -121,9 +127,10 @@ function Row({
     ? `To: ${message.to.map((a) => a.name || a.address).join(', ') || '(no recipient)'}`
     : displayName(message.from[0]);
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click anywhere on the row is a mouse convenience; from the keyboard, j/k open the next/previous message (use-shortcuts) and the row's checkbox is an ordinary tab stop
     <li
       data-uid={message.uid}
-      aria-selected={open}
+      aria-current={open ? 'true' : undefined}
       className={`flex cursor-pointer items-start gap-2 border-b border-slate-100 px-3 py-2 text-sm ${open ? 'bg-brand-50' : 'bg-white hover:bg-slate-50'} ${cursor ? 'ring-2 ring-inset ring-brand-500' : ''}`}
       onClick={onOpen}
     >
@@ -135,8 +142,8 @@ function Row({
         onClick={(e) => e.stopPropagation()}
         onChange={onToggle}
       />
-      <span className="mt-0.5 w-4 text-amber-500" aria-label={message.flags.flagged ? 'Flagged' : undefined}>
-        {message.flags.flagged ? <Icon name="flagged" filled /> : null}
+      <span className="mt-0.5 w-4 text-amber-500">
+        {message.flags.flagged ? <Icon name="flagged" filled label="Flagged" /> : null}
       </span>
       <div className="min-w-0 flex-1">
         <div className="flex items-baseline gap-2">

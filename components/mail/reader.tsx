@@ -52,6 +52,9 @@ export function Reader({
 }: Props) {
   const [showSource, setShowSource] = useState(false);
   const [source, setSource] = useState<string | null>(null);
+  // The Reader stays mounted from one message to the next: hide and forget the raw source when
+  // another message is shown.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: message.folder and message.uid are the triggers of this reset, not values it reads
   useEffect(() => {
     setShowSource(false);
     setSource(null);
@@ -73,32 +76,36 @@ export function Reader({
         role="toolbar"
         aria-label="Reply and organise"
       >
-        <button className="btn btn-small md:hidden" onClick={onBack} aria-label="Back to list">
+        <button type="button" className="btn btn-small md:hidden" onClick={onBack} aria-label="Back to list">
           <Icon name="back" />
         </button>
-        <button className="btn btn-small" onClick={() => onReply('reply')}>
+        <button type="button" className="btn btn-small" onClick={() => onReply('reply')}>
           Reply
         </button>
-        <button className="btn btn-small" onClick={() => onReply('replyAll')}>
+        <button type="button" className="btn btn-small" onClick={() => onReply('replyAll')}>
           Reply all
         </button>
-        <button className="btn btn-small" onClick={() => onReply('forward')}>
+        <button type="button" className="btn btn-small" onClick={() => onReply('forward')}>
           Forward
         </button>
-        <button className="btn btn-small hidden sm:inline-flex" onClick={() => onReply('forwardAttachment')}>
+        <button
+          type="button"
+          className="btn btn-small hidden sm:inline-flex"
+          onClick={() => onReply('forwardAttachment')}
+        >
           Forward as attachment
         </button>
         <span className="mx-1 hidden h-5 border-l border-slate-200 sm:block" />
-        <button className="btn btn-small" onClick={onToggleFlag}>
+        <button type="button" className="btn btn-small" onClick={onToggleFlag}>
           {message.flags.flagged ? 'Unflag' : 'Flag'}
         </button>
-        <button className="btn btn-small hidden sm:inline-flex" onClick={onMarkUnread}>
+        <button type="button" className="btn btn-small hidden sm:inline-flex" onClick={onMarkUnread}>
           Mark unread
         </button>
-        <button className="btn btn-small" onClick={onJunk}>
+        <button type="button" className="btn btn-small" onClick={onJunk}>
           Junk
         </button>
-        <button className="btn btn-small" onClick={onDelete}>
+        <button type="button" className="btn btn-small" onClick={onDelete}>
           Delete
         </button>
       </div>
@@ -131,7 +138,7 @@ export function Reader({
         {message.hasRemoteImages && !imagesAllowed && (
           <div className="flex items-center gap-2 bg-amber-50 px-4 py-2 text-xs text-amber-900" role="note">
             Remote images are hidden to protect your privacy.
-            <button className="btn btn-small" onClick={onShowImages}>
+            <button type="button" className="btn btn-small" onClick={onShowImages}>
               Show images
             </button>
           </div>
@@ -177,6 +184,7 @@ export function Reader({
         )}
         <div className="border-t border-slate-100 px-4 py-2">
           <button
+            type="button"
             className="text-xs text-slate-500 underline"
             onClick={toggleSource}
             aria-expanded={showSource}

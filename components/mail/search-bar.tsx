@@ -19,6 +19,7 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
   const set = (key: keyof SearchInput) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setInput({ ...input, [key]: event.target.value });
   return (
+    // biome-ignore lint/a11y/useSemanticElements: role="search" on the form is the search landmark every browser and screen reader supports; the newer <search> element is not yet exposed everywhere
     <form
       role="search"
       className="flex flex-1 flex-col gap-1"
