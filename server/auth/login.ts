@@ -7,15 +7,9 @@ import { recordEvent, type EventInput } from '../core/events';
 import { verifyPassword, hashPassword, needsRehash } from './password';
 import { throttleState, recordFailure } from './throttle';
 import { verifyAccessToken } from './tokens';
+import type { AuthenticatedUser } from './user';
 
-export interface AuthenticatedUser {
-  id: number;
-  address: string;
-  local: string;
-  domain: string;
-  displayName: string;
-  role: string;
-}
+export type { AuthenticatedUser } from './user';
 
 export type LoginResult =
   | { ok: true; user: AuthenticatedUser }

@@ -3,7 +3,7 @@
 // password's change time, so a password change or a disabled mailbox refuses it at once.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { db } from '../core/db';
-import type { AuthenticatedUser } from './login';
+import type { AuthenticatedUser } from './user';
 
 let secretPromise: Promise<Buffer> | undefined;
 

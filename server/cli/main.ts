@@ -1,5 +1,5 @@
 // `postroom` — everything an admin scripts. Exit codes: 0 done, 1 failure, 2 bad input or usage.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FieldError, NotFoundError, ForbiddenError } from '../domain/errors';
 import { closeDb } from '../core/db';
 import { domainCommand } from './commands/domain';
@@ -8,16 +8,7 @@ import { aliasCommand } from './commands/alias';
 import { accessCommand } from './commands/access';
 import { queueCommand } from './commands/queue';
 import { migrateCommand, startCommand } from './commands/system';
-
-export class UsageError extends Error {}
-
-export type Options = Record<string, string | boolean | string[] | undefined>;
-export interface Command {
-  usage: string;
-  options?: ParseArgsConfig['options'];
-  run(args: string[], options: Options): Promise<void>;
-}
-export type CommandGroup = Record<string, Command>;
+import { UsageError, type CommandGroup, type Options } from './command';
 
 const GROUPS: Record<string, CommandGroup> = {
   domain: domainCommand,
@@ -96,6 +87,3 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Throws a usage error unless exactly `count` positional arguments were given. */
-export function expectArgs(args: string[], count: number, usage: string, atLeast = false): void {
-  if (atLeast ? args.length < count : args.length !== count) throw new UsageError(`usage: postroom ${usage}`);
-}

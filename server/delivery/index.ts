@@ -6,9 +6,9 @@ import { reply, type SmtpReply } from '../policy/replies';
 import type { RecipientDecision } from '../policy/decide';
 import { enqueueMessage } from '../queue/enqueue';
 import { wakeQueueRunners } from '../queue/runner';
-import { deliverLocal, type LocalTarget } from './local';
+import { deliverLocal, localCopy, type LocalTarget } from './local';
 
-export { deliverLocal, type LocalTarget } from './local';
+export { deliverLocal, localCopy, type LocalTarget } from './local';
 
 export interface InboundMessage {
   queueId: string;
@@ -27,15 +27,6 @@ export interface DeliveryOutcome {
   reply: SmtpReply;
   delivered: string[];
   queued: string[];
-}
-
-/** Return-Path (RFC 5321 4.4) goes on at final delivery; Delivered-To marks the mailbox (loop guard). */
-export function localCopy(
-  message: { sender: string; trace: string; body: Buffer },
-  deliveredTo: string | null,
-): Buffer {
-  const head = `Return-Path: <${message.sender}>\r\n${deliveredTo ? `Delivered-To: ${deliveredTo}\r\n` : ''}${message.trace}`;
-  return Buffer.concat([Buffer.from(head), message.body]);
 }
 
 export async function deliverInbound(message: InboundMessage): Promise<DeliveryOutcome> {

@@ -67,3 +67,12 @@ export async function deliverLocal(
   }
   return { delivered: [], overQuota };
 }
+
+/** Return-Path (RFC 5321 4.4) goes on at final delivery; Delivered-To marks the mailbox (loop guard). */
+export function localCopy(
+  message: { sender: string; trace: string; body: Buffer },
+  deliveredTo: string | null,
+): Buffer {
+  const head = `Return-Path: <${message.sender}>\r\n${deliveredTo ? `Delivered-To: ${deliveredTo}\r\n` : ''}${message.trace}`;
+  return Buffer.concat([Buffer.from(head), message.body]);
+}

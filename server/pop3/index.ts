@@ -6,6 +6,10 @@ import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { Pop3Session, type Pop3Options } from './session';
+import { authCommands } from './commands-auth';
+import { mailCommands } from './commands-mail';
+
+const COMMANDS = { ...authCommands, ...mailCommands };
 
 export interface Pop3ServerOptions {
   host?: string;
@@ -44,7 +48,7 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   const sessions = new Set<Pop3Session>();
   const open = (socket: Socket, secure: boolean, options: Pop3Options) => {
     socket.setNoDelay(true);
-    const session = new Pop3Session(socket, secure, options);
+    const session = new Pop3Session(socket, secure, options, COMMANDS);
     sessions.add(session);
     void session.closed.then(() => sessions.delete(session));
   };

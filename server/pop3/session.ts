@@ -7,8 +7,6 @@ import { logger } from '../core/logger';
 import type { Maildrop } from '../store/maildrop';
 import type { MaildropLock } from '../store/maildrop';
 import { LineSplitter, type LineEvent } from './lines';
-import { authCommands } from './commands-auth';
-import { mailCommands } from './commands-mail';
 
 export type Pop3State = 'authorization' | 'transaction' | 'update' | 'closed';
 
@@ -53,6 +51,8 @@ export class Pop3Session {
     socket: Socket,
     secure: boolean,
     readonly options: Pop3Options,
+    /** The command table, by upper-case verb: given by the server, so commands depend on the session only. */
+    private readonly commands: Readonly<Record<string, CommandHandler>>,
   ) {
     this.socket = socket;
     this.secure = secure;
@@ -124,7 +124,7 @@ export class Pop3Session {
     const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
     const args = space < 0 ? '' : line.slice(space + 1);
     if (!verb) return this.reply('-ERR Empty command');
-    const handler = authCommands[verb] ?? mailCommands[verb];
+    const handler = this.commands[verb];
     if (!handler) return this.reply('-ERR Unknown command');
     return handler(this, args);
   }

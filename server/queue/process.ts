@@ -5,7 +5,7 @@ import { db } from '../core/db';
 import { recordEvent } from '../core/events';
 import { readBlob } from '../store';
 import { expandAddress, resolveLocalDomain } from '../domain';
-import { deliverLocal, localCopy } from '../delivery';
+import { deliverLocal, localCopy } from '../delivery/local';
 import { resolveDestination } from './destinations';
 import { deliverToHosts, type RecipientOutcome } from './transport';
 import { signOutgoing, headerFromDomain } from './dkim';

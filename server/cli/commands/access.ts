@@ -1,7 +1,7 @@
 import { addAccessRule, listAccessRules, removeAccessRule } from '../../domain';
 import { findRule } from '../../policy/access';
 import { printTable } from '../io';
-import { expectArgs, UsageError, type CommandGroup } from '../main';
+import { expectArgs, UsageError, type CommandGroup } from '../command';
 import { ensureMigrated } from './system';
 
 export const accessCommand: CommandGroup = {

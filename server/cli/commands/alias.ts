@@ -1,6 +1,6 @@
 import { addAlias, listAliases, removeAlias } from '../../domain';
 import { printTable } from '../io';
-import { expectArgs, type CommandGroup } from '../main';
+import { expectArgs, type CommandGroup } from '../command';
 import { ensureMigrated } from './system';
 
 export const aliasCommand: CommandGroup = {

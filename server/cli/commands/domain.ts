@@ -1,7 +1,7 @@
 import { addDomain, listDomains, removeDomain } from '../../domain';
 import { createDkimKey, dkimRecord } from '../../queue';
 import { printTable } from '../io';
-import { expectArgs, type CommandGroup } from '../main';
+import { expectArgs, type CommandGroup } from '../command';
 import { ensureMigrated } from './system';
 
 export const domainCommand: CommandGroup = {

@@ -1,6 +1,6 @@
 import { listQueue, retryNow, retryAll, deleteQueueEntry, bounceNow } from '../../queue';
 import { printTable } from '../io';
-import { expectArgs, type CommandGroup } from '../main';
+import { expectArgs, type CommandGroup } from '../command';
 import { ensureMigrated } from './system';
 
 export const queueCommand: CommandGroup = {

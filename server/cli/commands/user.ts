@@ -1,6 +1,6 @@
 import { addMailbox, listMailboxes, removeMailbox, setMailboxEnabled, setPassword } from '../../domain';
 import { printTable, formatBytes, promptHidden, readPasswordFromStdin } from '../io';
-import { expectArgs, UsageError, type CommandGroup, type Options } from '../main';
+import { expectArgs, UsageError, type CommandGroup, type Options } from '../command';
 import { ensureMigrated } from './system';
 
 async function obtainPassword(options: Options): Promise<string> {
