@@ -16,7 +16,12 @@ command -v ss >/dev/null || packages+=(iproute2)
 [ -x /usr/sbin/clamd ] || packages+=(clamav-daemon)
 [ -x /usr/bin/rspamd ] || packages+=(rspamd)
 # The reference Postfix + Dovecot that the MIME cross-check tests compare against.
-command -v dovecot >/dev/null || packages+=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)
+# (each by its own binary: another package that provides imap-server, such as cyrus-imapd, removes
+# dovecot-imapd alone)
+[ -x /usr/sbin/dovecot ] || packages+=(dovecot-core)
+[ -x /usr/lib/dovecot/imap ] || packages+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/pop3 ] || packages+=(dovecot-pop3d)
+[ -x /usr/lib/dovecot/lmtp ] || packages+=(dovecot-lmtpd)
 command -v postfix >/dev/null || packages+=(postfix)
 command -v bc >/dev/null || packages+=(bc)
 command -v mariadb >/dev/null || packages+=(mariadb-client)

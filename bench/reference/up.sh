@@ -11,7 +11,8 @@ BASE=${REF_DIR:-${TMPDIR:-/tmp}/postroom-ref}
 REF=$BASE/dovecot
 PF=$BASE/postfix
 
-if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null || ! command -v smtp-source >/dev/null; then
+if ! [ -x /usr/lib/dovecot/imap ] || ! [ -x /usr/lib/dovecot/pop3 ] || ! [ -x /usr/lib/dovecot/lmtp ] ||
+  ! command -v postfix >/dev/null || ! command -v smtp-source >/dev/null; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
