@@ -191,6 +191,12 @@ export class ImapSession {
           raw = await this.reader.readCommand();
         } catch (error) {
           if (!(error instanceof CommandTooBigError)) throw error;
+          if (error.closeConnection) {
+            // RFC 7888 section 4: the client is already sending a literal we will not read.
+            this.send(`${error.tag ?? '*'} BAD [TOOBIG] ${error.message}`);
+            this.send('* BYE Literal too large; closing the connection');
+            break;
+          }
           this.send(`${error.tag ?? '*'} ${error.tooBig ? 'NO [TOOBIG]' : 'BAD'} ${error.message}`);
           continue;
         }

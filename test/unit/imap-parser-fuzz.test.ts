@@ -37,9 +37,12 @@ function mutate(seed: Buffer, random: () => number): Buffer {
     if (op === 0) bytes.splice(at, 1);
     else if (op === 1) bytes.splice(at, 0, pick);
     else if (op === 2) bytes[at] = pick;
-    else if (op === 3)
-      bytes.splice(at, 0, ...Buffer.from(`{${Math.floor(random() * 300)}${random() < 0.5 ? '+' : ''}}\r\n`));
-    else if (op === 4)
+    else if (op === 3) {
+      // Mostly small sizes; sometimes a number of 11 to 40 digits, beyond any limit or integer.
+      const size =
+        random() < 0.9 ? `${Math.floor(random() * 300)}` : '9'.repeat(11 + Math.floor(random() * 30));
+      bytes.splice(at, 0, ...Buffer.from(`{${size}${random() < 0.5 ? '+' : ''}}\r\n`));
+    } else if (op === 4)
       bytes.splice(at, 0, ...Array(Math.floor(random() * 40)).fill(random() < 0.5 ? 0x28 : 0x29));
     else bytes.splice(at, Math.floor(random() * 10), ...bytes.slice(0, Math.floor(random() * 20)));
   }
@@ -78,6 +81,8 @@ async function drain(
     } catch (error) {
       assert.ok(error instanceof CommandTooBigError, String(error));
       rejected++;
+      // With closeConnection the session says BYE here; reading on checks the reader still never
+      // crashes or hangs on whatever follows.
       continue;
     }
     if (raw === null) return { parsed, rejected };
@@ -137,4 +142,52 @@ test('hostile shapes: deep nesting, huge literal announcements, endless lines', 
   const result = await drain(Buffer.concat([deep, hugeLiteral, manyTokens]), random, limits);
   assert.equal(result.parsed, 1); // only "c NOOP"
   assert.equal(result.rejected, 3);
+});
+
+test('literal announcements of any length: refused over the limit, never read as text', async () => {
+  const readerOf = (text: string) => {
+    const continuations: string[] = [];
+    const reader = new CommandReader({ pause() {}, resume() {} }, DEFAULT_LIMITS, () =>
+      continuations.push('+'),
+    );
+    reader.push(Buffer.from(text, 'latin1'));
+    reader.end();
+    return { reader, continuations };
+  };
+  const huge = '9'.repeat(23);
+
+  // Synchronising: NO [TOOBIG] without a continuation; the next line is the next command.
+  const sync = readerOf(`x APPEND INBOX {${huge}}\r\ny NOOP\r\n`);
+  await assert.rejects(
+    sync.reader.readCommand(),
+    (error: unknown) => error instanceof CommandTooBigError && error.tooBig && !error.closeConnection,
+  );
+  assert.equal(sync.continuations.length, 0);
+  const next = await sync.reader.readCommand();
+  assert.equal(next && parseCommand(next, DEFAULT_LIMITS).name, 'NOOP');
+
+  // LITERAL+ the reader cannot skip: the connection is to close, and nothing after it is a command.
+  for (const announced of [huge, `${DEFAULT_LIMITS.maxAppendLiteral + 1}`]) {
+    const nonSync = readerOf(`x APPEND INBOX {${announced}+}\r\ny NOOP\r\n`);
+    await assert.rejects(
+      nonSync.reader.readCommand(),
+      (error: unknown) => error instanceof CommandTooBigError && error.tag === 'x' && error.closeConnection,
+    );
+  }
+
+  // Leading zeros do not make a literal big (number = 1*DIGIT).
+  const zeros = readerOf(`z LOGIN {${'0'.repeat(30)}5}\r\nalice {6}\r\nsecret\r\n`);
+  const login = await zeros.reader.readCommand();
+  assert.ok(login);
+  assert.deepEqual(
+    parseCommand(login, DEFAULT_LIMITS).tokens.map(
+      (token) => token.kind === 'string' && token.value.toString(),
+    ),
+    ['alice', 'secret'],
+  );
+  assert.equal(zeros.continuations.length, 2);
+
+  // A literal8 announcement of any length is a literal too.
+  const binary = readerOf(`b APPEND INBOX ~{${huge}}\r\n`);
+  await assert.rejects(binary.reader.readCommand(), CommandTooBigError);
 });

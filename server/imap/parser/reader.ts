@@ -1,7 +1,8 @@
 // A pull-style reader over a socket: the session asks for the next command (or, during
 // AUTHENTICATE and IDLE, the next raw line). Literals are sized before a byte of them is read:
 // a synchronising literal over the limit is refused without a continuation (RFC 9051 section 7.5),
-// a LITERAL+ one over the limit is read and thrown away (RFC 7888 section 4).
+// a LITERAL+ one over the limit is read and thrown away (RFC 7888 section 4) as long as that stays
+// within what an APPEND may send; beyond that the connection cannot be kept in step and is closed.
 import { literalAnnouncement, extractTag } from './tokens';
 import type { ParserLimits } from './limits';
 
@@ -11,12 +12,17 @@ export interface RawCommand {
   literals: Buffer[];
 }
 
-/** A command that could not be read whole; the session answers BAD (or NO [TOOBIG]) and goes on. */
+/**
+ * A command that could not be read whole; the session answers BAD (or NO [TOOBIG]) and goes on,
+ * or, with `closeConnection`, says BYE and closes: the client is sending bytes (a LITERAL+ too big
+ * to skip) that would otherwise be read as commands.
+ */
 export class CommandTooBigError extends Error {
   constructor(
     readonly tag: string | null,
     message: string,
     readonly tooBig: boolean,
+    readonly closeConnection = false,
   ) {
     super(message);
     this.name = 'CommandTooBigError';
@@ -138,15 +144,25 @@ export class CommandReader {
     return true;
   }
 
-  /** After a refused literal: drop the rest of that command (further lines and LITERAL+ data). */
-  private async discardRestOfCommand(): Promise<void> {
+  /**
+   * After a refused LITERAL+: skip its bytes and the rest of the command (further lines and their
+   * LITERAL+ data), at most one APPEND's worth in all. False when that is not possible and the
+   * connection must close.
+   */
+  private async discardRefusedLiteral(size: number): Promise<boolean> {
+    let budget = this.limits.maxAppendLiteral;
+    let next = size;
     for (;;) {
+      if (next > budget) return false;
+      budget -= next;
+      if (!(await this.skipBytes(next))) return false;
       const line = await this.readLine();
-      if (line === null || !Buffer.isBuffer(line)) return;
-      const next = literalAnnouncement(line);
-      if (!next) return;
-      if (!next.nonSync) return; // the client waits for a "+" that never comes
-      if (!(await this.skipBytes(next.size))) return;
+      if (line === null) return false;
+      if (!Buffer.isBuffer(line)) return true; // discarded through its end
+      const marker = literalAnnouncement(line);
+      // No literal: the command ended. A synchronising one: the client waits for a "+" that never comes.
+      if (!marker?.nonSync) return true;
+      next = marker.size;
     }
   }
 
@@ -166,16 +182,13 @@ export class CommandReader {
       const marker = literalAnnouncement(line);
       if (!marker) return { tag, segments, literals };
       if (marker.size > literalLimit || literals.length >= this.limits.maxLiterals) {
-        if (marker.nonSync) {
-          await this.skipBytes(marker.size);
-          await this.discardRestOfCommand();
-        }
+        const tooBig = marker.size > literalLimit;
+        const inStep = !marker.nonSync || (await this.discardRefusedLiteral(marker.size));
         throw new CommandTooBigError(
           tag,
-          marker.size > literalLimit
-            ? `literal of ${marker.size} bytes is over the limit of ${literalLimit}`
-            : 'too many literals',
-          marker.size > literalLimit,
+          tooBig ? `literal is over the limit of ${literalLimit} bytes` : 'too many literals',
+          tooBig,
+          !inStep,
         );
       }
       if (!marker.nonSync) this.askForLiteral();

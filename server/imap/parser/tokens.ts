@@ -24,21 +24,45 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 
 const SECTION_PREFIX = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)$/i;
-const LITERAL_AT_END = /(~?)\{(\d{1,10})(\+?)\}$/;
+/** Digits beyond this many can only announce a literal larger than any limit (2^53 has 16). */
+const MAX_EXACT_DIGITS = 15;
 
-/** The literal announced at the end of a line, if any: size and whether it is LITERAL+. */
-export function literalAnnouncement(
-  line: Buffer,
-): { size: number; nonSync: boolean; binary: boolean; markerLength: number } | null {
-  if (line.length < 3 || line[line.length - 1] !== 0x7d) return null;
-  const tail = line.subarray(Math.max(0, line.length - 16)).toString('latin1');
-  const match = LITERAL_AT_END.exec(tail);
-  if (!match) return null;
+export interface LiteralMarker {
+  /** Announced size; Infinity when the number has too many digits to be exact (always over a limit). */
+  size: number;
+  /** LITERAL+ / LITERAL- `{n+}` (RFC 7888): the client sends the bytes without waiting for "+". */
+  nonSync: boolean;
+  /** literal8 `~{n}` (RFC 3516). */
+  binary: boolean;
+  markerLength: number;
+}
+
+/**
+ * The literal announced at the end of a line, if any. The number may have any count of digits
+ * (RFC 9051 section 9: number = 1*DIGIT): reading only a tail would take `{99999999999999999999}`
+ * for text and the literal's bytes for commands.
+ */
+export function literalAnnouncement(line: Buffer): LiteralMarker | null {
+  let at = line.length - 1;
+  if (at < 2 || line[at] !== 0x7d) return null;
+  at--;
+  const nonSync = line[at] === 0x2b; // "+"
+  if (nonSync) at--;
+  const digitsEnd = at + 1;
+  while (at >= 0 && line[at]! >= 0x30 && line[at]! <= 0x39) at--;
+  const digits = digitsEnd - (at + 1);
+  if (digits === 0 || at < 0 || line[at] !== 0x7b) return null; // "{"
+  const binary = at > 0 && line[at - 1] === 0x7e; // "~"
+  const start = binary ? at - 1 : at;
+  const text = line
+    .subarray(at + 1, digitsEnd)
+    .toString('latin1')
+    .replace(/^0+(?=\d)/, '');
   return {
-    size: Number(match[2]),
-    nonSync: match[3] === '+',
-    binary: match[1] === '~',
-    markerLength: match[0].length,
+    size: text.length > MAX_EXACT_DIGITS ? Number.POSITIVE_INFINITY : Number(text),
+    nonSync,
+    binary,
+    markerLength: line.length - start,
   };
 }
 
