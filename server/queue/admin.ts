@@ -86,9 +86,11 @@ export async function retryNow(queueId: string, actor: Actor = SYSTEM_ACTOR): Pr
 
 export async function retryAll(actor: Actor = SYSTEM_ACTOR): Promise<number> {
   requireSuper(actor);
+  // Live claims stay: an entry being attempted right now is not sent a second time beside it
+  // (runners renew their claims; a dead worker's lapse after claimMs).
   const result = await db().queueEntry.updateMany({
     where: { status: { in: ACTIVE } },
-    data: { nextAttemptAt: new Date(), lockedBy: null, lockedUntil: null },
+    data: { nextAttemptAt: new Date() },
   });
   void recordEvent({
     protocol: 'queue',

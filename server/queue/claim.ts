@@ -47,3 +47,30 @@ export async function claimDue(workerId: string, settings: QueueSettings): Promi
   }
   return ids;
 }
+
+/** Keeps this worker's claims on entries still being attempted from lapsing. */
+export async function renewClaims(workerId: string, ids: number[], settings: QueueSettings): Promise<void> {
+  if (ids.length === 0) return;
+  await db().queueEntry.updateMany({
+    where: { id: { in: ids }, lockedBy: workerId },
+    data: { lockedUntil: new Date(Date.now() + settings.claimMs) },
+  });
+}
+
+/** Gives back every claim of this worker (it is stopping): the entries are due again at once. */
+export async function releaseClaims(workerId: string): Promise<number> {
+  const released = await db().queueEntry.updateMany({
+    where: { lockedBy: workerId },
+    data: { lockedBy: null, lockedUntil: null },
+  });
+  return released.count;
+}
+
+/** Makes entries that were put off for a busy destination due now (a slot came free). */
+export async function makeDueNow(ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db().queueEntry.updateMany({
+    where: { id: { in: ids }, lockedBy: null },
+    data: { nextAttemptAt: new Date() },
+  });
+}

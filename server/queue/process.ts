@@ -1,6 +1,7 @@
 // One pass over one claimed queue entry: local recipients (a full mailbox retried) are stored,
 // remote ones are grouped per destination domain (or all to the smarthost) and sent in one
-// transaction each; then every recipient is sent, deferred with backoff, or bounced.
+// transaction each, the destinations side by side, each only if it has a free slot; then every
+// recipient is sent, deferred with backoff, bounced, or (destination busy) looked at again soon.
 import { db } from '../core/db';
 import { recordEvent } from '../core/events';
 import { readBlob } from '../store';
@@ -12,6 +13,7 @@ import { signOutgoing, headerFromDomain } from './dkim';
 import { dsnRecipient } from './dsn';
 import { removeEntry, notifySender } from './finish';
 import { retryDelay, type QueueSettings } from './settings';
+import type { DestinationSlots } from './destination-slots';
 
 async function deliverLocalRecipient(
   address: string,
@@ -39,9 +41,42 @@ function loadEntry(id: number) {
 }
 type Entry = NonNullable<Awaited<ReturnType<typeof loadEntry>>>;
 
-export async function processEntry(id: number, settings: QueueSettings): Promise<void> {
+export interface AttemptContext {
+  slots: DestinationSlots;
+  /** Aborted when the worker stops: open sessions are dropped and the entry is left to be retried. */
+  signal?: AbortSignal;
+}
+
+/** Recipients whose destination had no free slot: untried, looked at again after busyRetryMs. */
+type Postponed = string[];
+
+async function deliverGroup(
+  entry: Entry,
+  key: string,
+  addresses: string[],
+  message: () => Promise<Buffer>,
+  settings: QueueSettings,
+  signal?: AbortSignal,
+): Promise<RecipientOutcome[]> {
+  const destination = settings.relayHost
+    ? { ok: true as const, hosts: [settings.relayHost.host] }
+    : await resolveDestination(key);
+  if (!destination.ok) {
+    const reply = `${destination.permanent ? 550 : 451} ${destination.status} ${destination.text}`;
+    const result = destination.permanent ? ('failed' as const) : ('deferred' as const);
+    return addresses.map((address) => ({ address, result, reply }));
+  }
+  return deliverToHosts(destination.hosts, entry.sender, addresses, await message(), settings, signal);
+}
+
+/** Resolves with the destinations that were busy (the entry waits for a slot there). */
+export async function processEntry(
+  id: number,
+  settings: QueueSettings,
+  context: AttemptContext,
+): Promise<string[]> {
   const entry = await loadEntry(id);
-  if (!entry) return;
+  if (!entry) return [];
   const pending = entry.recipients.filter((recipient) => recipient.status === 'pending');
   const content = await readBlob(entry.blobSha256);
   const outcomes: RecipientOutcome[] = [];
@@ -60,26 +95,35 @@ export async function processEntry(id: number, settings: QueueSettings): Promise
       groups.set(key, [...(groups.get(key) ?? []), recipient.address]);
     }
   }
-  let signed: Buffer | null = null;
-  for (const [domain, addresses] of groups) {
-    const destination = settings.relayHost
-      ? { ok: true as const, hosts: [settings.relayHost.host] }
-      : await resolveDestination(domain);
-    if (!destination.ok) {
-      const reply = `${destination.permanent ? 550 : 451} ${destination.status} ${destination.text}`;
-      for (const address of addresses)
-        outcomes.push({ address, result: destination.permanent ? 'failed' : 'deferred', reply });
-      continue;
+  let signing: Promise<Buffer> | undefined;
+  const message = () => (signing ??= signOutgoing(content, headerFromDomain(content)));
+  const postponed: Postponed = [];
+  const busy: string[] = [];
+  // Each destination in its own slot, all at once: a slow one does not hold up the others.
+  const deliveries = [...groups].map(async ([key, addresses]) => {
+    const slot = key || 'relayhost';
+    if (!context.slots.tryAcquire(slot)) {
+      busy.push(slot);
+      return void postponed.push(...addresses);
     }
-    signed ??= await signOutgoing(content, headerFromDomain(content));
-    outcomes.push(...(await deliverToHosts(destination.hosts, entry.sender, addresses, signed, settings)));
-  }
-  await settle(entry, outcomes, content, settings);
+    try {
+      outcomes.push(...(await deliverGroup(entry, key, addresses, message, settings, context.signal)));
+    } finally {
+      context.slots.release(slot);
+    }
+  });
+  const settled = await Promise.allSettled(deliveries);
+  const failure = settled.find((result) => result.status === 'rejected');
+  // Abandoned (worker stopping) or broken: nothing is settled, the claim lapses or is released.
+  if (failure) throw failure.reason;
+  await settle(entry, outcomes, postponed, content, settings);
+  return busy;
 }
 
 async function settle(
   entry: Entry,
   outcomes: RecipientOutcome[],
+  postponed: Postponed,
   content: Buffer,
   settings: QueueSettings,
 ): Promise<void> {
@@ -126,8 +170,28 @@ async function settle(
       recipients: bounced.map((o) => dsnRecipient(o.address, o.reply, true, o.remote)),
     });
   }
-  if (deferred.length === 0) {
+  if (postponed.length > 0)
+    void recordEvent({
+      protocol: 'queue',
+      action: 'deliver',
+      result: 'postponed',
+      queueId: entry.queueId,
+      detail: { reason: 'destination busy: its connection limit is reached', recipients: postponed },
+    });
+  if (deferred.length === 0 && postponed.length === 0) {
     await removeEntry(entry.id);
+    return;
+  }
+  if (deferred.length === 0) {
+    // Nothing was tried: not an attempt, no backoff, no delay notice.
+    await db().queueEntry.update({
+      where: { id: entry.id },
+      data: {
+        nextAttemptAt: new Date(now.getTime() + settings.busyRetryMs),
+        lockedBy: null,
+        lockedUntil: null,
+      },
+    });
     return;
   }
   const attempts = entry.attempts + 1;
@@ -144,9 +208,11 @@ async function settle(
       recipients: deferred.map((o) => dsnRecipient(o.address, o.reply, false, o.remote)),
     });
   }
-  const next = new Date(
-    Math.min(now.getTime() + retryDelay(settings, attempts), entry.createdAt.getTime() + settings.lifetimeMs),
+  const retryIn = Math.min(
+    retryDelay(settings, attempts),
+    postponed.length > 0 ? settings.busyRetryMs : Number.POSITIVE_INFINITY,
   );
+  const next = new Date(Math.min(now.getTime() + retryIn, entry.createdAt.getTime() + settings.lifetimeMs));
   await db().queueEntry.update({
     where: { id: entry.id },
     data: {

@@ -2,6 +2,7 @@
 // over it, and tests override both through startQueueRunner.
 import { config } from '../core/config';
 import { settingOverrides } from '../domain/settings-cache';
+import { phaseTimeouts, type PhaseTimeouts } from './timeouts';
 
 export interface RelayHost {
   host: string;
@@ -28,6 +29,34 @@ export interface QueueSettings {
   relayHost: RelayHost | null;
   /** Verify remote certificates (opportunistic TLS does not, RFC 7435). */
   requireValidCertificates: boolean;
+  /** Deadlines of the phases of an outbound SMTP session (RFC 5321 4.5.3.2). */
+  timeouts: PhaseTimeouts;
+  /** Ports for particular MX hosts (lower-case names), ahead of remotePort. */
+  hostPorts: Record<string, number>;
+  /** Attempts in flight at once in one runner. */
+  concurrency: number;
+  /** Attempts in flight at once to one destination domain (or the smarthost). */
+  destinationConcurrency: number;
+  /** When an entry's destination has no free slot it is looked at again after this long. */
+  busyRetryMs: number;
+}
+
+function count(name: string, fallback: number): number {
+  const raw = Number(process.env[name]);
+  return Number.isInteger(raw) && raw > 0 ? raw : fallback;
+}
+
+/** POSTROOM_OUTBOUND_HOST_PORTS: `mx.example.org=2525,relay.test=2526`. */
+export function parseHostPorts(text: string | undefined): Record<string, number> {
+  const ports: Record<string, number> = {};
+  for (const item of (text ?? '').split(',')) {
+    if (!item.trim()) continue;
+    const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(item);
+    if (!match || Number(match[2]) > 65535)
+      throw new Error(`POSTROOM_OUTBOUND_HOST_PORTS item "${item}" is not host=port`);
+    ports[match[1]!.toLowerCase()] = Number(match[2]);
+  }
+  return ports;
 }
 
 function hours(name: string, fallback: number): number {
@@ -61,6 +90,11 @@ export function queueEnvSettings(): QueueSettings {
     batchSize: 20,
     relayHost: parseRelayHost(config().relayHost),
     requireValidCertificates: false,
+    timeouts: phaseTimeouts(),
+    hostPorts: parseHostPorts(process.env.POSTROOM_OUTBOUND_HOST_PORTS),
+    concurrency: count('POSTROOM_QUEUE_CONCURRENCY', 20),
+    destinationConcurrency: count('POSTROOM_QUEUE_DESTINATION_CONCURRENCY', 4),
+    busyRetryMs: 30_000,
   };
 }
 

@@ -1,9 +1,10 @@
-// One delivery attempt to one destination over nodemailer's SMTP connection: several recipients
-// in one transaction, STARTTLS whenever offered (RFC 3207; opportunistic, RFC 7435), AUTH only
-// towards a configured smarthost. Each recipient comes back sent, deferred (4xx) or failed (5xx).
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { config } from '../core/config';
+// One delivery attempt to one destination: the MX hosts in order, up to four addresses each,
+// several recipients in one transaction. Each recipient comes back sent, deferred (4xx) or failed
+// (5xx). Whatever the peer does (drops, stalls, trickles, floods) the attempt settles within the
+// phase deadlines, with the reason in the reply the journey page shows.
 import { hostAddresses } from './destinations';
+import { afterFinalDot, runTransaction, type Credentials } from './conversation';
+import { replyText, SessionError, SmtpSession } from './smtp-session';
 import type { QueueSettings } from './settings';
 
 export interface RecipientOutcome {
@@ -13,146 +14,89 @@ export interface RecipientOutcome {
   remote?: string;
 }
 
-interface Attempt {
+/** The worker is stopping: the attempt was dropped and its entry must be retried, not settled. */
+export class AttemptAbandoned extends Error {}
+
+interface Target {
   host: string;
   address: string;
   port: number;
-  auth?: { user: string; pass: string };
+  credentials?: Credentials;
 }
 
-function connect(attempt: Attempt, settings: QueueSettings): Promise<SMTPConnection> {
-  return new Promise((resolve, reject) => {
-    const connection = new SMTPConnection({
-      host: attempt.address,
-      port: attempt.port,
-      name: config().hostname,
-      secure: attempt.port === 465,
-      opportunisticTLS: true,
-      // Credentials for the smarthost never go over a cleartext connection.
-      requireTLS: !!attempt.auth && attempt.port !== 465,
-      tls: {
-        rejectUnauthorized: settings.requireValidCertificates,
-        servername: attempt.host,
-        minVersion: 'TLSv1.2',
-      },
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 120_000,
-    });
-    connection.once('error', reject);
-    connection.connect(() => {
-      connection.removeListener('error', reject);
-      connection.on('error', () => {});
-      if (!attempt.auth) return resolve(connection);
-      connection.login(attempt.auth, (error) =>
-        error ? (connection.close(), reject(error)) : resolve(connection),
-      );
-    });
-  });
+function classify(code: number): 'sent' | 'deferred' | 'failed' {
+  if (code >= 200 && code < 300) return 'sent';
+  return code >= 500 ? 'failed' : 'deferred';
 }
 
-interface SmtpFailure extends Error {
-  responseCode?: number;
-  response?: string;
-  recipient?: string;
-  rejectedErrors?: SmtpFailure[];
+/** RFC 3463: X.4.1 no answer from host, X.4.2 bad connection (dropped, stalled, garbled). */
+function sessionFailureReply(target: Target, error: SessionError): string {
+  const status = error.phase === 'connect' ? '4.4.1' : '4.4.2';
+  return `451 ${status} ${target.host}[${target.address}]:${target.port}: ${error.message}`;
 }
 
-function classify(code: number | undefined): 'deferred' | 'failed' {
-  return code !== undefined && code >= 500 ? 'failed' : 'deferred';
+async function targets(hosts: string[], settings: QueueSettings): Promise<Target[]> {
+  const relay = settings.relayHost;
+  const credentials = relay?.user && relay.password ? { user: relay.user, pass: relay.password } : undefined;
+  const found: Target[] = [];
+  for (const host of hosts) {
+    const port = relay ? relay.port : (settings.hostPorts[host.toLowerCase()] ?? settings.remotePort);
+    const addresses = /^[\d.]+$|:/.test(host) ? [host] : await hostAddresses(host);
+    for (const address of addresses.slice(0, 4)) found.push({ host, address, port, credentials });
+  }
+  return found;
 }
 
-function transmit(
-  connection: SMTPConnection,
-  sender: string,
-  recipients: string[],
-  message: Buffer,
-): Promise<{ accepted: string[]; rejected: SmtpFailure[]; response: string }> {
-  return new Promise((resolve, reject) => {
-    connection.send({ from: sender, to: recipients }, message, (error, info) => {
-      if (error) return reject(error);
-      const extra = info as unknown as { rejectedErrors?: SmtpFailure[] };
-      resolve({
-        accepted: info.accepted.map(String),
-        rejected: extra.rejectedErrors ?? [],
-        response: info.response,
-      });
-    });
-  });
-}
-
-/** Tries the hosts in order until one answers; a host that cannot be reached is skipped. */
 export async function deliverToHosts(
   hosts: string[],
   sender: string,
   recipients: string[],
   message: Buffer,
   settings: QueueSettings,
+  signal?: AbortSignal,
 ): Promise<RecipientOutcome[]> {
-  const attempts: Attempt[] = [];
-  const relay = settings.relayHost;
-  for (const host of hosts) {
-    const port = relay ? relay.port : settings.remotePort;
-    const auth = relay?.user && relay.password ? { user: relay.user, pass: relay.password } : undefined;
-    const addresses = /^[\d.]+$|:/.test(host) ? [host] : await hostAddresses(host);
-    for (const address of addresses.slice(0, 4)) attempts.push({ host, address, port, auth });
-  }
-  let lastError = 'no address found for the destination hosts';
-  for (const attempt of attempts) {
-    let connection: SMTPConnection;
+  const all = (result: RecipientOutcome['result'], reply: string, remote?: string) =>
+    recipients.map((address) => ({ address, result, reply, remote }));
+  let lastError = '451 4.4.1 no address found for the destination hosts';
+  for (const target of await targets(hosts, settings)) {
+    if (signal?.aborted) throw new AttemptAbandoned('worker stopping');
+    let session: SmtpSession | undefined;
     try {
-      connection = await connect(attempt, settings);
-    } catch (error) {
-      const failure = error as SmtpFailure;
-      // A 5xx greeting or AUTH failure is an answer; a dead host is not: try the next one.
-      if (failure.responseCode && failure.responseCode >= 500)
-        return recipients.map((address) => ({
-          address,
-          result: 'failed',
-          reply: failure.response ?? failure.message,
-          remote: attempt.host,
-        }));
-      lastError = `${attempt.host}[${attempt.address}]: ${failure.response ?? failure.message}`;
-      continue;
-    }
-    try {
-      const result = await transmit(connection, sender, recipients, message);
-      const rejected = new Map(result.rejected.map((failure) => [failure.recipient ?? '', failure]));
+      const opened = await SmtpSession.open({
+        address: target.address,
+        port: target.port,
+        host: target.host,
+        implicitTls: target.port === 465,
+        rejectUnauthorized: settings.requireValidCertificates,
+        timeouts: settings.timeouts,
+        signal,
+      });
+      session = opened.session;
+      const transaction = await runTransaction(
+        session,
+        opened.greeting,
+        { sender, recipients, message },
+        { credentials: target.credentials, requireTls: !!target.credentials && target.port !== 465 },
+      );
+      if (transaction.kind === 'refused') {
+        // A 5xx before any recipient is an answer for all of them; a 4xx lets the next host try.
+        if (transaction.code >= 500) return all('failed', transaction.reply, target.host);
+        lastError = `${transaction.reply} (${target.host}[${target.address}])`;
+        continue;
+      }
       return recipients.map((address) => {
-        const failure = rejected.get(address);
-        if (!failure) return { address, result: 'sent', reply: result.response, remote: attempt.host };
-        return {
-          address,
-          result: classify(failure.responseCode),
-          reply: failure.response ?? failure.message,
-          remote: attempt.host,
-        };
+        const reply = transaction.replies.get(address)!;
+        return { address, result: classify(reply.code), reply: replyText(reply), remote: target.host };
       });
     } catch (error) {
-      const failure = error as SmtpFailure;
-      if (failure.rejectedErrors) {
-        const byRecipient = new Map(failure.rejectedErrors.map((item) => [item.recipient ?? '', item]));
-        return recipients.map((address) => {
-          const item = byRecipient.get(address) ?? failure;
-          return {
-            address,
-            result: classify(item.responseCode),
-            reply: item.response ?? item.message,
-            remote: attempt.host,
-          };
-        });
-      }
-      if (failure.responseCode)
-        return recipients.map((address) => ({
-          address,
-          result: classify(failure.responseCode),
-          reply: failure.response ?? failure.message,
-          remote: attempt.host,
-        }));
-      lastError = `${attempt.host}[${attempt.address}]: ${failure.message}`;
+      if (!(error instanceof SessionError)) throw error;
+      if (error.kind === 'aborted') throw new AttemptAbandoned(error.message);
+      lastError = sessionFailureReply(target, error);
+      // The peer may have taken the message before it went quiet: no second host gets it now.
+      if (afterFinalDot(error)) return all('deferred', lastError, target.host);
     } finally {
-      connection.quit();
+      session?.close();
     }
   }
-  return recipients.map((address) => ({ address, result: 'deferred', reply: `451 4.4.1 ${lastError}` }));
+  return all('deferred', lastError);
 }
