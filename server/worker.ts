@@ -7,13 +7,16 @@ import { startPop3Servers } from './pop3';
 import { startQueueRunner } from './queue';
 import { closeDb } from './core/db';
 import { logger } from './core/logger';
-import { pruneFailures } from './auth';
+import { restrictNewFileModes } from './core/data-dir';
+import { startMaintenance } from './maintenance';
+
+// Before anything opens a file: nothing in the data directory is for other local users.
+restrictNewFileModes();
 
 async function startWorker(): Promise<void> {
   const servers = await Promise.all([startSmtpServers(), startImapServers(), startPop3Servers()]);
   const queue = await startQueueRunner();
-  const pruner = setInterval(() => void pruneFailures().catch(() => {}), 5 * 60_000);
-  pruner.unref();
+  startMaintenance();
   logger.info('mail worker listening', Object.assign({}, ...servers.map((server) => server.ports)));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { FieldError, NotFoundError, ForbiddenError } from '../domain/errors';
 import { closeDb } from '../core/db';
+import { restrictNewFileModes } from '../core/data-dir';
 import { domainCommand } from './commands/domain';
 import { userCommand } from './commands/user';
 import { aliasCommand } from './commands/alias';
@@ -32,6 +33,8 @@ function help(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Everything the CLI creates (the SQLite database on migrate, the supervisor's children) is private.
+  restrictNewFileModes();
   const [group, sub, ...rest] = argv;
   try {
     if (!group || group === '--help' || group === '-h' || group === 'help') {

@@ -1,12 +1,12 @@
 // The one database client for the chosen provider. Both generated clients have the same models,
 // so the rest of the code sees a single `Db` type.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient as MysqlClient } from './generated/mysql/client';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { config } from './config';
+import { ensurePrivateDir } from './data-dir';
 import { databaseTarget, mariadbOptions, type Provider } from './database-url';
 
 export type Db = MysqlClient;
@@ -25,7 +25,7 @@ export function openDb(databaseUrl = config().databaseUrl, dataDir = config().da
     const adapter = new PrismaMariaDb({ ...mariadbOptions(target.location), connectionLimit: 10 });
     return { db: new MysqlClient({ adapter }), provider: 'mysql' };
   }
-  mkdirSync(dirname(target.location), { recursive: true });
+  ensurePrivateDir(dirname(target.location));
   // WAL with synchronous=FULL: a commit is on disk before it returns (durability before 250/OK).
   const adapter = new PrismaBetterSqlite3({ url: `file:${target.location}`, timeout: 10_000 });
   const db = new SqliteClient({ adapter }) as unknown as Db;

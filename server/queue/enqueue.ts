@@ -2,7 +2,7 @@
 // entry, its recipients and the blob reference are committed in one transaction, all before the
 // SMTP client gets its 250.
 import { db } from '../core/db';
-import { writeBlob } from '../store/blobs';
+import { ensureBlobFile, writeBlob } from '../store/blobs';
 import { addBlobReferences } from '../store/append';
 import { newQueueId } from './ids';
 
@@ -33,5 +33,7 @@ export async function enqueueMessage(entry: NewQueueEntry): Promise<string> {
       },
     });
   });
+  // The collector may have removed a then unreferenced file before this commit (store/blobs.ts).
+  await ensureBlobFile(hash, entry.content);
   return queueId;
 }

@@ -3,6 +3,7 @@
 // delivery has committed the message (store) or queued it (queue), both fsynced.
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { config } from '../core/config';
+import { storageLow } from '../core/disk-space';
 import { checkInboundAuthentication } from '../policy/mailauth';
 import { SmtpReplyError, reply, type SmtpReply } from '../policy/replies';
 import { deliverInbound } from '../delivery';
@@ -11,6 +12,7 @@ import { scanMessage } from './scan';
 import { headerFacts, stripOwnAuthenticationResults } from './headers';
 import { stateOf, userOf, logEvent, nextTransaction } from './session';
 import type { SmtpSettings } from './settings';
+import { INSUFFICIENT_STORAGE } from './storage-guard';
 
 /** Reads the whole message; stops keeping bytes (but keeps reading) past the size limit. */
 function readMessage(
@@ -73,6 +75,8 @@ export async function onData(
       ),
       'long_line',
     );
+  // Space may have run low since MAIL FROM: refuse before anything is written.
+  if (await storageLow()) return finish(INSUFFICIENT_STORAGE, 'no_storage');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // Mail loops (RFC 5321 6.3): too many hops, or a copy that has already been delivered here.
   const facts = headerFacts(body);

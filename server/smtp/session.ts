@@ -24,6 +24,7 @@ import { REPLIES, SmtpReplyError, reply } from '../policy/replies';
 import type { AccessRuleLike } from '../policy/access';
 import { newQueueId } from '../queue/ids';
 import type { SmtpSettings } from './settings';
+import { refuseWhenStorageLow } from './storage-guard';
 
 export type ListenerKind = 'mx' | 'submission' | 'submissions';
 
@@ -195,6 +196,7 @@ export async function onMailFrom(
     if (!session.secure) throw new SmtpReplyError(REPLIES.tlsRequired());
     if (!user) throw new SmtpReplyError(REPLIES.authRequired());
   }
+  await refuseWhenStorageLow();
   const declared = address.args && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
   if (declared > settings.maxMessageBytes)
     throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));

@@ -7,7 +7,7 @@
 // fsync) per batch instead of one per message. Nobody is answered before their batch commits.
 import { db, provider, type Tx } from '../core/db';
 import { parseMessage, type ParsedMessage } from '../mime/parse';
-import { writeBlob } from './blobs';
+import { ensureBlobFile, writeBlob } from './blobs';
 import { notifyChange } from './changes';
 import { rawDb, type RawTx, type SqlValue } from './raw';
 
@@ -41,6 +41,7 @@ export class QuotaExceededError extends Error {
 
 interface PendingAppend {
   hash: string;
+  content: Buffer;
   size: number;
   parsed: ParsedMessage;
   targets: AppendTarget[];
@@ -69,6 +70,7 @@ export async function appendMessage(
   return new Promise((resolve, reject) => {
     pending.push({
       hash,
+      content: raw,
       size: raw.length,
       parsed,
       targets,
@@ -166,8 +168,17 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
     return { accepted, refused, results };
   });
   for (const [item, error] of outcome.refused) item.reject(error);
+  // The collector may have removed a then unreferenced file before this commit (blobs.ts). Never
+  // throw from here: the batch is committed, and flush() would commit it a second time.
+  const unwritten = new Map<string, unknown>();
+  for (const [hash, content] of new Map(outcome.accepted.map((item) => [item.hash, item.content])))
+    await ensureBlobFile(hash, content).catch((error: unknown) => unwritten.set(hash, error));
   const touched = new Set<number>();
   for (const item of outcome.accepted) {
+    if (unwritten.has(item.hash)) {
+      item.reject(unwritten.get(item.hash));
+      continue;
+    }
     const results = outcome.results.get(item)!;
     for (const result of results) touched.add(result.folderId);
     item.resolve(results);

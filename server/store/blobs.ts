@@ -2,9 +2,10 @@
 // to a temporary file, fsynced, renamed into place and its directory fsynced before any database
 // row points at it, so an acknowledged message survives a crash at any moment.
 import { createHash } from 'node:crypto';
-import { promises as fs, createReadStream, readFileSync, type ReadStream } from 'node:fs';
+import { promises as fs, createReadStream, readFileSync, type Dirent, type ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { config } from '../core/config';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
 
 export function blobRoot(dataDir = config().dataDir): string {
   return join(dataDir, 'blobs');
@@ -38,18 +39,76 @@ export async function writeBlob(content: Buffer, dataDir = config().dataDir): Pr
     // not there yet
   }
   const dir = join(path, '..');
-  await fs.mkdir(dir, { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await fs.open(temp, 'w');
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}${TEMP_SUFFIX}`;
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(temp, 'w', PRIVATE_FILE_MODE);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, path);
+  } catch (error) {
+    // A failed write (ENOSPC above all) must not leave its partial copy holding the space.
+    await fs.rm(temp, { force: true }).catch(() => {});
+    throw error;
   }
-  await fs.rename(temp, path);
   await fsyncDir(dir);
   return hash;
+}
+
+/**
+ * Makes sure a blob's file exists after a transaction that added a reference to it committed: the
+ * collector (gc.ts) may have removed the file of a then unreferenced blob between writeBlob's check
+ * and that commit. It deletes the file before its own commit, so a reference committed after it
+ * always finds the file gone here and writes it again, before anyone is answered.
+ */
+export async function ensureBlobFile(
+  hash: string,
+  content: Buffer,
+  dataDir = config().dataDir,
+): Promise<void> {
+  try {
+    const existing = await fs.stat(blobPath(hash, dataDir));
+    if (existing.size === content.length) return;
+  } catch {
+    // collected meanwhile
+  }
+  await writeBlob(content, dataDir);
+}
+
+const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Removes temporary files older than `olderThanMs` left by writes that died with their process
+ * (a crash, a kill -9). Younger ones may belong to a writer in another process still at work.
+ */
+export async function sweepStaleTempFiles(olderThanMs: number, dataDir = config().dataDir): Promise<number> {
+  const cutoff = Date.now() - olderThanMs;
+  let removed = 0;
+  const visit = async (dir: string, depth: number): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < 2) await visit(path, depth + 1);
+      else if (entry.isFile() && entry.name.endsWith(TEMP_SUFFIX)) {
+        const stat = await fs.stat(path).catch(() => null);
+        if (stat && stat.mtimeMs < cutoff) {
+          await fs.rm(path, { force: true });
+          removed++;
+        }
+      }
+    }
+  };
+  await visit(blobRoot(dataDir), 0);
+  return removed;
 }
 
 export async function readBlob(hash: string, dataDir = config().dataDir): Promise<Buffer> {

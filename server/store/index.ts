@@ -13,6 +13,7 @@ export { writeBlob, readBlob, readBlobOfSize, SYNC_READ_BYTES, streamBlob, blobP
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';
 export { expungeMessages } from './expunge';
+export { expungeHistoryFloor } from './change-retention';
 export {
   folderStateByName,
   folderUids,

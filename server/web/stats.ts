@@ -67,7 +67,8 @@ export async function totals() {
     db().domain.count(),
     db().user.count(),
     db().user.aggregate({ _sum: { usedBytes: true } }),
-    db().blob.aggregate({ _sum: { size: true }, _count: { _all: true } }),
+    // Only referenced content: unreferenced blobs are waiting for the collector (store/gc.ts).
+    db().blob.aggregate({ where: { refCount: { gt: 0 } }, _sum: { size: true }, _count: { _all: true } }),
     db().queueEntry.groupBy({ by: ['status'], _count: { _all: true } }),
     db().queueEntry.findFirst({
       where: { status: 'deferred' },

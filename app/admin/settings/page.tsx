@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import { requireSuper } from '@/server/domain';
 import { config } from '@/server/core/config';
+import { storageState } from '@/server/core/disk-space';
+import { maintenanceSettings } from '@/server/core/maintenance-settings';
 import { smtpEnvSettings, smtpSettings } from '@/server/smtp/settings';
 import { queueEnvSettings, queueSettings } from '@/server/queue/settings';
 import { refreshSettingOverrides } from '@/server/domain/settings-cache';
@@ -52,6 +54,8 @@ export default async function SettingsPage() {
   const smtpEnv = smtpEnvSettings();
   const queueEnv = queueEnvSettings();
   const cert = certificateStatus();
+  const upkeep = maintenanceSettings();
+  const storage = await storageState(cfg.dataDir).catch(() => null);
   const queue = queueSettings();
   // Rows the console can override say so in the "Set with" column.
   const setWith = (name: keyof typeof overrides, variable: string) =>
@@ -80,6 +84,28 @@ export default async function SettingsPage() {
             cfg.relayHost ?? 'none: deliver directly to MX hosts',
             'POSTROOM_RELAYHOST',
           ],
+        ]}
+      />
+      <SettingsTable
+        title="Storage and retention"
+        rows={[
+          [
+            'Refuse new mail below (free space now)',
+            `${upkeep.minFreeDisk || '1G or 5 %, the smaller'} (${storage ? `${formatBytes(storage.freeBytes)} free${storage.low ? ', refusing mail' : ''}` : 'unknown'})`,
+            'POSTROOM_MIN_FREE_DISK',
+          ],
+          [
+            'Keep events for',
+            `${formatCount(upkeep.eventsRetentionDays)} days`,
+            'POSTROOM_EVENTS_RETENTION_DAYS',
+          ],
+          [
+            'Keep the IMAP change feed for',
+            `${formatCount(upkeep.mailChangesRetentionDays)} days`,
+            'POSTROOM_MAIL_CHANGES_RETENTION_DAYS',
+          ],
+          ['Clean-up runs every', minutes(upkeep.intervalMs), 'POSTROOM_MAINTENANCE_INTERVAL_SECONDS'],
+          ['Unreferenced files kept at least', minutes(upkeep.orphanGraceMs), 'POSTROOM_BLOB_GRACE_MINUTES'],
         ]}
       />
       <SettingsTable

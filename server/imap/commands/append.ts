@@ -5,6 +5,7 @@
 // A message may instead be CATENATE (...) of text and URL parts (RFC 4469, catenate.ts).
 import { encodeBinaryParts, toCrlf } from '../../mime';
 import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
+import { storageLow } from '../../core/disk-space';
 import { bad, no } from '../errors';
 import { parseImapDate } from '../format';
 import { formatSequence, type Args } from '../parser';
@@ -47,6 +48,9 @@ export const APPEND: CommandHandler = {
     do uploads.push(readUpload(command.args));
     while (command.args.remaining > 0);
     const folder = await requireFolder(session, name, true);
+    // RFC 5530 UNAVAILABLE, a temporary failure of a subsystem: the disk is short server-wide and
+    // the client should retry later (OVERQUOTA would blame this user's quota, LIMIT is permanent).
+    if (await storageLow()) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
     // Every URL is resolved before anything is stored: a BADURL leaves no message behind.
     const messages: Buffer[] = [];
     for (const upload of uploads)

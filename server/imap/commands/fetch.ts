@@ -8,7 +8,6 @@ import {
   readEnvelopes,
   readMessages,
   updateFlags,
-  expungedSince,
   flagsChangedSince,
   type MessageRow,
 } from '../../store';
@@ -24,7 +23,7 @@ import {
 } from '../../mime';
 import { binaryBody, binaryMessage } from '../../mime/binary-content';
 import { bad, no } from '../errors';
-import { formatSequence, selectUidIndexes } from '../parser';
+import { vanishedSince } from '../vanished';
 import { formatInternalDate } from '../format';
 import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
@@ -252,10 +251,8 @@ function fetchCommand(byUid: boolean): CommandHandler {
       }
       if (modifiers.vanished) {
         if (!byUid || !session.enabled.has('QRESYNC')) throw bad('VANISHED needs UID FETCH and QRESYNC');
-        const gone = (await expungedSince(mailbox.folderId, modifiers.changedSince!)).filter(
-          (uid) => mailbox.seqOf(uid) === 0 && selectUidIndexes(ranges, [uid]).length > 0,
-        );
-        if (gone.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(gone)}`);
+        const gone = await vanishedSince(mailbox, modifiers.changedSince!, ranges);
+        if (gone) session.send(`* VANISHED (EARLIER) ${gone}`);
       }
       const output = new ResponseWriter(session, FLUSH_BYTES);
       for (let i = 0; i < uids.length; i += CHUNK) {

@@ -3,13 +3,13 @@
 import {
   deletedUids,
   expungeMessages,
-  expungedSince,
   flagsChangedSince,
   folderStateByName,
   normaliseFolderName,
 } from '../../store';
 import { bad, no } from '../errors';
-import { parseSequenceSet, selectUidIndexes, formatSequence, type Token } from '../parser';
+import { parseSequenceSet, type Token } from '../parser';
+import { vanishedSince } from '../vanished';
 import { SelectedMailbox } from '../mailbox';
 import { mailboxOut } from '../format';
 import type { ImapSession } from '../session';
@@ -104,13 +104,9 @@ async function resynchronise(
   mailbox: SelectedMailbox,
   params: QresyncParams,
 ): Promise<void> {
-  let vanished = await expungedSince(mailbox.folderId, params.modseq);
-  if (params.knownUids) {
-    const known = parseSequenceSet(params.knownUids);
-    vanished = vanished.filter((uid) => selectUidIndexes(known, [uid]).length > 0);
-  }
-  vanished = vanished.filter((uid) => mailbox.seqOf(uid) === 0);
-  if (vanished.length > 0) session.send(`* VANISHED (EARLIER) ${formatSequence(vanished)}`);
+  const known = params.knownUids ? parseSequenceSet(params.knownUids) : null;
+  const vanished = await vanishedSince(mailbox, params.modseq, known);
+  if (vanished) session.send(`* VANISHED (EARLIER) ${vanished}`);
   for (const row of await flagsChangedSince(mailbox.folderId, params.modseq)) {
     const seq = mailbox.seqOf(row.uid);
     if (seq)
