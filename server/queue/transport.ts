@@ -58,9 +58,11 @@ export async function deliverToHosts(
   const all = (result: RecipientOutcome['result'], reply: string, remote?: string) =>
     recipients.map((address) => ({ address, result, reply, remote }));
   let lastError = '451 4.4.1 no address found for the destination hosts';
+  let lastHost: string | undefined;
   for (const target of await targets(hosts, settings)) {
     if (signal?.aborted) throw new AttemptAbandoned('worker stopping');
     let session: SmtpSession | undefined;
+    lastHost = target.host;
     try {
       const opened = await SmtpSession.open({
         address: target.address,
@@ -98,5 +100,5 @@ export async function deliverToHosts(
       session?.close();
     }
   }
-  return all('deferred', lastError);
+  return all('deferred', lastError, lastHost);
 }
