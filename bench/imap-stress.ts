@@ -1,0 +1,166 @@
+// IMAP under concurrent load: Dovecot's imaptest in its random stress mode (clients log in,
+// select, fetch, store flags, expunge, append and log out at random) against Postroom on SQLite
+// and on MariaDB and, in the same run, against the reference Dovecot of bench/reference/up.sh.
+// Both sides verify the same argon2id hashes (Postroom's parameters), so logins cost the same.
+// Prints each side's command counts and errors, and the ratio of Postroom's total to Dovecot's.
+//
+// usage: IMAPTEST=/path/to/imaptest node --import tsx bench/imap-stress.ts
+//          [--secs 30] [--clients 10] [--users 20] [--providers sqlite,mysql] [--no-reference]
+//          [--workers N]   (POSTROOM_WORKERS for the worker, where supported)
+// Build imaptest with bench/reference/imaptest-build.sh.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { REFERENCE_PORTS } from './reference/paths';
+import { createBenchDatabase, type Provider, startWorker } from './support/postroom';
+
+const run = promisify(execFile);
+const { values: args } = parseArgs({
+  options: {
+    secs: { type: 'string', default: '30' },
+    clients: { type: 'string', default: '10' },
+    users: { type: 'string', default: '20' },
+    providers: { type: 'string', default: 'sqlite,mysql' },
+    workers: { type: 'string' },
+    'no-reference': { type: 'boolean', default: false },
+  },
+});
+const IMAPTEST = process.env.IMAPTEST;
+if (!IMAPTEST) {
+  console.error('Set IMAPTEST to an imaptest binary (bench/reference/imaptest-build.sh builds one).');
+  process.exit(2);
+}
+const USERS = Number(args.users);
+const PASSWORD = 'Stress-Password-2026!';
+
+interface StressResult {
+  name: string;
+  counts: Map<string, number>;
+  total: number;
+  errors: number;
+  errorSamples: string[];
+}
+
+/** A mailbox file for imaptest's APPENDs: 200 plain messages of 1-6 KB. */
+function writeMbox(dir: string): string {
+  const words = ['alpha', 'budget', 'meeting', 'invoice', 'report', 'lunch', 'review', 'release'];
+  const parts: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const lines = Array.from({ length: 20 + (i % 80) }, (_, n) => `${words[(i + n) % 8]} line ${n} of ${i}`);
+    parts.push(
+      `From sender${i}@example.net Mon Nov 23 09:00:00 2026\r\nFrom: Sender ${i} <sender${i}@example.net>\r\n` +
+        `To: stress@example.test\r\nSubject: ${words[i % 8]} ${i}\r\nDate: Mon, 23 Nov 2026 09:${String(i % 60).padStart(2, '0')}:00 +0000\r\n` +
+        `Message-ID: <stress${i}@example.net>\r\n\r\n${lines.join('\r\n')}\r\n\r\n`,
+    );
+  }
+  const path = join(dir, 'stress.mbox');
+  writeFileSync(path, parts.join(''));
+  return path;
+}
+
+/** imaptest's closing "Totals:" block: a row of command names, then percentages, then counts. */
+function parseTotals(output: string): Map<string, number> {
+  const lines = output.split('\n');
+  const at = lines.findIndex((line) => line.startsWith('Totals:'));
+  if (at < 0) throw new Error(`imaptest printed no totals:\n${output.slice(-2000)}`);
+  const names = lines[at + 1]!.trim().split(/\s+/);
+  const counts = lines
+    .slice(at + 2)
+    .reverse()
+    .find((line) => /^\s*\d+(\s+\d+)*\s*$/.test(line));
+  const values = (counts ?? '').trim().split(/\s+/).map(Number);
+  return new Map(names.map((name, i) => [name, values[i] ?? 0]));
+}
+
+async function stress(name: string, port: number, user: string, password: string, mbox: string) {
+  const imaptestArgs = [
+    'host=127.0.0.1',
+    `port=${port}`,
+    `user=${user}`,
+    `pass=${password}`,
+    `users=${USERS}`,
+    `clients=${args.clients}`,
+    `secs=${args.secs}`,
+    `mbox=${mbox}`,
+  ];
+  const { stdout, stderr } = await run(IMAPTEST!, imaptestArgs, {
+    env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' },
+    timeout: (Number(args.secs) + 120) * 1000,
+    maxBuffer: 64 << 20,
+  }).catch((error: { stdout?: string; stderr?: string }) => ({
+    stdout: error.stdout ?? '',
+    stderr: `${error.stderr ?? ''}\n${String(error)}`,
+  }));
+  const output = `${stdout}\n${stderr}`;
+  const counts = parseTotals(output);
+  const errorLines = output.split('\n').filter((line) => /Error:|SERVERBUG|\bBAD\b/.test(line));
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  const result: StressResult = {
+    name,
+    counts,
+    total,
+    errors: errorLines.length,
+    errorSamples: errorLines.slice(0, 5),
+  };
+  return result;
+}
+
+async function stressPostroom(provider: Provider, mbox: string): Promise<StressResult> {
+  const locals = Array.from({ length: USERS }, (_, i) => `stress${i + 1}`);
+  const database = await createBenchDatabase(provider, 'stress.test', locals, PASSWORD);
+  const extra: NodeJS.ProcessEnv = { POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1', POSTROOM_QUEUE_RUNNER: 'off' };
+  if (args.workers) extra.POSTROOM_WORKERS = args.workers;
+  const worker = await startWorker(database, extra);
+  try {
+    const label = `Postroom (${provider}${args.workers ? `, ${args.workers} workers` : ''})`;
+    return await stress(label, worker.ports.imap, 'stress%d@stress.test', PASSWORD, mbox);
+  } finally {
+    await worker.stop();
+    await database.cleanup();
+  }
+}
+
+function printTable(results: StressResult[], reference: StressResult | undefined): void {
+  const names = [...new Set(results.flatMap((result) => [...result.counts.keys()]))];
+  const header = ['server', ...names, 'total', 'errors', 'ratio'];
+  const rows = results.map((result) => [
+    result.name,
+    ...names.map((name) => String(result.counts.get(name) ?? 0)),
+    String(result.total),
+    String(result.errors),
+    reference && reference.total > 0 ? (result.total / reference.total).toFixed(2) : '-',
+  ]);
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
+  const format = (row: string[]) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
+  console.log(format(header));
+  for (const row of rows) console.log(format(row));
+  for (const result of results)
+    for (const sample of result.errorSamples) console.log(`${result.name}: ${sample.trim().slice(0, 200)}`);
+}
+
+const mbox = writeMbox(mkdtempSync(join(tmpdir(), 'postroom-stress-')));
+console.log(
+  `imaptest stress: ${args.clients} clients, ${args.secs} s, ${USERS} users, appends from a 200-message mbox`,
+);
+const results: StressResult[] = [];
+let reference: StressResult | undefined;
+if (!args['no-reference']) {
+  try {
+    reference = await stress(
+      'Dovecot (reference)',
+      REFERENCE_PORTS.imap,
+      'bench%d@example.test',
+      'pass',
+      mbox,
+    );
+    results.push(reference);
+  } catch (error) {
+    console.log(`reference not measured (${String(error).split('\n')[0]}); run bench/reference/up.sh first`);
+  }
+}
+for (const provider of args.providers!.split(',') as Provider[])
+  results.push(await stressPostroom(provider, mbox));
+printTable(results, reference);
+process.exit(0);
