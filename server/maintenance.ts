@@ -44,25 +44,32 @@ export async function prepareDataDir(settings: MaintenanceSettings = maintenance
   if (swept > 0) logger.info('stale temporary files removed', { count: swept });
 }
 
-/** MariaDB: whether this process holds the maintenance lock (taken on first success, kept). */
-function mariadbLock(url: string): () => Promise<boolean> {
+/** MariaDB: one holder of the maintenance lock among all workers (taken on first success, kept). */
+export function maintenanceLock(url: string): { tryHold(): Promise<boolean>; release(): Promise<void> } {
   let held: mariadb.Connection | null = null;
-  return async () => {
-    if (held) return true;
-    const conn = await mariadb.createConnection(mariadbOptions(url));
-    const [row] = (await conn.query('SELECT GET_LOCK(?, 0) AS got', [LOCK_NAME])) as {
-      got: number | bigint;
-    }[];
-    if (Number(row?.got) !== 1) {
-      await conn.end().catch(() => {});
-      return false;
-    }
-    // A dropped connection releases the lock on the server: forget it and ask again next time.
-    conn.on('error', () => {
-      if (held === conn) held = null;
-    });
-    held = conn;
-    return true;
+  return {
+    async tryHold() {
+      if (held) return true;
+      const conn = await mariadb.createConnection(mariadbOptions(url));
+      const [row] = (await conn.query('SELECT GET_LOCK(?, 0) AS got', [LOCK_NAME])) as {
+        got: number | bigint;
+      }[];
+      if (Number(row?.got) !== 1) {
+        await conn.end().catch(() => {});
+        return false;
+      }
+      // A dropped connection releases the lock on the server: forget it and ask again next time.
+      conn.on('error', () => {
+        if (held === conn) held = null;
+      });
+      held = conn;
+      return true;
+    },
+    async release() {
+      const conn = held;
+      held = null;
+      await conn?.end().catch(() => {});
+    },
   };
 }
 
@@ -74,7 +81,8 @@ export function startMaintenance(settings: MaintenanceSettings = maintenanceSett
   const cfg = config();
   const target = databaseTarget(cfg.databaseUrl, cfg.dataDir);
   // SQLite: one file, one host, usually one worker; its single writer makes overlapping runs safe.
-  const mayRun = target.provider === 'mysql' ? mariadbLock(target.location) : async () => true;
+  const lock = target.provider === 'mysql' ? maintenanceLock(target.location) : null;
+  const mayRun = async () => (lock ? lock.tryHold() : true);
   let running = false;
   const tick = async () => {
     if (running) return;
@@ -94,5 +102,10 @@ export function startMaintenance(settings: MaintenanceSettings = maintenanceSett
     .then(tick);
   const timer = setInterval(() => void tick(), settings.intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      void lock?.release();
+    },
+  };
 }

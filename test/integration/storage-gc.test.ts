@@ -13,7 +13,7 @@ import { appendMessage, expungeMessages, findDeliveryFolder, readBlob } from '..
 import { blobPath, sha256 } from '../../server/store/blobs';
 import { collectBlobs } from '../../server/store/gc';
 import { expungeHistoryFloor, pruneMailChanges } from '../../server/store/change-retention';
-import { runMaintenance } from '../../server/maintenance';
+import { maintenanceLock, runMaintenance } from '../../server/maintenance';
 import { totals } from '../../server/web/stats';
 
 let env: ImapTestEnv;
@@ -152,5 +152,21 @@ test('the change feed is pruned; an older QRESYNC gets every absent UID, a newer
     );
   } finally {
     client.close();
+  }
+});
+
+test('on MariaDB one worker at a time holds the maintenance lock; another takes over when it goes', async (t) => {
+  if (!env.testDb.url) return t.skip('SQLite: one writer, no lock needed');
+  const first = maintenanceLock(env.testDb.url);
+  const second = maintenanceLock(env.testDb.url);
+  try {
+    assert.equal(await first.tryHold(), true);
+    assert.equal(await first.tryHold(), true, 'kept while the holder lives');
+    assert.equal(await second.tryHold(), false);
+    await first.release(); // the holder's connection ends, as when its worker dies
+    assert.equal(await second.tryHold(), true);
+  } finally {
+    await first.release();
+    await second.release();
   }
 });
