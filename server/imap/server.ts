@@ -4,6 +4,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { once } from 'node:events';
 import { config } from '../core/config';
 import { tlsServerOptions } from '../core/tls';
+import { greetAfterTickets } from '../core/tls-greeting';
 import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
@@ -38,7 +39,12 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     const session = new ImapSession(socket, { ...base, secure });
-    session.run().catch((error: unknown) => logger.error('imap session crashed', { error: String(error) }));
+    const run = () => {
+      session.run().catch((error: unknown) => logger.error('imap session crashed', { error: String(error) }));
+    };
+    // Implicit TLS: greet on the next turn, after the TLS 1.3 session tickets (see greetAfterTickets).
+    if (secure) greetAfterTickets(run);
+    else run();
   };
   const plain: Server = createServer(handle(false));
   const implicit: Server = createTlsServer(tlsOptions, handle(true));

@@ -5,6 +5,7 @@ import { createServer as createTlsServer, createSecureContext, type TLSSocket } 
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
+import { greetAfterTickets } from '../core/tls-greeting';
 import { Pop3Session, type Pop3Options } from './session';
 import { authCommands } from './commands-auth';
 import { mailCommands } from './commands-mail';
@@ -54,7 +55,15 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   };
 
   const plain = createServer((socket) => open(socket, false, { ...base, secureContext }));
-  const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => open(socket, true, base));
+  const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => {
+    // The session greets as it starts: on the next turn, after the TLS 1.3 session tickets.
+    const early = () => socket.destroy();
+    socket.on('error', early);
+    greetAfterTickets(() => {
+      socket.off('error', early);
+      if (!socket.destroyed) open(socket, true, base);
+    });
+  });
   implicit.on('tlsClientError', (error) => logger.debug('pop3s handshake failed', { error: error.message }));
   for (const server of [plain, implicit])
     server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
