@@ -15,7 +15,10 @@ import { sweepStaleTempFiles } from './store/blobs';
 import { pruneMailChanges } from './store/change-retention';
 import { collectBlobs } from './store/gc';
 
-const LOCK_NAME = 'postroom.maintenance';
+/** GET_LOCK names are server-wide: one per database, so installs sharing a server do not collide. */
+function lockName(database: string): string {
+  return `postroom.maintenance.${database}`.slice(0, 64);
+}
 
 export interface MaintenanceReport {
   blobsAdopted: number;
@@ -50,8 +53,9 @@ export function maintenanceLock(url: string): { tryHold(): Promise<boolean>; rel
   return {
     async tryHold() {
       if (held) return true;
-      const conn = await mariadb.createConnection(mariadbOptions(url));
-      const [row] = (await conn.query('SELECT GET_LOCK(?, 0) AS got', [LOCK_NAME])) as {
+      const options = mariadbOptions(url);
+      const conn = await mariadb.createConnection(options);
+      const [row] = (await conn.query('SELECT GET_LOCK(?, 0) AS got', [lockName(options.database)])) as {
         got: number | bigint;
       }[];
       if (Number(row?.got) !== 1) {
