@@ -1,6 +1,7 @@
 // The supervisor behind `postroom start` / `npm start`: migrates, builds the web console when its
 // build is missing or stale, then runs the web console and the mail worker as two child processes.
-// A child that dies is logged and restarted with backoff; SIGTERM/SIGINT stop both cleanly.
+// A child that dies is logged and restarted with backoff; a worker that stops answering the
+// heartbeat (heartbeat.ts) is killed and restarted; SIGTERM/SIGINT stop both cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { migrate } from './core/migrate';
 import { logger } from './core/logger';
 import { ensureWebBuild } from './web-build';
 import { WORKER_NODE_FLAGS } from './core/node-flags';
+import { heartbeatSettings, watchHeartbeat } from './heartbeat';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STOP_GRACE_MS = 10_000;
@@ -30,7 +32,12 @@ function childEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function run(name: string, args: string[], isStopping: () => boolean): Supervised {
+function run(
+  name: string,
+  args: string[],
+  isStopping: () => boolean,
+  options: { heartbeat?: boolean } = {},
+): Supervised {
   const entry: Supervised = { name, exited: Promise.resolve() };
   let delay = 1000;
   const startOne = () => {
@@ -38,11 +45,19 @@ function run(name: string, args: string[], isStopping: () => boolean): Supervise
     const child = spawn(process.execPath, args, {
       cwd: projectRoot,
       env: childEnv(),
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: options.heartbeat ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit'],
     });
     entry.child = child;
+    const stopWatching = options.heartbeat
+      ? watchHeartbeat(child, heartbeatSettings(), (silentForMs) => {
+          if (isStopping()) return;
+          logger.error(`${name} stopped answering heartbeats; killing it`, { pid: child.pid, silentForMs });
+          child.kill('SIGKILL');
+        })
+      : () => undefined;
     entry.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
+        stopWatching();
         if (isStopping()) return resolve();
         logger.error(`${name} exited unexpectedly; restarting`, { code, signal, restartInMs: delay });
         delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(delay * 2, 30_000);
@@ -95,6 +110,7 @@ export async function supervise(): Promise<number> {
         'worker',
         [...WORKER_NODE_FLAGS, '--import', 'tsx', join(projectRoot, 'server', 'worker.ts')],
         isStopping,
+        { heartbeat: true },
       ),
     );
   logger.info('postroom running', { web: `http://${cfg.listen}:${cfg.webPort}/`, hostname: cfg.hostname });
