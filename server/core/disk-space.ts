@@ -75,3 +75,9 @@ export async function storageLow(dataDir = config().dataDir): Promise<boolean> {
     return false;
   }
 }
+
+/** A write that failed because the disk (or the user's filesystem quota) is full. */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

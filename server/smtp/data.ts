@@ -3,7 +3,7 @@
 // delivery has committed the message (store) or queued it (queue), both fsynced.
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { config } from '../core/config';
-import { storageLow } from '../core/disk-space';
+import { isOutOfSpace, storageLow } from '../core/disk-space';
 import { checkInboundAuthentication } from '../policy/mailauth';
 import { SmtpReplyError, reply, type SmtpReply } from '../policy/replies';
 import { deliverInbound } from '../delivery';
@@ -154,16 +154,23 @@ export async function onData(
     trace = scan.headers + trace;
     junk ||= scan.junk;
   }
-  const outcome = await deliverInbound({
-    queueId: state.queueId,
-    sender,
-    recipients: accepted,
-    trace,
-    body,
-    junk,
-    clientIp: state.clientIp,
-    user: user?.address,
-  });
+  let outcome: Awaited<ReturnType<typeof deliverInbound>>;
+  try {
+    outcome = await deliverInbound({
+      queueId: state.queueId,
+      sender,
+      recipients: accepted,
+      trace,
+      body,
+      junk,
+      clientIp: state.clientIp,
+      user: user?.address,
+    });
+  } catch (error) {
+    // The disk filled up before the watermark said so: still a temporary, well-named refusal.
+    if (isOutOfSpace(error)) return finish(INSUFFICIENT_STORAGE, 'no_storage');
+    throw error;
+  }
   return finish(outcome.reply, outcome.reply.code === 250 ? 'accepted' : 'refused', {
     delivered: outcome.delivered.length,
     queued: outcome.queued.length,

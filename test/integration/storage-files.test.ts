@@ -251,3 +251,40 @@ test('below the watermark IMAP APPEND answers NO [UNAVAILABLE], then works again
     client.close();
   }
 });
+
+test('a disk that fills before the watermark says so: 452 4.3.1 at DATA, NO [UNAVAILABLE] on APPEND, no temp files', async (t) => {
+  // The message store on a 1 MiB tmpfs (the database stays where it is): larger messages hit ENOSPC.
+  const blobs = join(fixture.database.dataDir, 'blobs');
+  mkdirSync(blobs, { recursive: true });
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', blobs]).status !== 0)
+    return t.skip('cannot mount a tmpfs here');
+  try {
+    const big = `Subject: big\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(20_000);
+    const replies = await smtpConversation(fixture.smtp.ports.smtp!, [
+      'EHLO client.example',
+      'MAIL FROM:<a@remote.example>',
+      'RCPT TO:<kim@foobar.com>',
+      'DATA',
+      `${big}.`,
+      'QUIT',
+    ]);
+    assert.match(replies[5]!, /^452 4\.3\.1 Insufficient system storage/);
+    const client = await RawClient.tls(imap.ports.imaps!);
+    try {
+      assert.match(await client.command('a1', `LOGIN kim@foobar.com ${PASSWORD}`), /^a1 OK/m);
+      assert.match(
+        await client.command('a2', `APPEND INBOX {${big.length}+}\r\n${big}`),
+        /^a2 NO \[UNAVAILABLE\] /m,
+      );
+      assert.match(await client.command('a3', 'NOOP'), /^a3 OK/m, 'the session goes on');
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      walk(blobs).filter((path) => path.endsWith('.tmp')),
+      [],
+    );
+  } finally {
+    spawnSync('umount', [blobs]);
+  }
+});

@@ -5,7 +5,7 @@
 // A message may instead be CATENATE (...) of text and URL parts (RFC 4469, catenate.ts).
 import { encodeBinaryParts, toCrlf } from '../../mime';
 import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
-import { storageLow } from '../../core/disk-space';
+import { isOutOfSpace, storageLow } from '../../core/disk-space';
 import { bad, no } from '../errors';
 import { parseImapDate } from '../format';
 import { formatSequence, type Args } from '../parser';
@@ -75,6 +75,7 @@ export const APPEND: CommandHandler = {
           done.map((result) => result.uid),
         );
       if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
+      if (isOutOfSpace(error)) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
       throw error;
     }
     return `[APPENDUID ${done[0]!.uidValidity} ${formatSequence(done.map((result) => result.uid))}] APPEND completed`;
