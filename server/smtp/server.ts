@@ -4,6 +4,8 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { peerTimeouts, type PeerTimeouts } from '../core/connection-limits';
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { SmtpReplyError, reply } from '../policy/replies';
@@ -11,38 +13,23 @@ import { onConnect, onSecure, onClose, onAuth, onMailFrom, onRcptTo, type Listen
 import { onData } from './data';
 import { addOauthBearer } from './oauthbearer';
 import type { SmtpSettings } from './settings';
+import { guardConnection, type ConnectionInternals } from './connection-guards';
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-type Send = (code: number, data?: string | string[], context?: string | false) => void;
-
-type OnCommand = (command: Buffer, callback?: () => void) => void;
-// Commands that move no mail; too many of them before MAIL is a client wasting the slot.
-const COUNTED = new Set(['NOOP', 'RSET', 'VRFY', 'EXPN', 'HELP', 'HELO', 'EHLO', 'ETRN', 'STARTTLS']);
-
 class PostroomSmtpServer extends SMTPServer {
-  maxCommandsBeforeMail = 50;
+  constructor(
+    options: SMTPServerOptions,
+    private readonly settings: SmtpSettings,
+    private readonly timeouts: PeerTimeouts,
+  ) {
+    super(options);
+  }
 
   override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
     const connection = new SMTPConnection(this, socket, socketOptions ?? {});
-    const send = connection.send.bind(connection) as Send;
-    const internals = connection as unknown as {
-      send: Send;
-      secure: boolean;
-      _onCommand: OnCommand;
-      _nextHandler: unknown;
-    };
-    const onCommand = internals._onCommand.bind(connection);
-    let counted = 0;
-    internals._onCommand = (command, callback) => {
-      const verb = command.toString().split(' ')[0]!.toUpperCase();
-      if (!internals._nextHandler && verb === 'MAIL') counted = 0;
-      else if (!internals._nextHandler && COUNTED.has(verb) && ++counted > this.maxCommandsBeforeMail) {
-        internals.send(421, '4.7.0 Too many commands without a mail transaction, closing', false);
-        return callback?.();
-      }
-      onCommand(command, callback);
-    };
+    const internals = connection as unknown as ConnectionInternals;
+    const send = internals.send.bind(connection);
     internals.send = (code, data, context) => {
       // No AUTH offered before TLS (RFC 4954 4); AUTH itself answers 538 there.
       if (code === 250 && Array.isArray(data) && !internals.secure)
@@ -55,6 +42,19 @@ class PostroomSmtpServer extends SMTPServer {
     connection.on('error', (error: Error) => this._onError(error));
     connection.on('connect', (data) => this._onClientConnect(data));
     connection.init();
+    // After init: the socket's data reaches smtp-server's parser before these guards see it.
+    guardConnection(internals, this.settings, this.timeouts);
+  }
+
+  /** Implicit TLS (465): the handshake has a hard deadline from here (smtp-server's is an idle timer). */
+  override _upgrade(socket: Socket, callback: (error: Error | null, tlsSocket?: TLSSocket) => void): void {
+    const pending = this._pendingSockets as Map<Socket, Socket>;
+    const timer = setTimeout(() => (pending.get(socket) ?? socket).destroy(), this.timeouts.tlsHandshakeMs);
+    timer.unref();
+    super._upgrade(socket, (error, tlsSocket) => {
+      clearTimeout(timer);
+      callback(error, tlsSocket);
+    });
   }
 }
 
@@ -120,8 +120,7 @@ export function createListener(
       ),
     onClose: (session) => onClose(session),
   };
-  const server = new PostroomSmtpServer(options);
-  server.maxCommandsBeforeMail = settings.maxCommandsBeforeMail;
+  const server = new PostroomSmtpServer(options, settings, peerTimeouts());
   server.on('error', (error) =>
     logger.warn('smtp connection error', { listener: kind, error: error.message }),
   );

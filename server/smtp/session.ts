@@ -22,6 +22,7 @@ import { confirmedHostname } from '../policy/dns';
 import { dnsblListing } from '../policy/dnsbl';
 import { REPLIES, SmtpReplyError, reply } from '../policy/replies';
 import type { AccessRuleLike } from '../policy/access';
+import { FieldError } from '../domain/errors';
 import { newQueueId } from '../queue/ids';
 import type { SmtpSettings } from './settings';
 import { refuseWhenStorageLow } from './storage-guard';
@@ -68,6 +69,29 @@ export function logEvent(
     clientIp: state.clientIp,
     ...extra,
   });
+}
+
+/**
+ * Bytes that were not UTF-8 (decoded as U+FFFD; RFC 6531 3.3 wants UTF-8) or control characters:
+ * a permanent syntax error, not a local failure the client would retry for days.
+ */
+function malformedAddress(address: string): boolean {
+  for (const char of address) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0xfffd) return true;
+  }
+  return false;
+}
+
+/** An address our own checks refuse as syntax (FieldError) gets 553, not the 451 of a crash. */
+async function syntaxChecked<T>(decide: () => Promise<T>, status: string, what: string): Promise<T> {
+  try {
+    return await decide();
+  } catch (error) {
+    if (error instanceof FieldError)
+      throw new SmtpReplyError(reply(553, status, `Bad ${what} address syntax`));
+    throw error;
+  }
 }
 
 /** A fresh queue id for the next transaction on the same connection. */
@@ -190,6 +214,10 @@ export async function onMailFrom(
 ): Promise<void> {
   const state = stateOf(session);
   if (state.sender) nextTransaction(state);
+  if (malformedAddress(address.address)) {
+    logEvent(state, 'mail_from', 'reject', { detail: { sender: address.address, reason: 'syntax' } });
+    throw new SmtpReplyError(reply(553, '5.1.7', 'Bad sender address syntax'));
+  }
   const user = userOf(session);
   if (state.listener !== 'mx') {
     // Submission (RFC 6409 4.3, RFC 8314): TLS, then AUTH, then mail.
@@ -206,7 +234,11 @@ export async function onMailFrom(
     user: user?.address ?? null,
     relayClient: state.connect.relayClient,
   };
-  const decision = await decideSender(state.rules, directory, client, address.address);
+  const decision = await syntaxChecked(
+    () => decideSender(state.rules, directory, client, address.address),
+    '5.1.7',
+    'sender',
+  );
   logEvent(state, 'mail_from', decision.verdict, {
     user: user?.address,
     detail: { sender: address.address, rule: decision.rule?.id ?? null, reason: decision.reason },
@@ -217,6 +249,10 @@ export async function onMailFrom(
 
 export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   const state = stateOf(session);
+  if (malformedAddress(address.address)) {
+    logEvent(state, 'rcpt_to', 'reject', { detail: { recipient: address.address, reason: 'syntax' } });
+    throw new SmtpReplyError(reply(553, '5.1.3', 'Bad recipient address syntax'));
+  }
   const user = userOf(session);
   const client = {
     ip: state.clientIp,
@@ -224,7 +260,11 @@ export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSe
     user: user?.address ?? null,
     relayClient: state.connect.relayClient,
   };
-  const decision = await decideRecipient(state.rules, directory, client, address.address);
+  const decision = await syntaxChecked(
+    () => decideRecipient(state.rules, directory, client, address.address),
+    '5.1.3',
+    'recipient',
+  );
   logEvent(state, 'rcpt_to', decision.verdict, {
     user: user?.address,
     detail: { recipient: address.address, rule: decision.rule?.id ?? null, reason: decision.reason },

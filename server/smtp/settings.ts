@@ -23,6 +23,8 @@ export interface SmtpSettings {
   maxConnectionsPerIp: number;
   /** NOOP/RSET/VRFY/HELO... allowed before each MAIL, then 421 (Postfix's junk command limit). */
   maxCommandsBeforeMail: number;
+  /** MAIL transactions that got no accepted recipient, per connection, then 421 (MAIL+RSET loops). */
+  maxTransactionsWithoutRecipient: number;
   /** Reject mail whose DMARC policy is reject and that fails DMARC (else it goes to Junk). */
   honourDmarcReject: boolean;
   /** Run SPF/DKIM/DMARC/ARC on mail from unauthenticated clients. */
@@ -60,6 +62,7 @@ export function smtpEnvSettings(): SmtpSettings {
     idleTimeoutMs: numberFromEnv('POSTROOM_SMTP_TIMEOUT', 300) * 1000,
     maxConnectionsPerIp: numberFromEnv('POSTROOM_SMTP_MAX_CONN_PER_IP', 50),
     maxCommandsBeforeMail: numberFromEnv('POSTROOM_SMTP_MAX_JUNK_COMMANDS', 50),
+    maxTransactionsWithoutRecipient: numberFromEnv('POSTROOM_SMTP_MAX_EMPTY_TRANSACTIONS', 20),
     honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
     checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
     dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '')
