@@ -21,8 +21,10 @@ function panel(samples: Sample[], key: keyof Sample, title: string, x: number, y
   const plotHeight = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
   const values = samples.map((sample) => sample[key]);
   const maxValue = Math.max(...values.filter(Number.isFinite), 0) || 1;
-  const lastMinute = samples.at(-1)?.minute || 1;
-  const px = (minute: number) => MARGIN.left + (minute / lastMinute) * plotWidth;
+  const firstMinute = samples[0]?.minute ?? 0;
+  const lastMinute = samples.at(-1)?.minute ?? 1;
+  const span = lastMinute - firstMinute || 1;
+  const px = (minute: number) => MARGIN.left + ((minute - firstMinute) / span) * plotWidth;
   const py = (value: number) => MARGIN.top + plotHeight - (value / maxValue) * plotHeight;
   const points = samples
     .filter((sample) => Number.isFinite(sample[key]))
@@ -35,6 +37,7 @@ function panel(samples: Sample[], key: keyof Sample, title: string, x: number, y
     `<text x="${MARGIN.left}" y="18" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${MARGIN.left - 4}" y="${MARGIN.top + 4}" text-anchor="end">${label(maxValue)}</text>`,
     `<text x="${MARGIN.left - 4}" y="${MARGIN.top + plotHeight}" text-anchor="end">0</text>`,
+    `<text x="${MARGIN.left}" y="${PANEL_HEIGHT - 6}">${label(firstMinute)} min</text>`,
     `<text x="${PANEL_WIDTH - MARGIN.right}" y="${PANEL_HEIGHT - 6}" text-anchor="end">${label(lastMinute)} min</text>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top + plotHeight}" x2="${MARGIN.left + plotWidth}" y2="${MARGIN.top + plotHeight}" stroke="#999"/>`,
     `<line x1="${MARGIN.left}" y1="${py(first).toFixed(1)}" x2="${MARGIN.left + plotWidth}" y2="${py(first).toFixed(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`,

@@ -100,7 +100,7 @@ function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise
   return exited.then(() => clearTimeout(forced));
 }
 
-/** Counts the worker's warn/error lines and appends them (and any non-JSON output) to `logPath`. */
+/** Counts the worker's warn/error lines (stderr, and anything not JSON) and appends them to `logPath`. */
 function watchProblems(child: ChildProcess, logPath: string, problems: WorkerProblems): void {
   mkdirSync(dirname(logPath), { recursive: true });
   writeFileSync(logPath, '');
@@ -137,6 +137,7 @@ export async function startWorker(logPath: string, maintenanceSeconds: number): 
     const ports = await new Promise<WorkerPorts>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('worker did not start in time')), START_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        appendFileSync(logPath, `${line}\n`); // info lines are few: listening, housekeeping done
         if (!line.includes('"mail worker listening"')) return;
         clearTimeout(timer);
         resolve(JSON.parse(line) as WorkerPorts);
