@@ -23,9 +23,19 @@ export function decodePlain(base64: string): SaslCredentials | null {
   return { authzid: parts[0]!, username: parts[1], password: parts[2] };
 }
 
+/** One answer of the LOGIN mechanism: base64 of the user name, then of the password. */
 export function decodeLoginField(base64: string): string | null {
   return decodeBase64(base64);
 }
+
+/**
+ * The LOGIN mechanism's two challenges (draft-murchison-sasl-login section 2.1), in base64 as sent:
+ * "Username:" then "Password:". Obsolete, but older clients offer nothing else.
+ */
+export const LOGIN_CHALLENGES = {
+  username: Buffer.from('Username:').toString('base64'),
+  password: Buffer.from('Password:').toString('base64'),
+} as const;
 
 export interface BearerCredentials {
   username: string;

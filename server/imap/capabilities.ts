@@ -52,7 +52,8 @@ export function capabilities(input: {
   const list = [...ALWAYS];
   if (!input.authenticated) {
     if (!input.secure && input.canStartTls) list.push('STARTTLS');
-    if (input.secure || input.allowPlainAuth) list.push('AUTH=PLAIN', 'AUTH=OAUTHBEARER', 'AUTH=XOAUTH2');
+    if (input.secure || input.allowPlainAuth)
+      list.push('AUTH=PLAIN', 'AUTH=LOGIN', 'AUTH=OAUTHBEARER', 'AUTH=XOAUTH2');
     else list.push('LOGINDISABLED');
   }
   return list.join(' ');

@@ -1,22 +1,24 @@
 // AUTHORIZATION state: CAPA (RFC 2449), STLS (RFC 2595), USER/PASS (RFC 1939 section 7) and
-// AUTH (RFC 5034) with an optional initial response: PLAIN (RFC 4616), and OAUTHBEARER (RFC 7628)
-// and XOAUTH2 for the webmail's access tokens. Logins go through the shared auth core (throttled,
+// AUTH (RFC 5034) with an optional initial response: PLAIN (RFC 4616), LOGIN (for older clients,
+// as Dovecot offers it), and OAUTHBEARER (RFC 7628) and XOAUTH2 for the webmail's access tokens. Logins go through the shared auth core (throttled,
 // logged); RFC 3206 response codes tell clients why a login failed.
 import {
   authenticate,
   authenticateToken,
   decodeBearer,
+  decodeLoginField,
   decodePlain,
   throttleState,
   type LoginResult,
 } from '../auth';
+import { LOGIN_CHALLENGES } from '../auth/sasl';
 import { lockMaildrop, openMaildrop } from '../store/maildrop';
 import type { CommandHandler, Pop3Session } from './session';
 
 export const LOCK_TTL_MS = 60_000;
 const MAX_ARGUMENT_BYTES = 1024;
 /** SASL mechanisms, all of which need TLS unless plain logins are allowed. */
-const MECHANISMS = ['PLAIN', 'OAUTHBEARER', 'XOAUTH2'] as const;
+const MECHANISMS = ['PLAIN', 'LOGIN', 'OAUTHBEARER', 'XOAUTH2'] as const;
 type Mechanism = (typeof MECHANISMS)[number];
 
 const PLAINTEXT_REFUSED =
@@ -143,10 +145,27 @@ async function bearerResponse(
   await enterTransaction(session, result);
 }
 
+/** LOGIN: the user name (the initial response, or asked for), then the password is asked for. */
+async function loginResponse(session: Pop3Session, response: string): Promise<void> {
+  if (response === '*') return session.reply('-ERR Authentication cancelled');
+  const username = decodeLoginField(response);
+  if (!username || username.length > MAX_ARGUMENT_BYTES)
+    return session.reply('-ERR Malformed SASL LOGIN response');
+  session.awaitingSasl = async (line) => {
+    const answer = line.trim();
+    if (answer === '*') return session.reply('-ERR Authentication cancelled');
+    const password = decodeLoginField(answer);
+    if (!password || password.length > MAX_ARGUMENT_BYTES)
+      return session.reply('-ERR Malformed SASL LOGIN response');
+    await logIn(session, username, password);
+  };
+  session.reply(`+ ${LOGIN_CHALLENGES.password}`);
+}
+
 function saslResponse(session: Pop3Session, mechanism: Mechanism, response: string): Promise<void> {
-  return mechanism === 'PLAIN'
-    ? plainResponse(session, response)
-    : bearerResponse(session, mechanism, response);
+  if (mechanism === 'PLAIN') return plainResponse(session, response);
+  if (mechanism === 'LOGIN') return loginResponse(session, response);
+  return bearerResponse(session, mechanism, response);
 }
 
 const auth: CommandHandler = async (session, args) => {
@@ -162,12 +181,13 @@ const auth: CommandHandler = async (session, args) => {
   const mechanism = MECHANISMS.find((known) => known === name.toUpperCase());
   if (!mechanism) return session.reply('-ERR Unsupported authentication mechanism');
   // Bearer tokens are longer than passwords; the line reader still caps the whole line.
-  const maxInitial = mechanism === 'PLAIN' ? MAX_ARGUMENT_BYTES : MAX_ARGUMENT_BYTES * 6;
+  const maxInitial =
+    mechanism === 'PLAIN' || mechanism === 'LOGIN' ? MAX_ARGUMENT_BYTES : MAX_ARGUMENT_BYTES * 6;
   if (extra !== undefined || (initial && initial.length > maxInitial))
     return session.reply('-ERR Malformed AUTH command');
   if (initial !== undefined) return saslResponse(session, mechanism, initial);
   session.awaitingSasl = (line) => saslResponse(session, mechanism, line.trim());
-  session.reply('+ ');
+  session.reply(mechanism === 'LOGIN' ? `+ ${LOGIN_CHALLENGES.username}` : '+ ');
 };
 
 export const authCommands: Record<string, CommandHandler> = {

@@ -61,7 +61,7 @@ test('poplib over STLS: CAPA before and after TLS, login, STAT, LIST, UIDL, RETR
   assert.match(String(stls.ok), /^\+OK/);
   const afterTls = capaTls.ok as Record<string, string[]>;
   assert.ok('USER' in afterTls && !('STLS' in afterTls));
-  assert.deepEqual(afterTls.SASL, ['PLAIN', 'OAUTHBEARER', 'XOAUTH2']);
+  assert.deepEqual(afterTls.SASL, ['PLAIN', 'LOGIN', 'OAUTHBEARER', 'XOAUTH2']);
   assert.match(String(login.ok), /^\+OK/);
   const sizes = world.messages.map((m) => m.length);
   assert.deepEqual(stat.ok, [3, sizes.reduce((a, b) => a + b, 0)]);

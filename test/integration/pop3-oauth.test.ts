@@ -44,7 +44,12 @@ test('CAPA offers OAUTHBEARER and XOAUTH2 after STLS only; both log in with a we
   ]);
   assert.ok(!('SASL' in (capaPlain!.ok as object)), JSON.stringify(capaPlain));
   assert.match(String(refused!.error), /^-ERR \[AUTH\] Plaintext authentication disallowed/);
-  assert.deepEqual((capaTls!.ok as Record<string, string[]>).SASL, ['PLAIN', 'OAUTHBEARER', 'XOAUTH2']);
+  assert.deepEqual((capaTls!.ok as Record<string, string[]>).SASL, [
+    'PLAIN',
+    'LOGIN',
+    'OAUTHBEARER',
+    'XOAUTH2',
+  ]);
   assert.match(String((login!.ok as { resp: string }).resp), /^\+OK Logged in, 3 messages/);
   assert.deepEqual(stat!.ok, [3, world.messages.reduce((sum, m) => sum + m.length, 0)]);
   assert.match(String(quit!.ok), /^\+OK/);

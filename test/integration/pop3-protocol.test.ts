@@ -176,7 +176,7 @@ test('POSTROOM_POP3_ALLOW_PLAIN_AUTH=1 allows USER/PASS without TLS', async () =
     assert.match(await wire.line(), /^\+OK/);
     const caps = await wire.body();
     assert.ok(
-      caps.includes('USER') && caps.includes('SASL PLAIN OAUTHBEARER XOAUTH2') && caps.includes('STLS'),
+      caps.includes('USER') && caps.includes('SASL PLAIN LOGIN OAUTHBEARER XOAUTH2') && caps.includes('STLS'),
       caps.join(','),
     );
     assert.match(await wire.command(`USER ${ALICE.address}`), /^\+OK/);

@@ -1,7 +1,16 @@
-// LOGIN (RFC 9051 section 6.2.3) and AUTHENTICATE (section 6.2.2) with PLAIN (RFC 4616),
-// OAUTHBEARER (RFC 7628) and XOAUTH2, initial response per SASL-IR (RFC 4959). Both need TLS unless
+// LOGIN (RFC 9051 section 6.2.3) and AUTHENTICATE (section 6.2.2) with PLAIN (RFC 4616), LOGIN
+// (draft-murchison-sasl-login, for older clients), OAUTHBEARER (RFC 7628) and XOAUTH2, initial
+// response per SASL-IR (RFC 4959). Both need TLS unless
 // POSTROOM_IMAP_ALLOW_PLAIN_AUTH=1; the shared auth core throttles and logs failures.
-import { authenticate, authenticateToken, decodeBearer, decodePlain, type LoginResult } from '../../auth';
+import {
+  authenticate,
+  authenticateToken,
+  decodeBearer,
+  decodeLoginField,
+  decodePlain,
+  type LoginResult,
+} from '../../auth';
+import { LOGIN_CHALLENGES } from '../../auth/sasl';
 import { bad, no } from '../errors';
 import type { ImapSession } from '../session';
 import type { CommandHandler } from './types';
@@ -52,6 +61,18 @@ async function readResponse(session: ImapSession, challenge: string): Promise<st
   return text;
 }
 
+/** LOGIN: the user name (or SASL-IR's initial response), then the password, each in base64. */
+async function loginMechanism(session: ImapSession, initial: string | null): Promise<string> {
+  const username = decodeLoginField(initial ?? (await readResponse(session, LOGIN_CHALLENGES.username)));
+  if (!username) throw bad('Malformed LOGIN user name');
+  const password = decodeLoginField(await readResponse(session, LOGIN_CHALLENGES.password));
+  if (!password) throw bad('Malformed LOGIN password');
+  return finish(
+    session,
+    await authenticate({ username, password, clientIp: session.remoteAddress, protocol: 'imap' }),
+  );
+}
+
 export const AUTHENTICATE: CommandHandler = {
   states: ['notauth'],
   sync: 'none',
@@ -59,9 +80,10 @@ export const AUTHENTICATE: CommandHandler = {
     const mechanism = command.args.atom('mechanism').toUpperCase();
     const initial = command.args.remaining > 0 ? command.args.atom('initial response') : null;
     command.args.end();
-    if (!['PLAIN', 'OAUTHBEARER', 'XOAUTH2'].includes(mechanism))
+    if (!['PLAIN', 'LOGIN', 'OAUTHBEARER', 'XOAUTH2'].includes(mechanism))
       throw no(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
     requireTls(session);
+    if (mechanism === 'LOGIN') return loginMechanism(session, initial);
     const response = initial ?? (await readResponse(session, ''));
     if (mechanism === 'PLAIN') {
       const credentials = decodePlain(response);
