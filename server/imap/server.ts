@@ -1,6 +1,11 @@
 // The listeners: plain IMAP with STARTTLS and implicit TLS (RFC 8314), one ImapSession a socket.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TLSSocket,
+  type TlsOptions,
+} from 'node:tls';
 import { once } from 'node:events';
 import { config } from '../core/config';
 import { tlsServerOptions } from '../core/tls';
@@ -9,6 +14,8 @@ import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
 import { ImapSession, type SessionOptions } from './session';
+import { ConnectionCounter, guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { newImapPeerLimits } from './peer-limits';
 import { holdChangePoller } from '../store';
 
 export interface ImapServerOptions {
@@ -32,11 +39,22 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
     limits: { ...DEFAULT_LIMITS, maxAppendLiteral: APPEND_LIMIT },
     hostname: settings.hostname,
     idleTimeoutMs: 30 * 60_000,
+    peer: newImapPeerLimits(peerTimeouts(), limitFromEnv('POSTROOM_IMAP_MAX_CONN_PER_USER_IP', 10)),
   };
+  const perAddress = new ConnectionCounter();
+  const maxPerAddress = limitFromEnv('POSTROOM_IMAP_MAX_CONN_PER_IP', 50);
   const sockets = new Set<Socket>();
   const handle = (secure: boolean) => (socket: Socket) => {
+    if (secure) handshakeDone(socket as TLSSocket);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    const release = perAddress.acquire(socket.remoteAddress ?? '', maxPerAddress);
+    if (!release) {
+      socket.end('* BYE Too many connections from your address\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    socket.on('close', release);
     socket.setNoDelay(true);
     const session = new ImapSession(socket, { ...base, secure });
     const run = () => {
@@ -47,7 +65,9 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
     else run();
   };
   const plain: Server = createServer(handle(false));
-  const implicit: Server = createTlsServer(tlsOptions, handle(true));
+  const implicit: TlsServer = createTlsServer(tlsOptions, handle(true));
+  // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.
+  const handshakeDone = guardTlsHandshakes(implicit, base.peer.timeouts.tlsHandshakeMs);
   implicit.on('tlsClientError', () => undefined);
   plain.listen(opts.port ?? settings.imapPort, host);
   implicit.listen(opts.tlsPort ?? settings.imapsPort, host);

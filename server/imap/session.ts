@@ -17,6 +17,8 @@ import { capabilities } from './capabilities';
 import { findCommand, type State } from './commands';
 import type { SelectedMailbox } from './mailbox';
 import type { Notifier } from './notify';
+import { handshakeDeadline } from '../core/connection-limits';
+import { ImapPeerGuard, type ImapPeerLimits, type SlowPhase } from './peer-limits';
 
 export interface SessionOptions {
   secure: boolean;
@@ -26,6 +28,8 @@ export interface SessionOptions {
   hostname: string;
   /** Closes idle sessions: RFC 9051 section 5.4 asks for at least 30 minutes. */
   idleTimeoutMs: number;
+  /** Deadlines against trickling peers and the per-user-and-address session limit. */
+  peer: ImapPeerLimits;
 }
 
 export class ImapSession {
@@ -40,6 +44,7 @@ export class ImapSession {
   reader: CommandReader;
   closed = false;
   readonly remoteAddress: string;
+  private readonly guard: ImapPeerGuard;
 
   constructor(
     socket: Socket,
@@ -48,6 +53,7 @@ export class ImapSession {
     this.socket = socket;
     this.secure = options.secure;
     this.remoteAddress = socket.remoteAddress ?? '';
+    this.guard = new ImapPeerGuard(options.peer, (phase) => this.tooSlow(phase));
     this.reader = this.newReader();
     this.attach(socket);
   }
@@ -78,7 +84,10 @@ export class ImapSession {
     );
   }
 
-  private readonly onData = (chunk: Buffer) => this.reader.push(chunk);
+  private readonly onData = (chunk: Buffer) => {
+    this.reader.push(chunk);
+    this.guard.received(chunk.length);
+  };
   private readonly onEnd = () => this.reader.end();
   private readonly onClose = () => {
     this.closed = true;
@@ -88,6 +97,17 @@ export class ImapSession {
     this.send('* BYE Autologout; idle for too long');
     this.socket.destroy();
   };
+
+  /** A peer that trickles a command or a SASL exchange: every byte resets the idle timer. */
+  private tooSlow(phase: SlowPhase): void {
+    this.send(
+      phase === 'auth' ? '* BYE Authentication took too long' : '* BYE Command not completed in time',
+    );
+    this.uncork();
+    const socket = this.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
 
   private attach(socket: Socket): void {
     socket.on('data', this.onData);
@@ -176,6 +196,7 @@ export class ImapSession {
     this.detach(plain);
     this.reader = this.newReader();
     const secure = new TLSSocket(plain, { ...this.options.tlsOptions, isServer: true });
+    handshakeDeadline(secure, this.options.peer.timeouts.tlsHandshakeMs);
     this.socket = secure;
     this.attach(secure);
     this.secure = true;
@@ -187,6 +208,7 @@ export class ImapSession {
     try {
       while (this.state !== 'logout' && !this.closed) {
         let raw;
+        this.guard.waitingForCommand();
         try {
           raw = await this.reader.readCommand();
         } catch (error) {
@@ -199,6 +221,8 @@ export class ImapSession {
           }
           this.send(`${error.tag ?? '*'} ${error.tooBig ? 'NO [TOOBIG]' : 'BAD'} ${error.message}`);
           continue;
+        } finally {
+          this.guard.commandArrived();
         }
         if (raw === null) break;
         let command: ParsedCommand;
@@ -217,6 +241,7 @@ export class ImapSession {
       logger.error('imap session failed', { error: String(error), stack: (error as Error).stack });
     } finally {
       this.closed = true;
+      this.guard.close();
       this.notify?.stop();
       this.mailbox?.close();
       this.mailbox = null;
@@ -246,8 +271,14 @@ export class ImapSession {
       return;
     }
     this.cork();
+    const loggingIn = this.state === 'notauth';
+    if (name === 'AUTHENTICATE') this.guard.authenticating();
     try {
       const text = await handler.run(this, command);
+      if (loggingIn && this.state !== 'notauth' && !this.admitLogin()) {
+        this.send(`${command.tag} NO [LIMIT] Too many connections`);
+        return;
+      }
       if (this.state === 'selected' && this.mailbox && handler.sync !== 'none')
         await this.mailbox.sync(this, handler.sync === 'full');
       if (text !== null) this.send(`${command.tag} OK ${text ?? `${name} completed`}`);
@@ -265,7 +296,16 @@ export class ImapSession {
         this.send(`${command.tag} NO [SERVERBUG] Internal error, try again`);
       }
     } finally {
+      if (name === 'AUTHENTICATE') this.guard.authenticated();
       this.uncork();
     }
+  }
+
+  /** RFC 5530 LIMIT: this user already has the most sessions from this address. */
+  private admitLogin(): boolean {
+    if (!this.user || this.guard.admitLogin(this.user.id, this.remoteAddress)) return true;
+    this.user = null;
+    this.state = 'notauth';
+    return false;
   }
 }

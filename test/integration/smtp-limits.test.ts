@@ -10,7 +10,7 @@ import { tcpPeer, tlsPeer, type Peer } from '../helpers/misbehaving-peers';
 
 let fixture: SmtpFixture;
 // Generous: the limits are 1-2 s, a loaded 2-core machine may be slow, the idle timeout is 300 s.
-const CLOSE_BOUND_MS = 25_000;
+const CLOSE_BOUND_MS = 45_000;
 
 before(async () => {
   process.env.POSTROOM_TLS_HANDSHAKE_TIMEOUT = '1';
