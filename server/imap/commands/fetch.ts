@@ -29,6 +29,7 @@ import type { ImapSession } from '../session';
 import type { SelectedMailbox } from '../mailbox';
 import { SELECTED, type CommandHandler } from './types';
 import { ResponseWriter } from '../response-writer';
+import { writeLiteral } from './literal';
 import { parseFetchItems, parseFetchModifiers, type FetchPlan, type SectionItem } from './fetch-items';
 import { resolveSet, selected } from './util';
 import { partialWindow } from './search-return';
@@ -99,12 +100,6 @@ class ContentReader {
     this.bytesAhead -= wanted.size;
     return read;
   }
-}
-
-/** A literal; one holding NUL becomes literal8 (RFC 3516), as a plain literal cannot carry it. */
-function writeLiteral(out: ResponseWriter, prefix: string, bytes: Buffer, binary = false): void {
-  out.text(`${prefix}${binary && bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`);
-  out.bytes(bytes);
 }
 
 /** The ENVELOPE of a row, from the process-wide cache or formatted from its JSON and remembered. */
@@ -199,7 +194,7 @@ function renderMessage(
             ? Buffer.alloc(0)
             : bytes.subarray(section.partial.start, section.partial.start + section.partial.length);
       }
-      literalItem(`${section.kind}[${section.label}]${origin}`, bytes, true);
+      literalItem(`${section.kind}[${section.label}]${origin}`, bytes, section.kind === 'BINARY');
     }
   }
   out.text(text.end());

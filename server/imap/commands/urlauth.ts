@@ -11,6 +11,7 @@ import { parseImapUrl, urlAstring } from '../imap-url';
 import { locateUrl, openUrl, signRump, urlOwner, urlSection } from '../url-access';
 import type { ImapSession } from '../session';
 import { AUTHED, type CommandHandler } from './types';
+import { responseLiteral } from './literal';
 import { mailboxArg, requireFolder } from './util';
 
 const APPLICATIONS = new Set(['user', 'submit', 'authuser', 'anonymous']);
@@ -97,15 +98,21 @@ async function answer(session: ImapSession, request: FetchRequest): Promise<Buff
     ? resolveSectionPart(message.structure, url.section.part)
     : message.structure;
   if (!part || (request.data && !bytes)) return Buffer.from('NIL');
-  if (!request.extended) return Buffer.concat([Buffer.from(`{${bytes!.length}}\r\n`), bytes!]);
+  if (!request.extended) {
+    const literal = responseLiteral(bytes!, false);
+    return Buffer.concat([Buffer.from(literal.marker), literal.bytes]);
+  }
   const pieces: Buffer[] = [Buffer.from('(')];
   if (request.structure) {
     const shown = request.data === 'BINARY' ? binaryStructure(message.raw, part) : part;
     pieces.push(Buffer.from(`BODYPARTSTRUCTURE ${formatBodyStructure(shown, true, { utf8: session.utf8 })}`));
   }
   if (bytes) {
-    const literal = `${request.data === 'BINARY' && bytes.includes(0) ? '~' : ''}{${bytes.length}}`;
-    pieces.push(Buffer.from(`${request.structure ? ' ' : ''}${request.data} ${literal}\r\n`), bytes);
+    const literal = responseLiteral(bytes, request.data === 'BINARY');
+    pieces.push(
+      Buffer.from(`${request.structure ? ' ' : ''}${request.data} ${literal.marker}`),
+      literal.bytes,
+    );
   }
   pieces.push(Buffer.from(')'));
   return Buffer.concat(pieces);
