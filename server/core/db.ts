@@ -8,6 +8,7 @@ import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { config } from './config';
 import { ensurePrivateDir } from './data-dir';
 import { databaseTarget, mariadbOptions, type Provider } from './database-url';
+import { withWriteRetry } from './write-retry';
 
 export type Db = MysqlClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -41,6 +42,22 @@ export function db(): Db {
 export function provider(): Provider {
   opened ??= openDb();
   return opened.provider;
+}
+
+/**
+ * A Prisma interactive write transaction, run again on a lock conflict (write-retry.ts): `work`
+ * may run more than once, so it must do nothing outside `tx` that others can see; notify after
+ * this returns. The wait for a pooled connection and the time limit are generous because writers
+ * to one mailbox queue behind each other's row locks.
+ */
+export function writeTransaction<T>(
+  label: string,
+  work: (tx: Tx) => Promise<T>,
+  options: { timeout?: number } = {},
+): Promise<T> {
+  return withWriteRetry(label, () =>
+    db().$transaction(work, { maxWait: 10_000, timeout: options.timeout ?? 60_000 }),
+  );
 }
 
 const closers = new Set<() => Promise<void>>();

@@ -9,6 +9,7 @@ import { db, provider, type Tx } from '../core/db';
 import { parseMessage, type ParsedMessage } from '../mime/parse';
 import { ensureBlobFile, writeBlob } from './blobs';
 import { notifyChange } from './changes';
+import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
 import { rawDb, type RawTx, type SqlValue } from './raw';
 
 export interface SystemFlags {
@@ -111,43 +112,39 @@ function placeholders(count: number): string {
 
 async function commitBatch(batch: PendingAppend[]): Promise<void> {
   const raw = rawDb();
-  const lock = raw.provider === 'mysql' ? ' FOR UPDATE' : '';
-  const outcome = await raw.transaction(async (tx) => {
-    const folderIds = sortedUnique(batch.flatMap((item) => item.targets.map((target) => target.folderId)));
-    const folderRows = await tx.all<{ id: number; user_id: number }>(
-      `SELECT id, user_id FROM folders WHERE id IN (${placeholders(folderIds.length)})`,
-      folderIds,
-    );
-    const ownerOf = new Map(folderRows.map((row) => [Number(row.id), Number(row.user_id)]));
-    const userIds = sortedUnique([...ownerOf.values()]);
-    const userRows = await tx.all<{ id: number; used_bytes: bigint | number; quota_bytes: bigint | number }>(
-      `SELECT id, used_bytes, quota_bytes FROM users WHERE id IN (${placeholders(userIds.length)}) ORDER BY id${lock}`,
-      userIds,
-    );
-    const usage = new Map(
-      userRows.map((row) => [
-        Number(row.id),
-        { used: BigInt(row.used_bytes), quota: BigInt(row.quota_bytes), added: 0n },
-      ]),
-    );
+  const folderIds = sortedUnique(batch.flatMap((item) => item.targets.map((target) => target.folderId)));
+  // Owners first, with a plain read outside the transaction (a folder never changes owner), so the
+  // transaction can lock users before folders, in the store's order (index.ts).
+  const owners = await raw.read<{ id: number; user_id: number }>(
+    `SELECT id, user_id FROM folders WHERE id IN (${placeholders(folderIds.length)})`,
+    folderIds,
+  );
+  const userIds = sortedUnique(owners.map((row) => Number(row.user_id)));
+  const outcome = await raw.transaction(async (plainTx) => {
+    const tx: LockingTx = { ...plainTx, dialect: raw.provider };
+    const users = await lockUsers(tx, userIds);
+    const folders = await lockFolders(tx, folderIds);
+    const usage = new Map([...users].map(([id, user]) => [id, { ...user, added: 0n }]));
 
     // Quota first, so a full mailbox fails only its own append.
     const accepted: PendingAppend[] = [];
     const refused = new Map<PendingAppend, unknown>();
     for (const item of batch) {
-      const missing = item.targets.find((target) => !ownerOf.has(target.folderId));
+      const missing = item.targets.find((target) => !usage.has(folders.get(target.folderId)?.userId ?? -1));
       if (missing) {
         refused.set(item, new Error(`folder ${missing.folderId} does not exist`));
         continue;
       }
       const extra = new Map<number, bigint>();
       for (const target of item.targets) {
-        const owner = ownerOf.get(target.folderId)!;
+        const owner = folders.get(target.folderId)!.userId;
         extra.set(owner, (extra.get(owner) ?? 0n) + BigInt(item.size));
       }
       const full = [...extra].find(([owner, bytes]) => {
         const user = usage.get(owner)!;
-        return !item.ignoreQuota && user.quota > 0n && user.used + user.added + bytes > user.quota;
+        return (
+          !item.ignoreQuota && user.quotaBytes > 0n && user.usedBytes + user.added + bytes > user.quotaBytes
+        );
       });
       if (full) {
         refused.set(item, new QuotaExceededError(full[0]));
@@ -159,14 +156,14 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
     if (accepted.length === 0)
       return { accepted, refused, results: new Map<PendingAppend, AppendResult[]>() };
 
-    await addBlobReferencesRaw(tx, raw.provider, accepted);
-    for (const [userId, user] of [...usage].sort(([a], [b]) => a - b)) {
+    for (const [userId, user] of usage) {
       if (user.added > 0n)
         await tx.run('UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?', [user.added, userId]);
     }
-    const results = await insertMessages(tx, raw.date, accepted);
+    await addBlobReferencesRaw(tx, raw.provider, accepted);
+    const results = await insertMessages(tx, raw.date, folders, accepted);
     return { accepted, refused, results };
-  });
+  }, 'append');
   for (const [item, error] of outcome.refused) item.reject(error);
   // The collector may have removed a then unreferenced file before this commit (blobs.ts). Never
   // throw from here: the batch is committed, and flush() would commit it a second time.
@@ -197,7 +194,8 @@ async function addBlobReferencesRaw(
     entry.count += item.targets.length;
     references.set(item.hash, entry);
   }
-  for (const [hash, { size, count }] of references)
+  // sha256 order: blob rows are shared between mailboxes, so every writer takes them in one order.
+  for (const [hash, { size, count }] of [...references].sort(([a], [b]) => (a < b ? -1 : 1)))
     await tx.run(blobReferenceSql(dialect), [hash, size, count]);
 }
 
@@ -212,10 +210,11 @@ const MESSAGE_COLUMNS =
 const MESSAGE_WIDTH = MESSAGE_COLUMNS.split(',').length;
 const ROWS_PER_INSERT = 50;
 
-/** Reserves a block of UIDs and MODSEQs per folder (folders in id order), then inserts the rows. */
+/** Reserves a block of UIDs and MODSEQs per (locked) folder, then inserts the rows. */
 async function insertMessages(
   tx: RawTx,
   date: (value: Date) => string,
+  folders: Map<number, LockedFolder>,
   items: PendingAppend[],
 ): Promise<Map<PendingAppend, AppendResult[]>> {
   const perFolder = new Map<number, number>();
@@ -225,18 +224,15 @@ async function insertMessages(
   const next = new Map<number, { uid: number; modseq: bigint; uidValidity: number }>();
   for (const folderId of [...perFolder.keys()].sort((a, b) => a - b)) {
     const count = perFolder.get(folderId)!;
+    const folder = folders.get(folderId)!;
     await tx.run(
       'UPDATE folders SET uid_next = uid_next + ?, highest_modseq = highest_modseq + ? WHERE id = ?',
       [count, count, folderId],
     );
-    const [row] = await tx.all<{ uid_next: number; highest_modseq: bigint | number; uid_validity: number }>(
-      'SELECT uid_next, highest_modseq, uid_validity FROM folders WHERE id = ?',
-      [folderId],
-    );
     next.set(folderId, {
-      uid: Number(row!.uid_next) - count,
-      modseq: BigInt(row!.highest_modseq) - BigInt(count) + 1n,
-      uidValidity: Number(row!.uid_validity),
+      uid: folder.uidNext,
+      modseq: folder.highestModseq + 1n,
+      uidValidity: folder.uidValidity,
     });
   }
   const results = new Map<PendingAppend, AppendResult[]>();

@@ -1,9 +1,14 @@
 // COPY and MOVE between folders of one mailbox (RFC 9051 sections 6.4.7-6.4.8, RFC 6851): new
 // UIDs in the target, the same blob (one more reference for a copy), quota checked for a copy;
 // a move deletes the sources in the same transaction, so a crash never leaves both or neither.
-import { db, type Tx } from '../core/db';
+//
+// Locks, in the store's order (index.ts): the user (COPY adds used bytes), both folders by id, the
+// blobs by sha256 (exclusive for a copy's new references, shared for a move's foreign keys).
+import { type Tx, writeTransaction } from '../core/db';
 import { nextModseq, QuotaExceededError } from './append';
 import { notifyChange } from './changes';
+import { folderOwner } from './folder-counts';
+import { blobsInLockOrder, lockFolders, lockingTx, lockUsers, shareBlobs } from './locks';
 import { chunks, uidBatches } from './uid-batches';
 
 export interface CopyResult {
@@ -19,6 +24,13 @@ async function copyRows(
   toFolderId: number,
   isMove: boolean,
 ): Promise<CopyResult & { rows: { id: number; uid: number }[] }> {
+  const locking = lockingTx(tx);
+  if (!isMove) {
+    const owner = await folderOwner(toFolderId);
+    if (owner !== null) await lockUsers(locking, [owner]);
+  }
+  const locked = await lockFolders(locking, [fromFolderId, toFolderId]);
+  if (!locked.has(fromFolderId) || !locked.has(toFolderId)) throw new Error('folder does not exist');
   const rows = [];
   for (const batch of uidBatches(uids)) {
     for (const row of await tx.message.findMany({
@@ -51,9 +63,13 @@ async function copyRows(
     if (user.quotaBytes > 0n && user.usedBytes > user.quotaBytes) throw new QuotaExceededError(target.userId);
     const perBlob = new Map<string, number>();
     for (const row of rows) perBlob.set(row.blobSha256, (perBlob.get(row.blobSha256) ?? 0) + 1);
-    for (const [sha256, count] of perBlob)
+    for (const [sha256, count] of blobsInLockOrder(perBlob))
       await tx.blob.update({ where: { sha256 }, data: { refCount: { increment: count } } });
-  }
+  } else
+    await shareBlobs(
+      locking,
+      rows.map((row) => row.blobSha256),
+    );
   const copies = rows.map(({ id: _id, folderId: _folder, uid: _uid, modseq: _modseq, ...rest }, i) => ({
     ...rest,
     folderId: toFolderId,
@@ -78,9 +94,7 @@ export async function copyMessages(
   uids: number[],
   toFolderId: number,
 ): Promise<CopyResult> {
-  const result = await db().$transaction((tx) => copyRows(tx, fromFolderId, uids, toFolderId, false), {
-    timeout: 60_000,
-  });
+  const result = await writeTransaction('copy', (tx) => copyRows(tx, fromFolderId, uids, toFolderId, false));
   if (result.mapping.length > 0) notifyChange(toFolderId);
   return { uidValidity: result.uidValidity, mapping: result.mapping };
 }
@@ -90,25 +104,20 @@ export async function moveMessages(
   uids: number[],
   toFolderId: number,
 ): Promise<CopyResult> {
-  const result = await db().$transaction(
-    async (tx) => {
-      // Folder rows are locked in id order so two opposite moves cannot deadlock (MariaDB).
-      const early = fromFolderId < toFolderId ? await nextModseq(tx, fromFolderId) : undefined;
-      const copied = await copyRows(tx, fromFolderId, uids, toFolderId, true);
-      if (copied.rows.length > 0) {
-        const modseq = early ?? (await nextModseq(tx, fromFolderId));
-        for (const ids of chunks(copied.rows.map((row) => row.id)))
-          await tx.message.deleteMany({ where: { id: { in: ids } } });
-        for (const part of chunks(
-          copied.rows.map((row) => ({ folderId: fromFolderId, uid: row.uid, modseq, kind: 'expunge' })),
-          200,
-        ))
-          await tx.mailChange.createMany({ data: part });
-      }
-      return copied;
-    },
-    { timeout: 60_000 },
-  );
+  const result = await writeTransaction('move', async (tx) => {
+    const copied = await copyRows(tx, fromFolderId, uids, toFolderId, true);
+    if (copied.rows.length > 0) {
+      const modseq = await nextModseq(tx, fromFolderId);
+      for (const ids of chunks(copied.rows.map((row) => row.id)))
+        await tx.message.deleteMany({ where: { id: { in: ids } } });
+      for (const part of chunks(
+        copied.rows.map((row) => ({ folderId: fromFolderId, uid: row.uid, modseq, kind: 'expunge' })),
+        200,
+      ))
+        await tx.mailChange.createMany({ data: part });
+    }
+    return copied;
+  });
   if (result.mapping.length > 0) {
     notifyChange(toFolderId);
     notifyChange(fromFolderId);

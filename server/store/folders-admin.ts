@@ -1,9 +1,13 @@
 // Folder management for IMAP (CREATE/DELETE/RENAME/SUBSCRIBE, RFC 9051 sections 6.3.4-6.3.8) and
 // the webmail: names are UTF-8 with "/" as the hierarchy delimiter; INBOX is case-insensitive.
+//
+// Every change to a user's folder set takes the user's row first (store lock order, index.ts), so
+// creates, deletes and renames of one mailbox serialise, and against deliveries to it.
 import { rawDb } from './raw';
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { newUidValidity } from './folders';
 import { forgetFolderStates } from './folder-state-cache';
+import { blobsInLockOrder, lockFolderByName, lockFolders, lockingTx, lockUsers } from './locks';
 
 export const DELIMITER = '/';
 const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
@@ -91,18 +95,22 @@ export async function createFolder(
   const use = specialUse?.[0] ?? null;
   if (specialUse && (specialUse.length > 1 || (use && !SPECIAL_USES.has(use))))
     throw new FolderError('special-use', 'Unsupported special-use attribute');
-  if (await findFolder(userId, name)) throw new FolderError('exists', 'Folder already exists');
-  // A subscription made before the folder existed (or kept from a deleted one) applies to it.
-  const dangling = await db().danglingSubscription.deleteMany({ where: { userId, name } });
-  const created = await db().folder.create({
-    data: {
-      userId,
-      name,
-      specialUse: use,
-      subscribed: subscribe || dangling.count > 0,
-      uidValidity: newUidValidity(),
-    },
-    select: { id: true, name: true, specialUse: true, subscribed: true },
+  const created = await writeTransaction('create folder', async (tx) => {
+    await lockUsers(lockingTx(tx), [userId]);
+    if (await tx.folder.findUnique({ where: { userId_name: { userId, name } }, select: { id: true } }))
+      throw new FolderError('exists', 'Folder already exists');
+    // A subscription made before the folder existed (or kept from a deleted one) applies to it.
+    const dangling = await tx.danglingSubscription.deleteMany({ where: { userId, name } });
+    return tx.folder.create({
+      data: {
+        userId,
+        name,
+        specialUse: use,
+        subscribed: subscribe || dangling.count > 0,
+        uidValidity: newUidValidity(),
+      },
+      select: { id: true, name: true, specialUse: true, subscribed: true },
+    });
   });
   forgetFolderStates();
   return created;
@@ -112,41 +120,33 @@ export async function createFolder(
 export async function deleteFolder(userId: number, rawName: string): Promise<void> {
   const name = normaliseFolderName(rawName);
   if (name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be deleted');
-  await db().$transaction(
-    async (tx) => {
-      const folder = await tx.folder.findUnique({
+  await writeTransaction('delete folder', async (tx) => {
+    const locking = lockingTx(tx);
+    await lockUsers(locking, [userId]);
+    // A locking read: the sums below then count every message, including one just moved in.
+    const folder = await lockFolderByName(locking, userId, name);
+    if (!folder) throw new FolderError('missing', 'No such folder');
+    // RFC 9051 6.3.5: DELETE leaves the subscription in place.
+    if (folder.subscribed)
+      await tx.danglingSubscription.upsert({
         where: { userId_name: { userId, name } },
-        select: { id: true, subscribed: true },
+        create: { userId, name },
+        update: {},
       });
-      if (!folder) throw new FolderError('missing', 'No such folder');
-      // RFC 9051 6.3.5: DELETE leaves the subscription in place.
-      if (folder.subscribed)
-        await tx.danglingSubscription.upsert({
-          where: { userId_name: { userId, name } },
-          create: { userId, name },
-          update: {},
-        });
-      const perBlob = await tx.message.groupBy({
-        by: ['blobSha256'],
-        where: { folderId: folder.id },
-        _count: { _all: true },
-        _sum: { size: true },
-      });
-      let bytes = 0;
-      for (const group of perBlob) {
-        bytes += group._sum.size ?? 0;
-        await tx.blob.update({
-          where: { sha256: group.blobSha256 },
-          data: { refCount: { decrement: group._count._all } },
-        });
-      }
-      if (bytes > 0)
-        await tx.user.update({ where: { id: userId }, data: { usedBytes: { decrement: bytes } } });
-      await tx.message.deleteMany({ where: { folderId: folder.id } });
-      await tx.folder.delete({ where: { id: folder.id } });
-    },
-    { timeout: 60_000 },
-  );
+    const perBlob = await tx.message.groupBy({
+      by: ['blobSha256'],
+      where: { folderId: folder.id },
+      _count: { _all: true },
+      _sum: { size: true },
+    });
+    const bytes = perBlob.reduce((sum, group) => sum + (group._sum.size ?? 0), 0);
+    const references = new Map(perBlob.map((group) => [group.blobSha256, group._count._all]));
+    for (const [sha256, count] of blobsInLockOrder(references))
+      await tx.blob.update({ where: { sha256 }, data: { refCount: { decrement: count } } });
+    if (bytes > 0) await tx.user.update({ where: { id: userId }, data: { usedBytes: { decrement: bytes } } });
+    await tx.message.deleteMany({ where: { folderId: folder.id } });
+    await tx.folder.delete({ where: { id: folder.id } });
+  });
   forgetFolderStates();
 }
 
@@ -159,9 +159,23 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
   const to = normaliseFolderName(rawTo);
   validate(to);
   if (to === 'INBOX') throw new FolderError('exists', 'INBOX already exists');
-  await db().$transaction(async (tx) => {
-    const source = await tx.folder.findUnique({ where: { userId_name: { userId, name: from } } });
-    if (!source) throw new FolderError('missing', 'No such folder');
+  await writeTransaction('rename folder', async (tx) => {
+    const locking = lockingTx(tx);
+    await lockUsers(locking, [userId]);
+    // With the user's row held no folder of this user comes or goes, so these ids stay right; the
+    // folders themselves are then locked in id order before anything reads their counters.
+    const affected = await tx.folder.findMany({
+      where: { userId, OR: [{ name: from }, { name: { startsWith: `${from}${DELIMITER}` } }] },
+      select: { id: true, name: true },
+    });
+    const locked = await lockFolders(
+      locking,
+      affected.map((folder) => folder.id),
+    );
+    // Not `name === from`: MariaDB's collation may match the name in another case.
+    const sourceId = affected.find((folder) => folder.name.length === from.length)?.id;
+    const source = sourceId === undefined ? undefined : locked.get(sourceId);
+    if (sourceId === undefined || !source) throw new FolderError('missing', 'No such folder');
     if (await tx.folder.findUnique({ where: { userId_name: { userId, name: to } }, select: { id: true } }))
       throw new FolderError('exists', 'Target folder already exists');
     if (to.startsWith(`${from}${DELIMITER}`))
@@ -176,13 +190,10 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
           highestModseq: source.highestModseq,
         },
       });
-      await tx.message.updateMany({ where: { folderId: source.id }, data: { folderId: target.id } });
+      await tx.message.updateMany({ where: { folderId: sourceId }, data: { folderId: target.id } });
       return;
     }
-    const children = await tx.folder.findMany({
-      where: { userId, name: { startsWith: `${from}${DELIMITER}` } },
-      select: { id: true, name: true },
-    });
+    const children = affected.filter((folder) => folder.id !== sourceId);
     for (const child of children) {
       const newName = `${to}${child.name.slice(from.length)}`;
       if (
@@ -194,7 +205,7 @@ export async function renameFolder(userId: number, rawFrom: string, rawTo: strin
         throw new FolderError('exists', `${newName} already exists`);
       await tx.folder.update({ where: { id: child.id }, data: { name: newName } });
     }
-    await tx.folder.update({ where: { id: source.id }, data: { name: to } });
+    await tx.folder.update({ where: { id: sourceId }, data: { name: to } });
   });
   forgetFolderStates();
 }

@@ -1,4 +1,18 @@
 // The message store's public face.
+//
+// Lock order. Every write transaction takes the rows it changes in this one order, and within a
+// table in ascending key order, so two writers can only queue behind each other, never deadlock:
+//
+//   users (by id) → folders (by id) → blobs (by sha256) → messages → mail_changes
+//
+// A transaction may skip levels but never goes back up: delivery and APPEND lock the owners, the
+// target folders, then blob references, then insert rows; EXPUNGE, COPY and DELETE folder take the
+// user first (used bytes) although they start from a folder; STORE and MOVE need no user row. Blobs
+// come before messages because inserting a message checks (share-locks) its blob row, a foreign
+// key. The helpers are in locks.ts. Whatever still conflicts (a Galera certification failure, a
+// lock wait timeout under load, SQLITE_BUSY) is run again by core/write-retry.ts, which every
+// write transaction goes through (core/db.ts writeTransaction, raw.ts transaction); notifications
+// are sent only after the commit, so a retried transaction has told no one anything.
 export {
   appendMessage,
   findDeliveryFolder,

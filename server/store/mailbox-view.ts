@@ -1,5 +1,6 @@
 // What an IMAP session (or any client keeping a view of a folder) reads: the UID list it numbers
 // messages by, the change-feed rows after the last one it saw, and message rows for FETCH.
+import { withWriteRetry } from '../core/write-retry';
 import { db } from '../core/db';
 import { parseStoredDate, rawDb } from './raw';
 import { chunks, uidBatches } from './uid-batches';
@@ -269,10 +270,13 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
   for (let attempt = 0; attempt < 10; attempt++) {
     const folder = { recentUid: await recentMark(folderId) };
     if (folder.recentUid >= upToUid) return upToUid;
-    const claimed = await db().folder.updateMany({
-      where: { id: folderId, recentUid: folder.recentUid },
-      data: { recentUid: upToUid },
-    });
+    // One statement, but it can still wait out a lock or meet SQLITE_BUSY under load.
+    const claimed = await withWriteRetry('claim recent', () =>
+      db().folder.updateMany({
+        where: { id: folderId, recentUid: folder.recentUid },
+        data: { recentUid: upToUid },
+      }),
+    );
     if (claimed.count === 1) {
       forgetFolderStates(); // the remembered recent mark is now too low
       return folder.recentUid;

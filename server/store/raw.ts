@@ -6,6 +6,7 @@ import mariadb from 'mariadb';
 import { config } from '../core/config';
 import { databaseTarget, mariadbOptions } from '../core/database-url';
 import { onCloseDb } from '../core/db';
+import { withWriteRetry } from '../core/write-retry';
 import { commitSignal, type CommitSignal } from './sqlite-commit-signal';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
@@ -17,8 +18,11 @@ export interface RawTx {
 
 export interface RawDb {
   provider: 'mysql' | 'sqlite';
-  /** Runs `work` in one transaction; serialised per process on SQLite, pooled on MariaDB. */
-  transaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction; serialised per process on SQLite, pooled on MariaDB. A lock
+   * conflict runs it again (core/write-retry.ts), so `work` must have no effect outside `tx`.
+   */
+  transaction<T>(work: (tx: RawTx) => Promise<T>, label?: string): Promise<T>;
   /**
    * One read outside any transaction, for hot read paths (SELECT, FETCH). It never sees another
    * transaction's uncommitted rows: SQLite reads on its own connection (WAL readers), MariaDB on
@@ -110,26 +114,27 @@ function openMysql(url: string): RawDb {
   const pool = mariadb.createPool({ ...options, connectionLimit: 8 });
   const direct = directReads(options, pool);
   const read = <T>(sql: string, params?: SqlValue[]) => direct.read<T>(sql, params);
+  async function mysqlTransaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T> {
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const tx: RawTx = {
+        run: async (sql, params = []) => void (await conn.query(sql, params)),
+        all: async <T>(sql: string, params: SqlValue[] = []) => (await conn.query(sql, params)) as T[],
+      };
+      const result = await work(tx);
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      throw error;
+    } finally {
+      await conn.release();
+    }
+  }
   return {
     provider: 'mysql',
-    async transaction(work) {
-      const conn = await pool.getConnection();
-      try {
-        await conn.beginTransaction();
-        const tx: RawTx = {
-          run: async (sql, params = []) => void (await conn.query(sql, params)),
-          all: async <T>(sql: string, params: SqlValue[] = []) => (await conn.query(sql, params)) as T[],
-        };
-        const result = await work(tx);
-        await conn.commit();
-        return result;
-      } catch (error) {
-        await conn.rollback().catch(() => {});
-        throw error;
-      } finally {
-        await conn.release();
-      }
-    },
+    transaction: (work, label = 'raw') => withWriteRetry(label, () => mysqlTransaction(work)),
     read,
     readArrays: (sql, params) => direct.read<unknown[]>(sql, params, true),
     readCached: read,
@@ -184,23 +189,25 @@ function openSqlite(file: string): RawDb {
     run: async (sql, params = []) => void conn.prepare(sql).run(...bind(params)),
     all: async <T>(sql: string, params: SqlValue[] = []) => conn.prepare(sql).all(...bind(params)) as T[],
   };
+  function sqliteTransaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T> {
+    const next = queue.then(async () => {
+      conn.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(tx);
+        conn.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (conn.inTransaction) conn.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    queue = next.catch(() => {});
+    return next;
+  }
   return {
     provider: 'sqlite',
-    transaction(work) {
-      const next = queue.then(async () => {
-        conn.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await work(tx);
-          conn.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (conn.inTransaction) conn.exec('ROLLBACK');
-          throw error;
-        }
-      });
-      queue = next.catch(() => {});
-      return next;
-    },
+    // Retried outside the per-process queue: a busy database must not hold up the queue's others.
+    transaction: (work, label = 'raw') => withWriteRetry(label, () => sqliteTransaction(work)),
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
