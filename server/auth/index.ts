@@ -14,5 +14,6 @@ export {
   type SaslCredentials,
   type BearerCredentials,
 } from './sasl';
-export { throttleState, recordFailure, pruneFailures } from './throttle';
+export { throttleState, pruneFailures } from './throttle';
+export { normalizeLoginName, resolveLoginName } from './login-name';
 export { mintAccessToken, verifyAccessToken } from './tokens';

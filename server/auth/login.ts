@@ -1,11 +1,12 @@
 // Verifying a login for every protocol (SMTP AUTH, IMAP, POP3, the web console and webmail).
 // The login name is the full mailbox address; an address at an alias domain logs in to the
-// mailbox of the same local part at the domain it aliases.
-import { timingSafeEqual } from 'node:crypto';
+// mailbox of the same local part at the domain it aliases. Every spelling of a name is checked and
+// throttled as its canonical account (login-name.ts, throttle.ts).
 import { db } from '../core/db';
 import { recordEvent, type EventInput } from '../core/events';
+import { resolveLoginName } from './login-name';
 import { verifyPassword, hashPassword, needsRehash } from './password';
-import { throttleState, recordFailure } from './throttle';
+import { passThrottle } from './throttle';
 import { verifyAccessToken } from './tokens';
 import type { AuthenticatedUser } from './user';
 
@@ -25,19 +26,19 @@ export interface LoginAttempt {
 // A fixed argon2id hash so unknown users cost as much time as known ones.
 let decoyHash: Promise<string> | undefined;
 
-async function findLoginUser(username: string) {
-  const at = username.lastIndexOf('@');
-  if (at <= 0) return null;
-  const local = username.slice(0, at).toLowerCase();
-  const domainName = username
-    .slice(at + 1)
-    .toLowerCase()
-    .replace(/\.$/, '');
-  const domain = await db().domain.findUnique({ where: { domain: domainName }, include: { aliasOf: true } });
-  if (!domain) return null;
-  const realDomain = domain.aliasOf?.domain ?? domain.domain;
-  const user = await db().user.findUnique({ where: { local_domain: { local, domain: realDomain } } });
-  return user ? { user, domainEnabled: domain.enabled && (domain.aliasOf?.enabled ?? true) } : null;
+/** The event log names the canonical account, and the name as sent when it was spelled otherwise. */
+function authEvent(
+  attempt: { username: string; clientIp?: string; protocol: EventInput['protocol'] },
+  canonical: string,
+) {
+  const sent = attempt.username.trim().slice(0, 320);
+  return {
+    protocol: attempt.protocol,
+    clientIp: attempt.clientIp,
+    user: canonical,
+    action: 'auth',
+    detail: sent === canonical ? undefined : { login: sent },
+  };
 }
 
 function toAuthenticated(user: {
@@ -58,36 +59,37 @@ function toAuthenticated(user: {
 }
 
 export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> {
-  const username = attempt.username.trim().slice(0, 320);
-  const event = { protocol: attempt.protocol, clientIp: attempt.clientIp, user: username, action: 'auth' };
-  const throttle = await throttleState(attempt.clientIp, username);
-  if (throttle.blocked) {
+  const account = await resolveLoginName(attempt.username);
+  const event = authEvent(attempt, account.canonical);
+  const gate = await passThrottle(account.canonical, attempt.clientIp);
+  if (!gate.admitted) {
     await recordEvent({ ...event, result: 'throttled' });
-    return { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds };
+    return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
   }
-  const found = await findLoginUser(username);
+  const { user } = account;
   decoyHash ??= hashPassword('decoy-password-for-timing');
-  const valid = found
-    ? await verifyPassword(attempt.password, found.user.passwordHash)
+  const valid = user
+    ? await verifyPassword(attempt.password, user.passwordHash)
     : (await verifyPassword(attempt.password, await decoyHash), false);
-  if (!found || !valid) {
-    await recordFailure(attempt.clientIp, username);
+  if (!user || !valid) {
+    // The failure the gate reserved stays counted; wrong password and unknown user look the same.
     await recordEvent({ ...event, result: 'failed' });
     return { ok: false, reason: 'invalid' };
   }
-  if (!found.user.enabled || !found.domainEnabled) {
+  await gate.succeeded();
+  if (!user.enabled || !account.domainEnabled) {
     await recordEvent({ ...event, result: 'disabled' });
     return { ok: false, reason: 'disabled' };
   }
-  if (needsRehash(found.user.passwordHash)) {
+  if (needsRehash(user.passwordHash)) {
     // Upgrade legacy bcrypt hashes in place; passwordChangedAt stays, so tokens stay valid.
     await db().user.update({
-      where: { id: found.user.id },
+      where: { id: user.id },
       data: { passwordHash: await hashPassword(attempt.password) },
     });
   }
-  await recordEvent({ ...event, user: `${found.user.local}@${found.user.domain}`, result: 'ok' });
-  return { ok: true, user: toAuthenticated(found.user) };
+  await recordEvent({ ...event, result: 'ok' });
+  return { ok: true, user: toAuthenticated(user) };
 }
 
 /** SASL OAUTHBEARER / XOAUTH2 with a webmail token: the token must belong to `username`. */
@@ -97,38 +99,23 @@ export async function authenticateToken(attempt: {
   clientIp?: string;
   protocol: EventInput['protocol'];
 }): Promise<LoginResult> {
-  // Token guessing is throttled like password guessing, for every protocol that accepts tokens.
-  const throttle = await throttleState(attempt.clientIp, attempt.username || 'token');
-  if (throttle.blocked) {
-    await recordEvent({
-      protocol: attempt.protocol,
-      clientIp: attempt.clientIp,
-      user: attempt.username,
-      action: 'auth',
-      result: 'throttled',
-      detail: 'bearer token',
-    });
-    return { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds };
+  // Token guessing is throttled like password guessing, under the same canonical account.
+  const account = attempt.username ? await resolveLoginName(attempt.username) : null;
+  const canonical = account?.canonical ?? 'token'; // the name POP3's pre-check uses too
+  const event = { ...authEvent(attempt, canonical), detail: 'bearer token' };
+  const gate = await passThrottle(canonical, attempt.clientIp);
+  if (!gate.admitted) {
+    await recordEvent({ ...event, result: 'throttled' });
+    return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
   }
   const user = await verifyAccessToken(attempt.token);
-  const claimed = Buffer.from(attempt.username.toLowerCase());
-  const matches =
-    user !== null &&
-    (attempt.username === '' ||
-      (claimed.length === Buffer.byteLength(user.address) &&
-        timingSafeEqual(claimed, Buffer.from(user.address))));
+  // A token names its mailbox; a login name, if given, must resolve to the same one.
+  const matches = user !== null && (account === null || account.user?.id === user.id);
   if (!user || !matches) {
-    await recordFailure(attempt.clientIp, attempt.username || 'token');
-    await recordEvent({
-      protocol: attempt.protocol,
-      clientIp: attempt.clientIp,
-      user: attempt.username,
-      action: 'auth',
-      result: 'failed',
-      detail: 'bearer token',
-    });
+    await recordEvent({ ...event, result: 'failed' });
     return { ok: false, reason: 'invalid' };
   }
+  await gate.succeeded();
   return { ok: true, user };
 }
 

@@ -1,15 +1,152 @@
 // Brute-force throttling shared by every protocol and every process: failures are rows in the
-// database, counted per client IP and per account over a sliding window.
-import { db } from '../core/db';
+// database (auth_failures), keyed by the canonical account (login-name.ts) and the client address
+// (client-address.ts). It keeps guessing slow without letting anyone lock the owner out:
+// - a client address that has been failing waits before every answer (Dovecot's auth penalty);
+// - one address gets a few failures per account and some more over all accounts, then is refused;
+// - all addresses together get a limited number of failures per account per minute; while an
+//   account is over that rate, only addresses it logged in from before may still try, so rotating
+//   addresses buys no extra guesses while the owner's usual client keeps working.
+// Only failed verifications count: refused attempts change nothing, so a flood from one address
+// cannot push an account over its rate. Each admitted attempt reserves its failure rows before the
+// password is checked (removed again when it succeeds), so parallel attempts cannot overshoot.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { db, writeTransaction } from '../core/db';
+import { clientAddressGroup } from './client-address';
+import { resolveLoginName } from './login-name';
+import {
+  ACCOUNT_RATE_WINDOW_MS,
+  penaltyDelayMs,
+  throttleSettings,
+  type ThrottleSettings,
+} from './throttle-settings';
 
-export const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
-export const MAX_FAILURES_PER_ACCOUNT = 10;
-export const MAX_FAILURES_PER_IP = 30;
+// Rows keyed `good:` mark an address an account logged in from; they live longer than failures.
+const KNOWN_PREFIX = 'good:';
+const KNOWN_REFRESH_MS = 24 * 60 * 60_000;
 
-function keys(clientIp: string | undefined, username: string): { ipKey?: string; userKey: string } {
+interface ThrottleKeys {
+  pair: string;
+  address: string;
+  account: string;
+  known: string;
+}
+
+function throttleKeys(account: string, clientIp: string | undefined): ThrottleKeys {
+  const group = clientAddressGroup(clientIp);
+  const name = account.slice(0, 270); // the key column holds 330 characters
   return {
-    ipKey: clientIp ? `ip:${clientIp}` : undefined,
-    userKey: `user:${username.toLowerCase().slice(0, 320)}`,
+    pair: `pair:${group} ${name}`,
+    address: `addr:${group}`,
+    account: `acct:${name}`,
+    known: `${KNOWN_PREFIX}${group} ${name}`,
+  };
+}
+
+interface Counters {
+  /** Failure times, oldest first, within the window that applies to each. */
+  pair: number[];
+  address: number[];
+  accountLastMinute: number[];
+  lastKnownLogin: number | null;
+}
+
+/** `upToId`: only rows inserted before (and including) that one. */
+async function failureTimes(key: string, since: number, upToId?: number): Promise<number[]> {
+  const rows = await db().authFailure.findMany({
+    where: { key, time: { gt: new Date(since) }, ...(upToId === undefined ? {} : { id: { lte: upToId } }) },
+    select: { time: true },
+    orderBy: { time: 'asc' },
+    take: 1000,
+  });
+  return rows.map((row) => row.time.getTime());
+}
+
+/** Reserved row ids, one per counter key, in the order pair, address, account. */
+type Reservation = [number, number, number];
+
+async function readCounters(
+  keys: ThrottleKeys,
+  settings: ThrottleSettings,
+  now: number,
+  reservation?: Reservation,
+): Promise<Counters> {
+  const [pair, address, accountLastMinute, known] = await Promise.all([
+    failureTimes(keys.pair, now - settings.windowMs, reservation?.[0]),
+    failureTimes(keys.address, now - settings.windowMs, reservation?.[1]),
+    failureTimes(keys.account, now - ACCOUNT_RATE_WINDOW_MS, reservation?.[2]),
+    db().authFailure.findFirst({
+      where: { key: keys.known, time: { gt: new Date(now - settings.knownAddressMs) } },
+      select: { time: true },
+      orderBy: { time: 'desc' },
+    }),
+  ]);
+  return { pair, address, accountLastMinute, lastKnownLogin: known?.time.getTime() ?? null };
+}
+
+/**
+ * Milliseconds until the attempt would be allowed, or null when it is allowed now. `own` is the
+ * number of the counted rows that are this attempt's own reservation.
+ */
+function refusal(counters: Counters, settings: ThrottleSettings, now: number, own: number): number | null {
+  const waits: number[] = [];
+  const over = (times: number[], limit: number, windowMs: number) => {
+    // Allowed again once enough of the oldest failures have left the window.
+    if (times.length - own >= limit) waits.push(times[times.length - own - limit]! + windowMs - now);
+  };
+  over(counters.pair, settings.maxFailuresPerAccountAndAddress, settings.windowMs);
+  over(counters.address, settings.maxFailuresPerAddress, settings.windowMs);
+  if (counters.lastKnownLogin === null)
+    over(counters.accountLastMinute, settings.maxAccountFailuresPerMinute, ACCOUNT_RATE_WINDOW_MS);
+  return waits.length ? Math.max(1000, ...waits) : null;
+}
+
+export type ThrottleGate =
+  | { admitted: false; retryAfterSeconds: number }
+  | {
+      admitted: true;
+      /** The credentials were right: the reserved failure is taken back, the address remembered. */
+      succeeded(): Promise<void>;
+    };
+
+/**
+ * Lets a login attempt for `account` (its canonical name) from `clientIp` through, after the
+ * address's penalty delay, or refuses it. An admitted attempt counts as a failure unless
+ * `succeeded()` is called.
+ */
+export async function passThrottle(account: string, clientIp: string | undefined): Promise<ThrottleGate> {
+  const settings = throttleSettings();
+  const keys = throttleKeys(account, clientIp);
+  const before = await readCounters(keys, settings, Date.now());
+  await sleep(penaltyDelayMs(before.address.length, settings));
+  const refusedFor = refusal(before, settings, Date.now(), 0);
+  if (refusedFor !== null) return { admitted: false, retryAfterSeconds: Math.ceil(refusedFor / 1000) };
+
+  const time = new Date();
+  const ids = await writeTransaction('reserve login failure', async (tx) => {
+    const reserve = async (key: string) => (await tx.authFailure.create({ data: { key, time } })).id;
+    return [
+      await reserve(keys.pair),
+      await reserve(keys.address),
+      await reserve(keys.account),
+    ] as Reservation;
+  });
+  const release = () => db().authFailure.deleteMany({ where: { id: { in: ids } } });
+  // Counted again up to this attempt's own rows: of attempts racing for the last allowed
+  // failures, the first ones inserted get through and the rest are refused (counting every row
+  // would let each racer see all the others, and refuse them all).
+  const after = await readCounters(keys, settings, Date.now(), ids);
+  const refusedAfter = refusal(after, settings, Date.now(), 1);
+  if (refusedAfter !== null) {
+    await release();
+    return { admitted: false, retryAfterSeconds: Math.ceil(refusedAfter / 1000) };
+  }
+  return {
+    admitted: true,
+    async succeeded() {
+      await release();
+      if (before.lastKnownLogin === null || Date.now() - before.lastKnownLogin > KNOWN_REFRESH_MS)
+        await db().authFailure.create({ data: { key: keys.known } });
+    },
   };
 }
 
@@ -18,39 +155,31 @@ export interface ThrottleState {
   retryAfterSeconds: number;
 }
 
-export async function throttleState(
-  clientIp: string | undefined,
-  username: string,
-  now = new Date(),
-): Promise<ThrottleState> {
-  const { ipKey, userKey } = keys(clientIp, username);
-  const since = new Date(now.getTime() - THROTTLE_WINDOW_MS);
-  const [userFailures, ipFailures] = await Promise.all([
-    db().authFailure.findMany({
-      where: { key: userKey, time: { gt: since } },
-      select: { time: true },
-      orderBy: { time: 'asc' },
-    }),
-    ipKey ? db().authFailure.count({ where: { key: ipKey, time: { gt: since } } }) : Promise.resolve(0),
-  ]);
-  const blocked = userFailures.length >= MAX_FAILURES_PER_ACCOUNT || ipFailures >= MAX_FAILURES_PER_IP;
-  const oldest = userFailures[0]?.time.getTime() ?? now.getTime();
+/** Whether a login as `username` would be refused now; no delay, nothing counted. */
+export async function throttleState(clientIp: string | undefined, username: string): Promise<ThrottleState> {
+  const settings = throttleSettings();
+  const { canonical } = await resolveLoginName(username);
+  const now = Date.now();
+  const counters = await readCounters(throttleKeys(canonical, clientIp), settings, now);
+  const refusedFor = refusal(counters, settings, now, 0);
   return {
-    blocked,
-    retryAfterSeconds: blocked
-      ? Math.max(1, Math.ceil((oldest + THROTTLE_WINDOW_MS - now.getTime()) / 1000))
-      : 0,
+    blocked: refusedFor !== null,
+    retryAfterSeconds: refusedFor === null ? 0 : Math.ceil(refusedFor / 1000),
   };
 }
 
-export async function recordFailure(clientIp: string | undefined, username: string): Promise<void> {
-  const { ipKey, userKey } = keys(clientIp, username);
-  await db().authFailure.createMany({ data: [{ key: userKey }, ...(ipKey ? [{ key: ipKey }] : [])] });
-}
-
-/** Old rows are useless once out of the window; the worker calls this now and then. */
+/** Failures are useless once out of their window, remembered addresses after 30 days. */
 export async function pruneFailures(now = new Date()): Promise<void> {
+  const settings = throttleSettings();
   await db().authFailure.deleteMany({
-    where: { time: { lt: new Date(now.getTime() - THROTTLE_WINDOW_MS) } },
+    where: {
+      OR: [
+        {
+          time: { lt: new Date(now.getTime() - settings.windowMs) },
+          NOT: { key: { startsWith: KNOWN_PREFIX } },
+        },
+        { time: { lt: new Date(now.getTime() - settings.knownAddressMs) } },
+      ],
+    },
   });
 }

@@ -1,13 +1,18 @@
 // next-auth configuration for the console and the webmail: a credentials sign-in checked by the
-// shared auth core (protocol "web", so failures count towards the same throttle as IMAP/SMTP),
+// shared auth core (protocol "web": failures count by the canonical account and the client
+// address towards the same throttle as IMAP/POP3/SMTP),
 // a JWT session cookie (HttpOnly, SameSite=Lax, Secure over https) that expires after 8 hours.
 import { createHmac } from 'node:crypto';
 import type { AuthOptions } from 'next-auth';
-import CredentialsProvider from 'next-auth/providers/credentials';
+import CredentialsModule from 'next-auth/providers/credentials';
 import { authenticate } from '../auth/login';
 import { serverSecret } from '../auth/tokens';
 import { db } from '../core/db';
 import { clientIpFrom } from './client-ip';
+
+// Next's bundler gives the CommonJS module's default export; plain Node (the tests) the module object.
+const CredentialsProvider =
+  (CredentialsModule as unknown as { default?: typeof CredentialsModule }).default ?? CredentialsModule;
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
