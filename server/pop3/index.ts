@@ -7,6 +7,7 @@ import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { greetAfterTickets } from '../core/tls-greeting';
 import { Pop3Session, type Pop3Options } from './session';
+import { ConnectionCounter, guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
 import { authCommands } from './commands-auth';
 import { mailCommands } from './commands-mail';
 
@@ -45,17 +46,32 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   const base = {
     allowPlainAuth: opts.allowPlainAuth ?? process.env.POSTROOM_POP3_ALLOW_PLAIN_AUTH === '1',
     idleTimeoutMs: opts.idleTimeoutMs ?? 10 * 60_000,
+    timeouts: peerTimeouts(),
   };
+  const perAddress = new ConnectionCounter();
+  const maxPerAddress = limitFromEnv('POSTROOM_POP3_MAX_CONN_PER_IP', 20);
   const sessions = new Set<Pop3Session>();
   const open = (socket: Socket, secure: boolean, options: Pop3Options) => {
     socket.setNoDelay(true);
+    const release = perAddress.acquire(socket.remoteAddress ?? '', maxPerAddress);
+    if (!release) {
+      socket.on('error', () => undefined);
+      socket.end('-ERR [SYS/TEMP] Too many connections from your address\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
     const session = new Pop3Session(socket, secure, options, COMMANDS);
     sessions.add(session);
-    void session.closed.then(() => sessions.delete(session));
+    // Not the socket's close: STLS swaps the socket and drops the plain one's listeners.
+    void session.closed.then(() => {
+      sessions.delete(session);
+      release();
+    });
   };
 
   const plain = createServer((socket) => open(socket, false, { ...base, secureContext }));
   const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => {
+    handshakeDone(socket);
     // The session greets as it starts: on the next turn, after the TLS 1.3 session tickets.
     const early = () => socket.destroy();
     socket.on('error', early);
@@ -64,6 +80,8 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
       if (!socket.destroyed) open(socket, true, base);
     });
   });
+  // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.
+  const handshakeDone = guardTlsHandshakes(implicit, base.timeouts.tlsHandshakeMs);
   implicit.on('tlsClientError', (error) => logger.debug('pop3s handshake failed', { error: error.message }));
   for (const server of [plain, implicit])
     server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));

@@ -43,6 +43,11 @@ export class LineSplitter {
     return events;
   }
 
+  /** A line has begun and not yet ended (the command-line deadline runs). */
+  get inLine(): boolean {
+    return this.pending.length > 0 || this.discarding;
+  }
+
   /** Forgets anything buffered (after STLS: plaintext sent ahead must not be obeyed, RFC 2595 §8). */
   reset(): void {
     this.pending = [];

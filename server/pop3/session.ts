@@ -7,6 +7,8 @@ import { logger } from '../core/logger';
 import type { Maildrop } from '../store/maildrop';
 import type { MaildropLock } from '../store/maildrop';
 import { LineSplitter, type LineEvent } from './lines';
+import { handshakeDeadline, type PeerTimeouts } from '../core/connection-limits';
+import { TransferDeadline } from '../core/transfer-deadline';
 
 export type Pop3State = 'authorization' | 'transaction' | 'update' | 'closed';
 
@@ -17,6 +19,8 @@ export interface Pop3Options {
   secureContext?: SecureContext;
   /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
   idleTimeoutMs: number;
+  /** Hard deadlines a trickling peer cannot reset: STLS handshake, a command line, an AUTH exchange. */
+  timeouts: PeerTimeouts;
 }
 
 export type CommandHandler = (session: Pop3Session, args: string) => Promise<void>;
@@ -44,6 +48,12 @@ export class Pop3Session {
   private running = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private lockTimer: NodeJS.Timeout | undefined;
+  private readonly deadline = new TransferDeadline((phase) => {
+    this.reply(
+      `-ERR [SYS/TEMP] ${phase === 'auth' ? 'Authentication took too long' : 'Command not completed in time'}`,
+    );
+    this.end();
+  });
   private closedResolve!: () => void;
   readonly closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
 
@@ -69,6 +79,11 @@ export class Pop3Session {
   private readonly onData = (chunk: Buffer) => {
     this.touch();
     this.inbox.push(...this.splitter.push(chunk));
+    this.deadline.received(chunk.length);
+    if (this.awaitingSasl) this.timeAuth();
+    else if (this.splitter.inLine)
+      this.deadline.begin('command', { deadlineMs: this.options.timeouts.commandMs, minBytesPerSecond: 0 });
+    else if (this.deadline.current === 'command') this.deadline.end();
     if (this.inbox.length > PENDING_LINES_LIMIT) this.socket.pause();
     void this.pump();
   };
@@ -100,6 +115,8 @@ export class Pop3Session {
             this.awaitingSasl = null; // an over-long SASL response fails the exchange
             this.reply('-ERR Line too long');
           } else await this.dispatch(event.line);
+          if (this.awaitingSasl) this.timeAuth();
+          else if (this.deadline.current === 'auth') this.deadline.end();
         } catch (error) {
           logger.error('pop3 command failed', {
             error: error instanceof Error ? error.message : String(error),
@@ -112,6 +129,11 @@ export class Pop3Session {
     } finally {
       this.running = false;
     }
+  }
+
+  /** An AUTH exchange (RFC 5034) from its first continuation to its end. */
+  private timeAuth(): void {
+    this.deadline.begin('auth', { deadlineMs: this.options.timeouts.authMs, minBytesPerSecond: 0 });
   }
 
   private async dispatch(line: string): Promise<void> {
@@ -147,6 +169,7 @@ export class Pop3Session {
     plain.off('data', this.onData);
     plain.removeAllListeners('close');
     const secured = new TLSSocket(plain, { isServer: true, secureContext });
+    handshakeDeadline(secured, this.options.timeouts.tlsHandshakeMs);
     this.socket = secured;
     this.secure = true;
     this.pendingUser = null;
@@ -203,6 +226,7 @@ export class Pop3Session {
   private shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       this.state = 'closed';
+      this.deadline.end();
       clearTimeout(this.idleTimer);
       clearInterval(this.lockTimer);
       await this.releaseLock();
