@@ -5,7 +5,6 @@
 import {
   changesAfter,
   claimRecent,
-  folderKeywords,
   folderUids,
   holdChangePoller,
   onFolderChange,
@@ -17,6 +16,7 @@ import {
 import { lowerBound, formatSequence } from './parser';
 import { formatFlags } from './format';
 import type { ImapSession } from './session';
+import { keywordsAt, sharedViews, shareView } from './mailbox-views';
 
 const OWN_MODSEQ_MEMORY = 64;
 
@@ -30,41 +30,6 @@ export interface MailboxReport {
 /** Runs after a sync that reported something, e.g. to send ESEARCH context updates or NOTIFY events. */
 export type ReportListener = (session: ImapSession, report: MailboxReport) => Promise<void> | void;
 
-/**
- * The latest UID list of each folder, shared by every session whose view is at the same change:
- * a thousand sessions idling on a 10,000-message INBOX hold one array, not a thousand.
- */
-const sharedViews = new Map<number, { changeId: number; uids: Uint32Array }>();
-const SHARED_VIEW_FOLDERS = 256;
-
-function shareView(folderId: number, changeId: number, uids: Uint32Array): Uint32Array {
-  const shared = sharedViews.get(folderId);
-  if (shared && shared.changeId === changeId && shared.uids.length === uids.length) return shared.uids;
-  if (!shared || changeId >= shared.changeId) {
-    sharedViews.delete(folderId);
-    sharedViews.set(folderId, { changeId, uids });
-    // Kept after the last session leaves (a re-SELECT reuses it); the least recent folders go.
-    for (const oldest of sharedViews.keys()) {
-      if (sharedViews.size <= SHARED_VIEW_FOLDERS) break;
-      sharedViews.delete(oldest);
-    }
-  }
-  return uids;
-}
-
-/** Keywords in use per folder, kept while the folder's change cursor stays put. */
-const keywordViews = new Map<number, { changeId: number; keywords: string[] }>();
-
-async function keywordsAt(folderId: number, changeId: number): Promise<string[]> {
-  const known = keywordViews.get(folderId);
-  if (known && known.changeId === changeId) return known.keywords;
-  const keywords = await folderKeywords(folderId);
-  keywordViews.delete(folderId);
-  keywordViews.set(folderId, { changeId, keywords });
-  if (keywordViews.size > SHARED_VIEW_FOLDERS) keywordViews.delete(keywordViews.keys().next().value!);
-  return keywords;
-}
-
 export const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 const STANDARD_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
@@ -73,6 +38,8 @@ export class SelectedMailbox {
   uids: Uint32Array = new Uint32Array(0);
   lastChangeId = 0;
   highestModseq = 0n;
+  /** The HIGHESTMODSEQ the client was last told (SELECT, an untagged OK, its own STORE's MODSEQ). */
+  private announcedModseq = 0n;
   uidNext = 1;
   firstUnseenUid: number | null = null;
   /** Expunged in the store but not yet announced: they keep their sequence numbers until then. */
@@ -123,6 +90,7 @@ export class SelectedMailbox {
         : shared!.uids;
       mailbox.lastChangeId = view.lastChangeId;
       mailbox.highestModseq = view.highestModseq;
+      mailbox.announcedModseq = view.highestModseq;
       mailbox.uidNext = view.uidNext;
       mailbox.firstUnseenUid = view.firstUnseenUid;
       mailbox.dirty = false;
@@ -236,13 +204,29 @@ export class SelectedMailbox {
     const report = [...flagged].filter(
       (uid) => this.seqOf(uid) > 0 && !this.pendingExpunge.has(uid) && !added.includes(uid),
     );
-    await this.announceFlags(session, report);
+    const fetchedModseq = await this.announceFlags(session, report);
+    this.announceHighestModseq(session, fetchedModseq);
     if (added.length + expunged.length + report.length === 0) return;
     for (const listener of this.reportListeners)
       await listener(session, { added, expunged, flagged: report });
   }
 
-  private async announceFlags(session: ImapSession, report: number[]): Promise<void> {
+  /**
+   * RFC 7162 sections 3.1.2.1 and 3.2.10: with CONDSTORE on, a HIGHESTMODSEQ risen by new mail,
+   * expunges or flag changes is announced, or a two-way sync (interimap) takes its own APPENDs for
+   * changes at its next CHANGEDSINCE. Not while expunges are held back: a client that saved the value
+   * would never hear of them. Not when the client just saw it as a MODSEQ (its own STORE, as Dovecot).
+   */
+  private announceHighestModseq(session: ImapSession, fetchedModseq: bigint): void {
+    if (this.highestModseq <= this.announcedModseq || this.pendingExpunge.size > 0) return;
+    const alreadySeen = fetchedModseq === this.highestModseq || this.ownModseqs.includes(this.highestModseq);
+    if (session.condstore && !alreadySeen) session.send(`* OK [HIGHESTMODSEQ ${this.highestModseq}] Highest`);
+    this.announcedModseq = this.highestModseq;
+  }
+
+  /** Sends FETCH FLAGS for others' flag changes; returns the highest MODSEQ sent (0 when none). */
+  private async announceFlags(session: ImapSession, report: number[]): Promise<bigint> {
+    let fetchedModseq = 0n;
     if (report.length > 0) {
       const rows = (await readFlags(this.folderId, report)).filter(
         (row) => !this.ownModseqs.includes(row.modseq),
@@ -257,8 +241,10 @@ export class SelectedMailbox {
         session.send(
           `* ${seq} FETCH (UID ${row.uid} FLAGS ${this.flagsOf(session, row)}${session.condstore ? ` MODSEQ (${row.modseq})` : ''})`,
         );
+        if (session.condstore && row.modseq > fetchedModseq) fetchedModseq = row.modseq;
       }
     }
+    return fetchedModseq;
   }
 
   /** Sends EXPUNGE (or VANISHED) for the pending expunges and returns their UIDs. */
