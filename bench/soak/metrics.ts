@@ -1,4 +1,5 @@
-// One sample of the worker's health: memory (RSS, PSS), open descriptors, database size, blob
+// One sample of the worker's health: memory (RSS, PSS), open descriptors and CPU summed over its
+// processes (with POSTROOM_WORKERS > 1 a cluster primary and its children), database size, blob
 // files, queue depth and table sizes, plus the good traffic counted since the previous sample.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,10 @@ import type { SoakDatabase } from './worker';
 
 export interface Sample {
   minute: number;
+  /** Processes of the worker: itself and its descendants (a cluster primary and its children). */
+  processes: number;
+  /** Share of one core the worker's processes used over the interval (user + system time). */
+  cpuPercent: number;
   rssMiB: number;
   pssMiB: number;
   fds: number;
@@ -27,6 +32,8 @@ export interface Sample {
 
 /** The columns of the table, the chart and the verdict, in order. */
 export const METRICS: ReadonlyArray<{ key: keyof Sample; label: string; leak: boolean }> = [
+  { key: 'processes', label: 'procs', leak: false },
+  { key: 'cpuPercent', label: 'cpu %', leak: false },
   { key: 'rssMiB', label: 'RSS MiB', leak: true },
   { key: 'pssMiB', label: 'PSS MiB', leak: true },
   { key: 'fds', label: 'fds', leak: true },
@@ -45,10 +52,62 @@ export const METRICS: ReadonlyArray<{ key: keyof Sample; label: string; leak: bo
 
 const GOOD_ERROR_COUNTERS = ['smtp.errors', 'imap.errors', 'pop3.errors', 'idle.errors'];
 
-function procField(pid: number, file: string, field: string): number {
-  const text = readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024;
+/** A /proc file of a process that may have exited meanwhile ('' then). */
+function procFile(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
 }
+
+/** The fields of /proc/PID/stat after the command name, so index 0 is field 3 (state). */
+function statFields(pid: number): string[] {
+  const stat = procFile(pid, 'stat');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The process and all its descendants, found through each process's parent id. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const parent = Number(statFields(Number(name))[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+  }
+  const tree: number[] = [];
+  for (const queue = [root]; queue.length > 0; ) {
+    const pid = queue.pop()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+function sumOver(pids: number[], read: (pid: number) => number): number {
+  return pids.reduce((total, pid) => total + (read(pid) || 0), 0);
+}
+
+function memoryMiB(pid: number, file: string, field: string): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(procFile(pid, file))?.[1] ?? 0) / 1024;
+}
+
+function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** User plus system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15). */
+function cpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ, 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function countFiles(dir: string): number {
   let count = 0;
@@ -96,13 +155,16 @@ async function rowCounts(): Promise<{ queue: number; messages: number; authFailu
 export class Sampler {
   private previous = new Map<string, number>();
   private previousProblems = 0;
+  private previousCpu: { seconds: number; at: number };
 
   constructor(
     private readonly pid: number,
     private readonly database: SoakDatabase,
     private readonly counters: Counters,
     private readonly workerProblems: () => number,
-  ) {}
+  ) {
+    this.previousCpu = { seconds: sumOver(processTree(pid), cpuSeconds), at: Date.now() };
+  }
 
   async sample(minute: number): Promise<Sample> {
     const { pid, database } = this;
@@ -112,11 +174,22 @@ export class Sampler {
     const bytes = database.mysqlSchema
       ? await mysqlBytes(database.mysqlSchema)
       : sqliteBytes(database.dataDir);
+    const pids = processTree(pid);
+    const cpu = { seconds: sumOver(pids, cpuSeconds), at: Date.now() };
+    // A child that exited takes its CPU time with it: never below zero.
+    const cpuPercent = Math.max(
+      0,
+      (100 * (cpu.seconds - this.previousCpu.seconds)) /
+        Math.max(0.001, (cpu.at - this.previousCpu.at) / 1000),
+    );
+    this.previousCpu = cpu;
     const sample: Sample = {
       minute,
-      rssMiB: procField(pid, 'status', 'VmRSS'),
-      pssMiB: procField(pid, 'smaps_rollup', 'Pss'),
-      fds: readdirSync(`/proc/${pid}/fd`).length,
+      processes: pids.length,
+      cpuPercent,
+      rssMiB: sumOver(pids, (one) => memoryMiB(one, 'status', 'VmRSS')),
+      pssMiB: sumOver(pids, (one) => memoryMiB(one, 'smaps_rollup', 'Pss')),
+      fds: sumOver(pids, openFds),
       dbMiB: bytes / 1024 / 1024,
       blobs: countFiles(join(database.dataDir, 'blobs')),
       ...(await rowCounts()),

@@ -13,9 +13,10 @@ function cell(value: number): string {
 
 export function tableHeader(): string {
   return [
-    "columns: minute; the worker's RSS, PSS and open fds; database size; blob files; queue, message",
-    'and login-failure rows; good traffic within the interval (deliveries, IMAP commands, POP3',
-    'messages retrieved, IDLE pushes, failures); worker warn/error log lines within the interval',
+    "columns: minute; the worker's processes, CPU, RSS, PSS and open fds (summed over them);",
+    'database size; blob files; queue, message and login-failure rows; good traffic within the',
+    'interval (deliveries, IMAP commands, POP3 messages retrieved, IDLE pushes, failures); worker',
+    'warn/error log lines within the interval',
     ['min'.padStart(5), ...METRICS.map((metric) => metric.label.padStart(WIDTH))].join(' '),
   ].join('\n');
 }

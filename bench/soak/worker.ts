@@ -137,7 +137,8 @@ export async function startWorker(logPath: string, maintenanceSeconds: number): 
     const ports = await new Promise<WorkerPorts>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('worker did not start in time')), START_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        appendFileSync(logPath, `${line}\n`); // info lines are few: listening, housekeeping done
+        // Per-connection events are many; the rest (listening, housekeeping done) go to the log.
+        if (!line.includes('"action":')) appendFileSync(logPath, `${line}\n`);
         if (!line.includes('"mail worker listening"')) return;
         clearTimeout(timer);
         resolve(JSON.parse(line) as WorkerPorts);
