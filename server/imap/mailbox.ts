@@ -40,6 +40,8 @@ export class SelectedMailbox {
   highestModseq = 0n;
   /** The HIGHESTMODSEQ the client was last told (SELECT, an untagged OK, its own STORE's MODSEQ). */
   private announcedModseq = 0n;
+  /** Set while EXPUNGE syncs: its tagged OK carries HIGHESTMODSEQ (RFC 7162 section 3.2.10). */
+  modseqInTaggedReply = false;
   uidNext = 1;
   firstUnseenUid: number | null = null;
   /** Expunged in the store but not yet announced: they keep their sequence numbers until then. */
@@ -219,7 +221,10 @@ export class SelectedMailbox {
    */
   private announceHighestModseq(session: ImapSession, fetchedModseq: bigint): void {
     if (this.highestModseq <= this.announcedModseq || this.pendingExpunge.size > 0) return;
-    const alreadySeen = fetchedModseq === this.highestModseq || this.ownModseqs.includes(this.highestModseq);
+    const alreadySeen =
+      this.modseqInTaggedReply ||
+      fetchedModseq === this.highestModseq ||
+      this.ownModseqs.includes(this.highestModseq);
     if (session.condstore && !alreadySeen) session.send(`* OK [HIGHESTMODSEQ ${this.highestModseq}] Highest`);
     this.announcedModseq = this.highestModseq;
   }

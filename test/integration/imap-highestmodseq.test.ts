@@ -84,3 +84,12 @@ test('without CONDSTORE no HIGHESTMODSEQ is announced', async () => {
   assert.deepEqual(announced(update), []);
   client.close();
 });
+
+test('EXPUNGE: the new HIGHESTMODSEQ is in its tagged OK, not said twice', async () => {
+  const { client } = await selected(true);
+  await client.command('d1', 'UID STORE 1 +FLAGS.SILENT (\\Deleted)');
+  const expunge = await client.command('x1', 'EXPUNGE');
+  assert.match(expunge, /^\* 1 EXPUNGE\r\nx1 OK \[HIGHESTMODSEQ \d+\]/m);
+  assert.deepEqual(announced(expunge), []);
+  client.close();
+});

@@ -200,7 +200,11 @@ test('STORE flags and keywords, UNCHANGEDSINCE, COPY with COPYUID, MOVE, EXPUNGE
     /\* FLAGS \([^)]*\$Brand-New\)\r\n\* OK \[PERMANENTFLAGS[^\r]*\r\n\* 2 FETCH \(FLAGS \([^)]*\$Brand-New\)/,
   );
   const move = await client.command('j', 'UID MOVE 1 Trash');
-  assert.match(move, /\* OK \[COPYUID \d+ 1 1\][\s\S]*\* 1 EXPUNGE\r\nj OK/);
+  // With CONDSTORE on, the risen HIGHESTMODSEQ follows the expunge (the tagged OK is MOVE's own).
+  assert.match(
+    move,
+    /\* OK \[COPYUID \d+ 1 1\][\s\S]*\* 1 EXPUNGE\r\n\* OK \[HIGHESTMODSEQ \d+\] Highest\r\nj OK/,
+  );
   const expunge = await client.command('k', 'EXPUNGE');
   assert.match(expunge, /\* 1 EXPUNGE\r\nk OK/); // message 2 had \Deleted, now numbered 1
   // \Recent (IMAP4rev1): the first session to see the copy in Archive gets it, the next does not.

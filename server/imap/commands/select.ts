@@ -159,7 +159,12 @@ function expungeCommand(byUid: boolean): CommandHandler {
       if (mailbox.readOnly) throw no('Mailbox is read-only', 'READ-ONLY');
       const uids = await deletedUids(mailbox.folderId, within);
       await expungeMessages(mailbox.folderId, uids);
-      await mailbox.sync(session, true);
+      mailbox.modseqInTaggedReply = true;
+      try {
+        await mailbox.sync(session, true);
+      } finally {
+        mailbox.modseqInTaggedReply = false;
+      }
       return session.condstore ? `[HIGHESTMODSEQ ${mailbox.highestModseq}] Expunged` : undefined;
     },
   };
