@@ -1,5 +1,6 @@
 // Header blocks read straight from the raw bytes (RFC 5322 section 2.2). Everything works on
 // 'latin1' strings so that one character is one byte and offsets stay byte offsets.
+import { BufferBytes, type MessageBytes } from './bytes';
 
 export interface HeaderLine {
   /** Lower-case field name. */
@@ -14,17 +15,22 @@ export interface HeaderLine {
  * that line (an empty header).
  */
 export function headerLength(raw: Buffer, start = 0, end = raw.length): number {
+  return headerLengthOf(new BufferBytes(raw), start, end);
+}
+
+/** headerLength over a Buffer or a file (bytes.ts). */
+export function headerLengthOf(raw: MessageBytes, start = 0, end = raw.length): number {
   if (start >= end) return 0;
-  if (raw[start] === 0x0a) return 1;
-  if (raw[start] === 0x0d && raw[start + 1] === 0x0a) return 2;
+  if (raw.byteAt(start) === 0x0a) return 1;
+  if (raw.byteAt(start) === 0x0d && raw.byteAt(start + 1) === 0x0a) return 2;
   let pos = start;
   while (pos < end) {
     const lf = raw.indexOf(0x0a, pos);
     if (lf < 0 || lf >= end) return end - start;
     const next = lf + 1;
     if (next >= end) return end - start;
-    if (raw[next] === 0x0a) return next + 1 - start;
-    if (raw[next] === 0x0d && raw[next + 1] === 0x0a && next + 1 < end) return next + 2 - start;
+    if (raw.byteAt(next) === 0x0a) return next + 1 - start;
+    if (raw.byteAt(next) === 0x0d && raw.byteAt(next + 1) === 0x0a && next + 1 < end) return next + 2 - start;
     pos = next;
   }
   return end - start;
@@ -78,7 +84,8 @@ export function headerText(latin1: string): string {
 }
 
 /** Number of LF characters in raw[start, end): IMAP's body-fld-lines (as Dovecot counts them). */
-export function countLines(raw: Buffer, start: number, end: number): number {
+export function countLines(raw: Buffer | MessageBytes, start: number, end: number): number {
+  if (!Buffer.isBuffer(raw)) return raw.countByte(0x0a, start, end);
   let lines = 0;
   let pos = raw.indexOf(0x0a, start);
   while (pos >= 0 && pos < end) {

@@ -2,6 +2,7 @@
 // BINARY from decoded content (search-text.ts).
 export {
   parseMessage,
+  parseMessageFile,
   headerLength,
   parseHeaderLines,
   type ParsedMessage,

@@ -1,9 +1,10 @@
 // Parses a message once, at delivery or APPEND: what IMAP FETCH, SEARCH and the webmail need is
 // cached in the database (envelope and body structure as JSON, list columns) so they never parse
 // again. Sections are later sliced from the raw bytes with the offsets kept in the body structure.
+import { BufferBytes, FileBytes, type MessageBytes } from './bytes';
 import { HeaderFields } from './headers';
 import { buildEnvelope, decodeWords, formatAddressList, type Envelope } from './envelope';
-import { hasAttachment, parsePart, type BodyPart } from './structure';
+import { hasAttachment, parsePartOf, type BodyPart } from './structure';
 
 export { headerLength, parseHeaderLines, type HeaderLine } from './headers';
 export type { Envelope, EnvelopeAddress } from './envelope';
@@ -24,9 +25,27 @@ export interface ParsedMessage {
 }
 
 export function parseMessage(raw: Buffer): ParsedMessage {
-  const bodyStructure = parsePart(raw);
+  return parseMessageBytes(new BufferBytes(raw));
+}
+
+/**
+ * Parses a message in a file (a spooled blob) through a window of `windowBytes`, so a large
+ * message costs that much memory, not its size. Reads synchronously, as parsing a Buffer blocks
+ * for its scan: the file was just written and is in the page cache.
+ */
+export function parseMessageFile(path: string, windowBytes?: number): ParsedMessage {
+  const bytes = new FileBytes(path, windowBytes);
+  try {
+    return parseMessageBytes(bytes);
+  } finally {
+    bytes.close();
+  }
+}
+
+function parseMessageBytes(raw: MessageBytes): ParsedMessage {
+  const bodyStructure = parsePartOf(raw);
   const headerSize = bodyStructure.bodyStart;
-  const envelope = buildEnvelope(new HeaderFields(raw.toString('latin1', 0, headerSize)));
+  const envelope = buildEnvelope(new HeaderFields(raw.latin1(0, headerSize)));
   const sent = envelope.date ? new Date(envelope.date.replace(/\s*\([^)]*\)\s*$/, '')) : null;
   return {
     headerSize,

@@ -3,7 +3,8 @@
 // again. Sizes and line counts follow Dovecot's reading of the grammar: a part's body ends before
 // the line break that precedes the next delimiter (RFC 2046 section 5.1.1), except that a nested
 // multipart's close-delimiter line keeps its own line break.
-import { HeaderFields, countLines, headerLength, headerText } from './headers';
+import { BufferBytes, type MessageBytes } from './bytes';
+import { HeaderFields, countLines, headerLengthOf, headerText } from './headers';
 import { buildEnvelope, type Envelope } from './envelope';
 import { decodedParam, parseParamHeader, type ParamValue } from './params';
 
@@ -109,15 +110,15 @@ const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
  * later are not looked at.
  */
 function nextDelimiter(
-  raw: Buffer,
+  raw: MessageBytes,
   from: number,
   floor: number,
   stack: Buffer[],
   limit = raw.length,
 ): Delimiter | null {
   if (stack.length === 0) return null;
-  let at = from === 0 || raw[from - 1] === 0x0a ? from : -1;
-  if (at < 0 || raw[at] !== 0x2d || raw[at + 1] !== 0x2d) {
+  let at = from === 0 || raw.byteAt(from - 1) === 0x0a ? from : -1;
+  if (at < 0 || raw.byteAt(at) !== 0x2d || raw.byteAt(at + 1) !== 0x2d) {
     const found = raw.indexOf(LF_DASH_DASH, Math.max(from - 1, 0));
     at = found < 0 ? -1 : found + 1;
   }
@@ -125,12 +126,12 @@ function nextDelimiter(
     for (let level = 0; level < stack.length; level++) {
       const marker = stack[level];
       const markerEnd = at + 2 + marker.length;
-      if (markerEnd > raw.length || raw.compare(marker, 0, marker.length, at + 2, markerEnd) !== 0) continue;
-      const close = raw[markerEnd] === 0x2d && raw[markerEnd + 1] === 0x2d;
+      if (markerEnd > raw.length || !raw.startsWithAt(marker, at + 2)) continue;
+      const close = raw.byteAt(markerEnd) === 0x2d && raw.byteAt(markerEnd + 1) === 0x2d;
       const lf = raw.indexOf(0x0a, markerEnd);
       let breakStart = at;
-      if (at > floor && raw[at - 1] === 0x0a)
-        breakStart = at - 2 >= floor && raw[at - 2] === 0x0d ? at - 2 : at - 1;
+      if (at > floor && raw.byteAt(at - 1) === 0x0a)
+        breakStart = at - 2 >= floor && raw.byteAt(at - 2) === 0x0d ? at - 2 : at - 1;
       return { level, at, breakStart, lineEnd: lf < 0 ? raw.length : lf + 1, close };
     }
     const found = raw.indexOf(LF_DASH_DASH, at);
@@ -172,7 +173,7 @@ function outer(delimiter: Delimiter | null): Delimiter | null {
  * epilogue, or at a delimiter of an enclosing multipart if the close-delimiter is missing.
  */
 function parseMultipartBody(
-  raw: Buffer,
+  raw: MessageBytes,
   bodyStart: number,
   boundary: string,
   stack: Buffer[],
@@ -217,7 +218,7 @@ function parseMultipartBody(
  * boundaries of the enclosing multiparts, innermost first) or at the end of the message.
  */
 function parseAt(
-  raw: Buffer,
+  raw: MessageBytes,
   start: number,
   stack: Buffer[],
   defaultType: string,
@@ -226,11 +227,11 @@ function parseAt(
 ): { part: BodyPart; next: Delimiter | null } {
   // A delimiter inside what looks like the header ends the part there: the header keeps its last
   // line break and the body is empty (as Dovecot reads it).
-  let bodyStart = start + headerLength(raw, start);
+  let bodyStart = start + headerLengthOf(raw, start);
   const inHeader = nextDelimiter(raw, start, start, stack, bodyStart);
   const interrupted = inHeader !== null;
   if (inHeader) bodyStart = inHeader.at;
-  const fields = new HeaderFields(raw.toString('latin1', start, bodyStart));
+  const fields = new HeaderFields(raw.latin1(start, bodyStart));
   const ct = contentType(fields, defaultType);
   const text = (key: string) => {
     const value = fields.first(key);
@@ -286,7 +287,7 @@ function parseAt(
     next = body.next;
   } else if (isMessagePart(part)) {
     const inner = parseAt(raw, bodyStart, stack, 'text/plain', depth + 1, budget);
-    part.envelope = buildEnvelope(new HeaderFields(raw.toString('latin1', bodyStart, inner.part.bodyStart)));
+    part.envelope = buildEnvelope(new HeaderFields(raw.latin1(bodyStart, inner.part.bodyStart)));
     part.body = inner.part;
     part.bodyEnd = inner.part.bodyEnd;
     next = inner.next;
@@ -303,6 +304,11 @@ function parseAt(
 
 /** Parses a whole message (or the encapsulated message starting at `start`) into its MIME tree. */
 export function parsePart(raw: Buffer, start = 0): BodyPart {
+  return parsePartOf(new BufferBytes(raw), start);
+}
+
+/** parsePart over a Buffer or a file read through a window (bytes.ts). */
+export function parsePartOf(raw: MessageBytes, start = 0): BodyPart {
   return parseAt(raw, start, [], 'text/plain', 0, { parts: MAX_PARTS }).part;
 }
 
