@@ -28,16 +28,26 @@ command -v mariadb >/dev/null || packages+=(mariadb-client)
 mysql_url=${POSTROOM_TEST_MYSQL_URL:-}
 if [ -z "$mysql_url" ] && [ ! -x /usr/sbin/mariadbd ]; then packages+=(mariadb-server); fi
 
-if [ ${#packages[@]} -gt 0 ]; then
+# Cyrus's imtest and pop3test, real clients that read the greeting the way Cyrus does. Installed
+# without recommendations: cyrus-clients recommends cyrus-imapd, which would remove dovecot-imapd.
+bare=()
+[ -x /usr/lib/cyrus/bin/imtest ] || bare+=(cyrus-clients)
+
+if [ ${#packages[@]} -gt 0 ] || [ ${#bare[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "The tests need Debian packages that are missing. Run this once, then npm test again:" >&2
-    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages[*]}" >&2
+    [ ${#packages[@]} -gt 0 ] &&
+      echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages[*]}" >&2
+    [ ${#bare[@]} -gt 0 ] &&
+      echo "  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${bare[*]}" >&2
     exit 3
   fi
-  echo "test set-up: installing ${packages[*]}"
+  echo "test set-up: installing ${packages[*]} ${bare[*]}"
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  [ ${#packages[@]} -gt 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  [ ${#bare[@]} -gt 0 ] &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
   # Their system services are not what the tests use: the tests and up.sh start private ones.
   for service in dovecot postfix clamav-daemon clamav-freshclam rspamd; do
     service "$service" stop >/dev/null 2>&1 || true
