@@ -55,10 +55,7 @@ export class FileBytes implements MessageBytes {
   private windowStart = 0;
   private windowLength = 0;
 
-  constructor(
-    path: string,
-    private readonly windowBytes = DEFAULT_WINDOW_BYTES,
-  ) {
+  constructor(path: string, windowBytes = DEFAULT_WINDOW_BYTES) {
     this.fd = openSync(path, 'r');
     this.length = fstatSync(this.fd).size;
     this.window = Buffer.allocUnsafe(windowBytes);
