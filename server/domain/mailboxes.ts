@@ -1,6 +1,7 @@
 // Mailboxes (the seed's `users` table): one address, a password hash, a quota and a role.
 import { db } from '../core/db';
 import { hashPassword, checkPasswordStrength } from '../auth/password';
+import { revokeAllWebSessions } from '../auth/web-sessions';
 import { createDefaultFolders } from '../store/folders';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
 import { FieldError, NotFoundError, ForbiddenError, isUniqueViolation } from './errors';
@@ -215,6 +216,13 @@ async function updateMailbox(
     if (!self && before.role !== 'user' && !isSuper(actor))
       throw new ForbiddenError('only a super admin may change an admin');
     const after = await tx.user.update({ where: { id: before.id }, data });
+    // A new password, a disabled mailbox or another role ends every console and webmail session.
+    if (
+      after.passwordHash !== before.passwordHash ||
+      (before.enabled && !after.enabled) ||
+      after.role !== before.role
+    )
+      await revokeAllWebSessions(before.id, tx);
     await audit(tx, actor, action, 'mailbox', `${local}@${domain}`, before, after);
   });
 }

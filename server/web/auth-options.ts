@@ -1,13 +1,16 @@
 // next-auth configuration for the console and the webmail: a credentials sign-in checked by the
 // shared auth core (protocol "web": failures count by the canonical account and the client
 // address towards the same throttle as IMAP/POP3/SMTP),
-// a JWT session cookie (HttpOnly, SameSite=Lax, Secure over https) that expires after 8 hours.
+// a JWT session cookie (HttpOnly, SameSite=Lax, Secure over https) that expires after 8 hours and
+// names a server-side session record (server/auth/web-sessions.ts) that every request checks.
 import { createHmac } from 'node:crypto';
 import type { AuthOptions } from 'next-auth';
 import CredentialsModule from 'next-auth/providers/credentials';
 import { authenticate } from '../auth/login';
 import { serverSecret } from '../auth/tokens';
+import { openWebSession, revokeWebSession } from '../auth/web-sessions';
 import { db } from '../core/db';
+import { logger } from '../core/logger';
 import { clientIpFrom } from './client-ip';
 
 // Next's bundler gives the CommonJS module's default export; plain Node (the tests) the module object.
@@ -33,6 +36,14 @@ export function sessionSecret(): Promise<string> {
       .digest('hex'))();
   return cachedSecret;
 }
+
+// next-auth v4 builds its redirects (sign-out, errors, callback URLs) on NEXTAUTH_URL and, without
+// it, on http://localhost:3000: a console reached at any other address sent people to a dead page.
+// With AUTH_TRUST_HOST it takes the request's own X-Forwarded-Host and X-Forwarded-Proto instead,
+// which server/web/forwarded-headers.ts has made trustworthy (set by Next itself from the Host
+// header and the socket unless POSTROOM_TRUSTED_PROXIES says a proxy in front may set them).
+// NEXTAUTH_URL, when set, stays the one public address.
+if (!process.env.NEXTAUTH_URL) process.env.AUTH_TRUST_HOST = 'true';
 
 type HeaderBag = Record<string, string | string[] | undefined> | Headers | undefined;
 
@@ -80,11 +91,17 @@ export async function authOptions(): Promise<AuthOptions> {
             where: { id: result.user.id },
             select: { passwordChangedAt: true },
           });
+          const sid = await openWebSession({
+            userId: result.user.id,
+            userAgent: headerValue(request?.headers as HeaderBag, 'user-agent'),
+            clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)),
+          });
           return {
             id: String(result.user.id),
             email: result.user.address,
             name: result.user.displayName || result.user.address,
             pwc: row.passwordChangedAt.getTime(),
+            sid,
           };
         },
       }),
@@ -94,11 +111,21 @@ export async function authOptions(): Promise<AuthOptions> {
         if (user) {
           token.uid = Number(user.id);
           token.pwc = (user as { pwc?: number }).pwc;
+          token.sid = (user as { sid?: string }).sid;
         }
         return token;
       },
       async session({ session, token }) {
-        return { ...session, uid: token.uid, pwc: token.pwc } as typeof session;
+        return { ...session, uid: token.uid, pwc: token.pwc, sid: token.sid } as typeof session;
+      },
+    },
+    events: {
+      // Signing out ends the session on the server too: a copy of the cookie is worth nothing.
+      async signOut({ token }) {
+        if (typeof token?.sid === 'string' && typeof token.uid === 'number')
+          await revokeWebSession(token.sid, token.uid).catch((error: Error) =>
+            logger.warn('web session not revoked at sign-out', { error: error.message }),
+          );
       },
     },
   };
