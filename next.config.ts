@@ -1,6 +1,11 @@
 // The console and webmail. Native and database packages stay outside the bundle; forbidden()
 // (authInterrupts) gives domain admins a real 403 page when they reach another domain.
 import type { NextConfig } from 'next';
+import { installForwardedHeaderStamp } from './server/web/forwarded-headers';
+
+// The `next start` process loads this file: from here on a client can no longer forge its
+// address with X-Forwarded-For (POSTROOM_TRUSTED_PROXIES says who may set it).
+installForwardedHeaderStamp();
 
 const config: NextConfig = {
   // Test runs serve a private copy of the build (test/e2e/helpers/app.ts), so a rebuild by a

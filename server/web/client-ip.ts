@@ -1,19 +1,17 @@
-// The client address for throttling and the event log. Next.js fills X-Forwarded-For with the
-// socket address only when the request has none, so when the console faces the internet directly
-// a client can name any address here: per-IP limits then bind only honest clients, while the
-// per-account limit of the shared auth core holds regardless. Behind reverse proxies that append
-// to X-Forwarded-For, set POSTROOM_TRUSTED_PROXIES to their number and the address the outermost
-// one saw is used.
+// The client address for throttling, the event log and the session list. forwarded-headers.ts has
+// already rewritten X-Forwarded-For in the `next start` process: with POSTROOM_TRUSTED_PROXIES=0
+// it is the socket's address alone, with N trusted proxies the socket's address is its last hop.
+// So the entry N from the end is the address the outermost trusted proxy saw (or the socket's),
+// and whatever a client wrote further left is never believed.
+import { plainAddress, trustedProxyCount } from './forwarded-headers';
+
 export function clientIpFrom(header: (name: string) => string | null | undefined): string | undefined {
-  const forwarded = header('x-forwarded-for');
-  if (forwarded) {
-    const hops = forwarded
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean);
-    const trusted = Math.max(0, Number(process.env.POSTROOM_TRUSTED_PROXIES ?? 0) || 0);
-    const chosen = hops[Math.max(0, hops.length - Math.max(trusted, 1))];
-    if (chosen) return chosen.replace(/^::ffff:/, '');
-  }
-  return header('x-real-ip') ?? undefined;
+  const hops = (header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  if (hops.length === 0) return undefined;
+  // Fewer hops than proxies (a proxy that does not append): the leftmost is all there is.
+  const chosen = hops[Math.max(0, hops.length - 1 - trustedProxyCount())];
+  return chosen ? plainAddress(chosen) : undefined;
 }

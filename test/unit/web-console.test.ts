@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { checkDomainDns, checkPtr, type DnsLookup } from '../../server/web/dns-records';
 import { metricOf } from '../../server/web/stats';
 import { clientIpFrom } from '../../server/web/client-ip';
+import { stampForwardedHeaders } from '../../server/web/forwarded-headers';
 import { isSameOrigin } from '../../server/web/origin';
 import { filterFromParams } from '../../server/web/events-query';
 
@@ -114,24 +115,38 @@ test('dashboard metrics come from the events the listeners and the queue write',
   assert.equal(metricOf({ protocol: 'imap', action: 'auth', result: 'ok' }), null);
 });
 
-test('the client address is the hop the outermost trusted proxy appended', () => {
-  const headers = (value: string) => (name: string) => (name === 'x-forwarded-for' ? value : null);
-  assert.equal(clientIpFrom(headers('::ffff:127.0.0.1')), '127.0.0.1');
+test("the client address is the socket's, or the hop the outermost trusted proxy appended", () => {
+  // As the `next start` process sees it: forwarded-headers.ts rewrites the headers first.
+  const seen = (sent: Record<string, string>, socket: string, proxies: number) => {
+    const headers: Record<string, string | string[] | undefined> = { ...sent };
+    stampForwardedHeaders(headers, socket, proxies);
+    process.env.POSTROOM_TRUSTED_PROXIES = String(proxies);
+    try {
+      return { ip: clientIpFrom((name) => headers[name] as string | undefined), headers };
+    } finally {
+      delete process.env.POSTROOM_TRUSTED_PROXIES;
+    }
+  };
+  assert.equal(seen({}, '::ffff:127.0.0.1', 0).ip, '127.0.0.1');
+  const direct = seen(
+    { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.7', 'x-forwarded-host': 'evil.example' },
+    '192.0.2.10',
+    0,
+  );
+  assert.equal(direct.ip, '192.0.2.10', 'no trusted proxy: a forged X-Forwarded-For is ignored');
+  assert.equal(direct.headers['x-forwarded-host'], undefined, 'nor a forged X-Forwarded-Host');
+  assert.equal(direct.headers['x-real-ip'], undefined);
   assert.equal(
-    clientIpFrom(headers('6.6.6.6, 203.0.113.9')),
+    seen({ 'x-forwarded-for': '6.6.6.6, 203.0.113.9' }, '10.0.0.1', 1).ip,
     '203.0.113.9',
     'one appending proxy: its entry, not the forged one',
   );
-  process.env.POSTROOM_TRUSTED_PROXIES = '2';
-  try {
-    assert.equal(
-      clientIpFrom(headers('6.6.6.6, 198.51.100.4, 10.0.0.2')),
-      '198.51.100.4',
-      'two proxies: the outer one saw the client',
-    );
-  } finally {
-    delete process.env.POSTROOM_TRUSTED_PROXIES;
-  }
+  assert.equal(
+    seen({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4, 10.0.0.2' }, '10.0.0.3', 2).ip,
+    '198.51.100.4',
+    'two proxies: the outer one saw the client',
+  );
+  assert.equal(seen({}, '10.0.0.3', 2).ip, '10.0.0.3', 'fewer hops than proxies: the leftmost');
 });
 
 test('a mutation is same-origin only when Origin (or Referer) names this host', () => {
