@@ -3,16 +3,16 @@
 // A child that dies is logged and restarted with backoff; a worker that stops answering the
 // heartbeat (heartbeat.ts) is killed and restarted; SIGTERM/SIGINT stop both cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { config } from './core/config';
 import { migrate } from './core/migrate';
 import { logger } from './core/logger';
 import { ensureWebBuild } from './web-build';
 import { WORKER_NODE_FLAGS } from './core/node-flags';
 import { heartbeatSettings, watchHeartbeat } from './heartbeat';
+import { compiledDir, projectRoot, runsCompiled } from './core/project-root';
+import { restrictNewFileModes } from './core/data-dir';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STOP_GRACE_MS = 10_000;
 
 interface Supervised {
@@ -88,7 +88,16 @@ async function stopAll(children: Supervised[]): Promise<void> {
   );
 }
 
+/** The built worker (dist/server, scripts/build-server.js); from sources (tests) through tsx. */
+function workerEntry(): string[] {
+  return runsCompiled
+    ? [join(compiledDir, 'worker.js')]
+    : ['--import', 'tsx', join(projectRoot, 'server', 'worker.ts')];
+}
+
 export async function supervise(): Promise<number> {
+  // bin/postroom.js runs `start` here without the CLI: what the supervisor creates is private too.
+  restrictNewFileModes();
   const cfg = config();
   const roles = (process.env.POSTROOM_ROLES ?? 'web,worker').split(',').map((role) => role.trim());
   const result = await migrate(cfg.databaseUrl, cfg.dataDir, (line) => logger.info(line));
@@ -102,17 +111,16 @@ export async function supervise(): Promise<number> {
   if (roles.includes('web')) {
     await ensureWebBuild();
     const nextBin = join(projectRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
-    children.push(run('web', [nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen], isStopping));
-  }
-  if (roles.includes('worker'))
     children.push(
       run(
-        'worker',
-        [...WORKER_NODE_FLAGS, '--import', 'tsx', join(projectRoot, 'server', 'worker.ts')],
+        'web',
+        [nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen],
         isStopping,
-        { heartbeat: true },
       ),
     );
+  }
+  if (roles.includes('worker'))
+    children.push(run('worker', [...WORKER_NODE_FLAGS, ...workerEntry()], isStopping, { heartbeat: true }));
   logger.info('postroom running', { web: `http://${cfg.listen}:${cfg.webPort}/`, hostname: cfg.hostname });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

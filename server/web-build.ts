@@ -3,11 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { logger } from './core/logger';
+import { projectRoot } from './core/project-root';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = [
   'app',
   'components',

@@ -5,12 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import mariadb from 'mariadb';
 import { databaseTarget, mariadbOptions, type Provider } from './database-url';
-
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { projectRoot } from './project-root';
 
 export interface Migration {
   name: string;
@@ -64,7 +60,7 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const target = databaseTarget(databaseUrl, dataDir);
   const driver =
-    target.provider === 'mysql' ? await mysqlDriver(target.location) : sqliteDriver(target.location);
+    target.provider === 'mysql' ? await mysqlDriver(target.location) : await sqliteDriver(target.location);
   try {
     await driver.ensureTable();
     const done = await driver.applied();
@@ -101,7 +97,9 @@ export async function migrate(
   }
 }
 
+// Each driver is loaded for its own provider only: the supervisor keeps what it imports for its life.
 async function mysqlDriver(url: string): Promise<MigrationDriver> {
+  const { default: mariadb } = await import('mariadb');
   const conn = await mariadb.createConnection({ ...mariadbOptions(url), dateStrings: false });
   // Prisma takes this named lock while migrating; two starting workers must not race either.
   await conn.query("SELECT GET_LOCK('prisma_migrate', 60)");
@@ -143,7 +141,8 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
   };
 }
 
-function sqliteDriver(file: string): MigrationDriver {
+async function sqliteDriver(file: string): Promise<MigrationDriver> {
+  const { default: Database } = await import('better-sqlite3');
   if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true });
   const conn = new Database(file, { timeout: 10_000 });
   conn.pragma('journal_mode = WAL');
