@@ -2,7 +2,6 @@
 // self-signed certificate for the hostname, made once and kept in the data directory.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { config } from './config';
 
 export interface TlsMaterial {
@@ -26,6 +25,8 @@ async function load(): Promise<TlsMaterial> {
   const keyPath = join(dir, 'key.pem');
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     mkdirSync(dir, { recursive: true });
+    // Loaded only here, on the first start: selfsigned (node-forge) costs ~19 MiB in every process.
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: hostname }], {
       keySize: 2048,
       notAfterDate: new Date(Date.now() + 825 * 86_400_000),
