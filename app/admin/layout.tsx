@@ -17,11 +17,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
     { href: '/admin/domains', label: 'Domains' },
     { href: '/admin/mailboxes', label: 'Mailboxes' },
     { href: '/admin/aliases', label: 'Aliases' },
+    ...(isSuper(actor) ? [{ href: '/admin/access', label: 'Access rules' }] : []),
+    // Domain admins see their own domains' queue and logs.
+    { href: '/admin/queue', label: 'Queue' },
+    { href: '/admin/logs', label: 'Logs' },
     ...(isSuper(actor)
       ? [
-          { href: '/admin/access', label: 'Access rules' },
-          { href: '/admin/queue', label: 'Queue' },
-          { href: '/admin/logs', label: 'Logs' },
           { href: '/admin/audit', label: 'Audit log' },
           { href: '/admin/settings', label: 'Settings' },
         ]

@@ -9,6 +9,7 @@ import { PageHeader } from '@/components/ui/page';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { TrafficChart } from '@/components/admin/traffic-chart';
 import { EventRowView, EventTableHead } from '@/components/admin/event-table';
+import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
@@ -40,7 +41,7 @@ export default async function Dashboard() {
           {domains.map((domain) => (
             <Figure
               key={domain.id}
-              label={domain.domain}
+              label={displayDomain(domain.domain)}
               value={`${formatCount(domain.mailboxes)} mailboxes`}
               href={`/admin/domains/${domain.domain}`}
             />

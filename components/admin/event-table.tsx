@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { EventRow } from '@/server/web/events-query';
 import { LocalTime } from '@/components/ui/format';
 import { resultClass } from './event-table-tone';
+import { EventDetail } from './event-detail';
 
 export function EventRowView({ event }: { event: EventRow }) {
   return (
@@ -23,7 +24,9 @@ export function EventRowView({ event }: { event: EventRow }) {
           ''
         )}
       </td>
-      <td className="max-w-sm text-xs break-all text-slate-600">{event.detail ?? ''}</td>
+      <td className="max-w-sm text-xs text-slate-600">
+        <EventDetail detail={event.detail} />
+      </td>
     </tr>
   );
 }

@@ -17,7 +17,8 @@ export function ruleFields(
       required: true,
       defaultValue: defaults.pattern,
       placeholder: '192.0.2.0/24, spammer.example, user@host.example, 10.0.0.:allow',
-      hint: 'An IP, network (CIDR or 10.1.), host or domain (a leading dot for subdomains), an address, or a tcp.smtp line.',
+      hint: 'An IP, network (CIDR or 10.1.), host or domain (a leading dot for subdomains), an address, or a pasted qmail tcp.smtp or sendmail access line.',
+      preview: 'pasted-rule',
     },
     {
       name: 'scope',

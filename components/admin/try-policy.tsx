@@ -17,7 +17,14 @@ export function TryPolicy({ action }: { action: (previous: TryState, form: FormD
       <label htmlFor={`try-${name}`} className="label">
         {label}
       </label>
-      <input id={`try-${name}`} name={name} placeholder={placeholder} required={required} className="input" />
+      <input
+        id={`try-${name}`}
+        name={name}
+        placeholder={placeholder}
+        required={required}
+        defaultValue={state.values?.[name]}
+        className="input"
+      />
     </div>
   );
   return (

@@ -5,6 +5,7 @@ import { useActionState, useState } from 'react';
 import type { FormState } from '@/server/web/form-state';
 import { Field, FormMessage, SubmitButton } from './form';
 import { PasswordStrength } from './password-strength';
+import { PastedRuleHint } from './pasted-rule-hint';
 
 export interface FieldSpec {
   name: string;
@@ -17,6 +18,8 @@ export interface FieldSpec {
   hint?: string;
   /** Shown only when another field has one of these values. */
   showWhen?: { field: string; values: string[] };
+  /** A live reading of what is typed, under the field: `pasted-rule` for access-rule lines. */
+  preview?: 'pasted-rule';
 }
 
 export type FormAction = (previous: FormState, form: FormData) => Promise<FormState>;
@@ -34,8 +37,11 @@ export function ActionForm(props: {
   /** A small button whose accessible name says more than its text. */
   submitAriaLabel?: string;
   small?: boolean;
+  /** For destructive actions: the first click asks this ("Really remove X?"), the second does it. */
+  confirm?: string;
 }) {
   const [state, action] = useActionState(props.action, {});
+  const [confirming, setConfirming] = useState(false);
   const [watched, setWatched] = useState<Record<string, string>>(() =>
     Object.fromEntries(
       props.fields.map((field) => [
@@ -135,8 +141,16 @@ export function ActionForm(props: {
               autoComplete={
                 password ? 'new-password' : field.type === 'password' ? 'current-password' : 'off'
               }
-              hint={password ? <PasswordStrength password={watched[field.name] ?? ''} /> : field.hint}
-              onChange={password ? track : undefined}
+              hint={
+                password ? (
+                  <PasswordStrength password={watched[field.name] ?? ''} />
+                ) : field.preview === 'pasted-rule' ? (
+                  <PastedRuleHint text={watched[field.name] ?? ''} fallback={field.hint} />
+                ) : (
+                  field.hint
+                )
+              }
+              onChange={password || field.preview ? track : undefined}
             >
               {control}
             </Field>
@@ -155,14 +169,41 @@ export function ActionForm(props: {
           </p>
         ))}
         {!inline && !orphanErrors.length && <FormMessage state={state} />}
-        <SubmitButton
-          variant={props.variant}
-          pendingText={props.pendingText}
-          ariaLabel={props.submitAriaLabel}
-          small={props.small}
-        >
-          {props.submitLabel}
-        </SubmitButton>
+        {props.confirm && !confirming ? (
+          <button
+            type="button"
+            className={`btn${props.variant === 'danger' ? ' btn-danger' : ''}${props.small ? ' btn-small' : ''}`}
+            aria-label={props.submitAriaLabel}
+            onClick={() => setConfirming(true)}
+          >
+            {props.submitLabel}
+          </button>
+        ) : props.confirm ? (
+          <fieldset className="inline-flex flex-wrap items-center gap-2" aria-label="Confirm">
+            <span className="text-sm font-medium text-red-800" data-testid="confirm-question">
+              {props.confirm}
+            </span>
+            <SubmitButton variant="danger" pendingText={props.pendingText} small={props.small}>
+              Yes, {props.submitLabel.toLowerCase()}
+            </SubmitButton>
+            <button
+              type="button"
+              className={`btn${props.small ? ' btn-small' : ''}`}
+              onClick={() => setConfirming(false)}
+            >
+              Cancel
+            </button>
+          </fieldset>
+        ) : (
+          <SubmitButton
+            variant={props.variant}
+            pendingText={props.pendingText}
+            ariaLabel={props.submitAriaLabel}
+            small={props.small}
+          >
+            {props.submitLabel}
+          </SubmitButton>
+        )}
       </div>
       {inline && !orphanErrors.length && (
         <div className="w-full empty:hidden">

@@ -1,6 +1,7 @@
 // The event log: every session and decision, for the console's Logs page and a message's journey.
 import { db } from './db';
 import { logger } from './logger';
+import { observeEvent } from '../ops/event-metrics';
 
 export interface EventInput {
   protocol: 'smtp' | 'imap' | 'pop3' | 'web' | 'queue' | 'auth' | 'cli' | 'system';
@@ -18,6 +19,7 @@ export async function recordEvent(event: EventInput): Promise<void> {
       ? JSON.stringify(event.detail)
       : (event.detail ?? null);
   logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: detail ?? undefined });
+  observeEvent(event);
   try {
     await db().event.create({
       data: {
@@ -39,16 +41,19 @@ export async function recordEvent(event: EventInput): Promise<void> {
 // Batched writing for hot paths (the SMTP conversation): one INSERT for many events instead of a
 // commit (and an fsync) per event. At most the last ~100 ms of events can be lost in a crash;
 // the mail itself is durable either way. Added by the SMTP owner (issue 3).
-const pendingEvents: EventInput[] = [];
+// Each keeps the moment it happened: stamped at insert, a buffered connect would sort after the
+// delivery that was written straight away (the journey orders by time, then id).
+const pendingEvents: (EventInput & { time: Date })[] = [];
 let flushTimer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> = Promise.resolve();
 
-function eventRow(event: EventInput) {
+function eventRow(event: EventInput & { time?: Date }) {
   const detail =
     typeof event.detail === 'object' && event.detail !== null
       ? JSON.stringify(event.detail)
       : (event.detail ?? null);
   return {
+    ...(event.time ? { time: event.time } : {}),
     protocol: event.protocol,
     action: event.action.slice(0, 32),
     result: event.result.slice(0, 32),
@@ -65,7 +70,8 @@ export function recordEventSoon(event: EventInput): void {
     ...event,
     detail: row.detail ?? undefined,
   });
-  pendingEvents.push(event);
+  observeEvent(event, true);
+  pendingEvents.push({ ...event, time: new Date() });
   if (pendingEvents.length >= 500) void flushEvents();
   else if (!flushTimer) {
     flushTimer = setTimeout(() => void flushEvents(), 100);

@@ -11,6 +11,7 @@ import {
   parseQmailRule,
 } from '../policy/access';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
+import { parsePastedRule } from './access-line';
 import { FieldError } from './errors';
 import { requireSuper } from './rights';
 
@@ -32,15 +33,21 @@ export interface ValidRule {
 }
 
 export function validateRule(input: NewAccessRule): ValidRule {
-  const qmail = /:(allow|deny)/.test(input.pattern) ? parseQmailRule(input.pattern) : null;
-  if (qmail && 'error' in qmail) throw new FieldError('pattern', qmail.error);
-  const patternText = qmail ? qmail.pattern : input.pattern;
+  // A pasted qmail or sendmail line means what it says: its action (and scope, when it names
+  // one) win over the form's menus, which cannot know what was pasted.
+  const pasted = parsePastedRule(input.pattern);
+  if (!pasted && /:(allow|deny)/.test(input.pattern)) {
+    const qmail = parseQmailRule(input.pattern);
+    if ('error' in qmail) throw new FieldError('pattern', qmail.error);
+  }
+  const patternText = pasted ? pasted.pattern : input.pattern;
   const parsed = parsePattern(patternText);
   if (!parsed.ok) throw new FieldError('pattern', parsed.error);
-  const action = (qmail && !input.action ? qmail.action : input.action?.toUpperCase()) as AccessAction;
+  const action = (pasted?.action ?? input.action?.toUpperCase()) as AccessAction;
   if (!ACTIONS.includes(action)) throw new FieldError('action', `must be one of ${ACTIONS.join(', ')}`);
   const network = isNetworkPattern(parsed.pattern);
-  const scope = (input.scope?.toLowerCase() || (network ? 'connect' : 'any')) as AccessScope;
+  const scope = (pasted?.scope ??
+    (input.scope?.toLowerCase() || (network ? 'connect' : 'any'))) as AccessScope;
   if (!SCOPES.includes(scope)) throw new FieldError('scope', `must be one of ${SCOPES.join(', ')}`);
   if (network && scope !== 'connect' && scope !== 'any')
     throw new FieldError('scope', 'an IP address or network pattern only applies to the connect scope');
@@ -52,7 +59,9 @@ export function validateRule(input: NewAccessRule): ValidRule {
   ) {
     throw new FieldError('scope', 'the connect scope takes an IP address, network or client host domain');
   }
-  const message = input.message?.trim() || null;
+  const typed = input.message?.trim() || null;
+  // The form's message box belongs to its REJECT default; a pasted line that allows drops it.
+  const message = pasted ? (action === 'REJECT' ? (pasted.message ?? typed) : null) : typed;
   if (message && (message.length > 255 || /[\r\n]/.test(message)))
     throw new FieldError('message', 'must be one line of at most 255 characters');
   if (message && action !== 'REJECT') throw new FieldError('message', 'only a REJECT rule has a message');
@@ -126,4 +135,45 @@ export async function moveAccessRule(
     }
     await audit(tx, actor, `access.move_${direction}`, 'access_rule', String(id));
   });
+}
+
+/** A removed rule as it was, from the audit row its removal wrote (null if there is none). */
+export async function removedAccessRule(
+  id: number,
+): Promise<(ValidRule & { id: number; position: number }) | null> {
+  const removal = await db().auditEntry.findFirst({
+    where: { action: 'access.remove', objectId: String(id) },
+    orderBy: { id: 'desc' },
+  });
+  if (!removal?.before) return null;
+  return JSON.parse(removal.before) as ValidRule & { id: number; position: number };
+}
+
+/**
+ * Undo of a removal: puts the rule back as it was (pattern, action, scope, message, note and
+ * place), read from the audit row its removal wrote.
+ */
+export async function restoreAccessRule(id: number, actor: Actor = SYSTEM_ACTOR) {
+  requireSuper(actor);
+  const before = await removedAccessRule(id);
+  if (!before) throw new FieldError('id', `no removed access rule ${id} to restore`);
+  const back = await db().accessRule.findFirst({
+    where: { pattern: before.pattern, scope: before.scope, action: before.action },
+  });
+  if (back)
+    throw new FieldError(
+      'id',
+      `the rule ${before.scope} ${before.pattern} → ${before.action} is already there`,
+    );
+  return addAccessRule(
+    {
+      pattern: before.pattern,
+      action: before.action,
+      scope: before.scope,
+      message: before.message,
+      note: before.note,
+      position: before.position,
+    },
+    actor,
+  );
 }

@@ -35,6 +35,14 @@ export async function addAlias(
   await db().$transaction(async (tx) => {
     const domain = await tx.domain.findUnique({ where: { domain: source.domain } });
     if (!domain) throw new FieldError('source', `${source.domain} is not a domain here`);
+    // An alias is tried before the mailbox (expandAddress), so one on a mailbox's own address
+    // would take its mail away and leave its owner unable to send as it (553 not owned).
+    if (source.local) {
+      const mailbox = await tx.user.findUnique({
+        where: { local_domain: { local: source.local, domain: source.domain } },
+      });
+      if (mailbox) throw new FieldError('source', mailboxTakenMessage(sourceText));
+    }
     for (const destination of destinations) {
       const exists = await tx.alias.findFirst({
         where: {
@@ -73,6 +81,14 @@ export async function addAlias(
     throw new FieldError('destinations', `this alias makes a loop: ${expansion.loops[0]!.join(' -> ')}`);
   }
   return getAlias(sourceText);
+}
+
+function mailboxTakenMessage(address: string): string {
+  return (
+    `${address} is a mailbox; an alias on it would take its mail away. To send its mail on as well, ` +
+    'use forwarding instead (the owner sets it under Account → Forwarding, with a copy kept if they wish), ' +
+    'or pick an address that is not a mailbox.'
+  );
 }
 
 export async function getAlias(sourceInput: string): Promise<AliasView> {

@@ -1,5 +1,6 @@
 // Who changed what: every mutation in the domain layer writes one audit row in its transaction.
-import type { Tx } from '../core/db';
+import { db, type Tx } from '../core/db';
+import { logger } from '../core/logger';
 
 export interface Actor {
   /** The signed-in address, or "cli" / "system". */
@@ -42,4 +43,30 @@ export async function audit(
       after: serialise(after),
     },
   });
+}
+
+/**
+ * A refused privilege attempt (a domain admin reaching for another domain or a super-admin page),
+ * written outside any transaction: the refused change itself was never made.
+ */
+export async function auditRefusal(
+  refused: { actor: string; role: string },
+  reason: string,
+  where?: string,
+): Promise<void> {
+  try {
+    await db().auditEntry.create({
+      data: {
+        actor: refused.actor,
+        action: 'access.refused',
+        objectType: 'right',
+        objectId: where?.slice(0, 255) ?? null,
+        before: null,
+        after: serialise({ role: refused.role, reason }),
+      },
+    });
+  } catch (error) {
+    // The refusal stands either way; a failed audit write must not turn a 403 into a 500.
+    logger.error('could not audit a refused attempt', { error: String(error) });
+  }
 }

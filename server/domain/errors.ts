@@ -10,6 +10,20 @@ export class FieldError extends Error {
   }
 }
 
+/** Several fields wrong at once, each with its own message, so a form can mark them all. */
+export class FieldErrors extends FieldError {
+  constructor(readonly fields: Record<string, string>) {
+    const [first] = Object.keys(fields);
+    super(
+      first ?? 'form',
+      Object.entries(fields)
+        .map(([name, message]) => `${name}: ${message}`)
+        .join('; '),
+    );
+    this.name = 'FieldErrors';
+  }
+}
+
 export class NotFoundError extends Error {
   constructor(what: string) {
     super(`${what} not found`);
@@ -18,7 +32,11 @@ export class NotFoundError extends Error {
 }
 
 export class ForbiddenError extends Error {
-  constructor(message = 'not allowed') {
+  constructor(
+    message = 'not allowed',
+    /** Who was refused, when known: the console writes the refusal to the audit log. */
+    readonly refused?: { actor: string; role: string },
+  ) {
     super(message);
     this.name = 'ForbiddenError';
   }

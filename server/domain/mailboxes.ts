@@ -7,6 +7,7 @@ import { audit, SYSTEM_ACTOR, type Actor } from './audit';
 import { FieldError, NotFoundError, ForbiddenError, isUniqueViolation } from './errors';
 import { parseAddress, parseSize, normalizeDomain } from './names';
 import { requireDomain, isSuper, canManageDomain } from './rights';
+import { mailboxSearchWhere } from './mailbox-search';
 
 export const ROLES = ['user', 'domain_admin', 'super'] as const;
 export type Role = (typeof ROLES)[number];
@@ -161,24 +162,10 @@ export async function listMailboxes(
       : [query.domain]
     : visible;
   const search = query.search?.trim().toLowerCase();
+  const scope = domainFilter ? { domain: { in: domainFilter } } : {};
   const where = {
-    ...(domainFilter ? { domain: { in: domainFilter } } : {}),
-    ...(search
-      ? {
-          OR: search.includes('@')
-            ? [
-                {
-                  local: { startsWith: search.split('@')[0] },
-                  domain: { startsWith: search.split('@')[1] ?? '' },
-                },
-              ]
-            : [
-                { local: { startsWith: search } },
-                { displayName: { contains: search } },
-                { domain: { startsWith: search } },
-              ],
-        }
-      : {}),
+    ...scope,
+    ...(search ? await mailboxSearchWhere(search, scope) : {}),
   };
   const direction = query.descending ? 'desc' : 'asc';
   const orderBy =

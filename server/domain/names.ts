@@ -1,5 +1,5 @@
 // Validation and normalisation of domain names and addresses (RFC 1035, RFC 5321 4.5.3.1).
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { FieldError } from './errors';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -63,4 +63,19 @@ export function parseSize(input: string | number, field = 'quota'): bigint {
   if (!match) throw new FieldError(field, `"${input}" is not a size (examples: 0, 500M, 2G)`);
   const power = { '': 0, k: 1, m: 2, g: 3, t: 4 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return BigInt(Math.round(Number(match[1]) * 1024 ** power));
+}
+
+/**
+ * How the console shows a domain: Unicode (münchen.example) for the ACE form that is stored
+ * (xn--mnchen-3ya.example, RFC 5890). A name that does not decode is shown as stored.
+ */
+export function displayDomain(ace: string): string {
+  if (!ace.includes('xn--')) return ace;
+  return domainToUnicode(ace) || ace;
+}
+
+/** An address (or `@domain` catch-all) with its domain shown in Unicode. */
+export function displayAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address : `${address.slice(0, at + 1)}${displayDomain(address.slice(at + 1))}`;
 }

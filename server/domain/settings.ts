@@ -3,7 +3,7 @@
 // the row returns to the environment's value. The worker reads them through settings-cache.ts.
 import { db } from '../core/db';
 import { audit, type Actor } from './audit';
-import { FieldError } from './errors';
+import { FieldError, FieldErrors } from './errors';
 import { requireSuper } from './rights';
 
 export interface SettingOverrides {
@@ -131,12 +131,23 @@ export function parseSettingsForm(input: Partial<Record<SettingName, string>>): 
 } {
   const set: Record<string, unknown> = {};
   const clear: SettingName[] = [];
+  // Every bad field is reported at once, not only the first.
+  const problems: Record<string, string> = {};
   for (const name of SETTING_NAMES) {
     const raw = input[name];
     if (raw === undefined) continue;
-    if (raw.trim() === '') clear.push(name);
-    else set[name] = parseSetting(name, raw);
+    if (raw.trim() === '') {
+      clear.push(name);
+      continue;
+    }
+    try {
+      set[name] = parseSetting(name, raw);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      problems[error.field] = error.message.replace(`${error.field}: `, '');
+    }
   }
+  if (Object.keys(problems).length > 0) throw new FieldErrors(problems);
   return { set: set as SettingOverrides, clear };
 }
 

@@ -1,5 +1,6 @@
 // Reading the event log for the console's Logs page, live stream, dashboard and journeys.
 import { db } from '../core/db';
+import { addressInDomains } from '../domain/rights';
 
 export interface EventFilter {
   since?: Date;
@@ -10,6 +11,8 @@ export interface EventFilter {
   queueId?: string;
   result?: string;
   action?: string;
+  /** A domain admin's view: only events whose address is in these domains. */
+  domains?: string[];
 }
 
 export interface EventRow {
@@ -52,8 +55,16 @@ export function filterFromParams(params: Record<string, string | undefined>): Ev
   };
 }
 
+/** Events about an address in one of the domains (domain names have no LIKE wildcards). */
+function domainScope(domains: string[] | undefined) {
+  if (domains === undefined) return {};
+  if (domains.length === 0) return { id: -1 };
+  return { AND: [{ OR: domains.map((domain) => ({ user: { endsWith: `@${domain}` } })) }] };
+}
+
 function where(filter: EventFilter, extra: Record<string, unknown> = {}) {
   return {
+    ...domainScope(filter.domains),
     ...(filter.since || filter.until
       ? {
           time: {
@@ -116,8 +127,22 @@ export async function latestEventId(): Promise<number> {
 
 export const PROTOCOLS = ['smtp', 'imap', 'pop3', 'web', 'queue', 'auth', 'cli', 'system'];
 
-/** Everything that happened to one message: its events, oldest first. */
-export async function journey(queueId: string): Promise<EventRow[]> {
-  const rows = await db().event.findMany({ where: { queueId }, orderBy: { id: 'asc' }, take: 1000 });
-  return rows.map(toRow);
+/**
+ * Everything that happened to one message, oldest first: by time, then id (a buffered event can be
+ * inserted after one written straight away). With `domains` (a domain admin), the journey is
+ * shown only when the message concerns one of them, and without the events about other domains'
+ * addresses; null means not visible.
+ */
+export async function journey(queueId: string, domains?: string[]): Promise<EventRow[] | null> {
+  const rows = await db().event.findMany({
+    where: { queueId },
+    orderBy: [{ time: 'asc' }, { id: 'asc' }],
+    take: 1000,
+  });
+  if (domains === undefined) return rows.map(toRow);
+  const ours = (address: string | null | undefined) => addressInDomains(address, domains);
+  const entry = await db().queueEntry.findUnique({ where: { queueId }, select: { sender: true } });
+  if (rows.length === 0 && !entry) return [];
+  if (!rows.some((row) => ours(row.user)) && !ours(entry?.sender)) return null;
+  return rows.filter((row) => row.user === null || ours(row.user)).map(toRow);
 }

@@ -1,8 +1,9 @@
 // What a console form's server action hands back: field errors from the domain layer's
 // FieldError shown beside the field, a 403 for a right the Actor lacks, or a success message.
 import { unstable_rethrow } from 'next/navigation';
-import { FieldError, ForbiddenError, NotFoundError } from '../domain/errors';
+import { FieldError, FieldErrors, ForbiddenError, NotFoundError } from '../domain/errors';
 import { logger } from '../core/logger';
+import { auditRefusal } from '../domain/audit';
 
 export interface FormState {
   ok?: boolean;
@@ -32,14 +33,25 @@ export async function runForm(form: FormData | null, work: () => Promise<string 
     return { ok: true, message: message ?? 'Saved.' };
   } catch (error) {
     unstable_rethrow(error);
+    if (error instanceof FieldErrors)
+      return {
+        fieldErrors: error.fields,
+        error:
+          Object.keys(error.fields).length === 1
+            ? 'Please correct the marked field.'
+            : `Please correct the ${Object.keys(error.fields).length} marked fields.`,
+        values,
+      };
     if (error instanceof FieldError)
       return {
         fieldErrors: { [error.field]: error.message.replace(`${error.field}: `, '') },
         error: 'Please correct the marked field.',
         values,
       };
-    if (error instanceof ForbiddenError)
+    if (error instanceof ForbiddenError) {
+      if (error.refused) await auditRefusal(error.refused, error.message, 'form');
       return { error: `403 Forbidden: ${error.message}. Nothing was changed.`, status: 403, values };
+    }
     if (error instanceof NotFoundError) return { error: error.message, status: 404, values };
     logger.error('console action failed', { error: String(error), stack: (error as Error)?.stack });
     return {

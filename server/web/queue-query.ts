@@ -1,14 +1,30 @@
 // Reading the outbound queue for the console (the queue runner owns every change to it).
 import { db } from '../core/db';
+import type { Actor } from '../domain/audit';
+import { ForbiddenError } from '../domain/errors';
+import { addressInDomains, visibleDomains } from '../domain/rights';
 import { readBlob } from '../store/blobs';
 
 // Finished entries leave the table (queue/finish.ts), so these are all the states there are.
 export const QUEUE_STATUSES = ['queued', 'deferred'];
 
-export async function listQueue(options: { status?: string; page?: number; pageSize?: number }) {
+/** A domain admin sees the entries sent from the domains they manage (undefined: all). */
+function senderScope(domains: string[] | undefined) {
+  if (domains === undefined) return {};
+  if (domains.length === 0) return { id: -1 };
+  return { OR: domains.map((domain) => ({ sender: { endsWith: `@${domain}` } })) };
+}
+
+export async function listQueue(options: {
+  status?: string;
+  page?: number;
+  pageSize?: number;
+  domains?: string[];
+}) {
   const pageSize = options.pageSize ?? 50;
   const page = Math.max(1, options.page ?? 1);
-  const where = options.status ? { status: options.status } : {};
+  const scope = senderScope(options.domains);
+  const where = { ...scope, ...(options.status ? { status: options.status } : {}) };
   const [rows, total, byStatus] = await Promise.all([
     db().queueEntry.findMany({
       where,
@@ -18,7 +34,7 @@ export async function listQueue(options: { status?: string; page?: number; pageS
       include: { recipients: true },
     }),
     db().queueEntry.count({ where }),
-    db().queueEntry.groupBy({ by: ['status'], _count: { _all: true } }),
+    db().queueEntry.groupBy({ by: ['status'], where: scope, _count: { _all: true } }),
   ]);
   return {
     rows,
@@ -32,8 +48,15 @@ export async function listQueue(options: { status?: string; page?: number; pageS
   };
 }
 
-export async function getQueueEntry(queueId: string) {
-  return db().queueEntry.findUnique({ where: { queueId }, include: { recipients: true } });
+/** One entry, or null; a domain admin asking for another domain's entry is refused (403). */
+export async function getQueueEntry(queueId: string, actor?: Actor) {
+  const entry = await db().queueEntry.findUnique({ where: { queueId }, include: { recipients: true } });
+  if (entry && actor && !addressInDomains(entry.sender, visibleDomains(actor)))
+    throw new ForbiddenError(`queue entry ${queueId} is not from a domain you manage`, {
+      actor: actor.name,
+      role: actor.role,
+    });
+  return entry;
 }
 
 /** The message's header section (up to the first empty line), for "view headers". */

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
 import { seedSuperAdmin } from './helpers/seed';
-import { addMailbox, addAlias, expandAddress } from '../../server/domain';
+import { addMailbox, expandAddress, SYSTEM_ACTOR } from '../../server/domain';
+import { setForwarding } from '../../server/domain/forwarding';
 import { db } from '../../server/core/db';
 
 let app: RunningApp;
@@ -17,7 +18,8 @@ before(async () => {
   await seedSuperAdmin();
   await addMailbox({ ...USER, quota: '10M' });
   await addMailbox({ address: 'ed@console.test', password: 'Ed-Password-111' });
-  await addAlias('ed@console.test', ['dora@console.test']);
+  // ed's mail goes to dora (a mailbox's own address takes forwarding, not an alias).
+  await setForwarding('ed@console.test', ['dora@console.test'], false, SYSTEM_ACTOR);
   browser = await openBrowser();
   await signIn(browser.page, app.baseUrl, USER.address, USER.password);
 });

@@ -1,28 +1,61 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { listAccessRules, requireSuper } from '@/server/domain';
+import { listAccessRules, removedAccessRule, requireSuper } from '@/server/domain';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { ActionForm } from '@/components/ui/action-form';
 import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
 import { TryPolicy } from '@/components/admin/try-policy';
 import { ruleFields } from '@/components/admin/rule-fields';
-import { addRuleAction, moveRuleAction, removeRuleAction, tryPolicyAction } from './actions';
+import { ResultNotice } from '@/components/ui/result-notice';
+import {
+  addRuleAction,
+  moveRuleAction,
+  removeRuleAction,
+  restoreRuleAction,
+  tryPolicyAction,
+} from './actions';
 
 export const metadata: Metadata = { title: 'Access rules' };
 
 const ACTION_TONE = { REJECT: 'bad', DISCARD: 'warn', OK: 'ok', RELAY: 'info' } as const;
 
-export default async function AccessPage() {
+export default async function AccessPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ removed?: string; restored?: string }>;
+}) {
   const actor = await requireAdmin('/admin/access');
   await guard(async () => requireSuper(actor));
+  const { removed, restored } = await searchParams;
   const rules = await listAccessRules();
+  const removedRule = removed && /^\d+$/.test(removed) ? await removedAccessRule(Number(removed)) : null;
   return (
     <>
       <PageHeader
         title="Access rules"
         description="Tried from the top for each SMTP step (connect, MAIL FROM, RCPT TO); the first matching rule decides. Replaces sendmail's access map and qmail's tcp.smtp."
       />
+      {removedRule && (
+        <ResultNotice
+          undo={
+            <ActionForm
+              action={restoreRuleAction}
+              hidden={{ id: String(removedRule.id) }}
+              fields={[]}
+              submitLabel="Undo"
+              submitAriaLabel={`Undo: put the rule ${removedRule.pattern} back`}
+              small
+              variant="plain"
+              layout="inline"
+              testId="undo-rule-form"
+            />
+          }
+        >
+          Removed the rule {removedRule.scope} {removedRule.pattern} → {removedRule.action}.
+        </ResultNotice>
+      )}
+      {restored && <ResultNotice>Put the rule {restored} back.</ResultNotice>}
       {rules.length === 0 ? (
         <EmptyState title="No access rules">
           Without rules, clients may connect, authenticated users may relay and everyone may send to the local
@@ -97,6 +130,7 @@ export default async function AccessPage() {
                         fields={[]}
                         submitLabel="Remove"
                         submitAriaLabel={`Remove rule ${index + 1}`}
+                        confirm={`Really remove rule ${index + 1} (${rule.scope} ${rule.pattern} → ${rule.action})?`}
                         small
                         variant="plain"
                         layout="inline"

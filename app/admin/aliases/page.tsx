@@ -6,13 +6,18 @@ import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { ActionForm } from '@/components/ui/action-form';
 import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
-import { addAliasAction, removeAliasAction } from './actions';
+import { ResultNotice } from '@/components/ui/result-notice';
+import { addAliasAction, removeAliasAction, restoreAliasAction } from './actions';
+import { displayDomain, displayAddress } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Aliases' };
 
-export default async function AliasesPage({ searchParams }: { searchParams: Promise<{ domain?: string }> }) {
+type Params = { domain?: string; removed?: string; gone?: string; one?: string; restored?: string };
+
+export default async function AliasesPage({ searchParams }: { searchParams: Promise<Params> }) {
   const actor = await requireAdmin('/admin/aliases');
-  const { domain } = await searchParams;
+  const { domain, removed, gone, one, restored } = await searchParams;
+  const goneList = (gone ?? '').split(',').filter(Boolean);
   const [aliases, domains] = await Promise.all([
     guard(listAliases({ domain: domain || undefined }, actor)),
     domainNames(actor),
@@ -23,6 +28,30 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
         title="Aliases"
         description="Forward an address to one or more mailboxes or outside addresses. @domain is the catch-all for addresses that have no mailbox. Loops are refused when you save."
       />
+      {removed && (
+        <ResultNotice
+          undo={
+            goneList.length > 0 && (
+              <ActionForm
+                action={restoreAliasAction}
+                hidden={{ source: removed, destinations: goneList.join(',') }}
+                fields={[]}
+                submitLabel="Undo"
+                submitAriaLabel={`Undo: put ${removed} back`}
+                small
+                variant="plain"
+                layout="inline"
+                testId="undo-alias-form"
+              />
+            )
+          }
+        >
+          {one
+            ? `Removed ${goneList.map(displayAddress).join(', ')} from ${displayAddress(removed)}.`
+            : `Removed the alias ${displayAddress(removed)}${goneList.length ? ` (it went to ${goneList.map(displayAddress).join(', ')})` : ''}.`}
+        </ResultNotice>
+      )}
+      {restored && <ResultNotice>Put {displayAddress(restored)} back.</ResultNotice>}
       <section className="card mb-6" aria-labelledby="add-alias">
         <h2 id="add-alias" className="mb-3 font-semibold">
           Add an alias
@@ -59,7 +88,7 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
             <option value="">All domains</option>
             {domains.map((name) => (
               <option key={name} value={name}>
-                {name}
+                {displayDomain(name)}
               </option>
             ))}
           </select>
@@ -88,13 +117,13 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
               {aliases.map((alias) => (
                 <tr key={alias.source}>
                   <td className="font-medium">
-                    {alias.source} {alias.catchAll && <Badge tone="info">catch-all</Badge>}
+                    {displayAddress(alias.source)} {alias.catchAll && <Badge tone="info">catch-all</Badge>}
                   </td>
                   <td>
                     <ul className="space-y-1">
                       {alias.destinations.map((destination) => (
                         <li key={destination} className="flex flex-wrap items-center gap-2">
-                          <span>{destination}</span>
+                          <span>{displayAddress(destination)}</span>
                           {alias.destinations.length > 1 && (
                             <ActionForm
                               action={removeAliasAction}
@@ -102,6 +131,7 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
                               fields={[]}
                               submitLabel="Remove"
                               submitAriaLabel={`Remove ${destination} from ${alias.source}`}
+                              confirm={`Really remove ${displayAddress(destination)} from ${displayAddress(alias.source)}?`}
                               small
                               variant="plain"
                               layout="inline"
@@ -118,6 +148,7 @@ export default async function AliasesPage({ searchParams }: { searchParams: Prom
                       fields={[]}
                       submitLabel="Remove alias"
                       submitAriaLabel={`Remove the alias ${alias.source}`}
+                      confirm={`Really remove ${displayAddress(alias.source)}?`}
                       variant="plain"
                       layout="inline"
                     />

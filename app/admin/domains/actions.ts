@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
-import { addDomain, removeDomain, setDomainEnabled } from '@/server/domain';
+import { addDomain, displayDomain, removeDomain, setDomainEnabled } from '@/server/domain';
 import { requireAdmin } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
 import { createDkimKey } from '@/server/queue/dkim';
@@ -16,8 +16,8 @@ export async function addDomainAction(_previous: FormState, form: FormData): Pro
     );
     revalidatePath('/admin/domains');
     return created.aliasOf
-      ? `Added ${created.domain} as an alias of ${created.aliasOf}.`
-      : `Added ${created.domain}. Publish its DNS records next.`;
+      ? `Added ${displayDomain(created.domain)} as an alias of ${displayDomain(created.aliasOf)}.`
+      : `Added ${displayDomain(created.domain)}. Publish its DNS records next.`;
   });
 }
 

@@ -7,6 +7,7 @@ import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
 import { formatCount } from '@/components/ui/numbers';
 import { LocalTime } from '@/components/ui/format';
 import { addDomainAction } from './actions';
+import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Domains' };
 
@@ -26,7 +27,7 @@ export default async function DomainsPage({ searchParams }: { searchParams: Prom
           role="status"
           className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800"
         >
-          Removed {removed}.
+          Removed {displayDomain(removed)}.
         </p>
       )}
       {isSuper(actor) && (
@@ -86,12 +87,13 @@ export default async function DomainsPage({ searchParams }: { searchParams: Prom
               {domains.map((domain) => (
                 <tr key={domain.id}>
                   <td className="font-medium">
-                    <Link href={`/admin/domains/${domain.domain}`}>{domain.domain}</Link>
+                    <Link href={`/admin/domains/${domain.domain}`}>{displayDomain(domain.domain)}</Link>
                   </td>
                   <td>
                     {domain.aliasOf ? (
                       <>
-                        alias of <Link href={`/admin/domains/${domain.aliasOf}`}>{domain.aliasOf}</Link>
+                        alias of{' '}
+                        <Link href={`/admin/domains/${domain.aliasOf}`}>{displayDomain(domain.aliasOf)}</Link>
                       </>
                     ) : (
                       'domain'

@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireSuper } from '@/server/domain';
+import { isSuper, visibleDomains } from '@/server/domain/rights';
 import { requireAdmin } from '@/server/web/session';
-import { guard } from '@/server/web/guard';
 import { filterFromParams, latestEventId, listEvents, PROTOCOLS } from '@/server/web/events-query';
 import { EmptyState, PageHeader } from '@/components/ui/page';
 import { EventRowView, EventTableHead } from '@/components/admin/event-table';
@@ -45,9 +44,10 @@ const RESULTS = [
 
 export default async function LogsPage({ searchParams }: { searchParams: Promise<Params> }) {
   const actor = await requireAdmin('/admin/logs');
-  await guard(async () => requireSuper(actor));
   const params = await searchParams;
-  const filter = filterFromParams(params);
+  // A domain admin sees the events about their own domains' addresses, nothing else.
+  const filter = { ...filterFromParams(params), domains: visibleDomains(actor) };
+  const everything = isSuper(actor);
   const [events, newest] = await Promise.all([
     listEvents(filter, { beforeId: Number(params.before) || undefined, limit: PAGE }),
     latestEventId(),
@@ -88,9 +88,13 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
     <>
       <PageHeader
         title="Logs"
-        description="Every SMTP, IMAP, POP3, queue and sign-in event, newest first. Click a queue id for the message's whole journey."
+        description={
+          everything
+            ? "Every SMTP, IMAP, POP3, queue and sign-in event, newest first. Click a queue id for the message's whole journey."
+            : "The events about your domains' addresses, newest first. Click a queue id for the message's journey."
+        }
       >
-        {live ? (
+        {!everything ? null : live ? (
           <Link className="btn" href={`/admin/logs?${filters}`}>
             Stop live mode
           </Link>
@@ -136,7 +140,7 @@ export default async function LogsPage({ searchParams }: { searchParams: Promise
           </Link>
         </div>
       </form>
-      {live && <LiveEvents query={filters.toString()} afterId={newest} />}
+      {live && everything && <LiveEvents query={filters.toString()} afterId={newest} />}
       {events.length === 0 ? (
         <EmptyState title={live ? 'No earlier events match' : 'No events match'}>
           {filters.size ? 'Widen the filters or clear them.' : 'Nothing has happened yet.'}

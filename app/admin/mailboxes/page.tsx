@@ -7,6 +7,7 @@ import { Badge, EmptyState, PageHeader } from '@/components/ui/page';
 import { Pagination } from '@/components/ui/pagination';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { LocalTime } from '@/components/ui/format';
+import { displayDomain, displayAddress } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Mailboxes' };
 
@@ -96,7 +97,7 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
             <option value="">All domains</option>
             {domains.map((name) => (
               <option key={name} value={name}>
-                {name}
+                {displayDomain(name)}
               </option>
             ))}
           </select>
@@ -132,7 +133,9 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
               {rows.map((row) => (
                 <tr key={row.id}>
                   <td className="font-medium">
-                    <Link href={`/admin/mailboxes/${encodeURIComponent(row.address)}`}>{row.address}</Link>
+                    <Link href={`/admin/mailboxes/${encodeURIComponent(row.address)}`}>
+                      {displayAddress(row.address)}
+                    </Link>
                   </td>
                   <td>{row.displayName || <span className="text-slate-400">—</span>}</td>
                   <td>

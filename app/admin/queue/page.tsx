@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireSuper } from '@/server/domain';
+import { isSuper, visibleDomains } from '@/server/domain/rights';
 import { requireAdmin } from '@/server/web/session';
-import { guard } from '@/server/web/guard';
 import { listQueue, QUEUE_STATUSES } from '@/server/web/queue-query';
 import { EmptyState, PageHeader } from '@/components/ui/page';
 import { Pagination } from '@/components/ui/pagination';
@@ -11,6 +10,7 @@ import { LocalTime } from '@/components/ui/format';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { resultClass } from '@/components/admin/event-table-tone';
 import { RetryAllButton } from '@/components/admin/queue-actions';
+import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Queue' };
 
@@ -20,18 +20,23 @@ export default async function QueuePage({
   searchParams: Promise<{ status?: string; page?: string; done?: string }>;
 }) {
   const actor = await requireAdmin('/admin/queue');
-  await guard(async () => requireSuper(actor));
   const params = await searchParams;
   const status = QUEUE_STATUSES.includes(params.status ?? '') ? params.status : undefined;
-  const queue = await listQueue({ status, page: Number(params.page) || 1 });
+  // A domain admin sees the mail sent from their own domains, and only watches: changes are a super admin's.
+  const queue = await listQueue({ status, page: Number(params.page) || 1, domains: visibleDomains(actor) });
+  const mayChange = isSuper(actor);
   return (
     <>
       <PageHeader
         title="Queue"
-        description="Outbound mail waiting for delivery or retrying. Delivered and bounced messages leave the queue; their story stays in the logs."
+        description={
+          mayChange
+            ? 'Outbound mail waiting for delivery or retrying. Delivered and bounced messages leave the queue; their story stays in the logs.'
+            : `Outbound mail from ${(actor.domains ?? []).map(displayDomain).join(', ') || 'your domains'} waiting for delivery or retrying.`
+        }
       >
         <AutoRefresh />
-        {queue.total > 0 && <RetryAllButton />}
+        {mayChange && queue.total > 0 && <RetryAllButton />}
       </PageHeader>
       {params.done && (
         <p

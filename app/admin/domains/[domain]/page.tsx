@@ -8,6 +8,7 @@ import { ActionForm } from '@/components/ui/action-form';
 import { Badge, PageHeader } from '@/components/ui/page';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { removeDomainAction, setDomainEnabledAction } from '../actions';
+import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Domain' };
 
@@ -24,13 +25,15 @@ export default async function DomainPage({ params }: { params: Promise<{ domain:
   return (
     <>
       <PageHeader
-        title={domain.domain}
+        title={displayDomain(domain.domain)}
         description={
           domain.aliasOf ? (
             <>
               Alias domain of{' '}
-              <Link href={`/admin/domains/${domain.aliasOf.domain}`}>{domain.aliasOf.domain}</Link>: mail to
-              any address here goes to the same local part there.
+              <Link href={`/admin/domains/${domain.aliasOf.domain}`}>
+                {displayDomain(domain.aliasOf.domain)}
+              </Link>
+              : mail to any address here goes to the same local part there.
             </>
           ) : (
             'A mail domain with its own mailboxes.'
@@ -77,7 +80,7 @@ export default async function DomainPage({ params }: { params: Promise<{ domain:
           <ul className="list-inside list-disc text-sm">
             {domain.aliasDomains.map((alias) => (
               <li key={alias.id}>
-                <Link href={`/admin/domains/${alias.domain}`}>{alias.domain}</Link>
+                <Link href={`/admin/domains/${alias.domain}`}>{displayDomain(alias.domain)}</Link>
               </li>
             ))}
           </ul>
@@ -125,6 +128,8 @@ export default async function DomainPage({ params }: { params: Promise<{ domain:
               variant="danger"
               pendingText="Removing…"
               testId="remove-domain-form"
+              // With mailboxes or aliases the checkbox asks; an empty domain asks on the first click.
+              confirm={mailboxes + aliases > 0 ? undefined : `Really remove ${displayDomain(domain.domain)}?`}
               fields={
                 mailboxes + aliases > 0
                   ? [

@@ -9,6 +9,7 @@ import { Badge, PageHeader } from '@/components/ui/page';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { LocalTime } from '@/components/ui/format';
+import { displayDomain, displayAddress } from '@/server/domain/names';
 import {
   removeMailboxAction,
   resetPasswordAction,
@@ -86,12 +87,14 @@ export default async function MailboxPage({
   return (
     <>
       <PageHeader
-        title={mailbox.address}
+        title={displayAddress(mailbox.address)}
         description={
           <>
             {mailbox.displayName || 'No display name'} · created{' '}
             <LocalTime iso={mailbox.createdAt.toISOString()} /> ·{' '}
-            <Link href={`/admin/mailboxes?domain=${mailbox.domain}`}>all mailboxes of {mailbox.domain}</Link>
+            <Link href={`/admin/mailboxes?domain=${mailbox.domain}`}>
+              all mailboxes of {displayDomain(mailbox.domain)}
+            </Link>
           </>
         }
       >

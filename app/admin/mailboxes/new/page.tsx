@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { displayDomain } from '@/server/domain/names';
 import { isSuper } from '@/server/domain';
 import { domainNames } from '@/server/web/lookups';
 import { requireAdmin } from '@/server/web/session';
@@ -30,7 +31,7 @@ export default async function NewMailboxPage({
       type: 'email',
       required: true,
       placeholder: `name@${domain ?? domains[0]!}`,
-      hint: `Domains here: ${domains.slice(0, 5).join(', ')}${domains.length > 5 ? ` and ${domains.length - 5} more` : ''}`,
+      hint: `Domains here: ${domains.slice(0, 5).map(displayDomain).join(', ')}${domains.length > 5 ? ` and ${domains.length - 5} more` : ''}`,
     },
     { name: 'displayName', label: 'Display name' },
     { name: 'password', label: 'Password', type: 'new-password', required: true },

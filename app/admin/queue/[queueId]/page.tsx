@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireSuper } from '@/server/domain';
+import { isSuper } from '@/server/domain/rights';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { getQueueEntry, queueEntryHeaders } from '@/server/web/queue-query';
@@ -15,9 +15,8 @@ export const metadata: Metadata = { title: 'Queue entry' };
 
 export default async function QueueEntryPage({ params }: { params: Promise<{ queueId: string }> }) {
   const actor = await requireAdmin('/admin/queue');
-  await guard(async () => requireSuper(actor));
   const queueId = decodeURIComponent((await params).queueId);
-  const entry = await getQueueEntry(queueId);
+  const entry = await guard(getQueueEntry(queueId, actor));
   if (!entry) notFound();
   const headers = await queueEntryHeaders(entry.blobSha256).catch(() => null);
   return (
@@ -63,9 +62,7 @@ export default async function QueueEntryPage({ params }: { params: Promise<{ que
           </dd>
         </div>
       </dl>
-      <div className="mb-4">
-        <EntryActions queueId={entry.queueId} />
-      </div>
+      <div className="mb-4">{isSuper(actor) && <EntryActions queueId={entry.queueId} />}</div>
       <section className="card mb-4" aria-labelledby="recipients-heading">
         <h2 id="recipients-heading" className="mb-2 font-semibold">
           Recipients

@@ -9,6 +9,7 @@ import { checkDomainDns, checkPtr, type RecordStatus } from '@/server/web/dns-re
 import { ActionForm } from '@/components/ui/action-form';
 import { Badge, PageHeader } from '@/components/ui/page';
 import { createDkimKeyAction } from '../../actions';
+import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'DNS records' };
 
@@ -43,7 +44,7 @@ export default async function DnsPage({ params }: { params: Promise<{ domain: st
   return (
     <>
       <PageHeader
-        title={`DNS for ${domain.domain}`}
+        title={`DNS for ${displayDomain(domain.domain)}`}
         description={
           <>
             Publish these records at your DNS provider. Each is checked live now;{' '}

@@ -1,10 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireSuper } from '@/server/domain';
-import { db } from '@/server/core/db';
+import { ForbiddenError } from '@/server/domain/errors';
+import { visibleDomains } from '@/server/domain/rights';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
 import { journey } from '@/server/web/events-query';
+import { getQueueEntry } from '@/server/web/queue-query';
+import { EventDetail } from '@/components/admin/event-detail';
 import { EmptyState, PageHeader } from '@/components/ui/page';
 import { LocalTime } from '@/components/ui/format';
 import { formatBytes } from '@/components/ui/numbers';
@@ -14,12 +16,23 @@ export const metadata: Metadata = { title: 'Message journey' };
 
 export default async function JourneyPage({ params }: { params: Promise<{ queueId: string }> }) {
   const actor = await requireAdmin('/admin/logs');
-  await guard(async () => requireSuper(actor));
   const queueId = decodeURIComponent((await params).queueId);
-  const [events, entry] = await Promise.all([
-    journey(queueId),
-    db().queueEntry.findUnique({ where: { queueId }, include: { recipients: true } }),
-  ]);
+  const domains = visibleDomains(actor);
+  const events = await guard(async () => {
+    const visible = await journey(queueId, domains);
+    if (!visible)
+      throw new ForbiddenError(`the message ${queueId} does not concern a domain you manage`, {
+        actor: actor.name,
+        role: actor.role,
+      });
+    return visible;
+  });
+  // A domain admin may see a message sent to their domain from elsewhere, but not its queue entry.
+  const entry = await getQueueEntry(queueId, actor).catch(() => null);
+  // Where two events share a second, the milliseconds show which came first.
+  const seconds = events.map((event) => event.time.slice(0, 19));
+  const sharesSecond = (index: number) =>
+    seconds[index - 1] === seconds[index] || seconds[index + 1] === seconds[index];
   return (
     <>
       <PageHeader
@@ -53,14 +66,15 @@ export default async function JourneyPage({ params }: { params: Promise<{ queueI
         <EmptyState title="No events for this queue id" />
       ) : (
         <ol className="relative ml-3 border-l-2 border-slate-200" aria-label="Journey">
-          {events.map((event) => (
-            <li key={event.id} className="mb-4 ml-4">
+          {events.map((event, index) => (
+            <li key={event.id} className="mb-4 ml-4" data-event-action={event.action}>
               <span
                 className="absolute -left-[7px] mt-1.5 size-3 rounded-full border-2 border-white bg-brand-500"
                 aria-hidden="true"
               />
               <div className="text-xs text-slate-500">
-                <LocalTime iso={event.time} withSeconds /> · {event.protocol}
+                <LocalTime iso={event.time} withSeconds withMilliseconds={sharesSecond(index)} /> ·{' '}
+                {event.protocol}
                 {event.clientIp ? ` · ${event.clientIp}` : ''}
               </div>
               <div className="mt-0.5 text-sm">
@@ -69,7 +83,9 @@ export default async function JourneyPage({ params }: { params: Promise<{ queueI
                 {event.user && <span className="text-slate-600">{event.user}</span>}
               </div>
               {event.detail && (
-                <div className="mt-0.5 font-mono text-xs break-all text-slate-600">{event.detail}</div>
+                <div className="mt-0.5 text-xs text-slate-600">
+                  <EventDetail detail={event.detail} />
+                </div>
               )}
             </li>
           ))}
