@@ -6,9 +6,11 @@ import { reply, type SmtpReply } from '../policy/replies';
 import type { RecipientDecision } from '../policy/decide';
 import { enqueueMessage } from '../queue/enqueue';
 import { wakeQueueRunners } from '../queue/runner';
-import { deliverLocal, localCopy, type LocalTarget } from './local';
+import { promises as fs } from 'node:fs';
+import { deliverLocal, localCopy, spooledLocalCopy, type LocalTarget, type SpooledBody } from './local';
+import type { SpooledBlob } from '../store';
 
-export { deliverLocal, localCopy, type LocalTarget } from './local';
+export { deliverLocal, localCopy, type LocalTarget, type SpooledBody } from './local';
 
 export interface InboundMessage {
   queueId: string;
@@ -17,7 +19,8 @@ export interface InboundMessage {
   recipients: { address: string; decision: RecipientDecision }[];
   /** Headers this server prepends: Received, Authentication-Results. */
   trace: string;
-  body: Buffer;
+  /** The message as received (after our own Authentication-Results are stripped), or on disk. */
+  body: Buffer | SpooledBody;
   junk?: boolean;
   clientIp?: string;
   user?: string | null;
@@ -48,8 +51,20 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   }
   const mailboxes = [...new Map(local.map((target) => [target.userId, target])).values()];
   // Stored once for every mailbox: Delivered-To only when there is a single one to name.
-  const content = localCopy(message, mailboxes.length === 1 ? mailboxes[0]!.address : null);
-  const result = mailboxes.length ? await deliverLocal(content, mailboxes) : { delivered: [], overQuota: [] };
+  const deliveredTo = mailboxes.length === 1 ? mailboxes[0]!.address : null;
+  const { body } = message;
+  let content: Buffer | SpooledBlob | null = null;
+  let result: Awaited<ReturnType<typeof deliverLocal>> = { delivered: [], overQuota: [] };
+  try {
+    if (mailboxes.length > 0) {
+      content = Buffer.isBuffer(body)
+        ? localCopy({ ...message, body }, deliveredTo)
+        : await spooledLocalCopy({ ...message, body }, deliveredTo);
+      result = await deliverLocal(content, mailboxes);
+    }
+  } finally {
+    if (content && !Buffer.isBuffer(content)) await content.discard();
+  }
   const queuedTo = [...new Set(external.map((address) => address.toLowerCase()))];
   // A full mailbox among several is retried from the queue (4xx for up to the queue lifetime).
   const retryLocal = result.overQuota.map((target) => target.address);
@@ -69,7 +84,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
       queueId: message.queueId,
       sender: message.sender,
       recipients: [...queuedTo, ...retryLocal],
-      content: Buffer.concat([Buffer.from(message.trace), message.body]),
+      content: Buffer.concat([Buffer.from(message.trace), await bodyBytes(body)]),
     });
     wakeQueueRunners();
   }
@@ -81,7 +96,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
       queueId: message.queueId,
       clientIp: message.clientIp,
       user: target.address,
-      detail: { size: content.length },
+      detail: { size: content ? (Buffer.isBuffer(content) ? content.length : content.size) : 0 },
     });
   }
   if (queuedTo.length + retryLocal.length > 0) {
@@ -99,4 +114,20 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
     delivered: result.delivered.map((t) => t.address),
     queued: [...queuedTo, ...retryLocal],
   };
+}
+
+/**
+ * The whole received message in memory, for the outbound queue (which keeps content as a Buffer):
+ * relayed mail only, and counted in the in-flight budget by its SMTP transfer until it is queued.
+ */
+async function bodyBytes(body: Buffer | SpooledBody): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  const handle = await fs.open(body.file.path, 'r');
+  try {
+    const rest = Buffer.allocUnsafe(body.file.size - body.bodyStart);
+    const { bytesRead } = await handle.read(rest, 0, rest.length, body.bodyStart);
+    return Buffer.concat([body.head, rest.subarray(0, bytesRead)]);
+  } finally {
+    await handle.close();
+  }
 }

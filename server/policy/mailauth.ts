@@ -1,5 +1,6 @@
 // Inbound message authentication with mailauth: SPF (RFC 7208), DKIM (RFC 6376), DMARC (RFC 7489)
 // and ARC (RFC 8617), summed up in one Authentication-Results header (RFC 8601).
+import type { Readable } from 'node:stream';
 import { dnsResolver } from './dns';
 
 export interface InboundAuthResult {
@@ -21,7 +22,8 @@ interface Status {
 }
 
 export async function checkInboundAuthentication(
-  message: Buffer,
+  /** The whole message, or a stream of it (SMTP DATA streams it from its spool file). */
+  message: Buffer | Readable,
   envelope: { ip: string; helo: string; sender: string; mta: string },
 ): Promise<InboundAuthResult> {
   const resolver = dnsResolver().resolve as (name: string, rrtype: string) => Promise<string[][] | string[]>;

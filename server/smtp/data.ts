@@ -1,7 +1,12 @@
 // DATA: read the message (size and line-length limits), add the trace headers, check SPF, DKIM,
 // DMARC and ARC for mail from the outside, and hand it to delivery/. The 250 goes out only after
 // delivery has committed the message (store) or queued it (queue), both fsynced.
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { inflightBudget, type InflightCharge } from '../core/inflight-budget';
+import { SpoolWriter, type SpoolFile } from '../store';
 import { config } from '../core/config';
 import { isOutOfSpace, storageLow } from '../core/disk-space';
 import { checkInboundAuthentication } from '../policy/mailauth';
@@ -14,17 +19,75 @@ import { stateOf, userOf, logEvent, nextTransaction } from './session';
 import type { SmtpSettings } from './settings';
 import { INSUFFICIENT_STORAGE } from './storage-guard';
 
-/** Reads the whole message; stops keeping bytes (but keeps reading) past the size limit. */
-function readMessage(
+/** The header is kept in memory up to this size (trace and loop checks); the rest goes to disk. */
+const HEAD_LIMIT = 1024 * 1024;
+const HEADER_END = Buffer.from('\r\n\r\n');
+const BARE_HEADER_END = Buffer.from('\n\n');
+
+interface ReceivedMessage {
+  /** Everything received, on disk (up to the size limit). */
+  file: SpoolFile;
+  /** The header through its blank line (or the first HEAD_LIMIT bytes when no end was seen). */
+  head: Buffer;
+  headComplete: boolean;
+  longLine: boolean;
+}
+
+/** Collects the header block of a message as it streams by, at most HEAD_LIMIT bytes. */
+class HeadCollector {
+  private bytes = Buffer.alloc(0);
+  private length = 0;
+  private end = -1;
+
+  get done(): boolean {
+    return this.end >= 0 || this.length >= HEAD_LIMIT;
+  }
+
+  add(chunk: Buffer): void {
+    if (this.done) return;
+    const take = chunk.subarray(0, HEAD_LIMIT - this.length);
+    if (this.length + take.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(HEAD_LIMIT, Math.max(16 * 1024, 2 * (this.length + take.length))),
+      );
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    const searchFrom = Math.max(0, this.length - 3);
+    take.copy(this.bytes, this.length);
+    this.length += take.length;
+    const found = this.bytes.subarray(0, this.length).indexOf(HEADER_END, searchFrom);
+    if (found >= 0) this.end = found + HEADER_END.length;
+  }
+
+  /** The header as smtp/headers.ts would split it: CRLF CRLF first, else LF LF. */
+  result(): { head: Buffer; complete: boolean } {
+    const kept = this.bytes.subarray(0, this.length);
+    if (this.end >= 0) return { head: Buffer.from(kept.subarray(0, this.end)), complete: true };
+    const bare = kept.indexOf(BARE_HEADER_END);
+    if (bare >= 0) return { head: Buffer.from(kept.subarray(0, bare + 2)), complete: true };
+    return { head: Buffer.from(kept), complete: this.length < HEAD_LIMIT };
+  }
+}
+
+/**
+ * Receives the message into a spool file as it arrives (never whole in memory), charging the
+ * in-flight budget before each chunk is taken in (a full budget stops the reading: TCP
+ * backpressure). Past the size limit bytes are read and dropped. A connection that drops mid-DATA
+ * rejects, and the spool file is removed.
+ */
+async function spoolMessage(
   stream: SMTPServerDataStream,
   settings: SmtpSettings,
-): Promise<{ body: Buffer; longLine: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let lineLength = 0;
-    let longLine = false;
-    stream.on('data', (chunk: Buffer) => {
+  charge: InflightCharge,
+): Promise<ReceivedMessage> {
+  const writer = await SpoolWriter.open();
+  const head = new HeadCollector();
+  let kept = 0;
+  let lineLength = 0;
+  let longLine = false;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (!longLine) {
         // Track the current line's length across chunk boundaries.
         let start = 0;
@@ -36,14 +99,41 @@ function readMessage(
         lineLength += chunk.length - start;
         if (lineLength > settings.maxLineLength + 1) longLine = true;
       }
-      if (kept <= settings.maxMessageBytes) {
-        chunks.push(chunk);
-        kept += chunk.length;
-      }
-    });
-    stream.on('end', () => resolve({ body: Buffer.concat(chunks), longLine }));
-    stream.on('error', reject);
-  });
+      if (kept > settings.maxMessageBytes) continue;
+      await charge.charge(chunk.length);
+      head.add(chunk);
+      await writer.write(chunk);
+      kept += chunk.length;
+    }
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  const file = await writer.finishFile();
+  const { head: headBytes, complete } = head.result();
+  return { file, head: headBytes, headComplete: complete, longLine };
+}
+
+/** The received message as mailauth and the scanners read it: our trace, then what came. */
+function messageStream(prefix: string, head: Buffer, file: SpoolFile, bodyStart: number): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.from(prefix);
+      yield head;
+      if (file.size > bodyStart)
+        yield* createReadStream(file.path, { start: bodyStart, highWaterMark: 256 * 1024 });
+    })(),
+  );
+}
+
+async function messageBytes(
+  prefix: string,
+  head: Buffer,
+  file: SpoolFile,
+  bodyStart: number,
+): Promise<Buffer> {
+  const rest = await readFile(file.path);
+  return Buffer.concat([Buffer.from(prefix), head, rest.subarray(bodyStart)]);
 }
 
 export async function onData(
@@ -51,10 +141,27 @@ export async function onData(
   session: SMTPServerSession,
   settings: SmtpSettings,
 ): Promise<string> {
+  // The message's bytes count against the in-flight budget until it is stored or refused.
+  const charge = inflightBudget().open();
+  let received: ReceivedMessage | null = null;
+  try {
+    received = await spoolMessage(stream, settings, charge);
+    return await handleMessage(received, stream, session, settings);
+  } finally {
+    charge.release();
+    await received?.file.remove().catch(() => {});
+  }
+}
+
+async function handleMessage(
+  spooled: ReceivedMessage,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  settings: SmtpSettings,
+): Promise<string> {
   const state = stateOf(session);
-  const read = await readMessage(stream, settings);
-  const longLine = read.longLine;
-  let body = read.body;
+  const { file, longLine } = spooled;
+  let head = spooled.head;
   const finish = (outcome: SmtpReply, result: string, detail: Record<string, unknown> = {}): string => {
     logEvent(state, 'data', result, {
       user: userOf(session)?.address,
@@ -79,7 +186,7 @@ export async function onData(
   if (await storageLow()) return finish(INSUFFICIENT_STORAGE, 'no_storage');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // Mail loops (RFC 5321 6.3): too many hops, or a copy that has already been delivered here.
-  const facts = headerFacts(body);
+  const facts = headerFacts(head);
   const localTargets = state.recipients.flatMap(
     (r) => r.decision.expansion?.mailboxes.map((m) => m.address) ?? [],
   );
@@ -113,10 +220,12 @@ export async function onData(
   });
   let trace = received;
   let junk = false;
-  // Only our own checks may speak for this host (RFC 8601 5).
-  if (!user) body = stripOwnAuthenticationResults(body, hostname);
+  // Only our own checks may speak for this host (RFC 8601 5). The header is in memory whole
+  // unless it is over HEAD_LIMIT, which no real mail is: such a header is left as it came.
+  const headLength = head.length;
+  if (!user && spooled.headComplete) head = stripOwnAuthenticationResults(head, hostname);
   if (!user && !state.connect.relayClient && settings.checkAuthentication) {
-    const auth = await checkInboundAuthentication(Buffer.concat([Buffer.from(received), body]), {
+    const auth = await checkInboundAuthentication(messageStream(received, head, file, headLength), {
       ip: state.clientIp,
       helo: session.hostNameAppearsAs,
       sender,
@@ -136,8 +245,9 @@ export async function onData(
     }
   }
   if (!user && (settings.clamd || settings.rspamdUrl)) {
+    // The scanners' clients take the message as one Buffer: held only while they scan.
     const scan = await scanMessage(
-      Buffer.concat([Buffer.from(trace), body]),
+      await messageBytes(trace, head, file, headLength),
       {
         ip: state.clientIp,
         helo: session.hostNameAppearsAs,
@@ -161,7 +271,7 @@ export async function onData(
       sender,
       recipients: accepted,
       trace,
-      body,
+      body: { head, file, bodyStart: headLength },
       junk,
       clientIp: state.clientIp,
       user: user?.address,

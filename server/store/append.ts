@@ -6,8 +6,9 @@
 // appends queue up and go together in the next, so a burst of deliveries costs one commit (one
 // fsync) per batch instead of one per message. Nobody is answered before their batch commits.
 import { db, provider, type Tx } from '../core/db';
-import { parseMessage, type ParsedMessage } from '../mime/parse';
+import { parseMessage, parseMessageFile, type ParsedMessage } from '../mime/parse';
 import { ensureBlobFile, writeBlob } from './blobs';
+import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
 import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
 import { rawDb, type RawTx, type SqlValue } from './raw';
@@ -42,7 +43,8 @@ export class QuotaExceededError extends Error {
 
 interface PendingAppend {
   hash: string;
-  content: Buffer;
+  /** In memory, or already in place as a blob whose spool file can place it again (spool.ts). */
+  content: Buffer | SpooledBlob;
   size: number;
   parsed: ParsedMessage;
   targets: AppendTarget[];
@@ -63,16 +65,48 @@ let flushing = false;
 export async function appendMessage(
   raw: Buffer,
   targets: AppendTarget[],
-  options: { internalDate?: Date; parsed?: ParsedMessage; ignoreQuota?: boolean } = {},
+  options: AppendOptions = {},
 ): Promise<AppendResult[]> {
   if (targets.length === 0) return [];
   const parsed = options.parsed ?? parseMessage(raw);
   const hash = await writeBlob(raw);
+  return enqueueAppend(hash, raw, raw.length, parsed, targets, options);
+}
+
+export interface AppendOptions {
+  internalDate?: Date;
+  parsed?: ParsedMessage;
+  ignoreQuota?: boolean;
+}
+
+/**
+ * appendMessage for content received to disk (spool.ts): the blob is already fsynced and in
+ * place; it is parsed from its file, never read whole into memory. The caller discards the spool
+ * file once this has returned or failed.
+ */
+export async function appendSpooledMessage(
+  blob: SpooledBlob,
+  targets: AppendTarget[],
+  options: AppendOptions = {},
+): Promise<AppendResult[]> {
+  if (targets.length === 0) return [];
+  const parsed = options.parsed ?? parseMessageFile(blob.path);
+  return enqueueAppend(blob.hash, blob, blob.size, parsed, targets, options);
+}
+
+function enqueueAppend(
+  hash: string,
+  content: Buffer | SpooledBlob,
+  size: number,
+  parsed: ParsedMessage,
+  targets: AppendTarget[],
+  options: AppendOptions,
+): Promise<AppendResult[]> {
   return new Promise((resolve, reject) => {
     pending.push({
       hash,
-      content: raw,
-      size: raw.length,
+      content,
+      size,
       parsed,
       targets,
       internalDate: options.internalDate ?? new Date(),
@@ -169,7 +203,9 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   // throw from here: the batch is committed, and flush() would commit it a second time.
   const unwritten = new Map<string, unknown>();
   for (const [hash, content] of new Map(outcome.accepted.map((item) => [item.hash, item.content])))
-    await ensureBlobFile(hash, content).catch((error: unknown) => unwritten.set(hash, error));
+    await (Buffer.isBuffer(content) ? ensureBlobFile(hash, content) : content.ensurePlaced()).catch(
+      (error: unknown) => unwritten.set(hash, error),
+    );
   const touched = new Set<number>();
   for (const item of outcome.accepted) {
     if (unwritten.has(item.hash)) {

@@ -15,6 +15,7 @@
 // are sent only after the commit, so a retried transaction has told no one anything.
 export {
   appendMessage,
+  appendSpooledMessage,
   findDeliveryFolder,
   allocateUid,
   nextModseq,
@@ -23,6 +24,7 @@ export {
   type AppendResult,
   type SystemFlags,
 } from './append';
+export { SpoolWriter, SpooledBlob, type SpoolFile } from './spool';
 export { writeBlob, readBlob, readBlobOfSize, SYNC_READ_BYTES, streamBlob, blobPath } from './blobs';
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';

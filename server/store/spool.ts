@@ -1,0 +1,181 @@
+// Message content received straight to disk instead of into memory (SMTP DATA, large IMAP APPEND
+// literals). A spool file lives in the blob store's tmp/ directory (same filesystem, so it can be
+// hard-linked into place; the maintenance sweep removes ones a crash left behind, blobs.ts).
+//
+// A blob written this way is hashed while it is written, fsynced, and linked under its SHA-256,
+// and the directory is fsynced, before any row points at it (the rule of blobs.ts). The spool name
+// is kept until the rows are committed: if the collector removed a then unreferenced file of the
+// same content meanwhile, ensurePlaced() links it again from there without holding it in memory.
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { config } from '../core/config';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
+import { blobPath, blobRoot } from './blobs';
+
+/** Ends with the suffix sweepStaleTempFiles (blobs.ts) looks for. */
+const SPOOL_SUFFIX = '.tmp';
+
+export function spoolDir(dataDir = config().dataDir): string {
+  return join(blobRoot(dataDir), 'tmp');
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isCode(error: unknown, ...codes: string[]): boolean {
+  return codes.includes((error as NodeJS.ErrnoException | null)?.code ?? '');
+}
+
+/** A spool file that is not a blob (yet): SMTP DATA as received, before the trace headers. */
+export interface SpoolFile {
+  path: string;
+  size: number;
+  remove(): Promise<void>;
+}
+
+/** Writes one spool file; hashes what it writes, so it can become a blob without a second read. */
+export class SpoolWriter {
+  private readonly hash: Hash = createHash('sha256');
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly dataDir: string,
+  ) {}
+
+  static async open(dataDir = config().dataDir): Promise<SpoolWriter> {
+    const dir = spoolDir(dataDir);
+    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const path = join(dir, `${process.pid}.${randomBytes(8).toString('hex')}${SPOOL_SUFFIX}`);
+    const handle = await fs.open(path, 'wx', PRIVATE_FILE_MODE);
+    return new SpoolWriter(path, handle, dataDir);
+  }
+
+  get size(): number {
+    return this.written;
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return;
+    this.hash.update(bytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+    this.written += bytes.length;
+  }
+
+  /** Appends `path`[start, end) by streaming it (a copy costs disk bandwidth, not memory). */
+  async copyFrom(path: string, start: number, end: number): Promise<void> {
+    if (end <= start) return;
+    const writer = this;
+    await pipeline(
+      createReadStream(path, { start, end: end - 1, highWaterMark: 256 * 1024 }),
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          writer.write(chunk).then(() => done(), done);
+        },
+      }),
+    );
+  }
+
+  /** Closes the file as an intermediate (not fsynced: it is never what a reply promises). */
+  async finishFile(): Promise<SpoolFile> {
+    await this.close();
+    const path = this.path;
+    return { path, size: this.written, remove: () => fs.rm(path, { force: true }) };
+  }
+
+  /** fsyncs the content and places it under its SHA-256 (see the file comment). */
+  async finishBlob(): Promise<SpooledBlob> {
+    try {
+      await this.handle.sync();
+      await this.close();
+      const blob = new SpooledBlob(this.hash.digest('hex'), this.written, this.path, this.dataDir);
+      await blob.ensurePlaced();
+      return blob;
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+  }
+
+  /** Closes and removes the file (a dropped connection, a refused message, a failed write). */
+  async abort(): Promise<void> {
+    await this.close().catch(() => {});
+    await fs.rm(this.path, { force: true }).catch(() => {});
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** Content already fsynced and in place as a blob; its spool name is kept until discard(). */
+export class SpooledBlob {
+  private discarded = false;
+
+  constructor(
+    readonly hash: string,
+    readonly size: number,
+    /** The spool file: the same inode as the blob, until discarded. */
+    readonly path: string,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Makes sure the blob file exists (again), linked from the spool file, and is durable. */
+  async ensurePlaced(): Promise<void> {
+    const target = blobPath(this.hash, this.dataDir);
+    const existing = await fs.stat(target).catch(() => null);
+    if (existing?.size === this.size) return;
+    if (this.discarded) throw new Error(`blob ${this.hash} is gone and its spool file was discarded`);
+    const dir = dirname(target);
+    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    if (existing) await fs.rm(target, { force: true }); // a torn copy of another size
+    try {
+      await fs.link(this.path, target);
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) return; // another writer placed the same content meanwhile
+      if (!isCode(error, 'EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK')) throw error;
+      // A filesystem without hard links: copy, fsync, rename (as writeBlob does).
+      const temp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}${SPOOL_SUFFIX}`;
+      try {
+        await fs.copyFile(this.path, temp);
+        const handle = await fs.open(temp, 'r+');
+        await handle.sync().finally(() => handle.close());
+        await fs.rename(temp, target);
+      } catch (copyError) {
+        await fs.rm(temp, { force: true }).catch(() => {});
+        throw copyError;
+      }
+    }
+    await fsyncDir(dir);
+  }
+
+  /** Reads the content back as one Buffer (only for paths that still need one, bounded by the caller). */
+  read(): Promise<Buffer> {
+    return fs.readFile(this.path);
+  }
+
+  /** Drops the spool name; the blob stays as long as rows reference it. */
+  async discard(): Promise<void> {
+    if (this.discarded) return;
+    this.discarded = true;
+    await fs.rm(this.path, { force: true }).catch(() => {});
+  }
+}
