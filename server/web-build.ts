@@ -14,6 +14,7 @@ const SOURCES = [
   'server',
   'next.config.ts',
   'postcss.config.mjs',
+  'proxy.ts',
   'package-lock.json',
   'tsconfig.json',
 ];
