@@ -110,7 +110,10 @@ async function stress(name: string, port: number, user: string, password: string
 async function stressPostroom(provider: Provider, mbox: string): Promise<StressResult> {
   const locals = Array.from({ length: USERS }, (_, i) => `stress${i + 1}`);
   const database = await createBenchDatabase(provider, 'stress.test', locals, PASSWORD);
-  const extra: NodeJS.ProcessEnv = { POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1', POSTROOM_QUEUE_RUNNER: 'off' };
+  const extra: Record<string, string | undefined> = {
+    POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
+    POSTROOM_QUEUE_RUNNER: 'off',
+  };
   if (args.workers) extra.POSTROOM_WORKERS = args.workers;
   const worker = await startWorker(database, extra);
   try {

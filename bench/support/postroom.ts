@@ -13,7 +13,7 @@ export type Provider = 'sqlite' | 'mysql';
 export interface BenchDatabase {
   provider: Provider;
   /** DATABASE_URL and POSTROOM_DATA_DIR for the worker. */
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string | undefined>;
   cleanup(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function createBenchDatabase(
   const { addDomain, addMailbox } = await import('../../server/domain');
   await addDomain(domain);
   for (const local of locals) await addMailbox({ address: `${local}@${domain}`, password });
-  const env: NodeJS.ProcessEnv = { POSTROOM_DATA_DIR: database.dataDir };
+  const env: Record<string, string | undefined> = { POSTROOM_DATA_DIR: database.dataDir };
   if (database.url) env.DATABASE_URL = database.url;
   return { provider, env, cleanup: () => database.cleanup() };
 }
@@ -54,7 +54,7 @@ export interface RunningWorker {
 /** Starts server/worker.ts with the database's environment plus `extra`; resolves once it listens. */
 export async function startWorker(
   database: BenchDatabase,
-  extra: NodeJS.ProcessEnv = {},
+  extra: Record<string, string | undefined> = {},
 ): Promise<RunningWorker> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -75,7 +75,14 @@ export async function startWorker(
   if (!database.env.DATABASE_URL) delete env.DATABASE_URL;
   const child: ChildProcess = spawn(
     process.execPath,
-    [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'server', 'worker.ts')],
+    [
+      ...WORKER_NODE_FLAGS,
+      // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS)
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      join(ROOT, 'server', 'worker.ts'),
+    ],
     { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
