@@ -14,12 +14,11 @@ export class FieldError extends Error {
 export class FieldErrors extends FieldError {
   constructor(readonly fields: Record<string, string>) {
     const [first] = Object.keys(fields);
-    super(
-      first ?? 'form',
-      Object.entries(fields)
-        .map(([name, message]) => `${name}: ${message}`)
-        .join('; '),
-    );
+    super(first ?? 'form', '');
+    // "maxRecipients: must be ...; dnsblZones: ..." for the CLI and logs, every field named once.
+    this.message = Object.entries(fields)
+      .map(([name, message]) => `${name}: ${message}`)
+      .join('; ');
     this.name = 'FieldErrors';
   }
 }
