@@ -1,18 +1,23 @@
 // `postroom start` (what `npm start` runs) as a new user runs it: migrates a fresh database,
-// builds the console if needed, and every port answers; a killed worker is restarted; SIGTERM
-// stops everything cleanly with exit code 0.
+// builds the console and the server if needed (a stale server build is rebuilt), and every port
+// answers; the running processes are compiled JavaScript with no transpiler (tsx, esbuild) loaded;
+// a killed worker is restarted; SIGTERM stops everything cleanly with exit code 0.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { processTree } from '../../bench/support/process-tree';
+import { SERVER_DIST, serverBuildIsCurrent } from '../../scripts/build-server.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let testDb: TestDatabase;
 let supervisor: ChildProcess;
 let output = '';
 const ports: Record<string, number> = {};
+let builtBefore = 0;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -60,6 +65,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 
 before(async () => {
   testDb = await createTestDatabase();
+  // A source newer than the build (the build script is one of its sources and, unlike server/,
+  // not one of the console's): `postroom start` must notice and rebuild, never run old code.
+  const now = new Date();
+  utimesSync(join(root, 'scripts', 'build-server.js'), now, now);
+  assert.equal(serverBuildIsCurrent(), false, 'the touched source makes the build stale');
+  builtBefore = Date.now();
   for (const name of [
     'PORT',
     'POSTROOM_SMTP_PORT',
@@ -105,6 +116,30 @@ test('every port answers, with the right greetings', { timeout: 600_000 }, async
   assert.ok(page.status < 500, `web answered ${page.status}`);
 });
 
+test('a stale server build was rebuilt before starting', () => {
+  assert.equal(serverBuildIsCurrent(), true);
+  for (const entry of ['cli.js', 'main.js', 'worker.js'])
+    assert.ok(statSync(join(SERVER_DIST, entry)).mtimeMs >= builtBefore - 1000, `${entry} rebuilt`);
+});
+
+test('no running process has a transpiler loaded: supervisor, web and worker run compiled code', () => {
+  const tree = processTree(supervisor.pid!);
+  const roles = new Set(tree.map((process) => process.role));
+  for (const role of ['supervisor', 'web', 'worker']) assert.ok(roles.has(role), `${role} runs`);
+  for (const process of tree) {
+    const what = `${process.role} (pid ${process.pid}): ${process.args.join(' ')}`;
+    // tsx is loaded by --import/--require/--loader or NODE_OPTIONS; its esbuild runs as a child.
+    assert.doesNotMatch(process.args.join(' '), /tsx|esbuild|--loader|--import|--require|\.ts/, what);
+    const environment = readFileSync(`/proc/${process.pid}/environ`, 'utf8').split('\0');
+    const nodeOptions = environment.find((entry) => entry.startsWith('NODE_OPTIONS=')) ?? '';
+    assert.doesNotMatch(nodeOptions, /tsx|--loader|--import|--require/, what);
+  }
+  const supervisorArgs = tree.find((process) => process.role === 'supervisor')!.args.join(' ');
+  assert.match(supervisorArgs, /bin\/postroom\.js start/);
+  const workers = tree.filter((process) => process.role === 'worker');
+  for (const worker of workers) assert.match(worker.args.join(' '), /dist\/server\/worker\.js/);
+});
+
 test('the favicon and app icons are served from public/', async () => {
   const favicon = await fetch(`http://127.0.0.1:${ports.PORT}/favicon.ico`);
   assert.equal(favicon.status, 200);
@@ -128,7 +163,7 @@ test('a killed mail worker is logged and restarted', { timeout: 120_000 }, async
   const worker = children.find((pid) =>
     execFileSync('ps', ['-o', 'args=', '-p', String(pid)])
       .toString()
-      .includes('worker.ts'),
+      .includes('worker.js'),
   );
   assert.ok(worker, 'worker process found');
   process.kill(worker, 'SIGKILL');
