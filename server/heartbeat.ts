@@ -19,7 +19,7 @@ export interface HeartbeatSettings {
 }
 
 /** A worker that has not answered yet is still starting (loading its code) and gets this long. */
-const STARTUP_GRACE_MS = 60_000;
+export const STARTUP_GRACE_MS = 60_000;
 
 function seconds(name: string, fallback: number): number {
   const raw = Number(process.env[name]);

@@ -2,29 +2,44 @@
 // outbound queue runner, all on the shared database. SIGTERM closes listeners, abandons outbound
 // attempts (their entries are retried) and exits, within POSTROOM_WORKER_STOP_SECONDS whatever
 // clients and remote servers do. It answers the supervisor's heartbeat (heartbeat.ts).
-import { startSmtpServers } from './smtp';
-import { startImapServers } from './imap';
-import { startPop3Servers } from './pop3';
-import { startQueueRunner } from './queue';
-import { closeDb } from './core/db';
+// With POSTROOM_WORKERS > 1 (the default on a machine with several cores) this process is only a
+// cluster primary (cluster/primary.ts) and each of its children runs the worker below; the
+// protocol code is loaded by the children alone.
+import cluster from 'node:cluster';
 import { logger } from './core/logger';
 import { answerHeartbeats } from './heartbeat';
 import { restrictNewFileModes } from './core/data-dir';
-import { startMaintenance } from './maintenance';
+import { workerProcessCount, workerSlot } from './cluster/settings';
+import type { ListeningMessage } from './cluster/messages';
+import { serveWorkerMetrics, workerListening } from './ops/worker-metrics';
 
 // Before anything opens a file: nothing in the data directory is for other local users.
 restrictNewFileModes();
-
-answerHeartbeats();
+// Metrics and readiness on a loopback port for the web's /metrics and /readyz (ops/worker-metrics.ts).
+serveWorkerMetrics();
 
 /** Under the supervisor's 10 s grace before its SIGKILL. */
 const STOP_DEADLINE_MS = (Number(process.env.POSTROOM_WORKER_STOP_SECONDS) || 8) * 1000;
 
 async function startWorker(): Promise<void> {
+  const [{ startSmtpServers }, { startImapServers }, { startPop3Servers }, { startQueueRunner }] =
+    await Promise.all([import('./smtp'), import('./imap'), import('./pop3'), import('./queue')]);
+  const [{ closeDb }, { startMaintenance }] = await Promise.all([
+    import('./core/db'),
+    import('./maintenance'),
+  ]);
   const servers = await Promise.all([startSmtpServers(), startImapServers(), startPop3Servers()]);
+  // Claims are safe across processes (queue/claim.ts): every child runs a queue runner.
   const queue = await startQueueRunner();
-  startMaintenance();
-  logger.info('mail worker listening', Object.assign({}, ...servers.map((server) => server.ports)));
+  // Housekeeping once per machine, not once per child: slot 0 (restarted in the same slot).
+  if (workerSlot() === 0) startMaintenance();
+  const ports: Record<string, number> = Object.assign({}, ...servers.map((server) => server.ports));
+  workerListening(ports);
+  if (cluster.isWorker) {
+    logger.info('mail worker process listening', { ...ports, slot: workerSlot(), pid: process.pid });
+    const listening: ListeningMessage = { type: 'postroom-listening', ports };
+    process.send?.(listening);
+  } else logger.info('mail worker listening', ports);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -40,13 +55,23 @@ async function startWorker(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  // The supervisor is gone (killed): do not linger holding the ports.
+  // The supervisor (or the cluster primary) is gone (killed): do not linger holding the ports.
   process.on('disconnect', () => void stop('disconnect'));
 }
 
-startWorker().catch((error: unknown) => {
+function failed(error: unknown): never {
   logger.error('mail worker failed to start', {
     error: error instanceof Error ? error.stack : String(error),
   });
   process.exit(1);
-});
+}
+
+const processes = cluster.isPrimary ? workerProcessCount() : 1;
+if (processes > 1) {
+  import('./cluster/primary')
+    .then(({ runClusterPrimary }) => runClusterPrimary(processes, STOP_DEADLINE_MS))
+    .catch(failed);
+} else {
+  answerHeartbeats();
+  startWorker().catch(failed);
+}

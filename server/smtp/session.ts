@@ -26,6 +26,7 @@ import { FieldError } from '../domain/errors';
 import { newQueueId } from '../queue/ids';
 import type { SmtpSettings } from './settings';
 import { refuseWhenStorageLow } from './storage-guard';
+import { SharedConnectionCounter, type Release } from '../cluster/shared-counter';
 
 export type ListenerKind = 'mx' | 'submission' | 'submissions';
 
@@ -38,11 +39,14 @@ export interface SessionState {
   connect: ConnectDecision;
   sender: Decision | null;
   recipients: { address: string; decision: RecipientDecision }[];
+  /** Gives back this connection's place in the per-address count; set once it has one. */
+  releaseConnection?: Release;
 }
 
 const directory = cachedDirectory(databaseDirectory);
 const states = new Map<string, SessionState>();
-const perIp = new Map<string, number>();
+/** Counted across every worker process (cluster/shared-counter.ts). */
+const perIp = new SharedConnectionCounter('smtp');
 
 export function stateOf(session: SMTPServerSession): SessionState {
   const state = states.get(session.id);
@@ -107,8 +111,6 @@ export async function onConnect(
   session: SMTPServerSession,
 ): Promise<void> {
   const ip = session.remoteAddress;
-  const count = (perIp.get(ip) ?? 0) + 1;
-  perIp.set(ip, count);
   const state: SessionState = {
     listener,
     queueId: newQueueId(),
@@ -120,10 +122,14 @@ export async function onConnect(
     recipients: [],
   };
   states.set(session.id, state);
-  if (count > settings.maxConnectionsPerIp) {
-    logEvent(state, 'connect', 'too_many', { detail: { listener, connections: count } });
+  const release = await perIp.acquire(ip, settings.maxConnectionsPerIp);
+  if (!release) {
+    logEvent(state, 'connect', 'too_many', { detail: { listener, limit: settings.maxConnectionsPerIp } });
     throw new SmtpReplyError(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
   }
+  // Closed while the count was asked: onClose has run, so give the place back now.
+  if (states.get(session.id) !== state) return release();
+  state.releaseConnection = release;
   const [rules, hostname] = await Promise.all([loadAccessRules(), confirmedHostname(ip)]);
   state.rules = rules;
   state.clientHostname = hostname;
@@ -159,9 +165,7 @@ export function onClose(session: SMTPServerSession): void {
   const state = states.get(session.id);
   states.delete(session.id);
   if (!state) return;
-  const count = (perIp.get(state.clientIp) ?? 1) - 1;
-  if (count <= 0) perIp.delete(state.clientIp);
-  else perIp.set(state.clientIp, count);
+  state.releaseConnection?.();
   logEvent(state, 'disconnect', 'ok');
 }
 
