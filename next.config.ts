@@ -29,10 +29,19 @@ const config: NextConfig = {
     'smtp-server',
     'sanitize-html',
     'selfsigned',
+    // One metrics registry per process, however many bundles load server/ops/metrics.ts.
+    'prom-client',
   ],
   experimental: { authInterrupts: true },
   // Type-check only what the web app imports (the worker's files are checked by npm run typecheck).
   typescript: { tsconfigPath: 'tsconfig.next.json' },
+  // Outlook asks with either spelling (Next's paths are case-sensitive): one handler serves both.
+  async rewrites() {
+    return [
+      { source: '/Autodiscover/Autodiscover.xml', destination: '/autodiscover/autodiscover.xml' },
+      { source: '/AutoDiscover/AutoDiscover.xml', destination: '/autodiscover/autodiscover.xml' },
+    ];
+  },
   async headers() {
     return [
       {

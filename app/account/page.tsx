@@ -39,6 +39,20 @@ export default async function AccountPage() {
           </h2>
           <QuotaBar used={mailbox.usedBytes} quota={mailbox.quotaBytes} />
         </section>
+        {actor.userId !== undefined && (
+          <section className="card mb-6" aria-labelledby="devices-heading">
+            <h2 id="devices-heading" className="mb-2 font-semibold">
+              Mail apps
+            </h2>
+            <p className="text-sm text-slate-600">
+              Thunderbird and Outlook set themselves up from your address.{' '}
+              <a href="/account/mobileconfig" download data-testid="mobileconfig-link" className="underline">
+                Download the profile for Apple Mail
+              </a>{' '}
+              (iPhone, iPad, Mac) and open it to add this account.
+            </p>
+          </section>
+        )}
         <div className="grid gap-6 md:grid-cols-2">
           <section className="card" aria-labelledby="password-heading">
             <h2 id="password-heading" className="mb-3 font-semibold">

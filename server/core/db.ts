@@ -9,6 +9,7 @@ import { config } from './config';
 import { ensurePrivateDir } from './data-dir';
 import { databaseTarget, mariadbOptions, type Provider } from './database-url';
 import { withWriteRetry } from './write-retry';
+import { timeQueries } from '../ops/db-metrics';
 
 export type Db = MysqlClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -24,12 +25,12 @@ export function openDb(databaseUrl = config().databaseUrl, dataDir = config().da
   const target = databaseTarget(databaseUrl, dataDir);
   if (target.provider === 'mysql') {
     const adapter = new PrismaMariaDb({ ...mariadbOptions(target.location), connectionLimit: 10 });
-    return { db: new MysqlClient({ adapter }), provider: 'mysql' };
+    return { db: timeQueries(new MysqlClient({ adapter })), provider: 'mysql' };
   }
   ensurePrivateDir(dirname(target.location));
   // WAL with synchronous=FULL: a commit is on disk before it returns (durability before 250/OK).
   const adapter = new PrismaBetterSqlite3({ url: `file:${target.location}`, timeout: 10_000 });
-  const db = new SqliteClient({ adapter }) as unknown as Db;
+  const db = timeQueries(new SqliteClient({ adapter })) as unknown as Db;
   return { db, provider: 'sqlite' };
 }
 

@@ -155,7 +155,12 @@ async function settle(
       result: final.result === 'failed' ? 'bounced' : final.result,
       queueId: entry.queueId,
       user: outcome.address,
-      detail: { reply: final.reply, remote: outcome.remote ?? null, attempt: entry.attempts + 1 },
+      detail: {
+        reply: final.reply,
+        remote: outcome.remote ?? null,
+        attempt: entry.attempts + 1,
+        queuedMs: now.getTime() - entry.createdAt.getTime(), // postroom_delivery_latency_seconds
+      },
     });
     if (final.result === 'failed') bounced.push(final);
     if (final.result === 'deferred') deferred.push(final);

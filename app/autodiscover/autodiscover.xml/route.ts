@@ -1,0 +1,7 @@
+// Outlook's autodiscover; /Autodiscover/Autodiscover.xml is rewritten here (next.config.ts).
+export {
+  autodiscoverPost as POST,
+  autodiscoverOtherMethod as GET,
+  autodiscoverOtherMethod as PUT,
+} from '@/server/ops/client-setup-routes';
+export const dynamic = 'force-dynamic';
