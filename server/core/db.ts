@@ -8,6 +8,8 @@ import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { config } from './config';
 import { ensurePrivateDir } from './data-dir';
 import { databaseTarget, mariadbOptions, type Provider } from './database-url';
+import { gateSqliteAdapter } from './sqlite-gated-adapter';
+import { inTransactionScope, sqliteWriteGate } from './sqlite-write-gate';
 import { withWriteRetry } from './write-retry';
 import { timeQueries } from '../ops/db-metrics';
 
@@ -29,7 +31,12 @@ export function openDb(databaseUrl = config().databaseUrl, dataDir = config().da
   }
   ensurePrivateDir(dirname(target.location));
   // WAL with synchronous=FULL: a commit is on disk before it returns (durability before 250/OK).
-  const adapter = new PrismaBetterSqlite3({ url: `file:${target.location}`, timeout: 10_000 });
+  // The busy timeout arbitrates between processes; within this one the store's raw connection
+  // and this one take turns through the write gate, never by blocking in the busy handler.
+  const adapter = gateSqliteAdapter(
+    new PrismaBetterSqlite3({ url: `file:${target.location}`, timeout: 10_000 }),
+    sqliteWriteGate(target.location),
+  );
   const db = timeQueries(new SqliteClient({ adapter })) as unknown as Db;
   return { db, provider: 'sqlite' };
 }
@@ -57,7 +64,9 @@ export function writeTransaction<T>(
   options: { timeout?: number } = {},
 ): Promise<T> {
   return withWriteRetry(label, () =>
-    db().$transaction(work, { maxWait: 10_000, timeout: options.timeout ?? 60_000 }),
+    inTransactionScope(label, () =>
+      db().$transaction(work, { maxWait: 10_000, timeout: options.timeout ?? 60_000 }),
+    ),
   );
 }
 

@@ -8,7 +8,7 @@
 //   writer makes sure the file exists after its commit, before answering (blobs.ensureBlobFile).
 // Files with no row at all (a refused or crashed append) are adopted as unreferenced rows once
 // older than a grace period, then collected the same way.
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, rmSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { config } from '../core/config';
 import { logger } from '../core/logger';
@@ -67,8 +67,9 @@ async function collectOne(sha256: string, dataDir: string): Promise<boolean> {
       return false;
     }
     // Unlinked before the commit: a writer whose upsert waited on this row commits after it and
-    // then finds the file missing and writes it again (blobs.ensureBlobFile).
-    await fs.rm(blobPath(sha256, dataDir), { force: true });
+    // then finds the file missing and writes it again (blobs.ensureBlobFile). Synchronously, so
+    // the write lock is not held across a turn of the event loop (other processes wait for it).
+    rmSync(blobPath(sha256, dataDir), { force: true });
     await tx.run('DELETE FROM blobs WHERE sha256 = ?', [sha256]);
     return true;
   });

@@ -7,6 +7,7 @@ import { config } from '../core/config';
 import { databaseTarget, mariadbOptions } from '../core/database-url';
 import { onCloseDb } from '../core/db';
 import { withWriteRetry } from '../core/write-retry';
+import { sqliteWriteGate } from '../core/sqlite-write-gate';
 import { commitSignal, type CommitSignal } from './sqlite-commit-signal';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
@@ -182,15 +183,16 @@ function openSqlite(file: string): RawDb {
   };
   let cachedAt: string | number = -1;
   const cached = new Map<string, unknown[]>();
-  let queue: Promise<unknown> = Promise.resolve();
+  // Serialised with this process's other writers, Prisma's connection included (the gate says why).
+  const gate = sqliteWriteGate(file);
   const bind = (params: SqlValue[]) =>
     params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
   const tx: RawTx = {
     run: async (sql, params = []) => void conn.prepare(sql).run(...bind(params)),
     all: async <T>(sql: string, params: SqlValue[] = []) => conn.prepare(sql).all(...bind(params)) as T[],
   };
-  function sqliteTransaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T> {
-    const next = queue.then(async () => {
+  function sqliteTransaction<T>(work: (tx: RawTx) => Promise<T>, label: string): Promise<T> {
+    return gate.hold('raw', label, async () => {
       conn.exec('BEGIN IMMEDIATE');
       try {
         const result = await work(tx);
@@ -201,13 +203,11 @@ function openSqlite(file: string): RawDb {
         throw error;
       }
     });
-    queue = next.catch(() => {});
-    return next;
   }
   return {
     provider: 'sqlite',
     // Retried outside the per-process queue: a busy database must not hold up the queue's others.
-    transaction: (work, label = 'raw') => withWriteRetry(label, () => sqliteTransaction(work)),
+    transaction: (work, label = 'raw') => withWriteRetry(label, () => sqliteTransaction(work, label)),
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
