@@ -3,6 +3,7 @@
 // endpoint, merged into one Prometheus text exposition (one HELP/TYPE per metric family).
 import { AggregatorRegistry, Gauge } from 'prom-client';
 import { db } from '../core/db';
+import { logger } from '../core/logger';
 import {
   initProcessMetrics,
   type MetricJson,
@@ -38,7 +39,11 @@ async function refreshDatabaseGauges(): Promise<void> {
 
 export async function collectMetrics(): Promise<{ body: string; contentType: string }> {
   initProcessMetrics('web');
-  const [worker] = await Promise.all([workerMetrics(), refreshDatabaseGauges()]);
+  // A database that is away leaves the last gauges standing: /readyz is what reports it.
+  const gauges = refreshDatabaseGauges().catch((error: unknown) =>
+    logger.warn('metrics: database gauges not refreshed', { error: String(error) }),
+  );
+  const [worker] = await Promise.all([workerMetrics(), gauges]);
   workerUp.set(worker ? 1 : 0);
   const web: MetricJson[] = await metricsRegistry.getMetricsAsJSON();
   const merged = AggregatorRegistry.aggregate([web, worker ?? []]);
