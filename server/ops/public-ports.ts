@@ -36,7 +36,7 @@ function portValue(name: string, raw: string): number {
 }
 
 /** The port clients should use for `service`, or null when it is not announced. */
-export function publicPort(service: PublicService, env: NodeJS.ProcessEnv = process.env): number | null {
+export function publicPort(service: PublicService, env: Record<string, string | undefined> = process.env): number | null {
   const listener = LISTENERS[service];
   const override = env[publicSettingName(service)]?.trim();
   if (override) return portValue(publicSettingName(service), override) || null;
@@ -51,7 +51,7 @@ export interface ClientSettings {
   ports: Record<PublicService, number | null>;
 }
 
-export function clientSettings(env: NodeJS.ProcessEnv = process.env): ClientSettings {
+export function clientSettings(env: Record<string, string | undefined> = process.env): ClientSettings {
   const services = Object.keys(LISTENERS) as PublicService[];
   return {
     hostname: config().hostname,
