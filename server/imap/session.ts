@@ -19,6 +19,7 @@ import type { SelectedMailbox } from './mailbox';
 import type { Notifier } from './notify';
 import { handshakeDeadline } from '../core/connection-limits';
 import { ImapPeerGuard, type ImapPeerLimits, type SlowPhase } from './peer-limits';
+import { SessionLiteralSpool } from './literal-spool';
 
 export interface SessionOptions {
   secure: boolean;
@@ -81,6 +82,7 @@ export class ImapSession {
       { pause: () => this.socket.pause(), resume: () => this.socket.resume() },
       this.options.limits,
       () => this.send('+ Ready for literal data'),
+      new SessionLiteralSpool(),
     );
   }
 
@@ -242,6 +244,8 @@ export class ImapSession {
     } finally {
       this.closed = true;
       this.guard.close();
+      // A literal spooled for a command that never ran (or the budget it held) is given back.
+      await this.reader.releaseLiterals().catch(() => {});
       this.notify?.stop();
       this.mailbox?.close();
       this.mailbox = null;

@@ -3,8 +3,15 @@
 // TRYCREATE, APPENDLIMIT (RFC 7889) and OVERQUOTA. Binary parts (RFC 3516 literal8) are stored
 // base64-encoded and bare LF/CR become CRLF, so sizes agree with FETCH, POP3 LIST and RETR.
 // A message may instead be CATENATE (...) of text and URL parts (RFC 4469, catenate.ts).
-import { encodeBinaryParts, toCrlf } from '../../mime';
-import { appendMessage, expungeMessages, QuotaExceededError, type AppendResult } from '../../store';
+import { encodeBinaryParts, parseMessageFile, toCrlf, isMessagePart, type BodyPart } from '../../mime';
+import {
+  appendMessage,
+  appendSpooledMessage,
+  expungeMessages,
+  QuotaExceededError,
+  type AppendResult,
+} from '../../store';
+import { SpooledAppendLiteral } from '../literal-spool';
 import { isOutOfSpace, storageLow } from '../../core/disk-space';
 import { bad, no } from '../errors';
 import { parseImapDate } from '../format';
@@ -16,7 +23,8 @@ import { parseFlags } from './store';
 import { catenate, parseCatenateParts, type CatenatePart } from './catenate';
 
 interface Upload {
-  message: Buffer | CatenatePart[];
+  /** In memory, a large literal on disk (literal-spool.ts), or CATENATE parts. */
+  message: Buffer | SpooledAppendLiteral | CatenatePart[];
   flags: ReturnType<typeof parseFlags>;
   internalDate: Date | undefined;
 }
@@ -32,11 +40,36 @@ function readUpload(args: Args): Upload {
   }
   if (args.acceptAtom('CATENATE'))
     return { message: parseCatenateParts(args.list('CATENATE parts')), flags, internalDate };
-  const sent = args.bytes('message');
-  if (sent.length === 0) throw no('Cannot append an empty message');
+  const sent = args.bytesOrSpooled('message');
+  const sentSize = Buffer.isBuffer(sent) ? sent.length : sent.size;
+  if (sentSize === 0) throw no('Cannot append an empty message');
   // APPENDLIMIT (RFC 7889) bounds what the client sends, checked before any re-encoding.
-  if (sent.length > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
+  if (sentSize > APPEND_LIMIT) throw no('Message is too large', 'TOOBIG');
+  if (sent instanceof SpooledAppendLiteral) return { message: sent, flags, internalDate };
+  if (!Buffer.isBuffer(sent)) throw bad('Unexpected literal');
   return { message: toCrlf(encodeBinaryParts(sent)), flags, internalDate };
+}
+
+function hasBinaryPart(part: BodyPart): boolean {
+  if (part.parts) return part.parts.some(hasBinaryPart);
+  if (isMessagePart(part) && part.body) return hasBinaryPart(part.body);
+  return part.encoding.trim().toLowerCase() === 'binary';
+}
+
+/**
+ * Stores a spooled literal. The file is the blob when it already is mail as stored (CRLF line
+ * ends, no binary parts: the common case, parsed from the file); otherwise it is re-encoded in
+ * memory as a small literal is, an exception bounded by the in-flight budget it holds.
+ */
+async function appendSpooled(
+  literal: SpooledAppendLiteral,
+  target: Parameters<typeof appendMessage>[1],
+  internalDate: Date | undefined,
+): Promise<AppendResult[]> {
+  const parsed = parseMessageFile(literal.blob.path);
+  if (literal.crlfClean && !hasBinaryPart(parsed.bodyStructure))
+    return appendSpooledMessage(literal.blob, target, { internalDate, parsed });
+  return appendMessage(toCrlf(encodeBinaryParts(await literal.blob.read())), target, { internalDate });
 }
 
 export const APPEND: CommandHandler = {
@@ -52,19 +85,17 @@ export const APPEND: CommandHandler = {
     // the client should retry later (OVERQUOTA would blame this user's quota, LIMIT is permanent).
     if (await storageLow()) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
     // Every URL is resolved before anything is stored: a BADURL leaves no message behind.
-    const messages: Buffer[] = [];
+    const messages: (Buffer | SpooledAppendLiteral)[] = [];
     for (const upload of uploads)
-      messages.push(
-        Buffer.isBuffer(upload.message) ? upload.message : await catenate(session, upload.message),
-      );
+      messages.push(Array.isArray(upload.message) ? await catenate(session, upload.message) : upload.message);
     const done: AppendResult[] = [];
     try {
       for (const [i, upload] of uploads.entries()) {
-        const [result] = await appendMessage(
-          messages[i]!,
-          [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }],
-          { internalDate: upload.internalDate },
-        );
+        const message = messages[i]!;
+        const target = [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }];
+        const [result] = Buffer.isBuffer(message)
+          ? await appendMessage(message, target, { internalDate: upload.internalDate })
+          : await appendSpooled(message, target, upload.internalDate);
         done.push(result!);
       }
     } catch (error) {

@@ -1,5 +1,6 @@
 // Reading a command's arguments in order, with a clear BAD message for whatever is wrong.
 import { ParseError, type Token } from './tokens';
+import type { SpooledLiteral } from './reader';
 import { parseSequenceSet, isSequenceSet, type SeqRange } from './sequence';
 
 export class Args {
@@ -47,6 +48,16 @@ export class Args {
     if (token.kind === 'string') return token.value;
     if (token.kind === 'atom') return Buffer.from(token.value, 'utf8');
     throw new ParseError(`${what} must be a string`);
+  }
+
+  /** Like bytes(), but a literal received to a file (an APPEND message) comes as that file. */
+  bytesOrSpooled(what: string): Buffer | SpooledLiteral {
+    const token = this.peek();
+    if (token?.kind === 'string' && token.spooled) {
+      this.index++;
+      return token.spooled;
+    }
+    return this.bytes(what);
   }
 
   list(what: string): Token[] {

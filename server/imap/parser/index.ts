@@ -14,7 +14,7 @@ export interface ParsedCommand {
 /** Tokenises a raw command and checks its tag and name; throws ParseError on bad syntax. */
 export function parseCommand(raw: RawCommand, limits: ParserLimits): ParsedCommand {
   if (!raw.tag) throw new ParseError('missing or invalid tag');
-  const tokens = tokenize(raw.segments, raw.literals, limits);
+  const tokens = tokenize(raw.segments, raw.literals, limits, raw.spooled);
   const tagToken = tokens[0];
   const nameToken = tokens[1];
   if (tagToken?.kind !== 'atom' || tagToken.value !== raw.tag) throw new ParseError('missing or invalid tag');
@@ -25,7 +25,14 @@ export function parseCommand(raw: RawCommand, limits: ParserLimits): ParsedComma
 }
 
 export { ParseError, tokenize, literalAnnouncement, extractTag, type Token } from './tokens';
-export { CommandReader, CommandTooBigError, type RawCommand } from './reader';
+export {
+  CommandReader,
+  CommandTooBigError,
+  type RawCommand,
+  type LiteralSpool,
+  type LiteralSink,
+  type SpooledLiteral,
+} from './reader';
 export { DEFAULT_LIMITS, type ParserLimits } from './limits';
 export { Args, tokenText, atomsOf } from './args';
 export * from './sequence';

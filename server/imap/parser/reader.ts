@@ -10,6 +10,32 @@ export interface RawCommand {
   tag: string | null;
   segments: Buffer[];
   literals: Buffer[];
+  /** APPEND literals received to a file (by literal index); their entry in `literals` is empty. */
+  spooled?: Map<number, SpooledLiteral>;
+}
+
+/** A large APPEND literal, received to a file instead of into memory (the session's LiteralSpool). */
+export interface SpooledLiteral {
+  /** Bytes the client sent (the announced size). */
+  readonly size: number;
+}
+
+export interface LiteralSink {
+  write(chunk: Buffer): Promise<void>;
+  finish(): Promise<SpooledLiteral>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Where APPEND literals go: every one is reserved in the in-flight budget before it is asked for
+ * (a synchronising literal's "+" waits for room), and those of `thresholdBytes` or more are
+ * written to a spool file as they arrive. release() ends a command's hold on both.
+ */
+export interface LiteralSpool {
+  thresholdBytes: number;
+  reserve(size: number): Promise<void>;
+  open(size: number): Promise<LiteralSink>;
+  release(): Promise<void>;
 }
 
 /**
@@ -49,7 +75,33 @@ export class CommandReader {
     private readonly limits: ParserLimits,
     /** Sends "+ ..." so the client sends a synchronising literal. */
     private readonly askForLiteral: () => void,
+    private readonly spool: LiteralSpool | null = null,
   ) {}
+
+  /** The last command is done: its reserved budget and unused spool files are given back. */
+  async releaseLiterals(): Promise<void> {
+    await this.spool?.release();
+  }
+
+  /** Reads `size` bytes into the sink as they come; null (and the sink aborted) at end of input. */
+  private async readIntoSink(size: number, sink: LiteralSink): Promise<SpooledLiteral | null> {
+    let left = size;
+    try {
+      while (left > 0) {
+        if (this.buffer.length === 0 && !(await this.waitForData())) {
+          await sink.abort();
+          return null;
+        }
+        const chunk = this.take(Math.min(left, this.buffer.length));
+        left -= chunk.length;
+        await sink.write(chunk);
+      }
+      return await sink.finish();
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  }
 
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
@@ -168,6 +220,7 @@ export class CommandReader {
 
   /** The next whole command, or null at end of input. Throws CommandTooBigError for refused ones. */
   async readCommand(): Promise<RawCommand | null> {
+    await this.releaseLiterals();
     const first = await this.readLine();
     if (first === null) return null;
     if (!Buffer.isBuffer(first))
@@ -177,10 +230,12 @@ export class CommandReader {
     const literalLimit = isAppend ? this.limits.maxAppendLiteral : this.limits.maxOtherLiteral;
     const segments: Buffer[] = [first];
     const literals: Buffer[] = [];
+    const spooled = new Map<number, SpooledLiteral>();
     let line: Buffer = first;
     for (;;) {
       const marker = literalAnnouncement(line);
-      if (!marker) return { tag, segments, literals };
+      if (!marker)
+        return spooled.size > 0 ? { tag, segments, literals, spooled } : { tag, segments, literals };
       if (marker.size > literalLimit || literals.length >= this.limits.maxLiterals) {
         const tooBig = marker.size > literalLimit;
         const inStep = !marker.nonSync || (await this.discardRefusedLiteral(marker.size));
@@ -191,10 +246,21 @@ export class CommandReader {
           !inStep,
         );
       }
+      // Room in the in-flight budget first: a LITERAL+ waits unread (the socket is paused).
+      if (isAppend && this.spool) await this.spool.reserve(marker.size);
       if (!marker.nonSync) this.askForLiteral();
-      const literal = await this.readBytes(marker.size);
-      if (literal === null) return null;
-      literals.push(literal);
+      // CATENATE's text parts are read from their tokens' bytes: those stay in memory.
+      const catenate = segments.some((segment) => /CATENATE/i.test(segment.toString('latin1')));
+      if (isAppend && this.spool && !catenate && marker.size >= this.spool.thresholdBytes) {
+        const file = await this.readIntoSink(marker.size, await this.spool.open(marker.size));
+        if (file === null) return null;
+        spooled.set(literals.length, file);
+        literals.push(Buffer.alloc(0));
+      } else {
+        const literal = await this.readBytes(marker.size);
+        if (literal === null) return null;
+        literals.push(literal);
+      }
       const next = await this.readLine();
       if (next === null) return null;
       if (!Buffer.isBuffer(next)) throw new CommandTooBigError(tag, 'command line too long', false);

@@ -2,10 +2,11 @@
 // RFC 9051 section 9 grammar loosely enough for real clients: atoms, quoted strings, literals,
 // nested lists, and FETCH section specs like BODY[HEADER.FIELDS (From To)]<0.100> kept as one atom.
 import type { ParserLimits } from './limits';
+import type { SpooledLiteral } from './reader';
 
 export type Token =
   | { kind: 'atom'; value: string }
-  | { kind: 'string'; value: Buffer; literal: boolean }
+  | { kind: 'string'; value: Buffer; literal: boolean; spooled?: SpooledLiteral }
   | { kind: 'list'; items: Token[] };
 
 export class ParseError extends Error {
@@ -78,6 +79,8 @@ export function tokenize(
   segments: Buffer[],
   literals: Buffer[],
   limits: Pick<ParserLimits, 'maxDepth' | 'maxTokens'>,
+  /** Literals received to a file (reader.ts), by index: their `literals` entry is empty. */
+  spooled?: Map<number, SpooledLiteral>,
 ): Token[] {
   if (segments.length !== literals.length + 1) throw new ParseError('literal count mismatch');
   const root: Token[] = [];
@@ -151,7 +154,12 @@ export function tokenize(
     if (marker) {
       if (end > 0 && line[end - 1] !== SP && line[end - 1] !== OPEN)
         throw new ParseError('literal must follow a space');
-      push({ kind: 'string', value: literals[s]!, literal: true });
+      const file = spooled?.get(s);
+      push(
+        file
+          ? { kind: 'string', value: literals[s]!, literal: true, spooled: file }
+          : { kind: 'string', value: literals[s]!, literal: true },
+      );
     }
   }
   if (stack.length !== 1) throw new ParseError('unbalanced parenthesis');
