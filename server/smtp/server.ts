@@ -14,6 +14,7 @@ import { onData } from './data';
 import { addOauthBearer } from './oauthbearer';
 import type { SmtpSettings } from './settings';
 import { guardConnection, type ConnectionInternals } from './connection-guards';
+import { startGreeting, type GreetingInternals } from './greet-pause';
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
@@ -41,7 +42,8 @@ class PostroomSmtpServer extends SMTPServer {
     this.connections.add(connection);
     connection.on('error', (error: Error) => this._onError(error));
     connection.on('connect', (data) => this._onClientConnect(data));
-    connection.init();
+    // init() with the greeting pause of greet-pause.ts instead of smtp-server's fixed 100 ms.
+    startGreeting(connection as unknown as GreetingInternals, this.settings);
     // After init: the socket's data reaches smtp-server's parser before these guards see it.
     guardConnection(internals, this.settings, this.timeouts);
   }
@@ -58,9 +60,16 @@ class PostroomSmtpServer extends SMTPServer {
   }
 }
 
+/** smtp-server ends a message's stream with this code when the client hangs up mid-DATA. */
+function isClientGone(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ECONNECTION';
+}
+
 function asError(error: unknown): Error {
   if (error instanceof SmtpReplyError) return error;
-  logger.error('smtp handler failed', { error: error instanceof Error ? error.stack : String(error) });
+  // The client's doing, not ours: one short line (nobody is left to read the 451 either).
+  if (isClientGone(error)) logger.info('smtp client left during DATA', { reason: (error as Error).message });
+  else logger.error('smtp handler failed', { error: error instanceof Error ? error.stack : String(error) });
   return new SmtpReplyError(reply(451, '4.3.0', 'Local error in processing, try again later'));
 }
 

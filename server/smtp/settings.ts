@@ -25,6 +25,10 @@ export interface SmtpSettings {
   maxCommandsBeforeMail: number;
   /** MAIL transactions that got no accepted recipient, per connection, then 421 (MAIL+RSET loops). */
   maxTransactionsWithoutRecipient: number;
+  /** Wait before the greeting for an address not yet seen to wait for it (greet-pause.ts). */
+  greetPauseMs: number;
+  /** How long an address that waited politely is greeted without the pause. */
+  greetPassSeconds: number;
   /** Reject mail whose DMARC policy is reject and that fails DMARC (else it goes to Junk). */
   honourDmarcReject: boolean;
   /** Run SPF/DKIM/DMARC/ARC on mail from unauthenticated clients. */
@@ -63,6 +67,8 @@ export function smtpEnvSettings(): SmtpSettings {
     maxConnectionsPerIp: numberFromEnv('POSTROOM_SMTP_MAX_CONN_PER_IP', 50),
     maxCommandsBeforeMail: numberFromEnv('POSTROOM_SMTP_MAX_JUNK_COMMANDS', 50),
     maxTransactionsWithoutRecipient: numberFromEnv('POSTROOM_SMTP_MAX_EMPTY_TRANSACTIONS', 20),
+    greetPauseMs: numberFromEnv('POSTROOM_SMTP_GREET_PAUSE_MS', 100),
+    greetPassSeconds: numberFromEnv('POSTROOM_SMTP_GREET_PASS_SECONDS', 86_400),
     honourDmarcReject: process.env.POSTROOM_DMARC_REJECT !== 'off',
     checkAuthentication: process.env.POSTROOM_MAILAUTH !== 'off',
     dnsblZones: (process.env.POSTROOM_DNSBL_ZONES ?? '')
