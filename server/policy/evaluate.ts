@@ -1,6 +1,6 @@
 // The one entry point for "what would happen to this mail?": the SMTP listener calls the stage
 // functions as the conversation goes, the console's "try it" box calls evaluatePolicy.
-import { db } from '../core/db';
+import { rawDb } from '../store/raw';
 import type { AccessRuleLike } from './access';
 import {
   decideConnect,
@@ -30,10 +30,24 @@ export interface PolicyEvaluation {
   final: Decision;
 }
 
+/**
+ * Every rule, read at each SMTP connection so that a rule added in the console or the CLI (another
+ * process) counts from the next one. Plain SQL, not Prisma: Prisma runs every query through its
+ * WebAssembly query compiler (6 % of the worker's CPU, all queries, in bench/smtp.ts's
+ * one-message-per-connection profile). On SQLite the rows come from memory until any process
+ * commits (store/raw.ts readCached); MariaDB has no such signal, so there it is one plain read.
+ * Shared rows: do not mutate.
+ */
 export async function loadAccessRules(): Promise<AccessRuleLike[]> {
-  return db().accessRule.findMany({
-    select: { id: true, pattern: true, scope: true, action: true, message: true, position: true },
-  });
+  const rows = await rawDb().readCached<AccessRuleLike>(
+    'SELECT id, pattern, scope, action, message, position FROM access_rules',
+  );
+  // Integer columns may come back as bigint from a driver; the policy compares numbers.
+  return rows.map((row) =>
+    typeof row.id === 'number' && typeof row.position === 'number'
+      ? row
+      : { ...row, id: Number(row.id), position: Number(row.position) },
+  );
 }
 
 /** Evaluates every stage in order; later stages are skipped once one refuses. */
