@@ -43,7 +43,8 @@ export async function recordEvent(event: EventInput): Promise<void> {
 // the mail itself is durable either way. Added by the SMTP owner (issue 3).
 // Each keeps the moment it happened: stamped at insert, a buffered connect would sort after the
 // delivery that was written straight away (the journey orders by time, then id).
-const pendingEvents: (EventInput & { time: Date })[] = [];
+/** Rows as written, detail already serialised (once: the log line above uses the same text). */
+const pendingEvents: (ReturnType<typeof eventRow> & { time: Date })[] = [];
 let flushTimer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> = Promise.resolve();
 
@@ -71,7 +72,7 @@ export function recordEventSoon(event: EventInput): void {
     detail: row.detail ?? undefined,
   });
   observeEvent(event, true);
-  pendingEvents.push({ ...event, time: new Date() });
+  pendingEvents.push({ ...row, time: new Date() });
   if (pendingEvents.length >= 500) void flushEvents();
   else if (!flushTimer) {
     flushTimer = setTimeout(() => void flushEvents(), 100);
@@ -87,7 +88,7 @@ export function flushEvents(): Promise<void> {
   flushing = flushing.then(async () => {
     if (batch.length === 0) return;
     try {
-      await db().event.createMany({ data: batch.map(eventRow) });
+      await db().event.createMany({ data: batch });
     } catch (error) {
       logger.error('could not record events', { error: String(error), count: batch.length });
     }
