@@ -1,9 +1,11 @@
 'use server';
 import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
 import { setPassword, FieldError } from '@/server/domain';
 import { setForwarding } from '@/server/domain/forwarding';
 import { authenticate } from '@/server/auth/login';
-import { requireActor, requestClientIp } from '@/server/web/session';
+import { revokeAllWebSessions, revokeWebSession } from '@/server/auth/web-sessions';
+import { clearSessionCookie, currentWebSessionId, requireActor, requestClientIp } from '@/server/web/session';
 import { runForm, text, type FormState } from '@/server/web/form-state';
 
 export async function changeOwnPasswordAction(_previous: FormState, form: FormData): Promise<FormState> {
@@ -42,4 +44,25 @@ export async function setForwardingAction(_previous: FormState, form: FormData):
       ? `Mail is forwarded to ${result.destinations.join(', ')}${result.keepCopy ? ', and a copy is kept here' : ''}.`
       : 'Forwarding is off.';
   });
+}
+
+/** "Sign out" beside one session of the list: that browser is signed out at its next request. */
+export async function signOutSessionAction(form: FormData): Promise<void> {
+  const actor = await requireActor('/account');
+  const sessionId = String(form.get('session') ?? '');
+  const current = await currentWebSessionId();
+  if (actor.userId !== undefined) await revokeWebSession(sessionId, actor.userId);
+  if (sessionId === current) {
+    await clearSessionCookie();
+    redirect('/signin');
+  }
+  revalidatePath('/account');
+}
+
+/** "Sign out everywhere": every session of this account ends, this one included. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const actor = await requireActor('/account');
+  if (actor.userId !== undefined) await revokeAllWebSessions(actor.userId);
+  await clearSessionCookie();
+  redirect('/signin');
 }

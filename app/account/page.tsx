@@ -2,21 +2,23 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getMailbox } from '@/server/domain';
 import { getForwarding } from '@/server/domain/forwarding';
-import { requireActor, isAdmin } from '@/server/web/session';
+import { currentWebSessionId, requireActor, isAdmin } from '@/server/web/session';
 import { ActionForm } from '@/components/ui/action-form';
 import { PageHeader } from '@/components/ui/page';
 import { QuotaBar } from '@/components/ui/quota-bar';
 import { SignOutButton } from '@/components/ui/sign-out-button';
 import { changeOwnPasswordAction, setForwardingAction } from './actions';
+import { SessionsSection } from './sessions';
 
 export const metadata: Metadata = { title: 'My account' };
 export const dynamic = 'force-dynamic';
 
 export default async function AccountPage() {
   const actor = await requireActor('/account');
-  const [mailbox, forwarding] = await Promise.all([
+  const [mailbox, forwarding, currentSessionId] = await Promise.all([
     getMailbox(actor.name, actor),
     getForwarding(actor.name, actor),
+    currentWebSessionId(),
   ]);
   return (
     <div className="min-h-screen">
@@ -53,6 +55,7 @@ export default async function AccountPage() {
             </p>
           </section>
         )}
+        {actor.userId !== undefined && <SessionsSection userId={actor.userId} currentId={currentSessionId} />}
         <div className="grid gap-6 md:grid-cols-2">
           <section className="card" aria-labelledby="password-heading">
             <h2 id="password-heading" className="mb-3 font-semibold">
