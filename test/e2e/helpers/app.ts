@@ -145,7 +145,7 @@ async function snapshotBuild(): Promise<{ distDir: string; remove(): void }> {
 }
 
 export async function startApp(
-  options: { worker?: boolean; env?: Record<string, string> } = {},
+  options: { worker?: boolean; env?: Record<string, string>; unsetEnv?: string[] } = {},
 ): Promise<RunningApp> {
   await ensureWebBuild();
   const build = await snapshotBuild();
@@ -165,6 +165,7 @@ export async function startApp(
   };
   if (db.url) env.DATABASE_URL = db.url;
   else delete env.DATABASE_URL;
+  for (const name of options.unsetEnv ?? []) delete env[name];
   // The worker first, so the web app (the webmail is an IMAP/SMTP client) knows its bound ports.
   let worker: { child: ChildProcess; ports: Record<string, number> } | undefined;
   if (options.worker) {
