@@ -65,6 +65,15 @@ function isClientGone(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ECONNECTION';
 }
 
+/**
+ * The client hung up mid-DATA: smtp-server destroys the message's stream with ECONNECTION, which
+ * a pipeline reading it reports as a premature close.
+ */
+function isClientGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNECTION' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
 function asError(error: unknown): Error {
   if (error instanceof SmtpReplyError) return error;
   // The client's doing, not ours: one short line (nobody is left to read the 451 either).
