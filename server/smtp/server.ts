@@ -60,11 +60,6 @@ class PostroomSmtpServer extends SMTPServer {
   }
 }
 
-/** smtp-server ends a message's stream with this code when the client hangs up mid-DATA. */
-function isClientGone(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'ECONNECTION';
-}
-
 /**
  * The client hung up mid-DATA: smtp-server destroys the message's stream with ECONNECTION, which
  * a pipeline reading it reports as a premature close.
