@@ -9,7 +9,7 @@
 
 export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
 
-export function maxInflightBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function maxInflightBytesFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.POSTROOM_MAX_INFLIGHT_BYTES;
   if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_INFLIGHT_BYTES;
   const value = Number(raw);

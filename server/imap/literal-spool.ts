@@ -8,7 +8,7 @@ import { SpoolWriter, type SpooledBlob } from '../store';
 import type { LiteralSink, LiteralSpool, SpooledLiteral } from './parser';
 
 /** Literals of this size or more go to a file (POSTROOM_IMAP_SPOOL_LITERAL_BYTES, default 1 MiB). */
-export function spoolThresholdFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function spoolThresholdFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.POSTROOM_IMAP_SPOOL_LITERAL_BYTES;
   if (raw === undefined || raw.trim() === '') return 1024 * 1024;
   const value = Number(raw);
