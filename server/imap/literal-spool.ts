@@ -21,9 +21,11 @@ export function spoolThresholdFromEnv(env: Record<string, string | undefined> = 
 export class SpooledAppendLiteral implements SpooledLiteral {
   constructor(
     readonly size: number,
-    readonly blob: SpooledBlob,
+    /** Null when writing it failed (`error`): the bytes were read and dropped, in step. */
+    readonly blob: SpooledBlob | null,
     /** Every line break is CRLF (RFC 5322 2.1): the file is the message as it is to be stored. */
     readonly crlfClean: boolean,
+    readonly error: unknown = undefined,
   ) {}
 }
 
@@ -61,13 +63,24 @@ export class SessionLiteralSpool implements LiteralSpool {
   async open(size: number): Promise<LiteralSink> {
     const writer = await SpoolWriter.open();
     const lineEnds = new LineEndingCheck();
+    // A failed write (a full disk) is reported by APPEND once the literal is read, not thrown
+    // mid-literal: the rest of its bytes would be read as commands.
+    let writeError: unknown;
+    const failed = async (error: unknown) => {
+      writeError ??= error;
+      await writer.abort();
+    };
     return {
       write: async (chunk) => {
+        if (writeError !== undefined) return;
         lineEnds.add(chunk);
-        await writer.write(chunk);
+        await writer.write(chunk).catch(failed);
       },
       finish: async () => {
-        const literal = new SpooledAppendLiteral(size, await writer.finishBlob(), lineEnds.finish());
+        const blob = writeError === undefined ? await writer.finishBlob().catch(failed) : undefined;
+        const literal = blob
+          ? new SpooledAppendLiteral(size, blob, lineEnds.finish())
+          : new SpooledAppendLiteral(size, null, false, writeError);
         this.files.push(literal);
         return literal;
       },
@@ -80,6 +93,6 @@ export class SessionLiteralSpool implements LiteralSpool {
     this.charge = null;
     const files = this.files;
     this.files = [];
-    for (const file of files) await file.blob.discard();
+    for (const file of files) await file.blob?.discard();
   }
 }

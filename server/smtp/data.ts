@@ -31,6 +31,8 @@ interface ReceivedMessage {
   head: Buffer;
   headComplete: boolean;
   longLine: boolean;
+  /** Writing the spool failed (a full disk above all): the rest was read and dropped. */
+  writeError?: unknown;
 }
 
 /** Collects the header block of a message as it streams by, at most HEAD_LIMIT bytes. */
@@ -86,6 +88,7 @@ async function spoolMessage(
   let kept = 0;
   let lineLength = 0;
   let longLine = false;
+  let writeError: unknown;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (!longLine) {
@@ -99,18 +102,26 @@ async function spoolMessage(
         lineLength += chunk.length - start;
         if (lineLength > settings.maxLineLength + 1) longLine = true;
       }
-      if (kept > settings.maxMessageBytes) continue;
+      if (kept > settings.maxMessageBytes || writeError !== undefined) continue;
       await charge.charge(chunk.length);
       head.add(chunk);
-      await writer.write(chunk);
+      // A failed write is answered after the client has sent the whole message (in step).
+      await writer.write(chunk).catch((error: unknown) => {
+        writeError = error;
+      });
       kept += chunk.length;
     }
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  const file = await writer.finishFile();
   const { head: headBytes, complete } = head.result();
+  if (writeError !== undefined) {
+    await writer.abort();
+    const file = { path: writer.path, size: 0, remove: async () => {} };
+    return { file, head: headBytes, headComplete: complete, longLine, writeError };
+  }
+  const file = await writer.finishFile();
   return { file, head: headBytes, headComplete: complete, longLine };
 }
 
@@ -182,7 +193,11 @@ async function handleMessage(
       ),
       'long_line',
     );
-  // Space may have run low since MAIL FROM: refuse before anything is written.
+  if (spooled.writeError !== undefined) {
+    if (isOutOfSpace(spooled.writeError)) return finish(INSUFFICIENT_STORAGE, 'no_storage');
+    throw spooled.writeError;
+  }
+  // Space may have run low since MAIL FROM: refuse before anything is stored.
   if (await storageLow()) return finish(INSUFFICIENT_STORAGE, 'no_storage');
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // Mail loops (RFC 5321 6.3): too many hops, or a copy that has already been delivered here.

@@ -66,6 +66,7 @@ async function appendSpooled(
   target: Parameters<typeof appendMessage>[1],
   internalDate: Date | undefined,
 ): Promise<AppendResult[]> {
+  if (!literal.blob) throw literal.error;
   const parsed = parseMessageFile(literal.blob.path);
   if (literal.crlfClean && !hasBinaryPart(parsed.bodyStructure))
     return appendSpooledMessage(literal.blob, target, { internalDate, parsed });
