@@ -153,18 +153,24 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
     stopping = true;
     logger.info('mail worker stopping', { signal, workers: count });
     const alive = slots.flatMap((slot) => (slot.worker && !slot.worker.isDead() ? [slot.worker] : []));
-    // Each child stops itself within the same deadline; one that has not a moment later is killed.
-    setTimeout(() => {
-      for (const worker of alive) if (!worker.isDead()) worker.process.kill('SIGKILL');
-      logger.warn('mail worker stop took too long; exiting anyway', { afterMs: stopDeadlineMs });
-      process.exit(1);
-    }, stopDeadlineMs + CHILD_EXIT_MARGIN_MS).unref();
+    // 1 when a child had to be cut short (by its own deadline or by us), as a single worker does.
+    let exitCode = 0;
     let left = alive.length;
+    const exited = (code: number | null) => {
+      if (code !== 0) exitCode = 1;
+      if (--left <= 0) process.exit(exitCode);
+    };
     if (left === 0) process.exit(0);
+    // Each child stops itself within the same deadline; one that has not a moment later is killed,
+    // and the primary leaves once it is reaped (or a moment after), so no child outlives it.
+    setTimeout(() => {
+      logger.warn('mail worker stop took too long; killing what is left', { afterMs: stopDeadlineMs });
+      exitCode = 1;
+      for (const worker of alive) if (!worker.isDead()) worker.process.kill('SIGKILL');
+      setTimeout(() => process.exit(1), CHILD_EXIT_MARGIN_MS).unref();
+    }, stopDeadlineMs + CHILD_EXIT_MARGIN_MS).unref();
     for (const worker of alive) {
-      worker.once('exit', () => {
-        if (--left === 0) process.exit(0);
-      });
+      worker.once('exit', exited);
       worker.process.kill('SIGTERM');
     }
   };

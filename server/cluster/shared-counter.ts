@@ -89,6 +89,7 @@ export async function admitSocket(
     closed = true;
   };
   socket.once('close', onClose);
+  socket.on('error', () => undefined); // a reset while the primary is asked must not go unhandled
   const release = await counter.acquire(key, max);
   socket.off('close', onClose);
   if (!release) return false;

@@ -14,7 +14,8 @@ import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
 import { ImapSession, type SessionOptions } from './session';
-import { ConnectionCounter, guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { admitSocket, SharedConnectionCounter } from '../cluster/shared-counter';
 import { newImapPeerLimits } from './peer-limits';
 import { holdChangePoller } from '../store';
 
@@ -41,20 +42,22 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
     idleTimeoutMs: 30 * 60_000,
     peer: newImapPeerLimits(peerTimeouts(), limitFromEnv('POSTROOM_IMAP_MAX_CONN_PER_USER_IP', 10)),
   };
-  const perAddress = new ConnectionCounter();
+  // Counted across the worker processes (cluster/shared-counter.ts).
+  const perAddress = new SharedConnectionCounter('imap');
   const maxPerAddress = limitFromEnv('POSTROOM_IMAP_MAX_CONN_PER_IP', 50);
   const sockets = new Set<Socket>();
   const handle = (secure: boolean) => (socket: Socket) => {
     if (secure) handshakeDone(socket as TLSSocket);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const release = perAddress.acquire(socket.remoteAddress ?? '', maxPerAddress);
-    if (!release) {
-      socket.end('* BYE Too many connections from your address\r\n');
-      setTimeout(() => socket.destroy(), 1000).unref();
-      return;
-    }
-    socket.on('close', release);
+    void admitSocket(perAddress, socket, socket.remoteAddress ?? '', maxPerAddress).then((admitted) => {
+      if (!admitted) {
+        socket.end('* BYE Too many connections from your address\r\n');
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else if (!socket.destroyed) startSession(socket, secure);
+    });
+  };
+  const startSession = (socket: Socket, secure: boolean) => {
     socket.setNoDelay(true);
     const session = new ImapSession(socket, { ...base, secure });
     const run = () => {

@@ -7,7 +7,8 @@ import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { greetAfterTickets } from '../core/tls-greeting';
 import { Pop3Session, type Pop3Options } from './session';
-import { ConnectionCounter, guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { SharedConnectionCounter } from '../cluster/shared-counter';
 import { authCommands } from './commands-auth';
 import { mailCommands } from './commands-mail';
 
@@ -48,12 +49,15 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
     idleTimeoutMs: opts.idleTimeoutMs ?? 10 * 60_000,
     timeouts: peerTimeouts(),
   };
-  const perAddress = new ConnectionCounter();
+  // Counted across the worker processes (cluster/shared-counter.ts).
+  const perAddress = new SharedConnectionCounter('pop3');
   const maxPerAddress = limitFromEnv('POSTROOM_POP3_MAX_CONN_PER_IP', 20);
   const sessions = new Set<Pop3Session>();
-  const open = (socket: Socket, secure: boolean, options: Pop3Options) => {
+  const open = async (socket: Socket, secure: boolean, options: Pop3Options) => {
     socket.setNoDelay(true);
-    const release = perAddress.acquire(socket.remoteAddress ?? '', maxPerAddress);
+    socket.on('error', () => undefined); // a reset while the count is asked
+    const release = await perAddress.acquire(socket.remoteAddress ?? '', maxPerAddress);
+    if (release && socket.destroyed) return release();
     if (!release) {
       socket.on('error', () => undefined);
       socket.end('-ERR [SYS/TEMP] Too many connections from your address\r\n');
@@ -69,7 +73,7 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
     });
   };
 
-  const plain = createServer((socket) => open(socket, false, { ...base, secureContext }));
+  const plain = createServer((socket) => void open(socket, false, { ...base, secureContext }));
   const implicit = createTlsServer(tlsOptions, (socket: TLSSocket) => {
     handshakeDone(socket);
     // The session greets as it starts: on the next turn, after the TLS 1.3 session tickets.
@@ -77,7 +81,7 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
     socket.on('error', early);
     greetAfterTickets(() => {
       socket.off('error', early);
-      if (!socket.destroyed) open(socket, true, base);
+      if (!socket.destroyed) void open(socket, true, base);
     });
   });
   // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.

@@ -15,6 +15,8 @@ import { alive, type ClusterWorker, ownerOf, spawned, startClusterWorker, waitFo
 
 const PASSWORD = 'Correct-horse-9-battery';
 const MAX_SMTP_PER_ADDRESS = 3;
+const MAX_IMAP_PER_ADDRESS = 12;
+const MAX_POP3_PER_ADDRESS = 3;
 let database: TestDatabase;
 let worker: ClusterWorker;
 const peers: Peer[] = [];
@@ -28,6 +30,8 @@ before(async () => {
       POSTROOM_WORKERS: '2',
       POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
       POSTROOM_SMTP_MAX_CONN_PER_IP: String(MAX_SMTP_PER_ADDRESS),
+      POSTROOM_IMAP_MAX_CONN_PER_IP: String(MAX_IMAP_PER_ADDRESS),
+      POSTROOM_POP3_MAX_CONN_PER_IP: String(MAX_POP3_PER_ADDRESS),
       POSTROOM_WORKER_HEARTBEAT_SECONDS: '0.5',
       POSTROOM_WORKER_HEARTBEAT_TIMEOUT_SECONDS: '5',
       POSTROOM_WORKER_STOP_SECONDS: '4',
@@ -156,6 +160,46 @@ test('the per-address SMTP limit holds across both children; dropped and stalled
   for (const client of again) client.destroy();
 });
 
+test('the per-address IMAP and POP3 limits hold across both children', { timeout: 90_000 }, async () => {
+  const plans = [
+    {
+      port: worker.ports.imap!,
+      max: MAX_IMAP_PER_ADDRESS,
+      ok: /^\* OK /,
+      refused: /^\* BYE Too many connections/,
+    },
+    {
+      port: worker.ports.pop3!,
+      max: MAX_POP3_PER_ADDRESS,
+      ok: /^\+OK /,
+      refused: /^-ERR \[SYS\/TEMP\] Too many/,
+    },
+  ];
+  for (const plan of plans) {
+    const greeting = async (client: Peer) => (await client.waitFor(/^(\* OK|\* BYE|\+OK|-ERR) .*\r\n/m))[0];
+    const stalled: Peer[] = [];
+    // Places of earlier tests' connections may take a moment to be given back.
+    await waitFor(
+      `${plan.max} places on ${plan.port}`,
+      async () => {
+        const client = await peer(plan.port);
+        if (plan.ok.test(await greeting(client))) stalled.push(client);
+        else client.destroy();
+        return stalled.length === plan.max;
+      },
+      30_000,
+    );
+    const owners = await Promise.all(stalled.map((client) => ownerOf(client.socket, plan.port, childPids())));
+    assert.equal(new Set(owners).size, 2, 'the places are held in both children');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const refused = await peer(plan.port);
+      assert.match(await greeting(refused), plan.refused);
+      refused.destroy();
+    }
+    for (const client of stalled) client.destroy();
+  }
+});
+
 const execFileAsync = promisify(execFile);
 
 /** Python's imaplib and smtplib, each over several connections (shared between the children). */
@@ -273,6 +317,6 @@ test('SIGTERM stops the primary and every child within the stop deadline, whatev
   // The exit code is not asserted: an open SMTP session keeps smtp-server's close() waiting, so a
   // child (as the single worker does) leaves through its stop deadline with 1.
   assert.ok(tookMs < 9000, `stopped after ${tookMs} ms (deadline 4 s, the supervisor's SIGKILL at 10 s)`);
-  for (const pid of children) assert.equal(alive(pid), false, `child ${pid} is gone`);
+  for (const pid of children) assert.equal(alive(pid), false, `child ${pid} is gone with its primary`);
   for (const client of [idle, trickler, silent]) assert.ok(await client.closedWithin(5000));
 });
