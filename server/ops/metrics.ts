@@ -33,10 +33,19 @@ export const connectionsTotal = counter(
   'TCP connections accepted by the mail listeners',
   ['protocol', 'listener'],
 );
-export const sessionsActive = gauge('postroom_sessions_active', 'Mail sessions (connections) open now', [
-  'protocol',
-  'listener',
-]);
+let refreshSessions: (() => void) | undefined;
+/** connection-metrics.ts recounts open sessions when the gauge is read. */
+export function setSessionsRefresher(refresh: () => void): void {
+  refreshSessions = refresh;
+}
+export const sessionsActive =
+  (register.getSingleMetric('postroom_sessions_active') as Gauge<'protocol' | 'listener'> | undefined) ??
+  new Gauge({
+    name: 'postroom_sessions_active',
+    help: 'Mail sessions (connections) open now',
+    labelNames: ['protocol', 'listener'],
+    collect: () => refreshSessions?.(),
+  });
 export const loginsTotal = counter(
   'postroom_logins_total',
   'Login attempts by protocol and result (ok, failed, throttled, disabled)',
