@@ -117,15 +117,16 @@ test('every port answers, with the right greetings', { timeout: 600_000 }, async
 });
 
 test('a stale server build was rebuilt before starting', () => {
-  assert.equal(serverBuildIsCurrent(), true);
-  for (const entry of ['cli.js', 'main.js', 'worker.js'])
+  // Judged by the files' times, not by the live sources, which others may be editing meanwhile.
+  for (const entry of ['build-stamp', 'cli.js', 'main.js', 'worker.js'])
     assert.ok(statSync(join(SERVER_DIST, entry)).mtimeMs >= builtBefore - 1000, `${entry} rebuilt`);
 });
 
 test('no running process has a transpiler loaded: supervisor, web and worker run compiled code', () => {
   const tree = processTree(supervisor.pid!);
   const roles = new Set(tree.map((process) => process.role));
-  for (const role of ['supervisor', 'web', 'worker']) assert.ok(roles.has(role), `${role} runs`);
+  for (const role of ['supervisor', 'web', 'worker'])
+    assert.ok(roles.has(role), `${role} runs\n--- output ---\n${output.slice(-3000)}`);
   for (const process of tree) {
     const what = `${process.role} (pid ${process.pid}): ${process.args.join(' ')}`;
     // tsx is loaded by --import/--require/--loader or NODE_OPTIONS; its esbuild runs as a child.
