@@ -36,7 +36,10 @@ function portValue(name: string, raw: string): number {
 }
 
 /** The port clients should use for `service`, or null when it is not announced. */
-export function publicPort(service: PublicService, env: Record<string, string | undefined> = process.env): number | null {
+export function publicPort(
+  service: PublicService,
+  env: Record<string, string | undefined> = process.env,
+): number | null {
   const listener = LISTENERS[service];
   const override = env[publicSettingName(service)]?.trim();
   if (override) return portValue(publicSettingName(service), override) || null;
