@@ -70,7 +70,9 @@ test("a form edited to reach another domain's mailbox is refused and nothing cha
   const victimBefore = await db().user.findUniqueOrThrow({
     where: { local_domain: { local: 'victim', domain: 'theirs.test' } },
   });
-  const auditBefore = await db().auditEntry.count();
+  const changes = () => db().auditEntry.count({ where: { action: { not: 'access.refused' } } });
+  const refusals = () => db().auditEntry.count({ where: { action: 'access.refused', actor: ADMIN.address } });
+  const [auditBefore, refusedBefore] = [await changes(), await refusals()];
   await page.goto(`${app.baseUrl}/admin/mailboxes/carol%40mine.test`);
   // Point every hidden address field of the page at the other domain's mailbox (after typing,
   // which re-renders the forms), as someone editing the form in devtools would.
@@ -110,7 +112,8 @@ test("a form edited to reach another domain's mailbox is refused and nothing cha
   });
   assert.deepEqual(victimAfter, victimBefore);
   assert.equal(await db().user.count({ where: { domain: 'theirs.test' } }), 1);
-  assert.equal(await db().auditEntry.count(), auditBefore, 'no audit entry: nothing happened');
+  assert.equal(await changes(), auditBefore, 'no change in the audit log: nothing happened');
+  assert.equal(await refusals(), refusedBefore + 4, 'each refused attempt is in the audit log');
   const carol = await db().user.findUniqueOrThrow({
     where: { local_domain: { local: 'carol', domain: 'mine.test' } },
   });
