@@ -51,6 +51,8 @@ function run(label, files, env) {
       'tsx',
       '--test',
       '--test-concurrency=1',
+      // A test that hangs fails after ten minutes instead of holding the whole run.
+      '--test-timeout=600000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       `--test-reporter=${join(root, 'scripts/count-reporter.js')}`,

@@ -1,5 +1,5 @@
 // The event log: every session and decision, for the console's Logs page and a message's journey.
-import { db } from './db';
+import { db, onCloseDb } from './db';
 import { logger } from './logger';
 import { observeEvent } from '../ops/event-metrics';
 
@@ -20,22 +20,37 @@ export async function recordEvent(event: EventInput): Promise<void> {
       : (event.detail ?? null);
   logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: detail ?? undefined });
   observeEvent(event);
+  const write = db().event.create({
+    data: {
+      protocol: event.protocol,
+      action: event.action.slice(0, 32),
+      result: event.result.slice(0, 32),
+      clientIp: event.clientIp ?? null,
+      user: event.user ?? null,
+      queueId: event.queueId ?? null,
+      detail,
+    },
+  });
+  writesInFlight.add(write);
+  onCloseDb(settleEventWrites);
   try {
-    await db().event.create({
-      data: {
-        protocol: event.protocol,
-        action: event.action.slice(0, 32),
-        result: event.result.slice(0, 32),
-        clientIp: event.clientIp ?? null,
-        user: event.user ?? null,
-        queueId: event.queueId ?? null,
-        detail,
-      },
-    });
+    await write;
   } catch (error) {
     // The event log must never take a mail session down with it.
     logger.error('could not record event', { error: String(error) });
+  } finally {
+    writesInFlight.delete(write);
   }
+}
+
+// Callers may fire an event and go on (`void recordEvent(...)`): closing the database first would
+// cut that write off, and the client would reconnect for it and keep the process alive (the CLI's
+// `queue retry` hung on MariaDB). closeDb() waits for these, and writes the buffered ones.
+const writesInFlight = new Set<Promise<unknown>>();
+
+async function settleEventWrites(): Promise<void> {
+  await flushEvents();
+  await Promise.allSettled([...writesInFlight]);
 }
 
 // Batched writing for hot paths (the SMTP conversation): one INSERT for many events instead of a
@@ -73,6 +88,7 @@ export function recordEventSoon(event: EventInput): void {
   });
   observeEvent(event, true);
   pendingEvents.push({ ...row, time: new Date() });
+  onCloseDb(settleEventWrites);
   if (pendingEvents.length >= 500) void flushEvents();
   else if (!flushTimer) {
     flushTimer = setTimeout(() => void flushEvents(), 100);

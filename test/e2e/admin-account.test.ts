@@ -91,9 +91,13 @@ test('repeated wrong passwords on the sign-in page are throttled, even before th
     await page.getByLabel('Email address').fill('ed@console.test');
     await page.getByLabel('Password').fill(`wrong-${attempt}-Password`);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    // Each refusal is one row in the shared failure table.
-    while ((await db().authFailure.count({ where: { key: 'user:ed@console.test' } })) < attempt + 1)
+    // Each refusal is one row in the shared failure table (the account's counter; the answer
+    // itself may wait for the failing address's growing penalty delay).
+    const deadline = Date.now() + 60_000;
+    while ((await db().authFailure.count({ where: { key: 'acct:ed@console.test' } })) < attempt + 1) {
+      assert.ok(Date.now() < deadline, `failure ${attempt + 1} was never recorded`);
       await page.waitForTimeout(50);
+    }
     await page.getByRole('alert').filter({ hasText: 'Wrong address or password' }).waitFor();
   }
   await page.getByLabel('Password').fill('Ed-Password-111');
