@@ -90,7 +90,8 @@ test('SIGTERM to a worker stuck on a peer that never greets: it exits promptly a
     content: Buffer.from('From: kim@foobar.com\r\nSubject: stuck\r\n\r\nHello\r\n'),
   });
   const worker = spawn(process.execPath, ['--import', 'tsx', 'server/worker.ts'], {
-    env: workerEnv(),
+    // One process: this is the worker's own stop path (the cluster's is in workers.test.ts).
+    env: workerEnv({ POSTROOM_WORKERS: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(worker);
