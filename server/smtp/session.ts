@@ -232,12 +232,7 @@ export async function onMailFrom(
   const declared = address.args && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
   if (declared > settings.maxMessageBytes)
     throw new SmtpReplyError(reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'));
-  const client = {
-    ip: state.clientIp,
-    hostname: state.clientHostname,
-    user: user?.address ?? null,
-    relayClient: state.connect.relayClient,
-  };
+  const client = policyClient(state, user);
   const decision = await syntaxChecked(
     () => decideSender(state.rules, directory, client, address.address),
     '5.1.7',
@@ -251,6 +246,16 @@ export async function onMailFrom(
   state.sender = decision;
 }
 
+/** Who is asking, as the policy decisions see it (MAIL FROM and RCPT TO alike). */
+function policyClient(state: ReturnType<typeof stateOf>, user: ReturnType<typeof userOf>) {
+  return {
+    ip: state.clientIp,
+    hostname: state.clientHostname,
+    user: user?.address ?? null,
+    relayClient: state.connect.relayClient,
+  };
+}
+
 export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
   const state = stateOf(session);
   if (malformedAddress(address.address)) {
@@ -258,12 +263,7 @@ export async function onRcptTo(address: SMTPServerAddress, session: SMTPServerSe
     throw new SmtpReplyError(reply(553, '5.1.3', 'Bad recipient address syntax'));
   }
   const user = userOf(session);
-  const client = {
-    ip: state.clientIp,
-    hostname: state.clientHostname,
-    user: user?.address ?? null,
-    relayClient: state.connect.relayClient,
-  };
+  const client = policyClient(state, user);
   const decision = await syntaxChecked(
     () => decideRecipient(state.rules, directory, client, address.address),
     '5.1.3',
