@@ -6,6 +6,7 @@
 // stops every child within POSTROOM_WORKER_STOP_SECONDS.
 import cluster, { type Worker } from 'node:cluster';
 import { logger } from '../core/logger';
+import { tlsMaterial } from '../core/tls';
 import { heartbeatSettings, STARTUP_GRACE_MS, watchHeartbeat } from '../heartbeat';
 import { CounterLedger } from './counter-ledger';
 import { type CountAcquire, type CountRelease, isMessage, type ListeningMessage } from './messages';
@@ -36,6 +37,8 @@ const CHILD_STARTUP_LIMIT_MS = 3 * STARTUP_GRACE_MS;
 
 export async function runClusterPrimary(count: number, stopDeadlineMs: number): Promise<void> {
   await pinEphemeralPorts(process.env.POSTROOM_LISTEN || '127.0.0.1');
+  // Made once here, before the children start: each would otherwise make its own on a first start.
+  await tlsMaterial();
   const heartbeat = heartbeatSettings();
   const ledger = new CounterLedger();
   const slots: Slot[] = [];

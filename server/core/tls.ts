@@ -1,7 +1,7 @@
 // The TLS certificate every listener uses: POSTROOM_TLS_CERT/KEY when given, otherwise a
 // self-signed certificate for the hostname, made once and kept in the data directory.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { config } from './config';
 
 export interface TlsMaterial {
@@ -18,15 +18,28 @@ export function tlsMaterial(): Promise<TlsMaterial> {
 }
 
 async function load(): Promise<TlsMaterial> {
-  const { tlsCert, tlsKey, dataDir, hostname } = config();
+  const { tlsCert, tlsKey, dataDir } = config();
   if (tlsCert && tlsKey) return { cert: readFileSync(tlsCert), key: readFileSync(tlsKey), selfSigned: false };
   const dir = join(dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
-  if (!existsSync(certPath) || !existsSync(keyPath)) {
-    mkdirSync(dir, { recursive: true });
+  if (!existsSync(certPath) || !existsSync(keyPath)) await generateInto(dir);
+  return { cert: readFileSync(certPath), key: readFileSync(keyPath), selfSigned: true };
+}
+
+/**
+ * Makes the self-signed pair in a private directory and renames it into place whole. Several
+ * processes may start at once (the cluster's children, the web app): the first rename wins, the
+ * others find a full directory and use that pair, so every listener and the webmail's pinned CA
+ * agree on one certificate.
+ */
+async function generateInto(dir: string): Promise<void> {
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = mkdtempSync(`${dir}.new-`);
+  try {
     // Loaded only here, on the first start: selfsigned (node-forge) costs ~19 MiB in every process.
     const { generate } = await import('selfsigned');
+    const { hostname } = config();
     const pems = await generate([{ name: 'commonName', value: hostname }], {
       keySize: 2048,
       notAfterDate: new Date(Date.now() + 825 * 86_400_000),
@@ -42,10 +55,20 @@ async function load(): Promise<TlsMaterial> {
         },
       ],
     });
-    writeFileSync(keyPath, pems.private, { mode: 0o600 });
-    writeFileSync(certPath, pems.cert);
+    writeFileSync(join(staging, 'key.pem'), pems.private, { mode: 0o600 });
+    writeFileSync(join(staging, 'cert.pem'), pems.cert);
+    try {
+      // A half-made directory left by an older version holds one file or none: set it aside.
+      if (existsSync(dir) && readdirSync(dir).length < 2) renameSync(dir, `${dir}.partial-${Date.now()}`);
+      renameSync(staging, dir); // replaces an absent or empty directory only
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+      // another process won the race: its pair is the one in place
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  return { cert: readFileSync(certPath), key: readFileSync(keyPath), selfSigned: true };
 }
 
 /** Options for tls.createServer / smtp-server: TLS 1.2 and newer only. */

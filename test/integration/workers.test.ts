@@ -6,6 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -83,6 +87,22 @@ test('connections are shared out between both children', { timeout: 60_000 }, as
   const held = await imapOnBothChildren(2);
   assert.equal(new Set(held.map((entry) => entry.owner)).size, 2);
   for (const entry of held) entry.peer.destroy();
+});
+
+test('on a first start every child serves the one certificate in the data directory (the webmail pins it)', {
+  timeout: 60_000,
+}, async () => {
+  const onDisk = new X509Certificate(readFileSync(join(process.env.POSTROOM_DATA_DIR!, 'tls', 'cert.pem')));
+  const seen = new Map<number, string>();
+  for (let tries = 0; tries < 40 && seen.size < 2; tries++) {
+    const socket = tls.connect({ host: '127.0.0.1', port: worker.ports.imaps!, rejectUnauthorized: false });
+    await once(socket, 'secureConnect');
+    const owner = await ownerOf(socket, worker.ports.imaps!, childPids());
+    seen.set(owner!, socket.getPeerX509Certificate()!.fingerprint256);
+    socket.destroy();
+  }
+  assert.equal(seen.size, 2, 'both children answered');
+  for (const fingerprint of seen.values()) assert.equal(fingerprint, onDisk.fingerprint256);
 });
 
 test('IDLE in one child hears an SMTP delivery taken by the other within a second', {
