@@ -1,6 +1,15 @@
 // The TLS certificate every listener uses: POSTROOM_TLS_CERT/KEY when given, otherwise a
 // self-signed certificate for the hostname, made once and kept in the data directory.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { config } from './config';
 
