@@ -1,19 +1,23 @@
 // Password hashing: argon2id for new hashes; bcrypt ($2a$/$2b$/$2y$, as Postfix/Dovecot set-ups
-// store them) is verified as it is, so migrated databases keep working.
+// store them), sha-crypt, md5-crypt and Dovecot's {SCHEME} prefixes are verified as they are
+// (legacy-hashes.ts), so migrated databases keep working.
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 
 const ARGON2ID = 2; // @node-rs/argon2's Algorithm.Argon2id (a const enum, not importable here)
 import bcrypt from 'bcryptjs';
 import { FieldError } from '../domain/errors';
+import { splitScheme, verifyCrypt } from './legacy-hashes';
 
 export async function hashPassword(plain: string): Promise<string> {
   return argon2Hash(plain, { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 }
 
 export async function verifyPassword(plain: string, stored: string): Promise<boolean> {
-  if (stored.startsWith('$argon2')) return argon2Verify(stored, plain).catch(() => false);
-  if (/^\$2[aby]\$\d\d\$/.test(stored)) return bcrypt.compare(plain, stored.replace(/^\$2y\$/, '$2b$'));
-  return false;
+  // Imported hashes may carry Dovecot's scheme prefix ({BLF-CRYPT}, {SHA512-CRYPT}, {ARGON2ID}...).
+  const { hash } = splitScheme(stored);
+  if (hash.startsWith('$argon2')) return argon2Verify(hash, plain).catch(() => false);
+  if (/^\$2[aby]\$\d\d\$/.test(hash)) return bcrypt.compare(plain, hash.replace(/^\$2y\$/, '$2b$'));
+  return verifyCrypt(plain, hash);
 }
 
 /** True when a stored hash should be replaced by an argon2id one at the next successful login. */
