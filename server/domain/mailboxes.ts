@@ -1,6 +1,7 @@
 // Mailboxes (the seed's `users` table): one address, a password hash, a quota and a role.
 import { db } from '../core/db';
 import { hashPassword, checkPasswordStrength } from '../auth/password';
+import { isSupportedHash } from '../auth/legacy-hashes';
 import { revokeAllWebSessions } from '../auth/web-sessions';
 import { createDefaultFolders } from '../store/folders';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
@@ -15,6 +16,8 @@ export type Role = (typeof ROLES)[number];
 export interface NewMailbox {
   address: string;
   password: string;
+  /** An imported hash kept as it is (bcrypt, sha-crypt, ...) instead of `password`; upgraded at login. */
+  passwordHash?: string;
   displayName?: string;
   quota?: string | number;
   role?: string;
@@ -55,11 +58,13 @@ export async function addMailbox(input: NewMailbox, actor: Actor = SYSTEM_ACTOR)
   const role = checkRole(input.role);
   if (role !== 'user' && !isSuper(actor))
     throw new ForbiddenError('only a super admin may grant admin roles');
-  checkPasswordStrength(input.password);
+  if (input.passwordHash === undefined) checkPasswordStrength(input.password);
+  else if (!isSupportedHash(input.passwordHash))
+    throw new FieldError('password', 'is a hash in a scheme Postroom cannot verify');
   const displayName = checkDisplayName(input.displayName);
   const quotaBytes = parseSize(input.quota ?? 0);
   const manages = (input.manages ?? []).map((name) => normalizeDomain(name, 'manages'));
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.passwordHash ?? (await hashPassword(input.password));
   try {
     const id = await db().$transaction(async (tx) => {
       const domainRow = await tx.domain.findUnique({ where: { domain } });
