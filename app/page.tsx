@@ -8,5 +8,6 @@ export default async function Home() {
   if (await needsSetup()) redirect('/setup');
   const actor = await getActor();
   if (!actor) redirect('/signin');
-  redirect(isAdmin(actor) ? '/admin' : '/account');
+  // Admins run the server from the console; everyone else came for their mail.
+  redirect(isAdmin(actor) ? '/admin' : '/mail');
 }

@@ -17,7 +17,16 @@ import { Icon } from './icons';
 
 type Pane = 'list' | 'reader' | 'compose';
 
-export function MailApp({ address, displayName }: { address: string; displayName: string }) {
+export function MailApp({
+  address,
+  displayName,
+  isAdmin = false,
+}: {
+  address: string;
+  displayName: string;
+  /** Admins get a link to the console (the console links back here). */
+  isAdmin?: boolean;
+}) {
   const {
     folders,
     state,
@@ -229,6 +238,16 @@ export function MailApp({ address, displayName }: { address: string; displayName
         <span className="hidden text-xs text-slate-500 lg:inline" data-testid="signed-in-as">
           {address}
         </span>
+        <nav aria-label="Account" className="flex items-center gap-2 text-xs">
+          {isAdmin && (
+            <a href="/admin" className="btn btn-small">
+              Console
+            </a>
+          )}
+          <a href="/account" className="hidden sm:inline">
+            My account
+          </a>
+        </nav>
         <SignOutButton />
       </header>
       {(error || notice || newMail > 0) && (

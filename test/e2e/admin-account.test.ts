@@ -28,9 +28,11 @@ after(async () => {
   await app?.close();
 });
 
-test('a user lands on their own page and sees the quota', async () => {
+test('a user lands in the webmail; My account from there shows the quota', async () => {
   const { page } = browser;
-  assert.equal(new URL(page.url()).pathname, '/account');
+  assert.equal(new URL(page.url()).pathname, '/mail');
+  await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'My account' }).click();
+  await page.waitForURL((url) => url.pathname === '/account');
   assert.match(
     await page.getByRole('meter', { name: 'Storage used' }).locator('..').innerText(),
     /0 B of 10 MB \(0%\)/,
@@ -80,7 +82,7 @@ test('changing the password needs the current one and ends the session', async (
   await page.goto(`${app.baseUrl}/account`);
   await page.waitForURL('**/signin**');
   await signIn(page, app.baseUrl, USER.address, 'Dora-New-Password-2');
-  assert.equal(new URL(page.url()).pathname, '/account');
+  assert.equal(new URL(page.url()).pathname, '/mail');
 });
 
 test('repeated wrong passwords on the sign-in page are throttled, even before the right one', async () => {

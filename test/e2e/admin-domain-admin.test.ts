@@ -124,7 +124,7 @@ test('a plain user gets 403 on the console', async () => {
   const { page, context } = browser;
   await context.clearCookies();
   await signIn(page, app.baseUrl, 'carol@mine.test', 'Carol-Password-1');
-  assert.equal(new URL(page.url()).pathname, '/account');
+  assert.equal(new URL(page.url()).pathname, '/mail');
   const response = await page.goto(`${app.baseUrl}/admin/mailboxes`);
   assert.equal(response?.status(), 403);
 });
