@@ -1,0 +1,11 @@
+// Bringing accounts and mail in from other servers, and mail out: the CLI and the console call
+// these (server/cli/commands/import.ts, export.ts; the webmail's mbox download).
+export type { AccountsSnapshot, ImportedAlias, ImportedMailbox } from './accounts';
+export { readSqlAccounts, SourceError } from './sql-source';
+export {
+  planAccountImport,
+  applyAccountImport,
+  describeHash,
+  type ImportStep,
+  type StepOutcome,
+} from './apply-accounts';
