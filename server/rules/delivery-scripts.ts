@@ -1,0 +1,76 @@
+// The compiled scripts delivery runs for a mailbox: the administrator's first, then the mailbox's
+// active one. One indexed query per delivered mailbox; the administrator's script is remembered
+// for a moment (edits from other processes are seen within ADMIN_TTL_MS) and parsed scripts are
+// kept by id and change time, so a busy mailbox's script is not parsed for every message.
+import { db } from '../core/db';
+import { deserializeSieve, usesVacation, type CompiledSieve } from '../sieve';
+
+const ADMIN_TTL_MS = 2_000;
+const PARSED_LIMIT = 1_000;
+
+export interface DeliveryScripts {
+  /** In the order to run them. */
+  scripts: CompiledSieve[];
+  /** "admin" and/or the active script's name, for the journey. */
+  names: string[];
+  vacation: boolean;
+}
+
+interface StoredScript {
+  key: string;
+  compiled: string;
+}
+
+let admin: { row: StoredScript | null; until: number } | undefined;
+const parsed = new Map<string, { script: CompiledSieve; vacation: boolean }>();
+
+/** Called on every change made by this process. */
+export function forgetDeliveryScripts(): void {
+  admin = undefined;
+}
+
+async function adminScript(): Promise<StoredScript | null> {
+  if (admin && admin.until > Date.now()) return admin.row;
+  const row = await db().sieveAdminScript.findUnique({
+    where: { id: 1 },
+    select: { compiled: true, updatedAt: true },
+  });
+  const stored = row ? { key: `admin:${row.updatedAt.getTime()}`, compiled: row.compiled } : null;
+  admin = { row: stored, until: Date.now() + ADMIN_TTL_MS };
+  return stored;
+}
+
+function parse(stored: StoredScript): { script: CompiledSieve; vacation: boolean } {
+  let entry = parsed.get(stored.key);
+  if (!entry) {
+    const script = deserializeSieve(stored.compiled);
+    entry = { script, vacation: usesVacation(script) };
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(stored.key, entry);
+  }
+  return entry;
+}
+
+/** Null when no script applies (the common case: delivery goes on as without Sieve). */
+export async function deliveryScripts(userId: number): Promise<DeliveryScripts | null> {
+  const [before, own] = await Promise.all([
+    adminScript(),
+    db().sieveScript.findUnique({
+      where: { activeFor: userId },
+      select: { id: true, name: true, compiled: true, updatedAt: true },
+    }),
+  ]);
+  if (!before && !own) return null;
+  const result: DeliveryScripts = { scripts: [], names: [], vacation: false };
+  for (const [name, stored] of [
+    ['admin', before],
+    [own?.name ?? '', own ? { key: `${own.id}:${own.updatedAt.getTime()}`, compiled: own.compiled } : null],
+  ] as const) {
+    if (!stored) continue;
+    const entry = parse(stored);
+    result.scripts.push(entry.script);
+    result.names.push(name);
+    result.vacation ||= entry.vacation;
+  }
+  return result;
+}
