@@ -244,6 +244,9 @@ export function MailApp({
               Console
             </a>
           )}
+          <a href="/mail/filters" data-testid="filters-link">
+            Filters
+          </a>
           <a href="/account" className="hidden sm:inline">
             My account
           </a>
