@@ -1,0 +1,58 @@
+// The state of one message's run through the scripts.
+import type { CompiledScript } from './compiled';
+import type { HeaderField } from './headers';
+import type { HeaderEdit, SieveEnvironment, SieveMessageInput } from './types';
+import type { VariableScope } from './variables';
+
+export const DEFAULT_MAX_STEPS = 10_000;
+export const DEFAULT_MAX_REDIRECTS = 4;
+
+export class SieveRuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+/** One recorded action, before the implicit keep and merging are applied. */
+export type Recorded =
+  | { type: 'keep'; flags: string[] }
+  | { type: 'fileinto'; mailbox: string; flags: string[]; create: boolean; copy: boolean }
+  | { type: 'redirect'; address: string; copy: boolean }
+  | { type: 'discard' }
+  | { type: 'reject'; reason: string; extended: boolean }
+  | {
+      type: 'vacation';
+      handle: string;
+      seconds: number;
+      subject?: string;
+      from?: string;
+      reason: string;
+      mime: boolean;
+      replyTo: string;
+    };
+
+export interface RunContext {
+  message: SieveMessageInput;
+  env: SieveEnvironment;
+  fields: HeaderField[];
+  body: Buffer | null;
+  actions: Recorded[];
+  headerEdits: HeaderEdit[];
+  implicitKeep: boolean;
+  steps: number;
+  maxSteps: number;
+  maxRedirects: number;
+  /** Whether a vacation was decided in this run (one per message, RFC 5230 4.7). */
+  vacationSeen: boolean;
+}
+
+/** What one script sees besides the shared run: its variables and imap4flags' internal variable. */
+export interface ScriptScope {
+  script: CompiledScript;
+  variables: boolean;
+  scope: VariableScope;
+  flags: string[];
+}

@@ -1,0 +1,171 @@
+// Evaluating tests (RFC 5228 section 5 and the extensions' tests).
+import { addressPart, headerAddresses } from './address';
+import { type BodyTransform, bodyTexts } from './body';
+import type { MatchSpec, Node } from './compiled';
+import { type RunContext, type ScriptScope, SieveRuntimeError } from './context';
+import {
+  datePart,
+  localOffsetMinutes,
+  parseHeaderDate,
+  validZone,
+  type ZonedDate,
+  zoneOffsetMinutes,
+} from './date';
+import { splitFlags } from './flags';
+import { decodedValue, type HeaderField } from './headers';
+import { countMatch, matchAny } from './match';
+import { expand } from './variables';
+
+type Strings = string[];
+
+export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope): Promise<boolean> {
+  if (++run.steps > run.maxSteps) throw new SieveRuntimeError('too many steps for one message', node.line);
+  const text = (value: string) => (own.variables ? expand(value, own.scope) : value);
+  const list = (n: number) => (node.args[n] as Strings).map(text);
+  switch (node.name) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'not':
+      return !(await evaluateTest((node.tests as Node[])[0], run, own));
+    case 'allof':
+      for (const test of node.tests as Node[]) if (!(await evaluateTest(test, run, own))) return false;
+      return true;
+    case 'anyof':
+      for (const test of node.tests as Node[]) if (await evaluateTest(test, run, own)) return true;
+      return false;
+    case 'exists':
+      return list(0).every((name) => run.fields.some((field) => field.key === name.toLowerCase()));
+    case 'size':
+      return node.tags.over
+        ? run.message.size > (node.args[0] as number)
+        : run.message.size < (node.args[0] as number);
+    case 'header':
+      return compare(node, own, selectFields(node, run, list(0)).map(decodedValue), list(1));
+    case 'address': {
+      const values: string[] = [];
+      for (const field of selectFields(node, run, list(0))) {
+        for (const address of headerAddresses(field.raw)) {
+          const part = addressPart(address, node.addressPart ?? 'all');
+          if (part !== null) values.push(part);
+        }
+      }
+      return compare(node, own, values, list(1));
+    }
+    case 'envelope':
+      return compare(node, own, envelopeValues(node, run, list(0)), list(1));
+    case 'string':
+      return compare(node, own, list(0), list(1), true);
+    case 'body':
+      return compare(
+        node,
+        own,
+        bodyTexts(run.fields, run.body ?? Buffer.alloc(0), bodyTransform(node, text)),
+        list(0),
+      );
+    case 'hasflag': {
+      const names = node.args.length === 2 ? list(0) : null;
+      const flags = names
+        ? splitFlags(names.map((name) => own.scope.values.get(name.toLowerCase()) ?? ''))
+        : own.flags;
+      return compare(node, own, flags, list(node.args.length - 1));
+    }
+    case 'date':
+    case 'currentdate':
+      return compare(node, own, dateValues(node, run, text), list(node.args.length - 1));
+    case 'mailboxexists': {
+      for (const name of list(0)) if (!(await run.env.mailboxExists(name))) return false;
+      return true;
+    }
+    default:
+      throw new SieveRuntimeError(`unknown test '${node.name}'`, node.line);
+  }
+}
+
+/** Matches values against keys, counting for :count and keeping :matches captures (RFC 5229 3.2). */
+function compare(
+  node: Node,
+  own: ScriptScope,
+  values: string[],
+  keys: string[],
+  countNonEmpty = false,
+): boolean {
+  const spec = node.match as MatchSpec;
+  if (spec.type === 'count') {
+    const count = countNonEmpty ? values.filter((v) => v !== '').length : values.length;
+    return countMatch(count, keys, spec);
+  }
+  const outcome = matchAny(values, keys, spec);
+  if (outcome.matched && outcome.captures && own.variables) own.scope.captures = outcome.captures;
+  return outcome.matched;
+}
+
+/** Header fields by name, narrowed by :index/:last (RFC 5260 6). */
+export function selectFields(node: Node, run: RunContext, names: string[]): HeaderField[] {
+  const out: HeaderField[] = [];
+  for (const name of names) {
+    const key = name.toLowerCase();
+    const matching = run.fields.filter((field) => field.key === key);
+    if (typeof node.tags.index === 'number') {
+      const n = node.tags.index;
+      const pick = node.tags.last ? matching[matching.length - n] : matching[n - 1];
+      if (pick) out.push(pick);
+    } else out.push(...matching);
+  }
+  return out;
+}
+
+function envelopeValues(node: Node, run: RunContext, parts: string[]): string[] {
+  const values: string[] = [];
+  for (const part of parts) {
+    const lower = part.toLowerCase();
+    const address =
+      lower === 'from' ? run.message.envelopeFrom : lower === 'to' ? run.message.envelopeTo : null;
+    if (address === null) continue;
+    // RFC 5228 5.4: the null reverse-path compares as the empty string whatever the part.
+    if (address === '') {
+      values.push('');
+      continue;
+    }
+    const value = addressPart(address, node.addressPart ?? 'all');
+    if (value !== null) values.push(value);
+  }
+  return values;
+}
+
+function bodyTransform(node: Node, text: (value: string) => string): BodyTransform {
+  if (node.tags.raw) return { kind: 'raw' };
+  if (Array.isArray(node.tags.content)) return { kind: 'content', types: node.tags.content.map(text) };
+  return { kind: 'text' };
+}
+
+function dateValues(node: Node, run: RunContext, text: (value: string) => string): string[] {
+  const part = text((node.args[node.args.length - 2] as Strings)[0]).toLowerCase();
+  const zoneTag = Array.isArray(node.tags.zone) ? text(node.tags.zone[0]) : null;
+  if (zoneTag !== null && !validZone(zoneTag))
+    throw new SieveRuntimeError(`invalid time zone '${zoneTag}'`, node.line);
+  const dates: ZonedDate[] = [];
+  if (node.name === 'currentdate') {
+    const now = run.message.receivedAt;
+    dates.push({ utcMs: now.getTime(), offsetMinutes: localOffsetMinutes(now) });
+  } else {
+    const header = text((node.args[0] as Strings)[0]).toLowerCase();
+    const fields = selectFields(node, run, [header]);
+    // Without :index the first occurrence counts (RFC 5260 4).
+    const chosen = typeof node.tags.index === 'number' ? fields : fields.slice(0, 1);
+    for (const field of chosen) {
+      const parsed = parseHeaderDate(decodedValue(field), header);
+      if (parsed) dates.push(parsed);
+    }
+  }
+  return dates.map((date) => {
+    const offsetMinutes =
+      zoneTag !== null
+        ? zoneOffsetMinutes(zoneTag)
+        : node.tags.originalzone
+          ? date.offsetMinutes
+          : localOffsetMinutes(new Date(date.utcMs));
+    return datePart({ utcMs: date.utcMs, offsetMinutes }, part);
+  });
+}

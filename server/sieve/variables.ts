@@ -1,0 +1,50 @@
+// RFC 5229: variable names, ${...} expansion and the set command's modifiers.
+
+/** Longest value a variable holds (longer values are cut), and the most variables a script may set. */
+export const MAX_VARIABLE_LENGTH = 4000;
+export const MAX_VARIABLES = 255;
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** RFC 5229 3: identifier, or a namespace-qualified identifier, or a number (match variable). */
+export function validVariableName(name: string): boolean {
+  return name.split('.').every((part) => NAME.test(part)) || /^[0-9]+$/.test(name);
+}
+
+export interface VariableScope {
+  values: Map<string, string>;
+  captures: string[];
+}
+
+/**
+ * Expands ${name} and ${n} references. Unknown variables expand to the empty string; text that is
+ * not a valid reference stays as written (RFC 5229 3).
+ */
+export function expand(text: string, scope: VariableScope): string {
+  if (!text.includes('${')) return text;
+  return text.replace(/\$\{([^{}]*)\}/g, (whole, name: string) => {
+    if (/^[0-9]+$/.test(name)) return scope.captures[Number(name)] ?? '';
+    if (!name.split('.').every((part) => NAME.test(part))) return whole;
+    return scope.values.get(name.toLowerCase()) ?? '';
+  });
+}
+
+/** RFC 5229 4.1: modifiers applied by precedence, highest first. */
+export function applyModifiers(value: string, tags: Record<string, unknown>): string {
+  let out = value;
+  if (tags.lower) out = out.toLowerCase();
+  if (tags.upper) out = out.toUpperCase();
+  if (tags.lowerfirst) out = out.charAt(0).toLowerCase() + out.slice(1);
+  if (tags.upperfirst) out = out.charAt(0).toUpperCase() + out.slice(1);
+  if (tags.quotewildcard) out = out.replace(/[*?\\]/g, (c) => `\\${c}`);
+  if (tags.length) out = String([...out].length);
+  return out;
+}
+
+/** Cuts a value to the length limit without splitting a UTF-16 surrogate pair. */
+export function limitLength(value: string): string {
+  if (value.length <= MAX_VARIABLE_LENGTH) return value;
+  let cut = value.slice(0, MAX_VARIABLE_LENGTH);
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut;
+}
