@@ -33,6 +33,10 @@ export interface SieveEnvironment {
   limits?: { maxSteps?: number; maxRedirects?: number; maxBodyBytes?: number };
 }
 
+/**
+ * Applied in order to the stored copy. add: at the top, or the end when `last`. delete: resolved by
+ * the interpreter, remove the `index`-th (1-based, from the top) field called `name` at that moment.
+ */
 export interface HeaderEdit {
   op: 'add' | 'delete';
   name: string;
