@@ -10,6 +10,7 @@ import { accessCommand } from './commands/access';
 import { queueCommand } from './commands/queue';
 import { importCommand } from './commands/import';
 import { migrateCommand, startCommand } from './commands/system';
+import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './commands/backup';
 import { UsageError, type CommandGroup, type Options } from './command';
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -26,6 +27,8 @@ function help(): string {
   for (const [name, group] of Object.entries(GROUPS))
     for (const command of Object.values(group)) lines.push(`  postroom ${name} ${command.usage}`);
   lines.push(
+    `  postroom ${BACKUP_USAGE}`,
+    `  postroom ${RESTORE_USAGE}`,
     '  postroom migrate',
     '  postroom start',
     '',
@@ -45,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (group === 'migrate') return await migrateCommand();
     if (group === 'start') return await startCommand();
+    if (group === 'backup') return await backupCommand(argv.slice(1));
+    if (group === 'restore') return await restoreCommand(argv.slice(1));
     const commands = GROUPS[group];
     if (!commands) throw new UsageError(`unknown command "${group}"`);
     const command = sub ? commands[sub] : undefined;

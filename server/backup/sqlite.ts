@@ -1,0 +1,102 @@
+// SQLite: the online backup API (better-sqlite3 `.backup()`) copies the live database while the
+// worker goes on writing. Every step after the first copies all remaining pages at once, so a
+// write by another connection cannot make it start over and over on a busy server: the copy is
+// one consistent read of the database.
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SnapshotInfo } from './snapshot-info';
+
+const ALL_PAGES = 1 << 30;
+
+export async function snapshotSqlite(source: string, dest: string): Promise<SnapshotInfo> {
+  const live = new Database(source, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    await live.backup(dest, { progress: () => ALL_PAGES });
+  } finally {
+    live.close();
+  }
+  const copy = new Database(dest, { timeout: 10_000 });
+  try {
+    // One self-contained file: no -wal beside it in the backup.
+    copy.pragma('journal_mode = DELETE');
+    return describeSqlite(copy);
+  } finally {
+    copy.close();
+  }
+}
+
+export function describeSqlite(db: Database.Database): SnapshotInfo {
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  const tables: Record<string, number> = {};
+  for (const name of names) {
+    if (name === '_prisma_migrations') continue;
+    tables[name] = Number(db.prepare(`SELECT COUNT(*) FROM "${name}"`).pluck().get());
+  }
+  const migrations = names.includes('_prisma_migrations')
+    ? (db
+        .prepare(
+          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+        )
+        .pluck()
+        .all() as string[])
+    : [];
+  const referenced = new Set(
+    db
+      .prepare('SELECT blob_sha256 FROM messages UNION SELECT blob_sha256 FROM queue_entries')
+      .pluck()
+      .all() as string[],
+  );
+  return { tables, migrations, referenced };
+}
+
+/** Reads what an SQLite backup file holds (for --verify). */
+export function inspectSqliteFile(file: string): SnapshotInfo {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const [check] = db.pragma('quick_check') as { quick_check: string }[];
+    if (check?.quick_check !== 'ok')
+      throw new Error(`the database copy fails SQLite's check: ${check?.quick_check}`);
+    return describeSqlite(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows in the tables of an existing database (0 for an absent file): restore fills empty ones only. */
+export function sqliteRowCount(file: string): number {
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    return Object.values(describeSqlite(db).tables).reduce((sum, rows) => sum + rows, 0);
+  } finally {
+    db.close();
+  }
+}
+
+/** Puts the backup's database file in place of an empty (or absent) one. */
+export function restoreSqliteFile(backupFile: string, target: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
+  const temp = `${target}.restore-${process.pid}`;
+  copyFileSync(backupFile, temp);
+  fsyncPath(temp);
+  // the rename makes the whole file appear at once
+  renameInto(temp, target);
+}
+
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function renameInto(temp: string, target: string): void {
+  renameSync(temp, target);
+  fsyncPath(dirname(target));
+}
