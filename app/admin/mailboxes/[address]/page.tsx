@@ -16,6 +16,8 @@ import {
   setMailboxEnabledAction,
   updateMailboxAction,
 } from '../actions';
+import { deactivateSieveAction } from '../sieve-actions';
+import { mailboxSieveStatus } from '@/server/web/mailbox-sieve';
 
 export const metadata: Metadata = { title: 'Mailbox' };
 
@@ -45,6 +47,7 @@ export default async function MailboxPage({
     return getMailbox(address, actor);
   });
   const { created } = await searchParams;
+  const sieve = await mailboxSieveStatus(mailbox.address, actor);
   const stored = await db().message.aggregate({
     where: { folder: { userId: mailbox.id } },
     _count: { _all: true },
@@ -99,6 +102,11 @@ export default async function MailboxPage({
         }
       >
         {mailbox.enabled ? <Badge tone="ok">active</Badge> : <Badge tone="bad">disabled</Badge>}
+        {sieve.activeScript && (
+          <Badge tone="info">
+            <span data-testid="sieve-badge">{sieve.vacation ? 'vacation reply on' : 'filters on'}</span>
+          </Badge>
+        )}
         {mailbox.role !== 'user' && (
           <Badge tone="info">
             {mailbox.role === 'super'
@@ -123,6 +131,36 @@ export default async function MailboxPage({
         <p className="mt-2 text-sm text-slate-600">
           {formatCount(stored._count._all)} message(s), {formatBytes(stored._sum.size ?? 0)}.
         </p>
+      </section>
+      <section className="card mb-6" aria-labelledby="sieve-heading" data-testid="sieve-status">
+        <h2 id="sieve-heading" className="mb-2 font-semibold">
+          Filters (Sieve)
+        </h2>
+        {sieve.activeScript ? (
+          <>
+            <p className="mb-3 text-sm text-slate-700">
+              Active script <code>{sieve.activeScript}</code>
+              {sieve.vacation
+                ? ', with a vacation reply: senders get an automatic answer.'
+                : '; it has no vacation reply.'}{' '}
+              Turning it off delivers mail to the Inbox again; the user&apos;s scripts are kept.
+            </p>
+            {editable && (
+              <ActionForm
+                action={deactivateSieveAction}
+                hidden={hidden}
+                fields={[]}
+                submitLabel="Turn off filters"
+                variant="plain"
+                testId="sieve-deactivate-form"
+              />
+            )}
+          </>
+        ) : (
+          <p className="text-sm text-slate-600">
+            No active script: mail goes to the Inbox, no vacation reply.
+          </p>
+        )}
       </section>
       {!editable ? (
         <p className="card text-sm text-slate-700">Only a super admin may change an admin&apos;s mailbox.</p>
