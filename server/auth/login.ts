@@ -4,10 +4,12 @@
 // throttled as its canonical account (login-name.ts, throttle.ts).
 import { db } from '../core/db';
 import { recordEvent, type EventInput } from '../core/events';
+import { matchAppPassword, type AppPasswordProtocol } from './app-passwords';
 import { resolveLoginName } from './login-name';
 import { verifyPassword, hashPassword, needsRehash } from './password';
 import { passThrottle } from './throttle';
 import { verifyAccessToken } from './tokens';
+import { hasSecondFactor } from './two-factor/status';
 import type { AuthenticatedUser } from './user';
 
 export type { AuthenticatedUser } from './user';
@@ -58,6 +60,10 @@ function toAuthenticated(user: {
   };
 }
 
+function mailProtocol(protocol: EventInput['protocol']): AppPasswordProtocol | null {
+  return protocol === 'imap' || protocol === 'pop3' || protocol === 'smtp' ? protocol : null;
+}
+
 export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> {
   const account = await resolveLoginName(attempt.username);
   const event = authEvent(attempt, account.canonical);
@@ -67,10 +73,18 @@ export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> 
     return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
   }
   const { user } = account;
+  // Mail protocols take the account's app passwords too, and only those once two-factor is on
+  // (the account password then stays checked, so the answer takes as long either way).
+  const mail = mailProtocol(attempt.protocol);
+  const app =
+    user && mail ? await matchAppPassword(user.id, attempt.password, mail, attempt.clientIp) : 'none';
+  const accountPasswordAllowed = app === 'none' && !(user && mail && (await hasSecondFactor(user)));
   decoyHash ??= hashPassword('decoy-password-for-timing');
-  const valid = user
-    ? await verifyPassword(attempt.password, user.passwordHash)
-    : (await verifyPassword(attempt.password, await decoyHash), false);
+  const valid =
+    app === 'ok' ||
+    (user
+      ? (await verifyPassword(attempt.password, user.passwordHash)) && accountPasswordAllowed
+      : (await verifyPassword(attempt.password, await decoyHash), false));
   if (!user || !valid) {
     // The failure the gate reserved stays counted; wrong password and unknown user look the same.
     await recordEvent({ ...event, result: 'failed' });
@@ -80,6 +94,10 @@ export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> 
   if (!user.enabled || !account.domainEnabled) {
     await recordEvent({ ...event, result: 'disabled' });
     return { ok: false, reason: 'disabled' };
+  }
+  if (app === 'ok') {
+    await recordEvent({ ...event, result: 'ok', detail: { ...(event.detail ?? {}), password: 'app' } });
+    return { ok: true, user: toAuthenticated(user) };
   }
   if (needsRehash(user.passwordHash)) {
     // Upgrade legacy bcrypt hashes in place; passwordChangedAt stays, so tokens stay valid.

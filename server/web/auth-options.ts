@@ -6,12 +6,13 @@
 import { createHmac } from 'node:crypto';
 import type { AuthOptions } from 'next-auth';
 import CredentialsModule from 'next-auth/providers/credentials';
-import { authenticate } from '../auth/login';
+import { authenticate, toAuthenticated } from '../auth/login';
 import { serverSecret } from '../auth/tokens';
 import { openWebSession, revokeWebSession } from '../auth/web-sessions';
 import { db } from '../core/db';
 import { logger } from '../core/logger';
 import { clientIpFrom } from './client-ip';
+import { completeSecondStep, secondStepDue } from './two-factor-sign-in';
 
 // Next's bundler gives the CommonJS module's default export; plain Node (the tests) the module object.
 const CredentialsProvider =
@@ -54,6 +55,24 @@ function headerValue(headers: HeaderBag, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The password step: the user id to sign in, null for wrong credentials, or an Error to show. */
+async function checkPassword(username: string, password: string, clientIp?: string): Promise<number | null> {
+  if (!username || !password) return null;
+  const result = await authenticate({ username, password, protocol: 'web', clientIp });
+  if (!result.ok) {
+    // next-auth passes this text to the sign-in page as ?error=...
+    if (result.reason === 'throttled')
+      throw new Error(
+        `Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`,
+      );
+    if (result.reason === 'disabled') throw new Error('This mailbox is disabled.');
+    return null;
+  }
+  const due = await secondStepDue(result.user.id);
+  if (due) throw new Error(due);
+  return result.user.id;
+}
+
 export async function authOptions(): Promise<AuthOptions> {
   return {
     secret: await sessionSecret(),
@@ -67,39 +86,35 @@ export async function authOptions(): Promise<AuthOptions> {
         credentials: {
           username: { label: 'Address', type: 'email' },
           password: { label: 'Password', type: 'password' },
+          // The second step (two-factor-sign-in.ts): the pending token and a code or passkey answer.
+          pending: { type: 'hidden' },
+          code: { type: 'text' },
+          passkey: { type: 'hidden' },
         },
         async authorize(credentials, request) {
-          const username = String(credentials?.username ?? '');
-          const password = String(credentials?.password ?? '');
-          if (!username || !password) return null;
-          const result = await authenticate({
-            username,
-            password,
-            protocol: 'web',
-            clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)),
-          });
-          if (!result.ok) {
-            // next-auth passes this text to the sign-in page as ?error=...
-            if (result.reason === 'throttled')
-              throw new Error(
-                `Too many failed sign-ins. Try again in ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute(s).`,
+          const header = (name: string) => headerValue(request?.headers as HeaderBag, name);
+          const clientIp = clientIpFrom(header);
+          const signedIn = credentials?.pending
+            ? await completeSecondStep({
+                pending: String(credentials.pending),
+                code: credentials.code ? String(credentials.code) : undefined,
+                passkey: credentials.passkey ? String(credentials.passkey) : undefined,
+                clientIp,
+                header,
+              })
+            : await checkPassword(
+                String(credentials?.username ?? ''),
+                String(credentials?.password ?? ''),
+                clientIp,
               );
-            if (result.reason === 'disabled') throw new Error('This mailbox is disabled.');
-            return null;
-          }
-          const row = await db().user.findUniqueOrThrow({
-            where: { id: result.user.id },
-            select: { passwordChangedAt: true },
-          });
-          const sid = await openWebSession({
-            userId: result.user.id,
-            userAgent: headerValue(request?.headers as HeaderBag, 'user-agent'),
-            clientIp: clientIpFrom((name) => headerValue(request?.headers as HeaderBag, name)),
-          });
+          if (signedIn === null) return null;
+          const row = await db().user.findUniqueOrThrow({ where: { id: signedIn } });
+          const user = toAuthenticated(row);
+          const sid = await openWebSession({ userId: user.id, userAgent: header('user-agent'), clientIp });
           return {
-            id: String(result.user.id),
-            email: result.user.address,
-            name: result.user.displayName || result.user.address,
+            id: String(user.id),
+            email: user.address,
+            name: user.displayName || user.address,
             pwc: row.passwordChangedAt.getTime(),
             sid,
           };
