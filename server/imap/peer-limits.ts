@@ -1,19 +1,25 @@
 // What one IMAP peer may hold: a command (its line and literals) must arrive within the command
 // deadline, or keep up the minimum rate beyond it (a large APPEND on a slow link); AUTHENTICATE
 // must be over within the auth deadline; and one user may have only so many sessions from one
-// address (Dovecot's mail_max_userip_connections). Counted in this process only.
-import { ConnectionCounter, type PeerTimeouts } from '../core/connection-limits';
+// address (Dovecot's mail_max_userip_connections), counted across the worker processes of a
+// cluster as the per-address connection limits are (cluster/shared-counter.ts).
+import type { PeerTimeouts } from '../core/connection-limits';
+import { type Release, SharedConnectionCounter } from '../cluster/shared-counter';
 import { TransferDeadline } from '../core/transfer-deadline';
 
 export interface ImapPeerLimits {
   timeouts: PeerTimeouts;
   /** Logged-in sessions per user and client address. */
-  sessionsPerUserAddress: ConnectionCounter;
+  sessionsPerUserAddress: SharedConnectionCounter;
   maxSessionsPerUserAddress: number;
 }
 
 export function newImapPeerLimits(timeouts: PeerTimeouts, maxSessionsPerUserAddress: number): ImapPeerLimits {
-  return { timeouts, sessionsPerUserAddress: new ConnectionCounter(), maxSessionsPerUserAddress };
+  return {
+    timeouts,
+    sessionsPerUserAddress: new SharedConnectionCounter('imap-user'),
+    maxSessionsPerUserAddress,
+  };
 }
 
 export type SlowPhase = 'command' | 'auth';
@@ -23,7 +29,8 @@ export class ImapPeerGuard {
   private waiting = false;
   /** Bytes came while a command ran: the next command may have begun already. */
   private arrivedMeanwhile = false;
-  private releaseLogin: (() => void) | null = null;
+  private releaseLogin: Release | null = null;
+  private closed = false;
 
   constructor(
     private readonly limits: ImapPeerLimits,
@@ -65,16 +72,21 @@ export class ImapPeerGuard {
   }
 
   /** Counts a login of `userId` from `address`; false when that pair has its most sessions open. */
-  admitLogin(userId: number, address: string): boolean {
+  async admitLogin(userId: number, address: string): Promise<boolean> {
     this.releaseLogin?.();
-    this.releaseLogin = this.limits.sessionsPerUserAddress.acquire(
+    this.releaseLogin = null;
+    const release = await this.limits.sessionsPerUserAddress.acquire(
       `${userId}|${address}`,
       this.limits.maxSessionsPerUserAddress,
     );
-    return this.releaseLogin !== null;
+    // The client left while the cluster primary was asked: its place goes back at once.
+    if (release && this.closed) release();
+    else this.releaseLogin = release;
+    return release !== null;
   }
 
   close(): void {
+    this.closed = true;
     this.deadline.end();
     this.releaseLogin?.();
     this.releaseLogin = null;

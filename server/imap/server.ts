@@ -57,11 +57,17 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
       } else if (!socket.destroyed) startSession(socket, secure);
     });
   };
+  /** By the socket accepted (a session's own socket changes at STARTTLS). */
+  const sessions = new Map<Socket, ImapSession>();
   const startSession = (socket: Socket, secure: boolean) => {
     socket.setNoDelay(true);
     const session = new ImapSession(socket, { ...base, secure });
+    sessions.set(socket, session);
     const run = () => {
-      session.run().catch((error: unknown) => logger.error('imap session crashed', { error: String(error) }));
+      session
+        .run()
+        .catch((error: unknown) => logger.error('imap session crashed', { error: String(error) }))
+        .finally(() => sessions.delete(socket));
     };
     // Implicit TLS: greet on the next turn, after the TLS 1.3 session tickets (see greetAfterTickets).
     if (secure) greetAfterTickets(run);
@@ -93,8 +99,15 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
         new Promise((resolve) => plain.close(resolve)),
         new Promise((resolve) => implicit.close(resolve)),
       ]);
-      for (const socket of sockets) socket.destroy();
+      // Sessions say BYE and close; sockets without one (still greeting, or in a TLS handshake)
+      // and peers that do not close their side are cut a moment later.
+      for (const session of sessions.values()) session.shutdown();
+      const cut = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 1000);
+      for (const socket of sockets) if (!sessions.has(socket)) socket.destroy();
       await closed;
+      clearTimeout(cut);
     },
   };
 }

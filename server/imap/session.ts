@@ -111,6 +111,20 @@ export class ImapSession {
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
+  /**
+   * The server stops (RFC 9051 7.1.5): BYE now, whatever the session is doing (an unanswered
+   * command was not acknowledged), and the connection closed; destroyed a second later at most.
+   */
+  shutdown(): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.uncork();
+    this.send('* BYE Server shutting down');
+    const socket = this.socket;
+    this.closed = true;
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
   private attach(socket: Socket): void {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -279,7 +293,7 @@ export class ImapSession {
     if (name === 'AUTHENTICATE') this.guard.authenticating();
     try {
       const text = await handler.run(this, command);
-      if (loggingIn && this.state !== 'notauth' && !this.admitLogin()) {
+      if (loggingIn && this.state !== 'notauth' && !(await this.admitLogin())) {
         this.send(`${command.tag} NO [LIMIT] Too many connections`);
         return;
       }
@@ -306,8 +320,8 @@ export class ImapSession {
   }
 
   /** RFC 5530 LIMIT: this user already has the most sessions from this address. */
-  private admitLogin(): boolean {
-    if (!this.user || this.guard.admitLogin(this.user.id, this.remoteAddress)) return true;
+  private async admitLogin(): Promise<boolean> {
+    if (!this.user || (await this.guard.admitLogin(this.user.id, this.remoteAddress))) return true;
     this.user = null;
     this.state = 'notauth';
     return false;

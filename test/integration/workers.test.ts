@@ -21,6 +21,7 @@ const PASSWORD = 'Correct-horse-9-battery';
 const MAX_SMTP_PER_ADDRESS = 3;
 const MAX_IMAP_PER_ADDRESS = 12;
 const MAX_POP3_PER_ADDRESS = 3;
+const MAX_IMAP_PER_USER_ADDRESS = 6;
 let database: TestDatabase;
 let worker: ClusterWorker;
 const peers: Peer[] = [];
@@ -29,6 +30,7 @@ before(async () => {
   database = await createTestDatabase();
   await addDomain('example.org');
   await addMailbox({ address: 'alice@example.org', password: PASSWORD });
+  await addMailbox({ address: 'bob@example.org', password: PASSWORD });
   worker = await startClusterWorker(
     {
       POSTROOM_WORKERS: '2',
@@ -36,6 +38,7 @@ before(async () => {
       POSTROOM_SMTP_MAX_CONN_PER_IP: String(MAX_SMTP_PER_ADDRESS),
       POSTROOM_IMAP_MAX_CONN_PER_IP: String(MAX_IMAP_PER_ADDRESS),
       POSTROOM_POP3_MAX_CONN_PER_IP: String(MAX_POP3_PER_ADDRESS),
+      POSTROOM_IMAP_MAX_CONN_PER_USER_IP: String(MAX_IMAP_PER_USER_ADDRESS),
       POSTROOM_WORKER_HEARTBEAT_SECONDS: '0.5',
       POSTROOM_WORKER_HEARTBEAT_TIMEOUT_SECONDS: '5',
       POSTROOM_WORKER_STOP_SECONDS: '4',
@@ -220,6 +223,79 @@ test('the per-address IMAP and POP3 limits hold across both children', { timeout
   }
 });
 
+test('the per-user-and-address IMAP login limit holds across both children; leavers give their places back', {
+  timeout: 90_000,
+}, async () => {
+  let tag = 0;
+  /** A new connection's LOGIN as bob: its tagged answer. */
+  const login = async (client: Peer) => {
+    const from = client.received.length;
+    client.write(`u${++tag} LOGIN bob@example.org "${PASSWORD}"\r\n`);
+    return (await client.waitFor(new RegExp(`^u${tag} (OK|NO) .*\r\n`, 'm'), 10_000, from))[0];
+  };
+  const open = async () => {
+    const client = await peer(worker.ports.imap!);
+    await client.waitFor(/^\* OK .*\r\n/m);
+    return client;
+  };
+  const fill = async () => {
+    const held: Peer[] = [];
+    // Places of earlier sessions may take a moment to be given back.
+    await waitFor(
+      `${MAX_IMAP_PER_USER_ADDRESS} sessions of bob`,
+      async () => {
+        const client = await open();
+        if (/ OK /.test(await login(client))) held.push(client);
+        else client.destroy();
+        return held.length === MAX_IMAP_PER_USER_ADDRESS;
+      },
+      30_000,
+    );
+    return held;
+  };
+  const held = await fill();
+  const owners = await Promise.all(
+    held.map((client) => ownerOf(client.socket, worker.ports.imap!, childPids())),
+  );
+  assert.equal(new Set(owners).size, 2, 'the sessions are in both children');
+  const refusedOwners = new Set<number | undefined>();
+  const refused: Peer[] = [];
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const client = await open();
+    refusedOwners.add(await ownerOf(client.socket, worker.ports.imap!, childPids()));
+    assert.match(await login(client), /^u\d+ NO \[LIMIT\] /);
+    // Still not logged in: nothing of bob's mailbox is reachable.
+    await client.command(`x${attempt} SELECT INBOX`, /^x\d+ BAD .*\r\n/);
+    refused.push(client);
+  }
+  assert.equal(refusedOwners.size, 2, 'both children refuse');
+  // Alice from the same address is not bob: her own count.
+  const alice = await open();
+  await alice.command(`a LOGIN alice@example.org "${PASSWORD}"`, /^a OK.*\r\n/);
+  alice.destroy();
+  // One leaves: a refused connection may log in now, whichever child holds it.
+  held.pop()!.destroy();
+  await waitFor('a place given back', async () => / OK /.test(await login(refused[0]!)), 10_000);
+  held.push(refused.shift()!);
+  for (const client of refused) client.destroy();
+  // Peers that send LOGIN and drop before the answer, or log in and drop, leak no place (in
+  // rounds, within the per-address connection limit).
+  for (let round = 0; round < 4; round++)
+    await Promise.all(
+      Array.from({ length: 3 }, async (_, index) => {
+        const client = await open();
+        client.write(`d LOGIN bob@example.org "${PASSWORD}"\r\n`);
+        if (index % 2) await client.waitFor(/^d (OK|NO) .*\r\n/m).catch(() => undefined);
+        client.destroy();
+      }),
+    );
+  for (const client of held) client.destroy();
+  const again = await fill();
+  const over = await open();
+  assert.match(await login(over), /^u\d+ NO \[LIMIT\] /);
+  for (const client of [...again, over]) client.destroy();
+});
+
 const execFileAsync = promisify(execFile);
 
 /** Python's imaplib and smtplib, each over several connections (shared between the children). */
@@ -329,14 +405,25 @@ test('SIGTERM stops the primary and every child within the stop deadline, whatev
   await trickler.command('DATA', /^354 .*\r\n/);
   void trickler.trickle('Subject: never ends\r\n\r\n'.repeat(20), 500);
   const silent = await peer(worker.ports.pop3!); // connects and never says a word
+  const idleSmtp = await peer(worker.ports.smtp!); // between commands, never QUITs
+  assert.match(await smtpGreeting(idleSmtp), /^220 /);
+  await idleSmtp.command('EHLO idle.example.net', /^250 .*\r\n/);
   const exited = once(worker.primary, 'exit');
   const stoppingAt = Date.now();
   worker.primary.kill('SIGTERM');
-  await exited;
+  // Told at once, not at the end of the grace.
+  await idleSmtp.waitFor(/^421 4\.3\.2 .*\r\n/m, 1500);
+  await idle.waitFor(/^\* BYE .*\r\n/m, 1500);
+  const [code] = await exited;
   const tookMs = Date.now() - stoppingAt;
-  // The exit code is not asserted: an open SMTP session keeps smtp-server's close() waiting, so a
-  // child (as the single worker does) leaves through its stop deadline with 1.
-  assert.ok(tookMs < 9000, `stopped after ${tookMs} ms (deadline 4 s, the supervisor's SIGKILL at 10 s)`);
+  // Every child closed its sessions itself (the trickling DATA got 421 after half the deadline).
+  assert.equal(code, 0, 'no child had to be cut short at its stop deadline');
+  assert.ok(tookMs < 4500, `stopped after ${tookMs} ms (deadline 4 s, the supervisor's SIGKILL at 10 s)`);
+  assert.match(trickler.received, /^421 4\.3\.2 .*\r\n/m);
+  assert.ok(
+    worker.logs.every((line) => line.msg !== 'mail worker stop took too long; exiting anyway'),
+    'no child reached its deadline',
+  );
   for (const pid of children) assert.equal(alive(pid), false, `child ${pid} is gone with its primary`);
-  for (const client of [idle, trickler, silent]) assert.ok(await client.closedWithin(5000));
+  for (const client of [idle, trickler, silent, idleSmtp]) assert.ok(await client.closedWithin(5000));
 });
