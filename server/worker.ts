@@ -49,7 +49,9 @@ async function startWorker(): Promise<void> {
       logger.warn('mail worker stop took too long; exiting anyway', { afterMs: STOP_DEADLINE_MS });
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
-    await Promise.allSettled([...servers.map((server) => server.close()), queue.close()]);
+    // A DATA or literal in flight gets half the deadline to finish; the rest is for the database.
+    const graceMs = STOP_DEADLINE_MS / 2;
+    await Promise.allSettled([...servers.map((server) => server.close(graceMs)), queue.close()]);
     await closeDb();
     process.exit(0);
   };

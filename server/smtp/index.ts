@@ -6,7 +6,7 @@ import { config } from '../core/config';
 import { flushEvents } from '../core/events';
 import { tlsServerOptions } from '../core/tls';
 import { holdSettingOverrides, onSettingOverridesChange } from '../domain/settings-cache';
-import { createListener } from './server';
+import { closeListener, createListener } from './server';
 import { smtpSettings, type SmtpSettings } from './settings';
 import type { ListenerKind } from './session';
 
@@ -20,7 +20,8 @@ export interface SmtpServersOptions {
 
 export interface RunningSmtpServers {
   ports: Record<string, number>;
-  close(): Promise<void>;
+  /** Sessions still receiving DATA get `graceMs` (10 s by default) to finish before a 421. */
+  close(graceMs?: number): Promise<void>;
 }
 
 function listen(server: SMTPServer, port: number, host: string): Promise<number> {
@@ -70,12 +71,10 @@ export async function startSmtpServers(options: SmtpServersOptions = {}): Promis
   });
   return {
     ports,
-    close: () => {
+    close: (graceMs = 10_000) => {
       unsubscribe();
       releaseOverrides();
-      return Promise.all(
-        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-      ).then(() => flushEvents());
+      return Promise.all(servers.map((server) => closeListener(server, graceMs))).then(() => flushEvents());
     },
   };
 }

@@ -139,3 +139,25 @@ export function createListener(
   );
   return server;
 }
+
+/**
+ * Stops `server` within `graceMs`: new connections are refused at once, and so are sessions between
+ * commands (421 4.3.2, RFC 5321 3.8, RFC 3463 "not accepting messages"); one receiving DATA or
+ * waiting for its reply may finish within the grace, then is told the same. smtp-server's own
+ * closeTimeout (10 s, with 4.4.2) would outlast the worker's stop deadline.
+ */
+export function closeListener(server: SMTPServer, graceMs: number): Promise<void> {
+  server.options.closeTimeout = graceMs + 1000; // a fallback only: the timer below comes first
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const refuse = (busyToo: boolean) => {
+    for (const connection of server.connections) {
+      const internals = connection as unknown as ConnectionInternals & { close(): void };
+      if (!busyToo && (internals._handlerPending || internals._dataStream)) continue;
+      // A 421 closes the connection (smtp-server's send).
+      internals.send(421, '4.3.2 Service shutting down, try again later');
+    }
+  };
+  refuse(false);
+  const timer = setTimeout(() => refuse(true), graceMs);
+  return closed.finally(() => clearTimeout(timer));
+}
