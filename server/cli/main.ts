@@ -9,6 +9,7 @@ import { aliasCommand } from './commands/alias';
 import { accessCommand } from './commands/access';
 import { queueCommand } from './commands/queue';
 import { importCommand } from './commands/import';
+import { EXPORT_USAGE, exportCommand } from './commands/export';
 import { migrateCommand, startCommand } from './commands/system';
 import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './commands/backup';
 import { UsageError, type CommandGroup, type Options } from './command';
@@ -29,6 +30,7 @@ function help(): string {
   lines.push(
     `  postroom ${BACKUP_USAGE}`,
     `  postroom ${RESTORE_USAGE}`,
+    `  postroom ${EXPORT_USAGE}`,
     '  postroom migrate',
     '  postroom start',
     '',
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (group === 'migrate') return await migrateCommand();
     if (group === 'start') return await startCommand();
+    if (group === 'export') return await exportCommand(argv.slice(1));
     if (group === 'backup') return await backupCommand(argv.slice(1));
     if (group === 'restore') return await restoreCommand(argv.slice(1));
     const commands = GROUPS[group];

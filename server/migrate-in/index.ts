@@ -9,3 +9,7 @@ export {
   type ImportStep,
   type StepOutcome,
 } from './apply-accounts';
+export { importMaildir, importMbox, type FileImportReport } from './files';
+export { exportMaildir, exportMbox, mboxChunks, resolveFolder } from './export';
+export { MessageSink, type IncomingMessage } from './message-sink';
+export { Progress } from './progress';

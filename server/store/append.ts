@@ -73,6 +73,29 @@ export async function appendMessage(
   return enqueueAppend(hash, raw, raw.length, parsed, targets, options);
 }
 
+/**
+ * Appends several messages whose UIDs must follow the order given (imports): their blobs are
+ * written concurrently, then they join the next commit together, in order.
+ */
+export async function appendMessagesInOrder(
+  items: { raw: Buffer; targets: AppendTarget[]; options?: AppendOptions }[],
+): Promise<AppendResult[][]> {
+  const prepared = await Promise.all(
+    items.map(async (item) => ({
+      item,
+      parsed: item.options?.parsed ?? parseMessage(item.raw),
+      hash: await writeBlob(item.raw),
+    })),
+  );
+  return Promise.all(
+    prepared.map(({ item, parsed, hash }) =>
+      item.targets.length === 0
+        ? Promise.resolve([])
+        : enqueueAppend(hash, item.raw, item.raw.length, parsed, item.targets, item.options ?? {}),
+    ),
+  );
+}
+
 export interface AppendOptions {
   internalDate?: Date;
   parsed?: ParsedMessage;

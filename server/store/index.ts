@@ -15,6 +15,7 @@
 // are sent only after the commit, so a retried transaction has told no one anything.
 export {
   appendMessage,
+  appendMessagesInOrder,
   appendSpooledMessage,
   findDeliveryFolder,
   allocateUid,
@@ -22,6 +23,7 @@ export {
   QuotaExceededError,
   type AppendTarget,
   type AppendResult,
+  type AppendOptions,
   type SystemFlags,
 } from './append';
 export { SpoolWriter, SpooledBlob, type SpoolFile } from './spool';

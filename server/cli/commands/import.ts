@@ -1,6 +1,13 @@
 // `postroom import ...`: accounts from another server's database, mail from Maildir, mbox or IMAP.
-import { applyAccountImport, planAccountImport, readSqlAccounts } from '../../migrate-in';
-import { expectArgs, type CommandGroup } from '../command';
+import {
+  applyAccountImport,
+  importMaildir,
+  importMbox,
+  planAccountImport,
+  readSqlAccounts,
+  type FileImportReport,
+} from '../../migrate-in';
+import { expectArgs, UsageError, type CommandGroup } from '../command';
 import { ensureMigrated } from './system';
 
 export const importCommand: CommandGroup = {
@@ -30,4 +37,31 @@ export const importCommand: CommandGroup = {
       if (failed) throw new Error(`${failed} step(s) failed`);
     },
   },
+  maildir: {
+    usage: 'maildir DIR --into ADDRESS   (a Maildir and its Maildir++ subfolders)',
+    options: { into: { type: 'string' } },
+    async run(args, options) {
+      expectArgs(args, 1, 'import maildir DIR --into ADDRESS');
+      if (!options.into) throw new UsageError('usage: postroom import maildir DIR --into ADDRESS');
+      await ensureMigrated();
+      printReport(await importMaildir(args[0]!, String(options.into)), String(options.into));
+    },
+  },
+  mbox: {
+    usage: 'mbox FILE --into ADDRESS [--folder F]',
+    options: { into: { type: 'string' }, folder: { type: 'string' } },
+    async run(args, options) {
+      expectArgs(args, 1, 'import mbox FILE --into ADDRESS [--folder F]');
+      if (!options.into) throw new UsageError('usage: postroom import mbox FILE --into ADDRESS [--folder F]');
+      await ensureMigrated();
+      const folder = options.folder ? String(options.folder) : 'INBOX';
+      printReport(await importMbox(args[0]!, String(options.into), folder), String(options.into));
+    },
+  },
 };
+
+function printReport(report: FileImportReport, address: string): void {
+  console.log(
+    `imported ${report.added} message(s) (${report.bytes} bytes) into ${address}: ${report.folders.join(', ')}; ${report.skipped} already there`,
+  );
+}
