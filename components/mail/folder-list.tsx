@@ -161,6 +161,13 @@ export function FolderList({ folders, current, onSelect, onChanged }: Props) {
         })}
       </ul>
       <div className="border-t border-slate-200 p-2">
+        <a
+          className="mb-2 block text-xs text-slate-500 hover:text-slate-900"
+          href={`/api/mail/export?folder=${encodeURIComponent(current)}`}
+          download
+        >
+          Download this folder as mbox
+        </a>
         {creating ? (
           <form onSubmit={create}>
             <label className="label" htmlFor="new-folder">
