@@ -9,6 +9,7 @@ import { QuotaBar } from '@/components/ui/quota-bar';
 import { SignOutButton } from '@/components/ui/sign-out-button';
 import { changeOwnPasswordAction, setForwardingAction } from './actions';
 import { SessionsSection } from './sessions';
+import { AppPasswordsSection, TwoFactorSection } from './security';
 
 export const metadata: Metadata = { title: 'My account' };
 export const dynamic = 'force-dynamic';
@@ -56,6 +57,8 @@ export default async function AccountPage() {
           </section>
         )}
         {actor.userId !== undefined && <SessionsSection userId={actor.userId} currentId={currentSessionId} />}
+        {actor.userId !== undefined && <TwoFactorSection userId={actor.userId} />}
+        {actor.userId !== undefined && <AppPasswordsSection userId={actor.userId} />}
         <div className="grid gap-6 md:grid-cols-2">
           <section className="card" aria-labelledby="password-heading">
             <h2 id="password-heading" className="mb-3 font-semibold">

@@ -2,6 +2,7 @@
 // Sign-in through next-auth's credentials endpoint (it brings its own CSRF token).
 import { useEffect, useState } from 'react';
 import { signIn } from 'next-auth/react';
+import { parseSecondStep, SecondStepForm, type SecondStep } from './second-step';
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {
   const [error, setError] = useState(initialError);
@@ -10,33 +11,43 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
   // password in a GET query). The button stays disabled until then, which blocks that submission.
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
+  const [secondStep, setSecondStep] = useState<SecondStep | null>(null);
+
+  /** Signs in with `credentials`; goes on to the destination, or gives back the error to show. */
+  async function complete(credentials: Record<string, string>): Promise<string | undefined> {
+    const result = await signIn('credentials', { ...credentials, redirect: false, callbackUrl });
+    const next = parseSecondStep(result?.error);
+    if (next) {
+      setSecondStep(next);
+      return undefined;
+    }
+    if (!result || result.error)
+      return !result || result.error === 'CredentialsSignin'
+        ? 'Wrong address or password.'
+        : (result.error ?? undefined);
+    window.location.assign(
+      result.url && new URL(result.url, window.location.href).origin === window.location.origin
+        ? result.url
+        : callbackUrl,
+    );
+    return undefined;
+  }
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(undefined);
-    const result = await signIn('credentials', {
-      username: form.get('username'),
-      password: form.get('password'),
-      redirect: false,
-      callbackUrl,
+    const failure = await complete({
+      username: String(form.get('username') ?? ''),
+      password: String(form.get('password') ?? ''),
     });
     setPending(false);
-    if (!result || result.error) {
-      setError(
-        !result || result.error === 'CredentialsSignin'
-          ? 'Wrong address or password.'
-          : (result.error ?? undefined),
-      );
-      return;
-    }
-    window.location.assign(
-      result.url && new URL(result.url, window.location.href).origin === window.location.origin
-        ? result.url
-        : callbackUrl,
-    );
+    setError(failure);
   }
+
+  if (secondStep)
+    return <SecondStepForm step={secondStep} finish={complete} onRestart={() => setSecondStep(null)} />;
 
   return (
     <form onSubmit={submit} method="post" className="space-y-4" noValidate>

@@ -8,6 +8,7 @@ import { ActionForm } from '@/components/ui/action-form';
 import { Badge, PageHeader } from '@/components/ui/page';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
 import { removeDomainAction, setDomainEnabledAction } from '../actions';
+import { setDomainTwoFactorAction } from '../two-factor-actions';
 import { displayDomain } from '@/server/domain/names';
 
 export const metadata: Metadata = { title: 'Domain' };
@@ -105,6 +106,31 @@ export default async function DomainPage({ params }: { params: Promise<{ domain:
               variant="plain"
             />
           </section>
+          {!domain.aliasOf && (
+            <section className="card" aria-labelledby="two-factor-heading" data-testid="domain-two-factor">
+              <h2 id="two-factor-heading" className="mb-2 font-semibold">
+                Two-factor sign-in{' '}
+                {domain.requireTwoFactor ? (
+                  <Badge tone="ok">required</Badge>
+                ) : (
+                  <Badge tone="muted">optional</Badge>
+                )}
+              </h2>
+              <p className="mb-3 text-sm text-slate-600">
+                {domain.requireTwoFactor
+                  ? 'Every mailbox must use an authenticator app or passkey; mail apps then need app passwords.'
+                  : 'Require it and mailboxes without a second factor set one up at their next sign-in.'}
+              </p>
+              <ActionForm
+                action={setDomainTwoFactorAction}
+                hidden={{ domain: domain.domain, required: String(!domain.requireTwoFactor) }}
+                fields={[]}
+                submitLabel={domain.requireTwoFactor ? 'Stop requiring two-factor' : 'Require two-factor'}
+                variant="plain"
+                testId="domain-two-factor-form"
+              />
+            </section>
+          )}
           <section className="card border-red-200" aria-labelledby="remove-heading">
             <h2 id="remove-heading" className="mb-2 font-semibold text-red-800">
               Remove the domain
