@@ -1,5 +1,5 @@
 // Running compiled scripts against one message (RFC 5228 2.10 and the extensions' commands).
-import { isValidAddress } from './address';
+import { parseMailbox } from './address';
 import { record, resolve } from './actions';
 import type { CompiledScript, Node } from './compiled';
 import {
@@ -117,9 +117,9 @@ async function runCommand(node: Node, run: RunContext, own: ScriptScope): Promis
       return record(run, { ...action, flags: [...action.flags] }, node.line);
     }
     case 'redirect': {
-      const address = one(0).trim();
-      if (!isValidAddress(address))
-        throw new SieveRuntimeError(`invalid redirect address '${address}'`, node.line);
+      const target = one(0);
+      const address = parseMailbox(target);
+      if (address === null) throw new SieveRuntimeError(`invalid redirect address '${target}'`, node.line);
       return record(run, { type: 'redirect', address, copy: node.tags.copy === true }, node.line);
     }
     case 'reject':

@@ -37,8 +37,10 @@ export class SieveSyntaxError extends Error {
 
 const PUNCTUATION = new Set(['[', ']', '(', ')', '{', '}', ',', ';']);
 const QUANTIFIERS: Record<string, number> = { k: 1024, m: 1024 * 1024, g: 1024 * 1024 * 1024 };
-/** Numbers past 2^31 - 1 are refused (Pigeonhole does the same) rather than losing precision. */
-const MAX_NUMBER = 2 ** 31 - 1;
+/** Numbers are unsigned 64-bit as in Pigeonhole (kept as doubles: sizes never need the last bits). */
+const MAX_NUMBER = (1n << 64n) - 1n;
+/** Longer identifiers are refused: no command, test or tag is anywhere near this long. */
+const MAX_IDENTIFIER = 32;
 
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -106,10 +108,11 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     if (/[0-9]/.test(ch)) {
-      const match = /^[0-9]+([KkMmGg])?/.exec(source.slice(pos, pos + 32)) as RegExpExecArray;
-      let value = Number(match[0].replace(/[KkMmGg]$/, ''));
-      if (match[1]) value *= QUANTIFIERS[match[1].toLowerCase()];
-      if (value > MAX_NUMBER) fail('number too large');
+      const match = /^[0-9]+([KkMmGg])?/.exec(source.slice(pos)) as RegExpExecArray;
+      let big = BigInt(match[0].replace(/[KkMmGg]$/, ''));
+      if (match[1]) big *= BigInt(QUANTIFIERS[match[1].toLowerCase()]);
+      if (big > MAX_NUMBER) fail('number too large');
+      const value = Number(big);
       pos += match[0].length;
       if (pos < source.length && /[A-Za-z_]/.test(source[pos])) fail('bad number');
       tokens.push({ kind: 'number', text: match[0], value, line, column });
@@ -121,6 +124,7 @@ export function tokenize(source: string): Token[] {
       while (end < source.length && /[A-Za-z0-9_]/.test(source[end])) end++;
       if (end === start || /[0-9]/.test(source[start])) fail('bad tag');
       const name = source.slice(start, end);
+      if (name.length > MAX_IDENTIFIER) fail(`${ch === ':' ? 'tag' : 'identifier'} too long`);
       // RFC 5228 2.4.2: text: multi-line string up to a line holding only ".".
       if (ch !== ':' && name.toLowerCase() === 'text' && source[end] === ':') {
         tokens.push({ kind: 'string', text: readMultiline(end + 1), line, column });

@@ -71,7 +71,7 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
   for (; index < commands.length && commands[index].name === 'require'; index++) {
     const node = commands[index];
     const arg = node.args[0];
-    if (node.args.length !== 1 || arg.kind !== 'strings' || node.tests.length > 0) {
+    if (node.args.length !== 1 || arg.kind !== 'strings' || node.tests.length > 0 || node.block) {
       errors.push(at(node, 'require needs one string list'));
       continue;
     }

@@ -1,7 +1,7 @@
 // RFC 5228: the base commands and tests, plus envelope (5.4) and fileinto (4.1).
 import type { Spec } from './types';
 import { literal } from './types';
-import { isValidAddress } from '../address';
+import { ADDRESS_HEADERS, isValidAddress } from '../address';
 
 export const BASE_SPECS: Record<string, Spec> = {
   require: { kind: 'command', args: ['strings'] },
@@ -48,7 +48,19 @@ export const BASE_SPECS: Record<string, Spec> = {
     },
   },
   header: { kind: 'test', args: ['strings', 'strings'], match: true, index: true },
-  address: { kind: 'test', args: ['strings', 'strings'], match: true, addressPart: true, index: true },
+  address: {
+    kind: 'test',
+    args: ['strings', 'strings'],
+    match: true,
+    addressPart: true,
+    index: true,
+    check(node, ctx) {
+      for (const name of node.args[0] as string[]) {
+        if (literal(name, ctx) && !ADDRESS_HEADERS.has(name.toLowerCase()))
+          ctx.error(`'${name}' is not an address header`);
+      }
+    },
+  },
   envelope: {
     kind: 'test',
     ext: 'envelope',

@@ -1,6 +1,7 @@
 // The extensions' commands and tests: reject/ereject (RFC 5429), vacation (RFC 5230, 6131),
 // imap4flags (RFC 5232), variables (RFC 5229), body (RFC 5173), date (RFC 5260), mailbox (RFC 5490),
 // editheader (RFC 5293).
+import { isValidAddress } from '../address';
 import { DATE_PARTS, validZone } from '../date';
 import { isProtectedHeader, validFieldName } from '../headers';
 import { validVariableName } from '../variables';
@@ -45,6 +46,11 @@ export const EXTENSION_SPECS: Record<string, Spec> = {
       addresses: { arg: 'strings' },
       mime: {},
       handle: { arg: 'string' },
+    },
+    check(node, ctx) {
+      const from = node.tags.from;
+      if (Array.isArray(from) && literal(from[0], ctx) && !isValidAddress(from[0]))
+        ctx.error(`invalid :from address '${from[0]}'`);
     },
   },
 
