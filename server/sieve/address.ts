@@ -100,3 +100,31 @@ export const ADDRESS_HEADERS = new Set([
   'x-original-from',
   'x-original-to',
 ]);
+
+const PATH_LOCAL = /^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|"(?:[^"\\\r\n]|\\.)*")$/;
+const PATH_DOMAIN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$|^\[[^\][\\\s]+\]$/;
+const ROUTE = /^@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:,@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)*:/;
+
+/**
+ * RFC 5321 4.1.2 paths as the envelope test reads them: angle brackets and source routes dropped,
+ * "" for the null path, a bare local part allowed (postmaster, MAILER-DAEMON); null when the
+ * path is not valid (it then matches nothing, RFC 5228 5.4).
+ */
+export function parseEnvelopePath(text: string): string | null {
+  let path = text.trim();
+  if (path.startsWith('<') || path.endsWith('>')) {
+    if (!/^<[^<>]*>$/.test(path)) return null;
+    path = path.slice(1, -1).trim();
+  }
+  if (path === '') return '';
+  if (path.startsWith('@')) {
+    const route = ROUTE.exec(path);
+    if (!route) return null;
+    path = path.slice(route[0].length);
+  }
+  const at = path.lastIndexOf('@');
+  if (at < 0) return PATH_LOCAL.test(path) ? path : null;
+  const local = path.slice(0, at);
+  const domain = path.slice(at + 1);
+  return PATH_LOCAL.test(local) && PATH_DOMAIN.test(domain) ? path : null;
+}

@@ -1,5 +1,5 @@
 // Evaluating tests (RFC 5228 section 5 and the extensions' tests).
-import { addressPart, headerAddresses } from './address';
+import { addressPart, headerAddresses, parseEnvelopePath } from './address';
 import { type BodyTransform, bodyTexts } from './body';
 import type { MatchSpec, Node } from './compiled';
 import { type RunContext, type ScriptScope, SieveRuntimeError } from './context';
@@ -120,8 +120,9 @@ function envelopeValues(node: Node, run: RunContext, parts: string[]): string[] 
   const values: string[] = [];
   for (const part of parts) {
     const lower = part.toLowerCase();
-    const address =
+    const given =
       lower === 'from' ? run.message.envelopeFrom : lower === 'to' ? run.message.envelopeTo : null;
+    const address = given === null ? null : parseEnvelopePath(given);
     if (address === null) continue;
     // RFC 5228 5.4: the null reverse-path compares as the empty string whatever the part.
     if (address === '') {
