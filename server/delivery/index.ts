@@ -38,7 +38,12 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   for (const { address, decision } of message.recipients) {
     if (decision.relay) external.push(address);
     for (const mailbox of decision.expansion?.mailboxes ?? [])
-      local.push({ userId: mailbox.userId, address: mailbox.address, junk: message.junk });
+      local.push({
+        userId: mailbox.userId,
+        address: mailbox.address,
+        junk: message.junk,
+        recipient: address,
+      });
     external.push(...(decision.expansion?.external ?? []));
     for (const loop of decision.expansion?.loops ?? [])
       recordEventSoon({
@@ -54,17 +59,24 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   const deliveredTo = mailboxes.length === 1 ? mailboxes[0]!.address : null;
   const { body } = message;
   let content: Buffer | SpooledBlob | null = null;
-  let result: Awaited<ReturnType<typeof deliverLocal>> = { delivered: [], overQuota: [] };
+  let result: Awaited<ReturnType<typeof deliverLocal>> = { delivered: [], overQuota: [], queued: [] };
   try {
     if (mailboxes.length > 0) {
       content = Buffer.isBuffer(body)
         ? localCopy({ ...message, body }, deliveredTo)
         : await spooledLocalCopy({ ...message, body }, deliveredTo);
-      result = await deliverLocal(content, mailboxes);
+      result = await deliverLocal(content, mailboxes, {
+        queueId: message.queueId,
+        sender: message.sender,
+        protocol: 'smtp',
+        clientIp: message.clientIp,
+      });
     }
   } finally {
     if (content && !Buffer.isBuffer(content)) await content.discard();
   }
+  // What the mailboxes' Sieve scripts sent (redirects, vacation replies) goes out now.
+  if (result.queued.length > 0) wakeQueueRunners();
   const queuedTo = [...new Set(external.map((address) => address.toLowerCase()))];
   // A full mailbox among several is retried from the queue (4xx for up to the queue lifetime).
   const retryLocal = result.overQuota.map((target) => target.address);

@@ -19,6 +19,7 @@ async function deliverLocalRecipient(
   address: string,
   sender: string,
   content: Buffer,
+  queueId: string,
 ): Promise<RecipientOutcome> {
   const expansion = await expandAddress(address);
   if (expansion.mailboxes.length === 0) return { address, result: 'failed', reply: '550 5.1.1 User unknown' };
@@ -26,7 +27,12 @@ async function deliverLocalRecipient(
     { sender, trace: '', body: content },
     expansion.mailboxes.length === 1 ? expansion.mailboxes[0]!.address : null,
   );
-  const result = await deliverLocal(copy, expansion.mailboxes);
+  // The mailboxes' Sieve scripts run here too; what they queue is claimed by the runner's next pass.
+  const result = await deliverLocal(
+    copy,
+    expansion.mailboxes.map((mailbox) => ({ ...mailbox, recipient: address })),
+    { queueId, sender, protocol: 'queue' },
+  );
   if (result.overQuota.length > 0 && result.delivered.length === 0)
     return { address, result: 'deferred', reply: '452 4.2.2 Mailbox full' };
   return { address, result: 'sent', reply: '250 2.0.0 stored' };
@@ -84,11 +90,13 @@ export async function processEntry(
   for (const recipient of pending) {
     if (await resolveLocalDomain(domainOf(recipient.address)))
       outcomes.push(
-        await deliverLocalRecipient(recipient.address, entry.sender, content).catch((error: Error) => ({
-          address: recipient.address,
-          result: 'deferred' as const,
-          reply: `451 4.3.0 ${error.message}`,
-        })),
+        await deliverLocalRecipient(recipient.address, entry.sender, content, entry.queueId).catch(
+          (error: Error) => ({
+            address: recipient.address,
+            result: 'deferred' as const,
+            reply: `451 4.3.0 ${error.message}`,
+          }),
+        ),
       );
     else {
       const key = settings.relayHost ? '' : domainOf(recipient.address);

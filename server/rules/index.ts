@@ -18,3 +18,4 @@ export { ActiveScriptError, ScriptExistsError, ScriptQuotaError } from './errors
 export { sieveLimits, type SieveLimits } from './limits';
 export { deliveryScripts, type DeliveryScripts } from './delivery-scripts';
 export { claimVacationReply } from './vacation-memory';
+export { mailboxAddresses } from './addresses';
