@@ -1,16 +1,12 @@
 // Passkeys (WebAuthn) as a second factor. The relying party is the console's own host name and
 // origin, taken from the request (server/web/request-origin.ts). The challenge handed out is kept
 // on the user row and spent by the verification that follows, so a response is accepted once.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { db } from '../../core/db';
 import { FieldError } from '../../domain/errors';
@@ -23,6 +19,11 @@ export interface RelyingParty {
 }
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
+
+// Loaded when a passkey is used, not with this module: @simplewebauthn/server brings
+// @peculiar/x509 2.x, whose global registrations break the 1.x that selfsigned uses to make the
+// server's certificate when both are loaded in one process (the mail worker, the tests).
+const webauthn = () => import('@simplewebauthn/server');
 
 export interface PasskeyView {
   id: number;
@@ -71,7 +72,7 @@ export async function passkeyRegistrationOptions(
   rp: RelyingParty,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId }, include: { passkeys: true } });
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: 'Postroom',
     rpID: rp.rpId,
     userName: `${user.local}@${user.domain}`,
@@ -98,13 +99,15 @@ export async function registerPasskey(
   if (label.length > 64) throw new FieldError('name', 'must be at most 64 characters');
   const expectedChallenge = await takeChallenge(userId);
   if (!expectedChallenge) throw new FieldError('passkey', 'the request expired; try again');
-  const verification = await verifyRegistrationResponse({
-    response,
-    expectedChallenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.rpId,
-    requireUserVerification: false,
-  }).catch(() => null);
+  const verification = await (await webauthn())
+    .verifyRegistrationResponse({
+      response,
+      expectedChallenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.rpId,
+      requireUserVerification: false,
+    })
+    .catch(() => null);
   if (!verification?.verified) throw new FieldError('passkey', 'the authenticator’s answer was not accepted');
   const { credential } = verification.registrationInfo;
   return db().passkey.create({
@@ -131,7 +134,7 @@ export async function passkeyAuthenticationOptions(
 ): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
   const keys = await db().passkey.findMany({ where: { userId } });
   if (keys.length === 0) return null;
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpId,
     allowCredentials: keys.map((key) => ({ id: key.credentialId, transports: transportsOf(key.transports) })),
     userVerification: 'preferred',
@@ -150,19 +153,21 @@ export async function verifyPasskey(
   if (!expectedChallenge || typeof response?.id !== 'string') return false;
   const key = await db().passkey.findUnique({ where: { credentialId: response.id } });
   if (!key || key.userId !== userId) return false;
-  const verification = await verifyAuthenticationResponse({
-    response,
-    expectedChallenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.rpId,
-    credential: {
-      id: key.credentialId,
-      publicKey: new Uint8Array(Buffer.from(key.publicKey, 'base64url')),
-      counter: Number(key.counter),
-      transports: transportsOf(key.transports),
-    },
-    requireUserVerification: false,
-  }).catch(() => null);
+  const verification = await (await webauthn())
+    .verifyAuthenticationResponse({
+      response,
+      expectedChallenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.rpId,
+      credential: {
+        id: key.credentialId,
+        publicKey: new Uint8Array(Buffer.from(key.publicKey, 'base64url')),
+        counter: Number(key.counter),
+        transports: transportsOf(key.transports),
+      },
+      requireUserVerification: false,
+    })
+    .catch(() => null);
   if (!verification?.verified) return false;
   await db().passkey.update({
     where: { id: key.id },
