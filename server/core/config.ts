@@ -24,6 +24,8 @@ export interface Config {
   imapsPort: number;
   pop3Port: number;
   pop3sPort: number;
+  /** ManageSieve (RFC 5804): STARTTLS on the one port. */
+  manageSievePort: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   relayHost: string | undefined;
@@ -43,6 +45,7 @@ export function loadConfig(): Config {
     imapsPort: port('POSTROOM_IMAPS_PORT', 2993),
     pop3Port: port('POSTROOM_POP3_PORT', 2110),
     pop3sPort: port('POSTROOM_POP3S_PORT', 2995),
+    manageSievePort: port('POSTROOM_MANAGESIEVE_PORT', 4190),
     tlsCert: process.env.POSTROOM_TLS_CERT || undefined,
     tlsKey: process.env.POSTROOM_TLS_KEY || undefined,
     relayHost: process.env.POSTROOM_RELAYHOST || undefined,

@@ -4,7 +4,7 @@ import { logger } from './logger';
 import { observeEvent } from '../ops/event-metrics';
 
 export interface EventInput {
-  protocol: 'smtp' | 'imap' | 'pop3' | 'web' | 'queue' | 'auth' | 'cli' | 'system';
+  protocol: 'smtp' | 'imap' | 'pop3' | 'sieve' | 'web' | 'queue' | 'auth' | 'cli' | 'system';
   action: string;
   result: string;
   clientIp?: string | null;

@@ -125,7 +125,7 @@ export async function latestEventId(): Promise<number> {
   return row?.id ?? 0;
 }
 
-export const PROTOCOLS = ['smtp', 'imap', 'pop3', 'web', 'queue', 'auth', 'cli', 'system'];
+export const PROTOCOLS = ['smtp', 'imap', 'pop3', 'sieve', 'web', 'queue', 'auth', 'cli', 'system'];
 
 /**
  * Everything that happened to one message, oldest first: by time, then id (a buffered event can be
