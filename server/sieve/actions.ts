@@ -24,7 +24,7 @@ export function record(run: RunContext, action: Recorded, line: number): void {
     case 'keep':
     case 'fileinto': {
       const mailbox = action.type === 'keep' ? 'INBOX' : action.mailbox;
-      // Storing twice in one mailbox is one store (RFC 5228 2.10.3); the flags of both are kept.
+      // Storing twice in one mailbox is one store (RFC 5228 2.10.3); the last flags win (RFC 5232 3).
       const same = run.actions.find(
         (a) =>
           (a.type === 'keep' && isInbox(mailbox)) ||
@@ -32,7 +32,7 @@ export function record(run: RunContext, action: Recorded, line: number): void {
       ) as Extract<Recorded, { type: 'keep' | 'fileinto' }> | undefined;
       if (action.type === 'keep' || !action.copy) run.implicitKeep = false;
       if (same) {
-        same.flags = [...new Set([...same.flags, ...action.flags])];
+        same.flags = action.flags;
         if (same.type === 'fileinto' && action.type === 'fileinto') same.create ||= action.create;
         return;
       }

@@ -69,7 +69,15 @@ export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope
       const flags = names
         ? splitFlags(names.map((name) => own.scope.values.get(name.toLowerCase()) ?? ''))
         : own.flags;
-      return compare(node, own, flags, list(node.args.length - 1));
+      // RFC 5232 5: the keys are flag lists too ("b A" is two keys); :count/:value keys stay whole.
+      const keys = list(node.args.length - 1);
+      const relational = node.match?.type === 'count' || node.match?.type === 'value';
+      return compare(
+        node,
+        own,
+        flags,
+        relational ? keys : keys.flatMap((key) => key.split(/\s+/).filter(Boolean)),
+      );
     }
     case 'date':
     case 'currentdate':

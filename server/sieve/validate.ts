@@ -15,6 +15,7 @@ import { BASE_SPECS } from './specs/base';
 import { EXTENSION_SPECS } from './specs/extensions';
 import type { ArgType, CheckContext, Spec, TagSpec } from './specs/types';
 import type { SieveDiagnostic } from './types';
+import { MAX_VARIABLES, referenceProblem } from './variables';
 
 export const SUPPORTED_EXTENSIONS = [
   'fileinto',
@@ -65,6 +66,7 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
   const errors: SieveDiagnostic[] = [];
   const extensions = new Set<string>();
   const flags = { readsBody: false, usesVacation: false };
+  const assigned = new Set<string>();
   let index = 0;
 
   // RFC 5228 3.2: require comes before any other command.
@@ -243,6 +245,17 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
       compiled.addressPart = (groups.get('address-part') as AddressPart | undefined) ?? 'all';
     if (tags.last && !('index' in tags)) error(':last needs :index');
     if (typeof tags.index === 'number' && tags.index < 1) error(':index counts from 1');
+    if (extensions.has('variables')) {
+      const strings = [...compiled.args, ...Object.values(tags)].filter(Array.isArray).flat();
+      for (const text of strings) {
+        const problem = referenceProblem(text);
+        if (problem) error(problem);
+      }
+      if (node.name === 'set' && Array.isArray(compiled.args[0])) {
+        assigned.add(compiled.args[0][0].toLowerCase());
+        if (assigned.size > MAX_VARIABLES) error(`more than ${MAX_VARIABLES} variables`);
+      }
+    }
     if (errors.length === before && spec.check) {
       const ctx: CheckContext = { variables: extensions.has('variables'), error };
       spec.check(compiled, ctx);

@@ -3,12 +3,28 @@
 /** Longest value a variable holds (longer values are cut), and the most variables a script may set. */
 export const MAX_VARIABLE_LENGTH = 4000;
 export const MAX_VARIABLES = 255;
+/** Longest variable name, and the highest match variable (${0}..${32}), as in Pigeonhole. */
+export const MAX_NAME_LENGTH = 64;
+export const MAX_MATCH_INDEX = 32;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** RFC 5229 3: identifier, or a namespace-qualified identifier, or a number (match variable). */
+/** RFC 5229 3: a variable a script may assign: an identifier (Postroom has no namespaces). */
 export function validVariableName(name: string): boolean {
-  return name.split('.').every((part) => NAME.test(part)) || /^[0-9]+$/.test(name);
+  return NAME.test(name) && name.length <= MAX_NAME_LENGTH;
+}
+
+/** Why the ${...} references of a constant string cannot work, or null. */
+export function referenceProblem(text: string): string | null {
+  for (const [, name] of text.matchAll(/\$\{([^{}]*)\}/g)) {
+    if (/^[0-9]+$/.test(name)) {
+      if (Number(name) > MAX_MATCH_INDEX)
+        return `match variable \${${name}} is beyond \${${MAX_MATCH_INDEX}}`;
+    } else if (name.includes('.') && name.split('.').every((part) => NAME.test(part))) {
+      return `unknown variable namespace in \${${name}}`;
+    } else if (NAME.test(name) && name.length > MAX_NAME_LENGTH) return `variable name '${name}' is too long`;
+  }
+  return null;
 }
 
 export interface VariableScope {
