@@ -1,9 +1,12 @@
 'use client';
-// Compose, reply and forward: address autocomplete, plain or simple rich text, uploads, drafts
-// saved to Drafts automatically a few seconds after each change.
+// Compose, reply and forward: address autocomplete, plain or simple rich text, uploads, the
+// forwarded original's attachments (removable). A draft is never lost: it is saved to Drafts every
+// few seconds while it changes, when compose closes or is left any other way, and when the page
+// goes away; a draft with half-typed addresses is saved as typed.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AddressInput } from './address-input';
 import { formatSize } from './format';
+import type { AttachmentView } from '@/server/webmail/types';
 import type { ComposeDraft } from './prefill';
 
 interface Props {
@@ -28,7 +31,16 @@ function fileKey(file: File): number {
   return key;
 }
 
-function toForm(draft: ComposeDraft, files: File[], draftUid: number | undefined, html: string): FormData {
+// A request sent while the page unloads (fetch keepalive) may carry at most 64 KB.
+const KEEPALIVE_LIMIT = 48 * 1024;
+
+function toForm(
+  draft: ComposeDraft,
+  files: File[],
+  forwarded: AttachmentView[],
+  draftUid: number | undefined,
+  html: string,
+): FormData {
   const form = new FormData();
   form.set('to', draft.to);
   form.set('cc', draft.cc);
@@ -44,6 +56,12 @@ function toForm(draft: ComposeDraft, files: File[], draftUid: number | undefined
     form.set('forwardFolder', draft.forward.folder);
     form.set('forwardUid', String(draft.forward.uid));
     form.set('forwardAs', draft.forward.asAttachment ? 'attachment' : 'inline');
+    if (draft.forward.attachments)
+      form.set('forwardKeep', forwarded.map((attachment) => attachment.index).join(','));
+  }
+  if (draft.thread) {
+    form.set('inReplyTo', draft.thread.inReplyTo);
+    form.set('references', draft.thread.references.join(' '));
   }
   if (draftUid) form.set('draftUid', String(draftUid));
   for (const file of files) form.append('attachments', file, file.name);
@@ -101,7 +119,9 @@ function RichToolbar({ editor }: { editor: React.RefObject<HTMLDivElement | null
 
 export function Compose({ initial, from, onClose, onSent }: Props) {
   const [draft, setDraft] = useState<ComposeDraft>(initial);
-  const [files, setFiles] = useState<File[]>([]);
+  const [files, setFiles] = useState<File[]>(initial.files ?? []);
+  const [forwarded, setForwarded] = useState<AttachmentView[]>(initial.forward?.attachments ?? []);
+  const [closeFailed, setCloseFailed] = useState(false);
   const [showBcc, setShowBcc] = useState(!!initial.bcc || !!initial.cc);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState('');
@@ -111,57 +131,98 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
   const draftUid = useRef<number | undefined>(initial.draftUid);
   const dirty = useRef(false);
   const editor = useRef<HTMLDivElement>(null);
-  const saving = useRef<Promise<void> | null>(null);
+  const saving = useRef<Promise<boolean> | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // What the timers, the unmount and the page-hide handlers save: the last rendered state, and the
+  // rich editor's content as of its last input (the editor itself is gone after unmount).
+  const latest = useRef({ draft, files, forwarded });
+  latest.current = { draft, files, forwarded };
+  const richSnapshot = useRef({ html: '', text: '' });
 
   const update = (patch: Partial<ComposeDraft>) => {
     dirty.current = true;
     setDraft((current) => ({ ...current, ...patch }));
   };
-  const richHtml = useCallback(() => editor.current?.innerHTML ?? '', []);
-  const richText = useCallback(() => editor.current?.innerText ?? '', []);
+  const richHtml = useCallback(() => editor.current?.innerHTML ?? richSnapshot.current.html, []);
+  const richText = useCallback(() => editor.current?.innerText ?? richSnapshot.current.text, []);
 
-  // Takes the draft and files to save as arguments so that the autosave effect, which re-arms its
-  // timer on every change, always saves what it was armed with and never a stale closure's state.
-  const saveDraft = useCallback(
-    async (toSave: ComposeDraft, attachments: File[]) => {
-      if (!dirty.current || sendingNow.current) return;
-      dirty.current = false;
-      const current = toSave.rich ? { ...toSave, text: richText() } : toSave;
-      const html = richHtml();
-      // One save at a time: a save started while another is in flight waits for it, so it
-      // replaces the draft UID that one returns instead of leaving a second copy in Drafts.
-      const previous = saving.current;
-      const work = (async () => {
-        if (previous !== null) await previous;
-        try {
-          const response = await fetch('/api/mail/drafts', {
-            method: 'POST',
-            body: toForm(current, attachments, draftUid.current, html),
-          });
-          const body = (await response.json()) as { uid?: number | null; error?: string };
-          if (!response.ok) throw new Error(body.error ?? 'Draft not saved');
-          draftUid.current = body.uid ?? undefined;
-          setStatus(
-            `Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
-          );
-        } catch (error) {
-          dirty.current = true;
-          setStatus(`Draft not saved: ${(error as Error).message}`);
-        }
-      })();
-      saving.current = work;
-      await work;
-      // A later save may have started meanwhile; it is the one send must wait for.
-      if (saving.current === work) saving.current = null;
+  /** The form of what is on screen now, ready to post to /api/mail/drafts or /send. */
+  const currentForm = useCallback(() => {
+    const { draft: shown, files: attached, forwarded: carried } = latest.current;
+    const current = shown.rich ? { ...shown, text: richText() } : shown;
+    return toForm(current, attached, carried, draftUid.current, shown.rich ? richHtml() : '');
+  }, [richHtml, richText]);
+
+  // Saves what is on screen (the latest render, via `latest`) if it changed since the last save;
+  // true when it is safely in Drafts (or there was nothing to save).
+  const saveDraft = useCallback(async (): Promise<boolean> => {
+    if (timer.current) {
+      clearTimeout(timer.current);
+      timer.current = null;
+    }
+    if (!dirty.current || sendingNow.current) return saving.current ? saving.current : true;
+    dirty.current = false;
+    // One save at a time: a save started while another is in flight waits for it, so it
+    // replaces the draft UID that one returns instead of leaving a second copy in Drafts.
+    const previous = saving.current;
+    const work = (async () => {
+      if (previous !== null) await previous;
+      try {
+        const response = await fetch('/api/mail/drafts', { method: 'POST', body: currentForm() });
+        const body = (await response.json()) as { uid?: number | null; error?: string };
+        if (!response.ok) throw new Error(body.error ?? 'Draft not saved');
+        draftUid.current = body.uid ?? undefined;
+        setStatus(
+          `Draft saved ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
+        );
+        return true;
+      } catch (error) {
+        dirty.current = true;
+        setStatus(`Draft not saved: ${(error as Error).message}`);
+        return false;
+      }
+    })();
+    saving.current = work;
+    const saved = await work;
+    // A later save may have started meanwhile; it is the one send must wait for.
+    if (saving.current === work) saving.current = null;
+    return saved;
+  }, [currentForm]);
+
+  // Every few seconds while the draft changes: the timer is armed by the first change and not
+  // pushed back by later ones, so a long stretch of typing is saved as it goes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: draft, files and forwarded are the triggers (any change arms the timer); the save reads them from `latest`
+  useEffect(() => {
+    if (!dirty.current || timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      void saveDraft();
+    }, AUTOSAVE_MS);
+  }, [draft, files, forwarded, saveDraft]);
+
+  // Compose left without Close (another message opened, Escape, another folder): save on the way out.
+  useEffect(
+    () => () => {
+      if (dirty.current && !sendingNow.current) void saveDraft();
     },
-    [richHtml, richText],
+    [saveDraft],
   );
 
+  // The tab closed or reloaded: a keepalive request outlives the page (small drafts only; larger
+  // ones were saved by the timer at most a few seconds ago).
   useEffect(() => {
-    if (!dirty.current) return;
-    const timer = setTimeout(() => void saveDraft(draft, files), AUTOSAVE_MS);
-    return () => clearTimeout(timer);
-  }, [draft, files, saveDraft]);
+    const leave = () => {
+      if (!dirty.current || sendingNow.current) return;
+      const size = latest.current.files.reduce((sum, file) => sum + file.size, 0);
+      if (size > KEEPALIVE_LIMIT) return;
+      dirty.current = false;
+      void fetch('/api/mail/drafts', { method: 'POST', body: currentForm(), keepalive: true }).catch(
+        () => undefined,
+      );
+    };
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, [currentForm]);
 
   useEffect(() => {
     if (draft.rich && editor.current && !editor.current.innerHTML) {
@@ -174,16 +235,18 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
     sendingNow.current = true;
     setSending(true);
     setErrors({});
+    if (timer.current) {
+      clearTimeout(timer.current);
+      timer.current = null;
+    }
     if (saving.current !== null) await saving.current;
-    const current = draft.rich ? { ...draft, text: richText() } : draft;
     try {
-      const response = await fetch('/api/mail/send', {
-        method: 'POST',
-        body: toForm(current, files, draftUid.current, richHtml()),
-      });
+      const response = await fetch('/api/mail/send', { method: 'POST', body: currentForm() });
       const body = (await response.json()) as { error?: string; field?: string };
       if (!response.ok) {
         setErrors({ [body.field ?? 'form']: body.error ?? 'Not sent.' });
+        // Not sent: what is on screen still needs to be kept as a draft.
+        dirty.current = true;
         sendingNow.current = false;
         setSending(false);
         return;
@@ -196,7 +259,9 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
     }
   };
 
-  const total = files.reduce((sum, file) => sum + file.size, 0);
+  const total =
+    files.reduce((sum, file) => sum + file.size, 0) +
+    forwarded.reduce((sum, attachment) => sum + attachment.size, 0);
   return (
     <form onSubmit={send} aria-label="Compose message" className="flex h-full min-h-0 flex-col bg-white">
       <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2">
@@ -210,11 +275,16 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
           type="button"
           className="btn btn-small ml-auto"
           onClick={async () => {
-            await saveDraft(draft, files);
-            onClose();
+            // A draft that could not be saved is not thrown away silently: compose stays open
+            // with the reason, and only a second, explicit click discards it.
+            if (closeFailed) {
+              dirty.current = false;
+              onClose();
+            } else if (await saveDraft()) onClose();
+            else setCloseFailed(true);
           }}
         >
-          Close
+          {closeFailed ? 'Discard and close' : 'Close'}
         </button>
       </div>
       <div className="min-h-0 flex-1 space-y-2 overflow-y-auto p-3">
@@ -292,6 +362,10 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
               className="min-h-64 p-2 text-sm focus:outline-none"
               onInput={() => {
                 dirty.current = true;
+                richSnapshot.current = {
+                  html: editor.current?.innerHTML ?? '',
+                  text: editor.current?.innerText ?? '',
+                };
                 setDraft((d) => ({ ...d }));
               }}
             />
@@ -322,6 +396,28 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
               }}
             />
           </label>
+          {forwarded.length > 0 && (
+            <ul className="mt-2 space-y-1 text-sm" aria-label="Forwarded attachments">
+              {forwarded.map((attachment) => (
+                <li key={attachment.index} className="flex items-center gap-2">
+                  <span className="truncate">{attachment.filename}</span>
+                  <span className="text-xs text-slate-500">{formatSize(attachment.size)}</span>
+                  <span className="text-xs text-slate-400">from the original</span>
+                  <button
+                    type="button"
+                    className="text-xs text-red-700"
+                    onClick={() => {
+                      dirty.current = true;
+                      setForwarded(forwarded.filter((other) => other.index !== attachment.index));
+                    }}
+                    aria-label={`Remove ${attachment.filename}`}
+                  >
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
           {errors.attachments && (
             <p className="field-error" role="alert">
               {errors.attachments}
@@ -365,7 +461,7 @@ export function Compose({ initial, from, onClose, onSent }: Props) {
           className="btn"
           onClick={() => {
             dirty.current = true;
-            void saveDraft(draft, files);
+            void saveDraft();
           }}
         >
           Save draft

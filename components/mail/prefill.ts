@@ -1,6 +1,6 @@
 // What compose starts with for reply, reply all and forward (RFC 5322 section 3.6.4 for the
 // threading headers, which the server adds itself from the original).
-import type { MessageView } from '@/server/webmail/types';
+import type { AttachmentView, MessageView } from '@/server/webmail/types';
 import { formatAddressList, formatFullDate, formatAddress } from './format';
 import type { ReplyMode } from './reader';
 
@@ -13,7 +13,12 @@ export interface ComposeDraft {
   html: string;
   rich: boolean;
   reply?: { folder: string; uid: number };
-  forward?: { folder: string; uid: number; asAttachment: boolean };
+  /** `attachments`: the original's attachments carried over, shown in compose (removable). */
+  forward?: { folder: string; uid: number; asAttachment: boolean; attachments?: AttachmentView[] };
+  /** Threading headers of a reply reopened from Drafts. */
+  thread?: { inReplyTo: string; references: string[] };
+  /** Files already attached (a draft reopened from Drafts). */
+  files?: File[];
   draftUid?: number;
 }
 
@@ -53,7 +58,12 @@ export function prefillFor(message: MessageView, mode: ReplyMode, self: string):
       ...EMPTY_DRAFT,
       subject: prefixed('Fwd', message.subject),
       text: mode === 'forward' ? `\n\n${header}\n\n${message.text}` : '',
-      forward: { ...ref, asAttachment: mode === 'forwardAttachment' },
+      forward: {
+        ...ref,
+        asAttachment: mode === 'forwardAttachment',
+        attachments:
+          mode === 'forward' ? message.attachments.filter((attachment) => !attachment.inline) : undefined,
+      },
     };
   }
   const primary = message.replyTo.length ? message.replyTo : message.from;
@@ -76,4 +86,33 @@ export function prefillFor(message: MessageView, mode: ReplyMode, self: string):
     text: `\n\n${intro}\n${quote(message.text.trimEnd())}`,
     reply: ref,
   };
+}
+
+/** Compose for a draft reopened from Drafts: its fields as typed, its threading and its files. */
+export function draftFromMessage(message: MessageView, files: File[]): ComposeDraft {
+  const typed = message.draftFields;
+  return {
+    ...EMPTY_DRAFT,
+    to: typed ? typed.to : formatAddressList(message.to),
+    cc: typed ? typed.cc : formatAddressList(message.cc),
+    bcc: typed ? typed.bcc : formatAddressList(message.bcc),
+    subject: message.subject,
+    text: message.text.replace(/\r?\n$/, ''),
+    thread: message.inReplyTo ? { inReplyTo: message.inReplyTo, references: message.references } : undefined,
+    files,
+    draftUid: message.uid,
+  };
+}
+
+/** A draft's own attachments as files, so compose shows them and saves and sends them again. */
+export async function draftFiles(message: MessageView): Promise<File[]> {
+  const files: File[] = [];
+  for (const attachment of message.attachments.filter((a) => !a.inline)) {
+    const response = await fetch(
+      `/api/mail/attachment?folder=${encodeURIComponent(message.folder)}&uid=${message.uid}&index=${attachment.index}`,
+    );
+    if (!response.ok) throw new Error(`The draft's attachment ${attachment.filename} could not be loaded.`);
+    files.push(new File([await response.blob()], attachment.filename, { type: attachment.contentType }));
+  }
+  return files;
 }

@@ -15,6 +15,16 @@ function reference(form: FormData, prefix: string): { folder: string; uid: numbe
   return folder && Number.isInteger(uid) && uid > 0 ? { folder, uid } : undefined;
 }
 
+/** "0,2,3": the original's attachments to forward; absent means all of them. */
+function indexList(form: FormData, name: string): number[] | undefined {
+  if (typeof form.get(name) !== 'string') return undefined;
+  return text(form, name, 10_000)
+    .split(',')
+    .filter(Boolean)
+    .map(Number)
+    .filter((index) => Number.isInteger(index) && index >= 0);
+}
+
 export async function composeFromForm(form: FormData): Promise<ComposeInput> {
   const attachments: UploadedFile[] = [];
   let total = 0;
@@ -43,7 +53,19 @@ export async function composeFromForm(form: FormData): Promise<ComposeInput> {
     html: text(form, 'html') || undefined,
     attachments,
     replyTo: reference(form, 'reply'),
-    forward: forward ? { ...forward, asAttachment: text(form, 'forwardAs', 20) === 'attachment' } : undefined,
+    forward: forward
+      ? {
+          ...forward,
+          asAttachment: text(form, 'forwardAs', 20) === 'attachment',
+          keep: indexList(form, 'forwardKeep'),
+        }
+      : undefined,
     draftUid: Number.isInteger(draftUid) && draftUid > 0 ? draftUid : undefined,
+    thread: text(form, 'inReplyTo', 1000)
+      ? {
+          inReplyTo: text(form, 'inReplyTo', 1000).trim(),
+          references: text(form, 'references', 20_000).split(/\s+/).filter(Boolean),
+        }
+      : undefined,
   };
 }

@@ -7,8 +7,9 @@ import type Mail from 'nodemailer/lib/mailer';
 import { config } from '../core/config';
 import { FieldError } from '../domain/errors';
 import type { WebmailUser } from './connection';
-import { fetchSource, parseSourceMessage } from './read';
+import { attachmentsOf, fetchSource, parseSourceMessage } from './read';
 import { sanitizeMailHtml } from './sanitize';
+import { DRAFT_FIELD_HEADERS } from './draft-headers';
 
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 export const MAX_RECIPIENTS = 100;
@@ -31,7 +32,9 @@ export interface ComposeInput {
   /** The message this one replies to: In-Reply-To and References come from it. */
   replyTo?: { folder: string; uid: number };
   /** A message to forward: as a message/rfc822 attachment, or its attachments carried over. */
-  forward?: { folder: string; uid: number; asAttachment: boolean };
+  forward?: { folder: string; uid: number; asAttachment: boolean; keep?: number[] };
+  /** Threading headers of a reply reopened from Drafts (its original is not named any more). */
+  thread?: { inReplyTo: string; references: string[] };
   /** The draft this replaces (its UID in Drafts). */
   draftUid?: number;
 }
@@ -39,14 +42,7 @@ export interface ComposeInput {
 const ADDRESS =
   /^[^\s@<>()",;:\\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 
-/** Parses one address field; a bad address is a field error naming it. */
-export function parseRecipients(
-  value: string | undefined,
-  field: string,
-): { name: string; address: string }[] {
-  const text = (value ?? '').trim();
-  if (!text) return [];
-  if (/[\r\n]/.test(text)) throw new FieldError(field, 'Addresses may not contain line breaks.');
+function flatAddresses(text: string): { name: string; address: string }[] {
   const flat: { name: string; address: string }[] = [];
   const walk = (entries: ReturnType<typeof addressparser>) => {
     for (const entry of entries) {
@@ -56,6 +52,25 @@ export function parseRecipients(
     }
   };
   walk(addressparser(text));
+  return flat;
+}
+
+/** A draft's address field: the well-formed addresses, never an error (a draft may be half-typed). */
+export function draftRecipients(value: string | undefined): { name: string; address: string }[] {
+  return flatAddresses((value ?? '').replace(/[\r\n]+/g, ' ')).filter((entry) => ADDRESS.test(entry.address));
+}
+
+const MESSAGE_ID = /^<[^\s<>]{1,500}>$/;
+
+/** Parses one address field; a bad address is a field error naming it. */
+export function parseRecipients(
+  value: string | undefined,
+  field: string,
+): { name: string; address: string }[] {
+  const text = (value ?? '').trim();
+  if (!text) return [];
+  if (/[\r\n]/.test(text)) throw new FieldError(field, 'Addresses may not contain line breaks.');
+  const flat = flatAddresses(text);
   for (const entry of flat)
     if (!ADDRESS.test(entry.address))
       throw new FieldError(field, `"${entry.address || entry.name}" is not a valid email address.`);
@@ -72,13 +87,23 @@ export async function buildMessage(
   input: ComposeInput,
   purpose: 'send' | 'draft',
 ): Promise<BuiltMessage> {
-  const to = parseRecipients(input.to, 'to');
-  const cc = parseRecipients(input.cc, 'cc');
-  const bcc = parseRecipients(input.bcc, 'bcc');
+  // A draft is saved whatever its address fields hold: they are checked when it is sent.
+  const draft = purpose === 'draft';
+  const field = (value: string | undefined, name: string) =>
+    draft ? draftRecipients(value) : parseRecipients(value, name);
+  const to = field(input.to, 'to');
+  const cc = field(input.cc, 'cc');
+  const bcc = field(input.bcc, 'bcc');
   const recipients = [...to, ...cc, ...bcc].map((entry) => entry.address);
-  if (purpose === 'send' && recipients.length === 0)
-    throw new FieldError('to', 'Add at least one recipient.');
-  if (recipients.length > MAX_RECIPIENTS) throw new FieldError('to', `At most ${MAX_RECIPIENTS} recipients.`);
+  if (!draft && recipients.length === 0) throw new FieldError('to', 'Add at least one recipient.');
+  if (!draft && recipients.length > MAX_RECIPIENTS)
+    throw new FieldError('to', `At most ${MAX_RECIPIENTS} recipients.`);
+  const draftHeaders: Record<string, string> = {};
+  if (draft)
+    for (const key of ['to', 'cc', 'bcc'] as const) {
+      const typed = (input[key] ?? '').replace(/[\r\n]+/g, ' ').trim();
+      if (typed) draftHeaders[DRAFT_FIELD_HEADERS[key]] = typed;
+    }
   const subject = (input.subject ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998);
   const uploads = input.attachments ?? [];
   const attachments: Mail.Attachment[] = uploads.map((file) => ({
@@ -100,6 +125,15 @@ export async function buildMessage(
       headers.inReplyTo = original.messageId;
       headers.references = [...earlier, original.messageId].slice(-20);
     }
+  } else if (input.thread && MESSAGE_ID.test(input.thread.inReplyTo)) {
+    // A reply reopened from Drafts: its own threading headers, so it still joins the conversation.
+    headers.inReplyTo = input.thread.inReplyTo;
+    headers.references = [
+      ...input.thread.references.filter((id) => MESSAGE_ID.test(id)),
+      input.thread.inReplyTo,
+    ]
+      .filter((id, index, all) => all.indexOf(id) === index)
+      .slice(-20);
   }
   if (input.forward) {
     const { source } = await fetchSource(user, input.forward.folder, input.forward.uid);
@@ -112,13 +146,19 @@ export async function buildMessage(
         content: source,
       });
     } else {
+      // The attachments compose listed (the user may have removed some), by their index in the
+      // original; without a list, every attachment that is not part of the HTML body.
       const original = await parseSourceMessage(source);
-      for (const part of original.attachments.filter((a) => !a.related))
+      const keep = input.forward.keep ? new Set(input.forward.keep) : null;
+      const listed = attachmentsOf(original);
+      original.attachments.forEach((part, index) => {
+        if (keep ? !keep.has(index) : part.related) return;
         attachments.push({
-          filename: part.filename ?? 'attachment',
+          filename: listed[index].filename,
           contentType: part.contentType,
           content: part.content,
         });
+      });
     }
   }
   const total = attachments.reduce(
@@ -143,7 +183,7 @@ export async function buildMessage(
     attachments,
     messageId: `<${Date.now().toString(36)}.${randomBytes(8).toString('hex')}@${domain}>`,
     date: new Date(),
-    headers: { 'User-Agent': 'Postroom webmail' },
+    headers: { 'User-Agent': 'Postroom webmail', ...draftHeaders },
     ...headers,
   };
   return { options, recipients };

@@ -9,6 +9,7 @@ import { sanitizeMailHtml } from './sanitize';
 import { authVerdict } from './auth-results';
 import { toFlags } from './list';
 import type { AttachmentView, MailAddress, MessageView } from './types';
+import { DRAFT_FIELD_HEADERS } from './draft-headers';
 
 export async function fetchSource(
   user: WebmailUser,
@@ -80,6 +81,20 @@ function referencesOf(parsed: ParsedMail): string[] {
   return (Array.isArray(refs) ? refs : refs ? [refs] : []).flatMap((ref) => ref.split(/\s+/)).filter(Boolean);
 }
 
+/** A draft's address fields as typed (our drafts keep them in X-Postroom-Draft-* headers). */
+function draftFieldsOf(parsed: ParsedMail): MessageView['draftFields'] {
+  const typed = (name: string): string => {
+    const value = parsed.headers.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const fields = {
+    to: typed(DRAFT_FIELD_HEADERS.to.toLowerCase()),
+    cc: typed(DRAFT_FIELD_HEADERS.cc.toLowerCase()),
+    bcc: typed(DRAFT_FIELD_HEADERS.bcc.toLowerCase()),
+  };
+  return fields.to || fields.cc || fields.bcc ? fields : undefined;
+}
+
 export async function readMessage(
   user: WebmailUser,
   folder: string,
@@ -119,6 +134,7 @@ export async function readMessage(
     from: addressesOf(parsed.from),
     to: addressesOf(parsed.to),
     cc: addressesOf(parsed.cc),
+    bcc: addressesOf(parsed.bcc),
     replyTo: addressesOf(parsed.replyTo),
     date: parsed.date ? parsed.date.toISOString() : null,
     flags: toFlags(flags),
@@ -131,7 +147,9 @@ export async function readMessage(
       fromAddress: addressesOf(parsed.from)[0]?.address,
     }),
     references: referencesOf(parsed),
+    inReplyTo: parsed.inReplyTo ?? null,
     size: source.length,
+    draftFields: flags.has('\\Draft') ? draftFieldsOf(parsed) : undefined,
   };
 }
 

@@ -43,6 +43,8 @@ export interface MessageSummary {
   size: number;
   flags: MessageFlags;
   hasAttachment: boolean;
+  /** The folder it is in: set on results of a search across all folders. */
+  folder?: string;
 }
 
 export type SortKey = 'date' | 'from' | 'subject';
@@ -55,6 +57,29 @@ export interface MessagePage {
   sort: SortKey;
   reverse: boolean;
   messages: MessageSummary[];
+  /** A search across all folders: each message names its folder. */
+  allFolders?: boolean;
+}
+
+/** A conversation: its messages (oldest first) in one folder. */
+export interface ThreadView {
+  messages: MessageSummary[];
+}
+
+export interface ThreadPage {
+  folder: string;
+  /** Conversations in the folder. */
+  total: number;
+  page: number;
+  pageSize: number;
+  threads: ThreadView[];
+}
+
+/** Where moved messages went, with their new UIDs (UIDPLUS COPYUID), so the move can be undone. */
+export interface MovedMessages {
+  from: string;
+  to: string;
+  uids: number[];
 }
 
 export interface AttachmentView {
@@ -76,6 +101,7 @@ export interface MessageView {
   from: MailAddress[];
   to: MailAddress[];
   cc: MailAddress[];
+  bcc: MailAddress[];
   replyTo: MailAddress[];
   date: string | null;
   flags: MessageFlags;
@@ -86,5 +112,8 @@ export interface MessageView {
   attachments: AttachmentView[];
   auth: { badge: AuthBadge; detail: string };
   references: string[];
+  inReplyTo: string | null;
   size: number;
+  /** A draft's address fields as the user typed them (they may not be valid yet). */
+  draftFields?: { to: string; cc: string; bcc: string };
 }
