@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables (${name}) are written in plain strings
 // variables (RFC 5229) and imap4flags (RFC 5232), after Pigeonhole's extensions/variables/ and
 // extensions/imap4flags/ cases.
 import assert from 'node:assert/strict';
