@@ -13,3 +13,4 @@ export { importMaildir, importMbox, type FileImportReport } from './files';
 export { exportMaildir, exportMbox, mboxChunks, resolveFolder } from './export';
 export { MessageSink, type IncomingMessage } from './message-sink';
 export { Progress } from './progress';
+export { importFromImap, targetFolder, type ImapSource, type ImapImportReport } from './imap-source';

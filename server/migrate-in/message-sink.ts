@@ -104,6 +104,11 @@ export class MessageSink {
     if (this.batch.length >= BATCH) await this.flush();
   }
 
+  /** Messages queued and not yet committed. */
+  get pending(): number {
+    return this.batch.length;
+  }
+
   /** Commits what is queued; once this returns, it is on disk. */
   async flush(): Promise<void> {
     const batch = this.batch;

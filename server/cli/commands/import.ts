@@ -1,6 +1,8 @@
 // `postroom import ...`: accounts from another server's database, mail from Maildir, mbox or IMAP.
 import {
   applyAccountImport,
+  importFromImap,
+  Progress,
   importMaildir,
   importMbox,
   planAccountImport,
@@ -8,6 +10,7 @@ import {
   type FileImportReport,
 } from '../../migrate-in';
 import { expectArgs, UsageError, type CommandGroup } from '../command';
+import { readPasswordFromStdin } from '../io';
 import { ensureMigrated } from './system';
 
 export const importCommand: CommandGroup = {
@@ -56,6 +59,47 @@ export const importCommand: CommandGroup = {
       await ensureMigrated();
       const folder = options.folder ? String(options.folder) : 'INBOX';
       printReport(await importMbox(args[0]!, String(options.into), folder), String(options.into));
+    },
+  },
+  imap: {
+    usage:
+      'imap --host HOST [--port 993] --user USER --password-stdin --into ADDRESS [--insecure]   (every folder; resumable)',
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      user: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      into: { type: 'string' },
+      insecure: { type: 'boolean' },
+    },
+    async run(args, options) {
+      const usage =
+        'usage: postroom import imap --host HOST [--port 993] --user USER --password-stdin --into ADDRESS';
+      if (args.length || !options.host || !options.user || !options.into || !options['password-stdin'])
+        throw new UsageError(usage);
+      const port = options.port ? Number(options.port) : 993;
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`bad --port\n${usage}`);
+      await ensureMigrated();
+      const password = await readPasswordFromStdin();
+      const started = Date.now();
+      const report = await importFromImap(
+        {
+          host: String(options.host),
+          port,
+          user: String(options.user),
+          password,
+          insecure: !!options.insecure,
+        },
+        String(options.into),
+        new Progress(`${options.user}@${options.host}`),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      for (const folder of report.folders)
+        console.log(`  ${folder.source} -> ${folder.target}: ${folder.added} new`);
+      console.log(
+        `imported ${report.added} message(s) (${report.bytes} bytes) into ${options.into} in ${seconds.toFixed(1)} s` +
+          ` (${(report.added / Math.max(seconds, 0.001)).toFixed(0)} msg/s); ${report.skipped} already there`,
+      );
     },
   },
 };
