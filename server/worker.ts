@@ -1,5 +1,5 @@
-// The mail worker: SMTP (MX, submission, submissions), IMAP (+ IMAPS), POP3 (+ POP3S) and the
-// outbound queue runner, all on the shared database. SIGTERM closes listeners, abandons outbound
+// The mail worker: SMTP (MX, submission, submissions), IMAP (+ IMAPS), POP3 (+ POP3S), ManageSieve
+// and the outbound queue runner, all on the shared database. SIGTERM closes listeners, abandons outbound
 // attempts (their entries are retried) and exits, within POSTROOM_WORKER_STOP_SECONDS whatever
 // clients and remote servers do. It answers the supervisor's heartbeat (heartbeat.ts).
 // With POSTROOM_WORKERS > 1 (the default on a machine with several cores) this process is only a
@@ -22,13 +22,29 @@ serveWorkerMetrics();
 const STOP_DEADLINE_MS = (Number(process.env.POSTROOM_WORKER_STOP_SECONDS) || 8) * 1000;
 
 async function startWorker(): Promise<void> {
-  const [{ startSmtpServers }, { startImapServers }, { startPop3Servers }, { startQueueRunner }] =
-    await Promise.all([import('./smtp'), import('./imap'), import('./pop3'), import('./queue')]);
+  const [
+    { startSmtpServers },
+    { startImapServers },
+    { startPop3Servers },
+    { startManageSieveServers },
+    { startQueueRunner },
+  ] = await Promise.all([
+    import('./smtp'),
+    import('./imap'),
+    import('./pop3'),
+    import('./managesieve'),
+    import('./queue'),
+  ]);
   const [{ closeDb }, { startMaintenance }] = await Promise.all([
     import('./core/db'),
     import('./maintenance'),
   ]);
-  const servers = await Promise.all([startSmtpServers(), startImapServers(), startPop3Servers()]);
+  const servers = await Promise.all([
+    startSmtpServers(),
+    startImapServers(),
+    startPop3Servers(),
+    startManageSieveServers(),
+  ]);
   // Claims are safe across processes (queue/claim.ts): every child runs a queue runner.
   const queue = await startQueueRunner();
   // Housekeeping once per machine, not once per child: slot 0 (restarted in the same slot).

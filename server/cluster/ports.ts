@@ -12,6 +12,7 @@ export const PORT_VARIABLES = [
   'POSTROOM_IMAPS_PORT',
   'POSTROOM_POP3_PORT',
   'POSTROOM_POP3S_PORT',
+  'POSTROOM_MANAGESIEVE_PORT',
 ] as const;
 
 function listenOnAnyPort(host: string): Promise<Server> {
