@@ -36,6 +36,7 @@ const MAIL_PORTS = [
   'POSTROOM_IMAPS_PORT',
   'POSTROOM_POP3_PORT',
   'POSTROOM_POP3S_PORT',
+  'POSTROOM_MANAGESIEVE_PORT',
 ];
 
 async function freePort(): Promise<number> {

@@ -86,7 +86,7 @@ function workerEnv(maintenanceSeconds: number): NodeJS.ProcessEnv {
     POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
     POSTROOM_POP3_ALLOW_PLAIN_AUTH: '1',
   };
-  for (const name of ['SMTP', 'SUBMISSION', 'SMTPS', 'IMAP', 'IMAPS', 'POP3', 'POP3S'])
+  for (const name of ['SMTP', 'SUBMISSION', 'SMTPS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'MANAGESIEVE'])
     env[`POSTROOM_${name}_PORT`] = '0';
   delete env.POSTROOM_LOG; // the worker logs JSON lines: its ports on stdout, problems on stderr
   delete env.POSTROOM_TEST_DB;

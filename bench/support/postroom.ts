@@ -69,6 +69,7 @@ export async function startWorker(
     POSTROOM_IMAPS_PORT: '0',
     POSTROOM_POP3_PORT: '0',
     POSTROOM_POP3S_PORT: '0',
+    POSTROOM_MANAGESIEVE_PORT: '0',
     POSTROOM_MAILAUTH: 'off',
     ...extra,
   };

@@ -80,6 +80,7 @@ before(async () => {
     'POSTROOM_IMAPS_PORT',
     'POSTROOM_POP3_PORT',
     'POSTROOM_POP3S_PORT',
+    'POSTROOM_MANAGESIEVE_PORT',
   ]) {
     ports[name] = await freePort();
   }

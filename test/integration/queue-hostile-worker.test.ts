@@ -46,6 +46,7 @@ function workerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     POSTROOM_IMAPS_PORT: '0',
     POSTROOM_POP3_PORT: '0',
     POSTROOM_POP3S_PORT: '0',
+    POSTROOM_MANAGESIEVE_PORT: '0',
     POSTROOM_MAILAUTH: 'off',
     POSTROOM_RELAYHOST: `127.0.0.1:${silent.port}`,
     ...extra,

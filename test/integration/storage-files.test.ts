@@ -64,6 +64,7 @@ test('the worker tightens what an older version left open and creates everything
       POSTROOM_IMAPS_PORT: '0',
       POSTROOM_POP3_PORT: '0',
       POSTROOM_POP3S_PORT: '0',
+      POSTROOM_MANAGESIEVE_PORT: '0',
       POSTROOM_MAINTENANCE_INTERVAL_SECONDS: '3600',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

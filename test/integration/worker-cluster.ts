@@ -55,7 +55,7 @@ export async function startClusterWorker(extra: Record<string, string>, ipc = fa
     POSTROOM_HOSTNAME: 'mx.example.org',
     POSTROOM_MAILAUTH: 'off',
     ...Object.fromEntries(
-      ['SMTP', 'SUBMISSION', 'SMTPS', 'IMAP', 'IMAPS', 'POP3', 'POP3S'].map((name) => [
+      ['SMTP', 'SUBMISSION', 'SMTPS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'MANAGESIEVE'].map((name) => [
         `POSTROOM_${name}_PORT`,
         '0',
       ]),
