@@ -12,6 +12,8 @@ command -v curl >/dev/null || packages+=(curl)
 command -v openssl >/dev/null || packages+=(openssl)
 command -v python3 >/dev/null || packages+=(python3)
 command -v ss >/dev/null || packages+=(iproute2)
+# A real ManageSieve client (RFC 5804) for the Sieve tests.
+command -v sieve-connect >/dev/null || packages+=(sieve-connect)
 # Real scanners for the content-scanning tests (the tests start them on private sockets).
 [ -x /usr/sbin/clamd ] || packages+=(clamav-daemon)
 [ -x /usr/bin/rspamd ] || packages+=(rspamd)
