@@ -1,6 +1,6 @@
 // Access rules (sendmail `access`, qmail `tcp.smtp`): validation and persistence. Matching lives in
 // policy/access.ts, the one place the SMTP listener and the console's "try it" box both call.
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { parsePattern, isNetworkPattern } from '../policy/access-pattern';
 import {
   ACTIONS,
@@ -77,7 +77,7 @@ export function validateRule(input: NewAccessRule): ValidRule {
 export async function addAccessRule(input: NewAccessRule, actor: Actor = SYSTEM_ACTOR) {
   requireSuper(actor);
   const rule = validateRule(input);
-  return db().$transaction(async (tx) => {
+  return writeTransaction('access rule add', async (tx) => {
     const last = await tx.accessRule.aggregate({ _max: { position: true } });
     const position = input.position ?? (last._max.position ?? 0) + 10;
     const row = await tx.accessRule.create({ data: { ...rule, position } });
@@ -89,7 +89,7 @@ export async function addAccessRule(input: NewAccessRule, actor: Actor = SYSTEM_
 export async function updateAccessRule(id: number, input: NewAccessRule, actor: Actor = SYSTEM_ACTOR) {
   requireSuper(actor);
   const rule = validateRule(input);
-  return db().$transaction(async (tx) => {
+  return writeTransaction('access rule update', async (tx) => {
     const before = await tx.accessRule.findUnique({ where: { id } });
     if (!before) throw new FieldError('id', `access rule ${id} does not exist`);
     const after = await tx.accessRule.update({
@@ -107,7 +107,7 @@ export async function listAccessRules() {
 
 export async function removeAccessRule(id: number, actor: Actor = SYSTEM_ACTOR): Promise<void> {
   requireSuper(actor);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('access rule remove', async (tx) => {
     const before = await tx.accessRule.findUnique({ where: { id } });
     if (!before) throw new FieldError('id', `access rule ${id} does not exist`);
     await tx.accessRule.delete({ where: { id } });
@@ -122,7 +122,7 @@ export async function moveAccessRule(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<void> {
   requireSuper(actor);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('access rule move', async (tx) => {
     const rules = orderRules(await tx.accessRule.findMany());
     const index = rules.findIndex((rule) => rule.id === id);
     if (index < 0) throw new FieldError('id', `access rule ${id} does not exist`);

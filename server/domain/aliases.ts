@@ -1,7 +1,7 @@
 // Aliases (the seed's `aliases` table): one source to one or more destinations, local or
 // external; `@domain` is the catch-all. Expansion is recursive and loops are cut and reported,
 // both when an alias is saved (refused) and when mail is delivered (logged).
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
 import { FieldError } from './errors';
 import { parseAddress, normalizeDomain, normalizeLocalPart, formatAddress, type Address } from './names';
@@ -32,7 +32,7 @@ export async function addAlias(
     throw new FieldError('destinations', 'at least one destination is required');
   const destinations = destinationInputs.map((input) => parseAddress(input, 'destinations'));
   const sourceText = formatAddress(source);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('alias add', async (tx) => {
     const domain = await tx.domain.findUnique({ where: { domain: source.domain } });
     if (!domain) throw new FieldError('source', `${source.domain} is not a domain here`);
     // An alias is tried before the mailbox (expandAddress), so one on a mailbox's own address
@@ -138,7 +138,7 @@ export async function removeAlias(
   const source = parseAliasSource(sourceInput);
   requireDomain(actor, source.domain);
   const destination = destinationInput ? parseAddress(destinationInput, 'destination') : undefined;
-  await db().$transaction(async (tx) => {
+  await writeTransaction('alias remove', async (tx) => {
     const where = {
       sourceLocal: source.local,
       sourceDomain: source.domain,

@@ -1,5 +1,5 @@
 // Which domains a domain admin manages (the domain_admins table). Only a super admin grants them.
-import { db } from '../core/db';
+import { writeTransaction } from '../core/db';
 import { audit, type Actor } from './audit';
 import { FieldError } from './errors';
 import { normalizeDomain, parseAddress } from './names';
@@ -14,7 +14,7 @@ export async function setManagedDomains(
   requireSuper(actor);
   const { local, domain } = parseAddress(addressInput);
   const wanted = [...new Set(domainInputs.map((name) => normalizeDomain(name, 'manages')))].sort();
-  await db().$transaction(async (tx) => {
+  await writeTransaction('domain admins set', async (tx) => {
     const user = await tx.user.findUnique({
       where: { local_domain: { local, domain } },
       include: { managedDomains: { include: { domainR: true } } },

@@ -1,8 +1,14 @@
 // Domains we accept mail for (sendmail's local-host-names, qmail's rcpthosts), and alias domains.
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { audit, SYSTEM_ACTOR, type Actor } from './audit';
 import { FieldError, NotFoundError, isUniqueViolation } from './errors';
 import { normalizeDomain } from './names';
+import {
+  lockDomainMailboxes,
+  lockDomainRow,
+  removeLockedMailboxes,
+  StaleMailboxList,
+} from './mailbox-removal';
 import { requireSuper, requireDomain, isSuper } from './rights';
 
 export interface DomainSummary {
@@ -32,7 +38,7 @@ export async function addDomain(
     aliasOfId = target.id;
   }
   try {
-    const created = await db().$transaction(async (tx) => {
+    const created = await writeTransaction('domain add', async (tx) => {
       const row = await tx.domain.create({ data: { domain, aliasOfId } });
       await audit(tx, actor, 'domain.add', 'domain', domain, null, row);
       return row;
@@ -92,24 +98,41 @@ export async function removeDomain(
 ): Promise<void> {
   requireSuper(actor);
   const domain = normalizeDomain(name);
-  await db().$transaction(async (tx) => {
-    const row = await tx.domain.findUnique({
-      where: { domain },
-      include: { _count: { select: { users: true, aliases: true } } },
-    });
-    if (!row) throw new FieldError('domain', `${domain} does not exist`);
-    const { users, aliases } = row._count;
-    if ((users > 0 || aliases > 0) && !options.force) {
-      throw new FieldError(
-        'domain',
-        `${domain} still has ${users} mailbox(es) and ${aliases} alias(es); remove them first or confirm removing them too`,
-      );
+  // Ids read first, so their rows are locked by primary key in id order (the store's order);
+  // one added meanwhile is found under the locks and the list is read again.
+  for (let attempt = 1; ; attempt++) {
+    const known = (await db().user.findMany({ where: { domain }, select: { id: true } })).map(
+      (user) => user.id,
+    );
+    try {
+      await writeTransaction('domain remove', async (tx) => {
+        await lockDomainRow(tx, domain);
+        // Every lock before the first plain read (mailbox-removal.ts): the counts below must see
+        // mail committed by a delivery that held a mailbox's row until now.
+        const mailboxes = await lockDomainMailboxes(tx, domain, known);
+        const row = await tx.domain.findUnique({
+          where: { domain },
+          include: { _count: { select: { users: true, aliases: true } } },
+        });
+        if (!row) throw new FieldError('domain', `${domain} does not exist`);
+        const { users, aliases } = row._count;
+        if ((users > 0 || aliases > 0) && !options.force) {
+          throw new FieldError(
+            'domain',
+            `${domain} still has ${users} mailbox(es) and ${aliases} alias(es); remove them first or confirm removing them too`,
+          );
+        }
+        await tx.alias.deleteMany({ where: { sourceDomain: domain } });
+        // Their stored mail's blob references go too (a plain cascade left them counted for ever).
+        await removeLockedMailboxes(tx, mailboxes);
+        await tx.domain.delete({ where: { domain } });
+        await audit(tx, actor, 'domain.remove', 'domain', domain, row, null);
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof StaleMailboxList) || attempt >= 5) throw error;
     }
-    await tx.alias.deleteMany({ where: { sourceDomain: domain } });
-    await tx.user.deleteMany({ where: { domain } });
-    await tx.domain.delete({ where: { domain } });
-    await audit(tx, actor, 'domain.remove', 'domain', domain, row, null);
-  });
+  }
 }
 
 export async function setDomainEnabled(
@@ -119,7 +142,7 @@ export async function setDomainEnabled(
 ): Promise<void> {
   requireSuper(actor);
   const domain = normalizeDomain(name);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('domain enable', async (tx) => {
     const before = await tx.domain.findUnique({ where: { domain } });
     if (!before) throw new FieldError('domain', `${domain} does not exist`);
     const after = await tx.domain.update({ where: { domain }, data: { enabled } });

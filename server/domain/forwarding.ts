@@ -1,12 +1,13 @@
 // A user's own forwarding, kept as aliases on their address (the seed's aliases table): the
 // destinations, plus the address itself when a copy stays in the mailbox. Users may set it for
 // themselves; admins for the mailboxes of their domains.
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { audit, type Actor } from './audit';
 import { FieldError, ForbiddenError } from './errors';
 import { parseAddress, formatAddress } from './names';
 import { canManageDomain } from './rights';
 import { expandAddress } from './aliases';
+import { lockMailboxByAddress } from './mailbox-removal';
 
 export interface Forwarding {
   destinations: string[];
@@ -49,9 +50,10 @@ export async function setForwarding(
   if (destinations.length > 20) throw new FieldError('destinations', 'at most 20 forwarding addresses');
   const targets = destinations.length ? [...destinations, ...(keepCopy ? [address] : [])] : [];
   const before = await db().alias.findMany({ where: { sourceLocal: local, sourceDomain: domain } });
-  await db().$transaction(async (tx) => {
-    const mailbox = await tx.user.findUnique({ where: { local_domain: { local, domain } } });
-    if (!mailbox) throw new FieldError('address', `${address} is not a mailbox`);
+  await writeTransaction('forwarding set', async (tx) => {
+    // The mailbox's row first (mailbox-removal.ts): its forwarding writers take turns on it.
+    if ((await lockMailboxByAddress(tx, local, domain)) === null)
+      throw new FieldError('address', `${address} is not a mailbox`);
     await tx.alias.deleteMany({ where: { sourceLocal: local, sourceDomain: domain } });
     for (const target of targets) {
       const parsed = parseAddress(target);
@@ -77,7 +79,7 @@ export async function setForwarding(
   const expansion = await expandAddress(address);
   if (expansion.loops.length > 0) {
     // Put the old forwarding back: the new one would send mail round in circles.
-    await db().$transaction(async (tx) => {
+    await writeTransaction('forwarding restore', async (tx) => {
       await tx.alias.deleteMany({ where: { sourceLocal: local, sourceDomain: domain } });
       for (const row of before)
         await tx.alias.create({

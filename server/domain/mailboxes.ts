@@ -1,5 +1,5 @@
 // Mailboxes (the seed's `users` table): one address, a password hash, a quota and a role.
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { hashPassword, checkPasswordStrength } from '../auth/password';
 import { isSupportedHash } from '../auth/legacy-hashes';
 import { revokeAllWebSessions } from '../auth/web-sessions';
@@ -9,6 +9,7 @@ import { FieldError, NotFoundError, ForbiddenError, isUniqueViolation } from './
 import { parseAddress, parseSize, normalizeDomain } from './names';
 import { requireDomain, isSuper, canManageDomain } from './rights';
 import { mailboxSearchWhere } from './mailbox-search';
+import { lockMailboxByAddress, removeLockedMailboxes } from './mailbox-removal';
 
 export const ROLES = ['user', 'domain_admin', 'super'] as const;
 export type Role = (typeof ROLES)[number];
@@ -66,7 +67,7 @@ export async function addMailbox(input: NewMailbox, actor: Actor = SYSTEM_ACTOR)
   const manages = (input.manages ?? []).map((name) => normalizeDomain(name, 'manages'));
   const passwordHash = input.passwordHash ?? (await hashPassword(input.password));
   try {
-    const id = await db().$transaction(async (tx) => {
+    const id = await writeTransaction('mailbox add', async (tx) => {
       const domainRow = await tx.domain.findUnique({ where: { domain } });
       if (!domainRow) throw new FieldError('address', `${domain} is not a domain here; add it first`);
       if (domainRow.aliasOfId)
@@ -202,7 +203,7 @@ async function updateMailbox(
   const { local, domain } = parseAddress(address);
   const self = allowSelf && actor.name === `${local}@${domain}`;
   if (!self) requireDomain(actor, domain);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('mailbox update', async (tx) => {
     const before = await tx.user.findUnique({ where: { local_domain: { local, domain } } });
     if (!before) throw new FieldError('address', `${local}@${domain} does not exist`);
     if (!self && before.role !== 'user' && !isSuper(actor))
@@ -261,23 +262,14 @@ export async function updateMailboxDetails(
 export async function removeMailbox(address: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
   const { local, domain } = parseAddress(address);
   requireDomain(actor, domain);
-  await db().$transaction(async (tx) => {
-    const before = await tx.user.findUnique({ where: { local_domain: { local, domain } } });
+  await writeTransaction('mailbox remove', async (tx) => {
+    // The users row first, by a locking read (mailbox-removal.ts): the store's lock order.
+    const id = await lockMailboxByAddress(tx, local, domain);
+    const before = id === null ? null : await tx.user.findUnique({ where: { id } });
     if (!before) throw new FieldError('address', `${local}@${domain} does not exist`);
     if (before.role !== 'user' && !isSuper(actor))
       throw new ForbiddenError('only a super admin may remove an admin');
-    const messages = await tx.message.groupBy({
-      by: ['blobSha256'],
-      where: { folder: { userId: before.id } },
-      _count: { _all: true },
-    });
-    for (const group of messages) {
-      await tx.blob.update({
-        where: { sha256: group.blobSha256 },
-        data: { refCount: { decrement: group._count._all } },
-      });
-    }
-    await tx.user.delete({ where: { id: before.id } });
+    await removeLockedMailboxes(tx, [before.id]);
     await audit(tx, actor, 'mailbox.remove', 'mailbox', `${local}@${domain}`, before, null);
   });
 }

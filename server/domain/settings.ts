@@ -1,7 +1,7 @@
 // Run-time setting overrides, changed from the console's Settings page. The environment keeps the
 // defaults; a row in `settings` (key "override.<name>", JSON value) wins over it, and removing
 // the row returns to the environment's value. The worker reads them through settings-cache.ts.
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { audit, type Actor } from './audit';
 import { FieldError, FieldErrors } from './errors';
 import { requireSuper } from './rights';
@@ -198,7 +198,7 @@ export async function saveSettingOverrides(
     (name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]),
   );
   if (changed.length === 0) return after;
-  await db().$transaction(async (tx) => {
+  await writeTransaction('settings save', async (tx) => {
     for (const name of changed) {
       const key = KEY_PREFIX + name;
       if (after[name] === undefined) await tx.setting.deleteMany({ where: { key } });

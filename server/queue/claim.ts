@@ -2,7 +2,7 @@
 // MariaDB the rows are picked with SELECT ... FOR UPDATE SKIP LOCKED and marked in the same
 // transaction; on SQLite (one worker) a guarded update does. A claim lapses after claimMs, so
 // the entries of a worker that died go back to the queue.
-import { db, provider } from '../core/db';
+import { db, provider, writeTransaction } from '../core/db';
 import type { QueueSettings } from './settings';
 
 export const ACTIVE = ['queued', 'deferred'];
@@ -12,7 +12,7 @@ export async function claimDue(workerId: string, settings: QueueSettings): Promi
   const lockedUntil = new Date(now.getTime() + settings.claimMs);
   const limit = Math.max(1, Math.floor(settings.batchSize));
   if (provider() === 'mysql') {
-    return db().$transaction(async (tx) => {
+    return writeTransaction('queue claim', async (tx) => {
       const rows = await tx.$queryRawUnsafe<{ id: number }[]>(
         `SELECT id FROM queue_entries WHERE status IN ('queued', 'deferred') AND next_attempt_at <= UTC_TIMESTAMP(3)
            AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP(3)) ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`,

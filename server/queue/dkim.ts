@@ -1,7 +1,7 @@
 // DKIM for outgoing mail (RFC 6376): a 2048-bit RSA key per domain, kept in domains.dkim_selector /
 // dkim_private_key; the public half is published as `<selector>._domainkey.<domain>` TXT.
 import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { db } from '../core/db';
+import { db, writeTransaction } from '../core/db';
 import { audit } from '../domain/audit';
 import { SYSTEM_ACTOR, type Actor } from '../domain';
 import { requireSuper } from '../domain/rights';
@@ -34,7 +34,7 @@ export async function createDkimKey(
     throw new FieldError('selector', 'must be one DNS label (letters, digits, inner hyphens)');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  await db().$transaction(async (tx) => {
+  await writeTransaction('dkim key set', async (tx) => {
     const before = await tx.domain.findUnique({ where: { domain } });
     if (!before) throw new FieldError('domain', `${domain} is not a domain here`);
     if (before.aliasOfId)

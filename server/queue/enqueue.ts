@@ -1,7 +1,7 @@
 // Putting a message into the outbound queue durably: the content is fsynced as a blob and the
 // entry, its recipients and the blob reference are committed in one transaction, all before the
 // SMTP client gets its 250.
-import { db } from '../core/db';
+import { writeTransaction } from '../core/db';
 import { ensureBlobFile, writeBlob } from '../store/blobs';
 import { addBlobReferences } from '../store/append';
 import { newQueueId } from './ids';
@@ -20,7 +20,7 @@ export async function enqueueMessage(entry: NewQueueEntry): Promise<string> {
   if (entry.recipients.length === 0) throw new Error('a queue entry needs at least one recipient');
   const queueId = entry.queueId ?? newQueueId();
   const hash = await writeBlob(entry.content);
-  await db().$transaction(async (tx) => {
+  await writeTransaction('queue enqueue', async (tx) => {
     await addBlobReferences(tx, hash, entry.content.length, 1);
     await tx.queueEntry.create({
       data: {

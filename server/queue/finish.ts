@@ -1,12 +1,12 @@
 // Ending a queue entry (all recipients done, bounced or deleted): the row goes and its reference
 // on the stored content is released.
-import { db } from '../core/db';
+import { writeTransaction } from '../core/db';
 import { enqueueMessage } from './enqueue';
 import { buildDsn, type DsnInput } from './dsn';
 import { recordEvent } from '../core/events';
 
 export async function removeEntry(id: number): Promise<void> {
-  await db().$transaction(async (tx) => {
+  await writeTransaction('queue entry remove', async (tx) => {
     const entry = await tx.queueEntry.findUnique({ where: { id }, select: { blobSha256: true } });
     if (!entry) return;
     await tx.queueEntry.delete({ where: { id } });
