@@ -9,7 +9,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface LoadedMessage {
   fields: HeaderField[];
-  /** The body up to the cap, or null when it was not asked for. */
+  /** The body up to the cap, or null when it was not asked for or the message has none. */
   body: Buffer | null;
 }
 
@@ -57,9 +57,8 @@ export async function loadMessage(
   const all = Buffer.concat(chunks, length);
   const end = split ? split.end : Math.min(all.length, MAX_HEADER_BYTES);
   const fields = parseHeaderBlock(decodeHeaderBytes(all.subarray(0, end)));
-  const body = wantBody
-    ? all.subarray(split ? split.bodyStart : all.length, (split?.bodyStart ?? 0) + maxBodyBytes)
-    : null;
+  // RFC 5173 5: a header with no blank line after it means no body at all (null), not an empty one.
+  const body = wantBody && split ? all.subarray(split.bodyStart, split.bodyStart + maxBodyBytes) : null;
   return { fields, body };
 }
 

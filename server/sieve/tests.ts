@@ -58,11 +58,14 @@ export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope
     case 'string':
       return compare(node, own, list(0), list(1), true);
     case 'body':
+      // RFC 5173 6: the body test leaves the match variables alone.
       return compare(
         node,
         own,
-        bodyTexts(run.fields, run.body ?? Buffer.alloc(0), bodyTransform(node, text)),
+        bodyTexts(run.fields, run.body, bodyTransform(node, text)),
         list(0),
+        false,
+        false,
       );
     case 'hasflag': {
       const names = node.args.length === 2 ? list(0) : null;
@@ -98,6 +101,7 @@ function compare(
   values: string[],
   keys: string[],
   countNonEmpty = false,
+  captures = true,
 ): boolean {
   const spec = node.match as MatchSpec;
   if (spec.type === 'count') {
@@ -105,7 +109,7 @@ function compare(
     return countMatch(count, keys, spec);
   }
   const outcome = matchAny(values, keys, spec);
-  if (outcome.matched && outcome.captures && own.variables) own.scope.captures = outcome.captures;
+  if (outcome.matched && outcome.captures && captures && own.variables) own.scope.captures = outcome.captures;
   return outcome.matched;
 }
 
