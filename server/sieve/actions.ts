@@ -1,13 +1,15 @@
 // Recording actions as a script runs (conflicts, limits, duplicates) and turning the record into
 // the result delivery acts on (RFC 5228 4 and 2.10.2-2.10.3, RFC 5429 2, RFC 3894).
 import type { Recorded, RunContext } from './context';
-import { SieveRuntimeError } from './context';
+import { MAX_ACTIONS, SieveRuntimeError } from './context';
 import type { SieveAction } from './types';
 
 const isInbox = (mailbox: string) => mailbox.toUpperCase() === 'INBOX';
 const DELIVERING = new Set(['keep', 'fileinto', 'redirect', 'vacation']);
 
 export function record(run: RunContext, action: Recorded, line: number): void {
+  if (run.actions.length >= MAX_ACTIONS)
+    throw new SieveRuntimeError(`more than ${MAX_ACTIONS} actions`, line);
   const rejected = run.actions.find((a) => a.type === 'reject');
   if (action.type === 'reject') {
     if (rejected) throw new SieveRuntimeError('only one reject per message', line);

@@ -6,6 +6,8 @@ import type { VariableScope } from './variables';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 export const DEFAULT_MAX_REDIRECTS = 4;
+/** More actions than this in one run is an error (a runaway script, not a filter). */
+export const MAX_ACTIONS = 32;
 
 export class SieveRuntimeError extends Error {
   constructor(
@@ -43,6 +45,8 @@ export interface RunContext {
   headerEdits: HeaderEdit[];
   implicitKeep: boolean;
   steps: number;
+  /** Bytes added (or removed, negative) by editheader: the size test sees the edited message. */
+  sizeDelta: number;
   maxSteps: number;
   maxRedirects: number;
   /** Whether a vacation was decided in this run (one per message, RFC 5230 4.7). */

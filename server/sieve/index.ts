@@ -31,9 +31,9 @@ export function compileSieve(source: string, options?: { maxScriptBytes?: number
     return { ok: false, errors: [{ line: 1, column: 1, message: `script is larger than ${max} bytes` }] };
   }
   try {
-    const { script, errors } = validate(parseSieve(source));
+    const { script, errors, warnings } = validate(parseSieve(source));
     if (errors.length) return { ok: false, errors };
-    return { ok: true, script: script as unknown as CompiledSieve, warnings: [] };
+    return { ok: true, script: script as unknown as CompiledSieve, warnings };
   } catch (error) {
     if (error instanceof SieveSyntaxError) {
       return { ok: false, errors: [{ line: error.line, column: error.column, message: error.message }] };

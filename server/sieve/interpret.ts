@@ -37,6 +37,7 @@ export async function runScripts(
     headerEdits: [],
     implicitKeep: true,
     steps: 0,
+    sizeDelta: 0,
     maxSteps: env.limits?.maxSteps ?? DEFAULT_MAX_STEPS,
     maxRedirects: env.limits?.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     vacationSeen: false,
@@ -195,21 +196,30 @@ function vacation(node: Node, run: RunContext, text: (value: string) => string):
   );
 }
 
-function checkEditableName(name: string, line: number): void {
+/** Whether an edit of this field may go ahead: a bad name is an error, a protected one is skipped. */
+function editable(name: string, line: number): boolean {
   if (!validFieldName(name)) throw new SieveRuntimeError(`invalid header field name '${name}'`, line);
-  if (isProtectedHeader(name)) throw new SieveRuntimeError(`header '${name}' is protected`, line);
+  // RFC 5293 5: changes that are not permitted are silently ignored.
+  return !isProtectedHeader(name);
 }
+
+const fieldBytes = (name: string, raw: string) => Buffer.byteLength(`${name}: ${raw}\r\n`);
 
 /** RFC 5293 4: adds at the top (or the end with :last); later tests see it. */
 function addHeader(node: Node, run: RunContext, name: string, value: string): void {
-  checkEditableName(name, node.line);
-  if (/[\x00\r\n]/.test(value))
-    throw new SieveRuntimeError('header value must not contain line breaks', node.line);
+  if (!editable(name, node.line)) return;
+  if (value.includes('\0')) throw new SieveRuntimeError('header value must not contain NUL', node.line);
+  // Folded input is unfolded; other line breaks become spaces (the caller folds when writing).
+  const unfolded = value
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .replace(/\r?\n/g, ' ')
+    .trimEnd();
   const last = node.tags.last === true;
-  const encoded = encodeHeaderValue(value);
-  const field = { key: name.toLowerCase(), name, raw: encoded, decoded: value };
+  const encoded = encodeHeaderValue(unfolded);
+  const field = { key: name.toLowerCase(), name, raw: encoded, decoded: unfolded };
   if (last) run.fields.push(field);
   else run.fields.unshift(field);
+  run.sizeDelta += fieldBytes(name, encoded);
   run.headerEdits.push({ op: 'add', name, value: encoded, last });
 }
 
@@ -218,7 +228,7 @@ function addHeader(node: Node, run: RunContext, name: string, value: string): vo
  * 1-based position among the fields of that name at that moment, so the caller needs no matching.
  */
 function deleteHeader(node: Node, run: RunContext, name: string, patterns: string[] | null): void {
-  checkEditableName(name, node.line);
+  if (!editable(name, node.line)) return;
   const key = name.toLowerCase();
   const candidates = selectFields(node, run, [name]);
   const doomed = candidates.filter(
@@ -232,6 +242,7 @@ function deleteHeader(node: Node, run: RunContext, name: string, patterns: strin
     const sameName = run.fields.filter((f) => f.key === key);
     const position = sameName.indexOf(field) + 1;
     run.fields.splice(run.fields.indexOf(field), 1);
+    run.sizeDelta -= fieldBytes(field.name, field.raw);
     run.headerEdits.push({ op: 'delete', name, index: position });
   }
 }

@@ -37,10 +37,10 @@ export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope
       return false;
     case 'exists':
       return list(0).every((name) => run.fields.some((field) => field.key === name.toLowerCase()));
-    case 'size':
-      return node.tags.over
-        ? run.message.size > (node.args[0] as number)
-        : run.message.size < (node.args[0] as number);
+    case 'size': {
+      const size = run.message.size + run.sizeDelta;
+      return node.tags.over ? size > (node.args[0] as number) : size < (node.args[0] as number);
+    }
     case 'header':
       return compare(node, own, selectFields(node, run, list(0)).map(decodedValue), list(1));
     case 'address': {

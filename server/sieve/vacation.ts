@@ -28,6 +28,10 @@ export function vacationRefusal(
     if (field.key === 'auto-submitted' && !value.startsWith('no')) return 'message is auto-submitted';
     if (field.key === 'precedence' && /^(bulk|list|junk)\b/.test(value)) return 'message is bulk';
     if (field.key.startsWith('list-')) return 'message comes from a list';
+    // Microsoft's way of asking for no out-of-office replies.
+    if (field.key === 'x-auto-response-suppress' && /(^|[\s,])(all|oof)(?=$|[\s,])/.test(value)) {
+      return 'sender asked for no automatic replies';
+    }
   }
   const addressed = fields.some(
     (field) =>

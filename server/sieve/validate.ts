@@ -62,8 +62,13 @@ const INDEX_TAGS: Record<string, TagSpec> = {
 const RELATIONS = new Set(['gt', 'ge', 'lt', 'le', 'eq', 'ne']);
 const ACTIONS_THAT_DELIVER = new Set(['keep', 'fileinto', 'redirect', 'vacation']);
 
-export function validate(commands: CommandNode[]): { script: CompiledScript; errors: SieveDiagnostic[] } {
+export function validate(commands: CommandNode[]): {
+  script: CompiledScript;
+  errors: SieveDiagnostic[];
+  warnings: SieveDiagnostic[];
+} {
   const errors: SieveDiagnostic[] = [];
+  const warnings: SieveDiagnostic[] = [];
   const extensions = new Set<string>();
   const flags = { readsBody: false, usesVacation: false };
   const assigned = new Set<string>();
@@ -98,6 +103,7 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
       usesVacation: flags.usesVacation,
     },
     errors,
+    warnings,
   };
 
   function compileBlock(block: CommandNode[]): Node[] {
@@ -243,7 +249,7 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
     if (spec.match) compiled.match = matchSpec(tags, error);
     if (spec.addressPart)
       compiled.addressPart = (groups.get('address-part') as AddressPart | undefined) ?? 'all';
-    if (tags.last && !('index' in tags)) error(':last needs :index');
+    if (spec.index && tags.last && !('index' in tags)) error(':last needs :index');
     if (typeof tags.index === 'number' && tags.index < 1) error(':index counts from 1');
     if (extensions.has('variables')) {
       const strings = [...compiled.args, ...Object.values(tags)].filter(Array.isArray).flat();
@@ -257,7 +263,11 @@ export function validate(commands: CommandNode[]): { script: CompiledScript; err
       }
     }
     if (errors.length === before && spec.check) {
-      const ctx: CheckContext = { variables: extensions.has('variables'), error };
+      const ctx: CheckContext = {
+        variables: extensions.has('variables'),
+        error,
+        warn: (message) => warnings.push(at(node, message)),
+      };
       spec.check(compiled, ctx);
     }
     if (node.name === 'body') flags.readsBody = true;

@@ -133,9 +133,8 @@ export const EXTENSION_SPECS: Record<string, Spec> = {
     check(node, ctx) {
       const [name, value] = node.args as string[][];
       checkFieldName(name[0], ctx);
-      if (literal(value[0], ctx) && /[\x00\r\n]/.test(value[0].replace(/\r\n[ \t]/g, ''))) {
-        ctx.error('addheader value must not contain line breaks or NUL');
-      }
+      if (literal(value[0], ctx) && value[0].includes('\0'))
+        ctx.error('addheader value must not contain NUL');
     },
   },
   deleteheader: {
@@ -154,5 +153,6 @@ export const EXTENSION_SPECS: Record<string, Spec> = {
 function checkFieldName(name: string, ctx: CheckContext): void {
   if (!literal(name, ctx)) return;
   if (!validFieldName(name)) ctx.error(`invalid header field name '${name}'`);
-  else if (isProtectedHeader(name)) ctx.error(`header '${name}' is protected and cannot be edited`);
+  // RFC 5293 5: edits of protected fields are silently ignored when run; say so when saved.
+  else if (isProtectedHeader(name)) ctx.warn(`header '${name}' is protected: this edit will be ignored`);
 }

@@ -16,6 +16,8 @@ export interface CheckContext {
   /** Whether `variables` is required: strings may then change at run time. */
   variables: boolean;
   error(message: string): void;
+  /** Accepted, but the user should know (e.g. an edit that will be ignored). */
+  warn(message: string): void;
 }
 
 export interface Spec {
