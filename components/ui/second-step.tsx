@@ -2,7 +2,7 @@
 // The sign-in's second step (server/web/two-factor-sign-in.ts): a code from the authenticator app
 // or a recovery code, or the passkey; or, when the domain requires two-factor and the account has
 // none yet, enrolling an authenticator app first.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { startAuthentication } from '@simplewebauthn/browser';
 import { TotpEnrolment, type EnrolmentEnd, type EnrolmentStart } from './totp-enrolment';
 
@@ -35,6 +35,8 @@ export function SecondStepForm(props: {
   const { step, finish } = props;
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
+  // The verified token the enrolment hands back, for "Continue".
+  const enrolled = useRef('');
 
   async function run(credentials: Record<string, string>) {
     setPending(true);
@@ -69,7 +71,6 @@ export function SecondStepForm(props: {
   }
 
   if (step.methods.includes('enrol')) {
-    let done = '';
     return (
       <div className="space-y-3" data-testid="two-factor-enrol">
         <p className="text-sm text-slate-700">
@@ -85,10 +86,10 @@ export function SecondStepForm(props: {
               pending: step.pending,
               code,
             });
-            if (answer.ok && 'pending' in answer && answer.pending) done = answer.pending;
+            if (answer.ok && 'pending' in answer && answer.pending) enrolled.current = answer.pending;
             return answer;
           }}
-          onFinished={() => void finish({ pending: done })}
+          onFinished={() => void finish({ pending: enrolled.current })}
         />
       </div>
     );
