@@ -65,6 +65,12 @@ export class Peer {
     ]);
   }
 
+  /** Milliseconds from now until the server closed the connection; null when not within `limitMs`. */
+  async closesIn(limitMs: number): Promise<number | null> {
+    const started = Date.now();
+    return (await this.closedWithin(limitMs)) ? Date.now() - started : null;
+  }
+
   /** Sends one line (CRLF added) and waits for a reply line matching `reply` after it. */
   async command(line: string | Buffer, reply: RegExp, timeoutMs = 10_000): Promise<string> {
     const from = this.text.length;

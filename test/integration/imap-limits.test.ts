@@ -18,6 +18,14 @@ const SETTINGS: Record<string, string> = {
 };
 // Generous: the limits are 1-2 s and a loaded 2-core machine may be slow.
 const CLOSE_BOUND_MS = 45_000;
+
+/**
+ * Closed by the 1 s handshake deadline, not at once and not by something slower. (A test's own
+ * duration is no measure: node:test bills the file's before() hook to the first test.)
+ */
+function assertHandshakeDeadline(tookMs: number | null): void {
+  assert.ok(tookMs !== null && tookMs >= 800 && tookMs < 10_000, `closed after ${tookMs} ms (deadline 1 s)`);
+}
 let env: ImapTestEnv;
 
 before(async () => {
@@ -43,13 +51,13 @@ async function loggedIn(): Promise<Peer> {
 
 test('IMAPS: a client that never sends a ClientHello is closed after the handshake timeout', async () => {
   const peer = await tcpPeer(env.servers.ports.imaps!);
-  assert.equal(await peer.closedWithin(CLOSE_BOUND_MS), true);
+  assertHandshakeDeadline(await peer.closesIn(CLOSE_BOUND_MS));
 });
 
 test('STARTTLS then silence: closed after the handshake timeout', async () => {
   const peer = await greeted(false);
   await peer.command('s1 STARTTLS', /^s1 OK .*\r\n/);
-  assert.equal(await peer.closedWithin(CLOSE_BOUND_MS), true);
+  assertHandshakeDeadline(await peer.closesIn(CLOSE_BOUND_MS));
 });
 
 test('one address: the connection over the limit gets * BYE, a freed slot is usable again', async () => {
