@@ -37,7 +37,7 @@ export default async function MailboxPage({
   searchParams,
 }: {
   params: Promise<{ address: string }>;
-  searchParams: Promise<{ created?: string }>;
+  searchParams: Promise<{ created?: string; sieve?: string }>;
 }) {
   const address = decodeURIComponent((await params).address);
   const actor = await requireAdmin(`/admin/mailboxes/${encodeURIComponent(address)}`);
@@ -46,7 +46,7 @@ export default async function MailboxPage({
     requireDomain(actor, address.slice(address.lastIndexOf('@') + 1).toLowerCase());
     return getMailbox(address, actor);
   });
-  const { created } = await searchParams;
+  const { created, sieve: sieveChange } = await searchParams;
   const sieve = await mailboxSieveStatus(mailbox.address, actor);
   const stored = await db().message.aggregate({
     where: { folder: { userId: mailbox.id } },
@@ -132,6 +132,15 @@ export default async function MailboxPage({
           {formatCount(stored._count._all)} message(s), {formatBytes(stored._sum.size ?? 0)}.
         </p>
       </section>
+      {sieveChange === 'off' && !sieve.activeScript && (
+        <p
+          role="status"
+          className="mb-4 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800"
+        >
+          Filters turned off: mail is delivered to the Inbox and no vacation reply is sent. The user&apos;s
+          scripts are kept.
+        </p>
+      )}
       <section className="card mb-6" aria-labelledby="sieve-heading" data-testid="sieve-status">
         <h2 id="sieve-heading" className="mb-2 font-semibold">
           Filters (Sieve)
