@@ -61,6 +61,9 @@ function toAuthenticated(user: {
 }
 
 function mailProtocol(protocol: EventInput['protocol']): AppPasswordProtocol | null {
+  // ManageSieve is a mail client's too (it logs in with the IMAP account's settings): IMAP's app
+  // passwords, and never the account password once two-factor is on.
+  if (protocol === 'sieve') return 'imap';
   return protocol === 'imap' || protocol === 'pop3' || protocol === 'smtp' ? protocol : null;
 }
 

@@ -15,6 +15,7 @@ interface Labels {
 function protocolOf(listener: string): string {
   if (listener.startsWith('imap')) return 'imap';
   if (listener.startsWith('pop3')) return 'pop3';
+  if (listener === 'managesieve') return 'sieve';
   return 'smtp'; // smtp, submission, smtps
 }
 

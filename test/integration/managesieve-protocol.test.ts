@@ -14,6 +14,8 @@ import { config } from '../../server/core/config';
 import { mintAccessToken } from '../../server/auth';
 import { startManageSieveServers, type ManageSieveServers } from '../../server/managesieve';
 import { getSieveScript, sieveStatus } from '../../server/rules';
+import { createAppPassword } from '../../server/auth/app-passwords';
+import { db } from '../../server/core/db';
 
 process.env.POSTROOM_AUTH_PENALTY_MS = '0';
 
@@ -22,12 +24,13 @@ const USER = { address: 'ann@sieve.test', password: 'Ann-pw-1234!x' };
 let testDb: TestDatabase;
 let servers: ManageSieveServers;
 let userId: number;
+let bobId: number;
 
 before(async () => {
   testDb = await createTestDatabase();
   await addDomain('sieve.test');
   userId = (await addMailbox(USER)).id;
-  await addMailbox({ address: 'bob@sieve.test', password: 'Bob-pw-5678!x' });
+  bobId = (await addMailbox({ address: 'bob@sieve.test', password: 'Bob-pw-5678!x' })).id;
   servers = await startManageSieveServers({ host: '127.0.0.1', port: 0 });
 });
 after(async () => {
@@ -249,4 +252,16 @@ test('an idle session ends with BYE; connections per address are limited', async
   } finally {
     await limited.close();
   }
+});
+
+test('two-factor on: the account password is refused, an IMAP app password logs in', async () => {
+  const bob = await db().user.update({ where: { id: bobId }, data: { totpEnabledAt: new Date() } });
+  const app = await createAppPassword(bob.id, 'sieve client', ['imap']);
+  const out = await converse([
+    { starttls: true },
+    { send: `AUTHENTICATE "PLAIN" "${plain('bob@sieve.test', 'Bob-pw-5678!x')}"\r\n` },
+    { send: `AUTHENTICATE "PLAIN" "${plain('bob@sieve.test', app.password)}"\r\n` },
+  ]);
+  assert.match(out[2]!.responses![0]!.at(-1)!, /^NO "Authentication failed"/);
+  assert.match(out[3]!.responses![0]!.at(-1)!, /^OK "Logged in"/);
 });
