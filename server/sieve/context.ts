@@ -40,6 +40,8 @@ export interface RunContext {
   message: SieveMessageInput;
   env: SieveEnvironment;
   fields: HeaderField[];
+  /** Fields by lower-case name; null when it must be rebuilt (after an edit). */
+  fieldIndex: Map<string, HeaderField[]> | null;
   body: Buffer | null;
   actions: Recorded[];
   headerEdits: HeaderEdit[];
@@ -59,4 +61,6 @@ export interface ScriptScope {
   variables: boolean;
   scope: VariableScope;
   flags: string[];
+  /** Expands variables when the script uses them (made once per run, not per test). */
+  text: (value: string) => string;
 }

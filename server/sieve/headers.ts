@@ -10,6 +10,8 @@ export interface HeaderField {
   /** Unfolded raw value, leading whitespace removed. */
   raw: string;
   decoded?: string;
+  /** The addresses in the value, parsed once (address tests run many times per message). */
+  addresses?: string[];
 }
 
 /** RFC 5322 2.2: printable US-ASCII except ":" (and no space). */

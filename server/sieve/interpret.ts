@@ -32,6 +32,7 @@ export async function runScripts(
     message,
     env,
     fields: [],
+    fieldIndex: null,
     body: null,
     actions: [],
     headerEdits: [],
@@ -48,11 +49,14 @@ export async function runScripts(
     run.fields = loaded.fields;
     run.body = loaded.body;
     for (const script of scripts) {
+      const variables = script.extensions.includes('variables');
+      const scope = { values: new Map<string, string>(), captures: [] as string[] };
       const own: ScriptScope = {
         script,
-        variables: script.extensions.includes('variables'),
-        scope: { values: new Map(), captures: [] },
+        variables,
+        scope,
         flags: [],
+        text: variables ? (value) => expand(value, scope) : (value) => value,
       };
       await runBlock(script.commands, run, own);
       flags = own.flags;
@@ -77,20 +81,23 @@ async function runBlock(block: Node[], run: RunContext, own: ScriptScope): Promi
     if (node.name === 'stop') return true;
     if (node.name === 'if') {
       for (const branch of node.branches ?? []) {
-        if (branch.test === null || (await evaluateTest(branch.test, run, own))) {
+        const truth = branch.test === null ? true : evaluateTest(branch.test, run, own);
+        if (typeof truth === 'boolean' ? truth : await truth) {
           if (await runBlock(branch.block, run, own)) return true;
           break;
         }
       }
       continue;
     }
-    await runCommand(node, run, own);
+    const pending = runCommand(node, run, own);
+    if (pending) await pending;
   }
   return false;
 }
 
-async function runCommand(node: Node, run: RunContext, own: ScriptScope): Promise<void> {
-  const text = (value: string) => (own.variables ? expand(value, own.scope) : value);
+/** Runs one command; only fileinto may wait (for the mailbox lookup). */
+function runCommand(node: Node, run: RunContext, own: ScriptScope): void | Promise<void> {
+  const text = own.text;
   const one = (n: number) => text((node.args[n] as Strings)[0]);
   const list = (n: number) => (node.args[n] as Strings).map(text);
   const explicitFlags = () =>
@@ -100,23 +107,8 @@ async function runCommand(node: Node, run: RunContext, own: ScriptScope): Promis
       return record(run, { type: 'keep', flags: explicitFlags() }, node.line);
     case 'discard':
       return record(run, { type: 'discard' }, node.line);
-    case 'fileinto': {
-      const mailbox = one(0);
-      if (!validMailboxName(mailbox))
-        throw new SieveRuntimeError(`invalid mailbox name '${mailbox}'`, node.line);
-      const create = node.tags.create === true;
-      if (!create && mailbox.toUpperCase() !== 'INBOX' && !(await run.env.mailboxExists(mailbox))) {
-        throw new SieveRuntimeError(`mailbox '${mailbox}' does not exist`, node.line);
-      }
-      const action = {
-        type: 'fileinto',
-        mailbox,
-        flags: explicitFlags(),
-        create,
-        copy: node.tags.copy === true,
-      } as const;
-      return record(run, { ...action, flags: [...action.flags] }, node.line);
-    }
+    case 'fileinto':
+      return fileInto(node, run, one(0), explicitFlags());
     case 'redirect': {
       const target = one(0);
       const address = parseMailbox(target);
@@ -161,6 +153,15 @@ async function runCommand(node: Node, run: RunContext, own: ScriptScope): Promis
     default:
       throw new SieveRuntimeError(`unknown command '${node.name}'`, node.line);
   }
+}
+
+async function fileInto(node: Node, run: RunContext, mailbox: string, flags: string[]): Promise<void> {
+  if (!validMailboxName(mailbox)) throw new SieveRuntimeError(`invalid mailbox name '${mailbox}'`, node.line);
+  const create = node.tags.create === true;
+  if (!create && mailbox.toUpperCase() !== 'INBOX' && !(await run.env.mailboxExists(mailbox))) {
+    throw new SieveRuntimeError(`mailbox '${mailbox}' does not exist`, node.line);
+  }
+  record(run, { type: 'fileinto', mailbox, flags, create, copy: node.tags.copy === true }, node.line);
 }
 
 function vacation(node: Node, run: RunContext, text: (value: string) => string): void {
@@ -219,6 +220,7 @@ function addHeader(node: Node, run: RunContext, name: string, value: string): vo
   const field = { key: name.toLowerCase(), name, raw: encoded, decoded: unfolded };
   if (last) run.fields.push(field);
   else run.fields.unshift(field);
+  run.fieldIndex = null;
   run.sizeDelta += fieldBytes(name, encoded);
   run.headerEdits.push({ op: 'add', name, value: encoded, last });
 }
@@ -242,6 +244,7 @@ function deleteHeader(node: Node, run: RunContext, name: string, patterns: strin
     const sameName = run.fields.filter((f) => f.key === key);
     const position = sameName.indexOf(field) + 1;
     run.fields.splice(run.fields.indexOf(field), 1);
+    run.fieldIndex = null;
     run.sizeDelta -= fieldBytes(field.name, field.raw);
     run.headerEdits.push({ op: 'delete', name, index: position });
   }

@@ -4,7 +4,14 @@ import type { Comparator, MatchSpec, Relation } from './compiled';
 
 /** ASCII-only case folding: keeps string lengths, so offsets found on folded text hold in the original. */
 export function asciiLower(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : text;
+  let upper = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Non-ASCII: fold A-Z only (toLowerCase would fold other letters too).
+    if (code > 127) return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+    if (code >= 65 && code <= 90) upper = true;
+  }
+  return upper ? text.toLowerCase() : text;
 }
 
 const fold = (text: string, comparator: Comparator) =>
@@ -50,6 +57,25 @@ function relationHolds(cmp: number, relation: Relation): boolean {
   }
 }
 
+type GlobToken = { kind: 'char' | '*' | '?'; ch: string };
+/** Patterns repeat for every message: their token lists are kept (bounded). */
+const globCache = new Map<string, GlobToken[]>();
+
+function globTokens(pattern: string): GlobToken[] {
+  let tokens = globCache.get(pattern);
+  if (tokens) return tokens;
+  tokens = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) tokens.push({ kind: 'char', ch: pattern[++i] });
+    else if (c === '*' || c === '?') tokens.push({ kind: c, ch: c });
+    else tokens.push({ kind: 'char', ch: c });
+  }
+  if (globCache.size >= 5000) globCache.clear();
+  globCache.set(pattern, tokens);
+  return tokens;
+}
+
 /**
  * Wildcard match ("*" any run, "?" one character, "\" escapes) with the captures RFC 5229 3.2 asks
  * for: each "*" as short as the rest allows. Backtracks only to the last "*" (linear-ish, no regex
@@ -57,58 +83,55 @@ function relationHolds(cmp: number, relation: Relation): boolean {
  */
 export function globMatch(text: string, pattern: string, comparator: Comparator): string[] | null {
   const t = fold(text, comparator);
-  const p = fold(pattern, comparator);
-  // Pattern compiled to tokens: literal characters, '*' or '?'.
-  const tokens: { kind: 'char' | '*' | '?'; ch: string }[] = [];
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\' && i + 1 < p.length) tokens.push({ kind: 'char', ch: p[++i] });
-    else if (c === '*' || c === '?') tokens.push({ kind: c, ch: c });
-    else tokens.push({ kind: 'char', ch: c });
-  }
-  // starts/ends of each wildcard token in t
-  const spans: [number, number][] = tokens.map(() => [0, 0]);
+  const tokens = globTokens(fold(pattern, comparator));
+  // Start and end (in t) of each wildcard token, pairwise.
+  const spans = new Array<number>(tokens.length * 2).fill(0);
   let ti = 0;
   let pi = 0;
   let starToken = -1;
   let starText = 0;
-  const charLen = (at: number) => {
-    const code = t.charCodeAt(at);
-    return code >= 0xd800 && code <= 0xdbff && at + 1 < t.length ? 2 : 1;
-  };
   while (ti < t.length) {
     const token = tokens[pi];
     if (token && token.kind === 'char' && token.ch === t[ti]) {
       pi++;
       ti++;
     } else if (token && token.kind === '?') {
-      const len = charLen(ti);
-      spans[pi] = [ti, ti + len];
+      const len = charLength(t, ti);
+      spans[pi * 2] = ti;
+      spans[pi * 2 + 1] = ti + len;
       pi++;
       ti += len;
     } else if (token && token.kind === '*') {
       starToken = pi;
       starText = ti;
-      spans[pi] = [ti, ti];
+      spans[pi * 2] = ti;
+      spans[pi * 2 + 1] = ti;
       pi++;
     } else if (starToken >= 0) {
       // Grow the last star by one character and retry what follows it.
-      starText += charLen(starText);
-      spans[starToken] = [spans[starToken][0], starText];
+      starText += charLength(t, starText);
+      spans[starToken * 2 + 1] = starText;
       pi = starToken + 1;
       ti = starText;
     } else return null;
   }
   while (pi < tokens.length && tokens[pi].kind === '*') {
-    spans[pi] = [ti, ti];
+    spans[pi * 2] = ti;
+    spans[pi * 2 + 1] = ti;
     pi++;
   }
   if (pi !== tokens.length) return null;
   const captures = [text];
-  tokens.forEach((token, n) => {
-    if (token.kind !== 'char') captures.push(text.slice(spans[n][0], spans[n][1]));
-  });
+  for (let n = 0; n < tokens.length; n++) {
+    if (tokens[n].kind !== 'char') captures.push(text.slice(spans[n * 2], spans[n * 2 + 1]));
+  }
   return captures;
+}
+
+/** One character's length in UTF-16 code units (a surrogate pair is one character). */
+function charLength(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  return code >= 0xd800 && code <= 0xdbff && at + 1 < text.length ? 2 : 1;
 }
 
 export interface MatchOutcome {
@@ -119,28 +142,32 @@ export interface MatchOutcome {
 
 /** Whether any value matches any key (RFC 5228 2.7.1). :count is handled by the callers (countMatch). */
 export function matchAny(values: Iterable<string>, keys: string[], spec: MatchSpec): MatchOutcome {
+  const comparator = spec.comparator;
+  const foldedKeys =
+    spec.type === 'is' || spec.type === 'contains' ? keys.map((key) => fold(key, comparator)) : keys;
   for (const value of values) {
-    for (const key of keys) {
+    const folded = spec.type === 'is' || spec.type === 'contains' ? fold(value, comparator) : value;
+    for (let k = 0; k < keys.length; k++) {
       switch (spec.type) {
         case 'is':
           if (
-            spec.comparator === 'i;ascii-numeric'
-              ? order(value, key, spec.comparator) === 0
-              : fold(value, spec.comparator) === fold(key, spec.comparator)
+            comparator === 'i;ascii-numeric'
+              ? order(value, keys[k], comparator) === 0
+              : folded === foldedKeys[k]
           ) {
             return { matched: true };
           }
           break;
         case 'contains':
-          if (fold(value, spec.comparator).includes(fold(key, spec.comparator))) return { matched: true };
+          if (folded.includes(foldedKeys[k])) return { matched: true };
           break;
         case 'matches': {
-          const captures = globMatch(value, key, spec.comparator);
+          const captures = globMatch(value, keys[k], comparator);
           if (captures) return { matched: true, captures };
           break;
         }
         case 'value':
-          if (relationHolds(order(value, key, spec.comparator), spec.relation ?? 'eq'))
+          if (relationHolds(order(value, keys[k], comparator), spec.relation ?? 'eq'))
             return { matched: true };
           break;
         default:

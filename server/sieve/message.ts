@@ -24,37 +24,64 @@ function headerEnd(buffer: Buffer, from: number): { end: number; bodyStart: numb
   return null;
 }
 
-export async function loadMessage(
+export function loadMessage(
   stream: NodeJS.ReadableStream,
   wantBody: boolean,
   maxBodyBytes: number,
 ): Promise<LoadedMessage> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let split: { end: number; bodyStart: number } | null = null;
-  let combined = Buffer.alloc(0);
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let split: { end: number; bodyStart: number } | null = null;
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      stream.removeListener('data', onData);
+      stream.removeListener('end', finish);
+      stream.removeListener('error', onError);
+      // Stop reading a big spool file early; a later error from it has nobody left to tell.
+      stream.on('error', () => {});
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      resolve(assemble(Buffer.concat(chunks, length), split, wantBody, maxBodyBytes));
+    };
+    const onError = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    const onData = (chunk: Buffer | string) => {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
       chunks.push(buffer);
       length += buffer.length;
       if (!split) {
-        combined = Buffer.concat(chunks, length);
+        const combined = chunks.length > 1 ? Buffer.concat(chunks, length) : buffer;
         chunks.length = 0;
         chunks.push(combined);
-        // A message starting with its blank line has an empty header.
-        if (combined[0] === 0x0a) split = { end: 0, bodyStart: 1 };
-        else if (combined[0] === 0x0d && combined[1] === 0x0a) split = { end: 0, bodyStart: 2 };
-        else split = headerEnd(combined, Math.max(0, length - buffer.length - 3));
-        if (!split && length >= MAX_HEADER_BYTES) break;
+        split = findSplit(combined, Math.max(0, length - buffer.length - 3));
+        if (!split && length >= MAX_HEADER_BYTES) return finish();
       }
-      if (split && (!wantBody || length - split.bodyStart >= maxBodyBytes)) break;
-    }
-  } finally {
-    const closable = stream as NodeJS.ReadableStream & { destroy?: () => void };
-    closable.destroy?.();
-  }
-  const all = Buffer.concat(chunks, length);
+      if (split && (!wantBody || length - split.bodyStart >= maxBodyBytes)) finish();
+    };
+    stream.on('data', onData);
+    stream.once('end', finish);
+    stream.once('error', onError);
+  });
+}
+
+/** Where the header ends and the body starts; a message starting with its blank line has no header. */
+function findSplit(buffer: Buffer, from: number): { end: number; bodyStart: number } | null {
+  if (buffer[0] === 0x0a) return { end: 0, bodyStart: 1 };
+  if (buffer[0] === 0x0d && buffer[1] === 0x0a) return { end: 0, bodyStart: 2 };
+  return headerEnd(buffer, from);
+}
+
+function assemble(
+  all: Buffer,
+  split: { end: number; bodyStart: number } | null,
+  wantBody: boolean,
+  maxBodyBytes: number,
+): LoadedMessage {
   const end = split ? split.end : Math.min(all.length, MAX_HEADER_BYTES);
   const fields = parseHeaderBlock(decodeHeaderBytes(all.subarray(0, end)));
   // RFC 5173 5: a header with no blank line after it means no body at all (null), not an empty one.

@@ -14,66 +14,103 @@ import {
 import { splitFlags } from './flags';
 import { decodedValue, type HeaderField } from './headers';
 import { countMatch, matchAny } from './match';
-import { expand } from './variables';
 
 type Strings = string[];
 
-export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope): Promise<boolean> {
+/** A positional string-list argument with variables expanded. */
+function listOf(node: Node, own: ScriptScope, n: number): string[] {
+  const values = node.args[n] as Strings;
+  return own.variables ? values.map(own.text) : values;
+}
+
+/** Most tests are synchronous; only mailboxexists waits, so promises are made only when needed. */
+type Truth = boolean | Promise<boolean>;
+
+async function settle(
+  first: Promise<boolean>,
+  rest: Node[],
+  run: RunContext,
+  own: ScriptScope,
+  all: boolean,
+): Promise<boolean> {
+  if ((await first) !== all) return !all;
+  for (const test of rest) if ((await evaluateTest(test, run, own)) !== all) return !all;
+  return all;
+}
+
+/** allof (all = true) and anyof (all = false), short-circuiting (RFC 5228 5.2-5.3). */
+function combine(tests: Node[], run: RunContext, own: ScriptScope, all: boolean): Truth {
+  for (let i = 0; i < tests.length; i++) {
+    const truth = evaluateTest(tests[i], run, own);
+    if (typeof truth !== 'boolean') return settle(truth, tests.slice(i + 1), run, own, all);
+    if (truth !== all) return !all;
+  }
+  return all;
+}
+
+export function evaluateTest(node: Node, run: RunContext, own: ScriptScope): Truth {
   if (++run.steps > run.maxSteps) throw new SieveRuntimeError('too many steps for one message', node.line);
-  const text = (value: string) => (own.variables ? expand(value, own.scope) : value);
-  const list = (n: number) => (node.args[n] as Strings).map(text);
+  const text = own.text;
   switch (node.name) {
     case 'true':
       return true;
     case 'false':
       return false;
-    case 'not':
-      return !(await evaluateTest((node.tests as Node[])[0], run, own));
+    case 'not': {
+      const truth = evaluateTest((node.tests as Node[])[0], run, own);
+      return typeof truth === 'boolean' ? !truth : truth.then((value) => !value);
+    }
     case 'allof':
-      for (const test of node.tests as Node[]) if (!(await evaluateTest(test, run, own))) return false;
-      return true;
+      return combine(node.tests as Node[], run, own, true);
     case 'anyof':
-      for (const test of node.tests as Node[]) if (await evaluateTest(test, run, own)) return true;
-      return false;
+      return combine(node.tests as Node[], run, own, false);
     case 'exists':
-      return list(0).every((name) => run.fields.some((field) => field.key === name.toLowerCase()));
+      return listOf(node, own, 0).every((name) =>
+        run.fields.some((field) => field.key === name.toLowerCase()),
+      );
     case 'size': {
       const size = run.message.size + run.sizeDelta;
       return node.tags.over ? size > (node.args[0] as number) : size < (node.args[0] as number);
     }
     case 'header':
-      return compare(node, own, selectFields(node, run, list(0)).map(decodedValue), list(1));
+      return compare(
+        node,
+        own,
+        selectFields(node, run, listOf(node, own, 0)).map(decodedValue),
+        listOf(node, own, 1),
+      );
     case 'address': {
       const values: string[] = [];
-      for (const field of selectFields(node, run, list(0))) {
-        for (const address of headerAddresses(field.raw)) {
+      for (const field of selectFields(node, run, listOf(node, own, 0))) {
+        field.addresses ??= headerAddresses(field.raw);
+        for (const address of field.addresses) {
           const part = addressPart(address, node.addressPart ?? 'all');
           if (part !== null) values.push(part);
         }
       }
-      return compare(node, own, values, list(1));
+      return compare(node, own, values, listOf(node, own, 1));
     }
     case 'envelope':
-      return compare(node, own, envelopeValues(node, run, list(0)), list(1));
+      return compare(node, own, envelopeValues(node, run, listOf(node, own, 0)), listOf(node, own, 1));
     case 'string':
-      return compare(node, own, list(0), list(1), true);
+      return compare(node, own, listOf(node, own, 0), listOf(node, own, 1), true);
     case 'body':
       // RFC 5173 6: the body test leaves the match variables alone.
       return compare(
         node,
         own,
         bodyTexts(run.fields, run.body, bodyTransform(node, text)),
-        list(0),
+        listOf(node, own, 0),
         false,
         false,
       );
     case 'hasflag': {
-      const names = node.args.length === 2 ? list(0) : null;
+      const names = node.args.length === 2 ? listOf(node, own, 0) : null;
       const flags = names
         ? splitFlags(names.map((name) => own.scope.values.get(name.toLowerCase()) ?? ''))
         : own.flags;
       // RFC 5232 5: the keys are flag lists too ("b A" is two keys); :count/:value keys stay whole.
-      const keys = list(node.args.length - 1);
+      const keys = listOf(node, own, node.args.length - 1);
       const relational = node.match?.type === 'count' || node.match?.type === 'value';
       return compare(
         node,
@@ -84,14 +121,30 @@ export async function evaluateTest(node: Node, run: RunContext, own: ScriptScope
     }
     case 'date':
     case 'currentdate':
-      return compare(node, own, dateValues(node, run, text), list(node.args.length - 1));
-    case 'mailboxexists': {
-      for (const name of list(0)) if (!(await run.env.mailboxExists(name))) return false;
-      return true;
-    }
+      return compare(node, own, dateValues(node, run, text), listOf(node, own, node.args.length - 1));
+    case 'mailboxexists':
+      return allMailboxesExist(listOf(node, own, 0), run);
     default:
       throw new SieveRuntimeError(`unknown test '${node.name}'`, node.line);
   }
+}
+
+async function allMailboxesExist(names: string[], run: RunContext): Promise<boolean> {
+  for (const name of names) if (!(await run.env.mailboxExists(name))) return false;
+  return true;
+}
+
+/** The fields of one name, indexed once per run and again after each header edit. */
+export function fieldsNamed(run: RunContext, key: string): HeaderField[] {
+  if (!run.fieldIndex) {
+    run.fieldIndex = new Map();
+    for (const field of run.fields) {
+      const list = run.fieldIndex.get(field.key);
+      if (list) list.push(field);
+      else run.fieldIndex.set(field.key, [field]);
+    }
+  }
+  return run.fieldIndex.get(key) ?? [];
 }
 
 /** Matches values against keys, counting for :count and keeping :matches captures (RFC 5229 3.2). */
@@ -118,7 +171,7 @@ export function selectFields(node: Node, run: RunContext, names: string[]): Head
   const out: HeaderField[] = [];
   for (const name of names) {
     const key = name.toLowerCase();
-    const matching = run.fields.filter((field) => field.key === key);
+    const matching = fieldsNamed(run, key);
     if (typeof node.tags.index === 'number') {
       const n = node.tags.index;
       const pick = node.tags.last ? matching[matching.length - n] : matching[n - 1];
