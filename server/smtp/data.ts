@@ -2,7 +2,6 @@
 // DMARC and ARC for mail from the outside, and hand it to delivery/. The 250 goes out only after
 // delivery has committed the message (store) or queued it (queue), both fsynced.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { inflightBudget, type InflightCharge } from '../core/inflight-budget';
@@ -13,7 +12,7 @@ import { checkInboundAuthentication } from '../policy/mailauth';
 import { SmtpReplyError, reply, type SmtpReply } from '../policy/replies';
 import { deliverInbound } from '../delivery';
 import { receivedHeader, tlsOf } from './received';
-import { scanMessage } from './scan';
+import { type MessageSource, scanMessage } from './scan';
 import { headerFacts, stripOwnAuthenticationResults } from './headers';
 import { stateOf, userOf, logEvent, nextTransaction } from './session';
 import type { SmtpSettings } from './settings';
@@ -137,14 +136,12 @@ function messageStream(prefix: string, head: Buffer, file: SpoolFile, bodyStart:
   );
 }
 
-async function messageBytes(
-  prefix: string,
-  head: Buffer,
-  file: SpoolFile,
-  bodyStart: number,
-): Promise<Buffer> {
-  const rest = await readFile(file.path);
-  return Buffer.concat([Buffer.from(prefix), head, rest.subarray(bodyStart)]);
+/** The same as a scanner reads it: its length, and a new stream for each reader. */
+function messageSource(prefix: string, head: Buffer, file: SpoolFile, bodyStart: number): MessageSource {
+  return {
+    size: Buffer.byteLength(prefix) + head.length + Math.max(0, file.size - bodyStart),
+    open: () => messageStream(prefix, head, file, bodyStart),
+  };
 }
 
 export async function onData(
@@ -260,9 +257,9 @@ async function handleMessage(
     }
   }
   if (!user && (settings.clamd || settings.rspamdUrl)) {
-    // The scanners' clients take the message as one Buffer: held only while they scan.
+    // Streamed from the spool file to each scanner, never read into memory whole.
     const scan = await scanMessage(
-      await messageBytes(trace, head, file, headLength),
+      messageSource(trace, head, file, headLength),
       {
         ip: state.clientIp,
         helo: session.hostNameAppearsAs,
