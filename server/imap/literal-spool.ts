@@ -30,7 +30,7 @@ export class SpooledAppendLiteral implements SpooledLiteral {
 }
 
 /** Whether the bytes seen so far have only CRLF line breaks, across chunk boundaries. */
-class LineEndingCheck {
+export class LineEndingCheck {
   clean = true;
   private lastWasCr = false;
 

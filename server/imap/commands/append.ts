@@ -87,29 +87,45 @@ export const APPEND: CommandHandler = {
     if (await storageLow()) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
     // Every URL is resolved before anything is stored: a BADURL leaves no message behind.
     const messages: (Buffer | SpooledAppendLiteral)[] = [];
-    for (const upload of uploads)
-      messages.push(Array.isArray(upload.message) ? await catenate(session, upload.message) : upload.message);
-    const done: AppendResult[] = [];
     try {
-      for (const [i, upload] of uploads.entries()) {
-        const message = messages[i]!;
-        const target = [{ folderId: folder.id, flags: upload.flags.system, keywords: upload.flags.keywords }];
-        const [result] = Buffer.isBuffer(message)
-          ? await appendMessage(message, target, { internalDate: upload.internalDate })
-          : await appendSpooled(message, target, upload.internalDate);
-        done.push(result!);
-      }
-    } catch (error) {
-      // RFC 3502 section 3: a failed MULTIAPPEND leaves none of its messages behind.
-      if (done.length > 0)
-        await expungeMessages(
-          folder.id,
-          done.map((result) => result.uid),
+      for (const upload of uploads)
+        messages.push(
+          Array.isArray(upload.message) ? await catenate(session, upload.message) : upload.message,
         );
-      if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
-      if (isOutOfSpace(error)) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
-      throw error;
+      return await store(uploads, messages, folder.id);
+    } finally {
+      // Spool files CATENATE built (and the literals', released again at the command's end).
+      for (const message of messages)
+        if (message instanceof SpooledAppendLiteral) await message.blob?.discard();
     }
-    return `[APPENDUID ${done[0]!.uidValidity} ${formatSequence(done.map((result) => result.uid))}] APPEND completed`;
   },
 };
+
+async function store(
+  uploads: Upload[],
+  messages: (Buffer | SpooledAppendLiteral)[],
+  folderId: number,
+): Promise<string> {
+  const done: AppendResult[] = [];
+  try {
+    for (const [i, upload] of uploads.entries()) {
+      const message = messages[i]!;
+      const target = [{ folderId, flags: upload.flags.system, keywords: upload.flags.keywords }];
+      const [result] = Buffer.isBuffer(message)
+        ? await appendMessage(message, target, { internalDate: upload.internalDate })
+        : await appendSpooled(message, target, upload.internalDate);
+      done.push(result!);
+    }
+  } catch (error) {
+    // RFC 3502 section 3: a failed MULTIAPPEND leaves none of its messages behind.
+    if (done.length > 0)
+      await expungeMessages(
+        folderId,
+        done.map((result) => result.uid),
+      );
+    if (error instanceof QuotaExceededError) throw no('Mailbox is over quota', 'OVERQUOTA');
+    if (isOutOfSpace(error)) throw no('Insufficient system storage, try again later', 'UNAVAILABLE');
+    throw error;
+  }
+  return `[APPENDUID ${done[0]!.uidValidity} ${formatSequence(done.map((result) => result.uid))}] APPEND completed`;
+}

@@ -249,9 +249,8 @@ export class CommandReader {
       // Room in the in-flight budget first: a LITERAL+ waits unread (the socket is paused).
       if (isAppend && this.spool) await this.spool.reserve(marker.size);
       if (!marker.nonSync) this.askForLiteral();
-      // CATENATE's text parts are read from their tokens' bytes: those stay in memory.
-      const catenate = segments.some((segment) => /CATENATE/i.test(segment.toString('latin1')));
-      if (isAppend && this.spool && !catenate && marker.size >= this.spool.thresholdBytes) {
+      // CATENATE's TEXT parts too (commands/catenate.ts builds the message from their files).
+      if (isAppend && this.spool && marker.size >= this.spool.thresholdBytes) {
         const file = await this.readIntoSink(marker.size, await this.spool.open(marker.size));
         if (file === null) return null;
         spooled.set(literals.length, file);
