@@ -21,6 +21,7 @@ import {
   twoFactorStatus,
 } from '@/server/auth/two-factor';
 import { db } from '@/server/core/db';
+import { recordEvent } from '@/server/core/events';
 import { FieldError } from '@/server/domain';
 import { requireActor, requestClientIp } from '@/server/web/session';
 import { relyingPartyFrom } from '@/server/web/relying-party';
@@ -32,6 +33,19 @@ async function currentUserId(): Promise<number> {
   const actor = await requireActor('/account');
   if (actor.userId === undefined) throw new Error('no mailbox');
   return actor.userId;
+}
+
+/** The event log keeps who changed their sign-in security, from where. */
+async function logChange(action: string, detail?: Record<string, unknown>): Promise<void> {
+  const actor = await requireActor('/account');
+  await recordEvent({
+    protocol: 'web',
+    action,
+    result: 'ok',
+    user: actor.name,
+    clientIp: await requestClientIp(),
+    detail: detail ?? null,
+  });
 }
 
 async function relyingParty() {
@@ -61,6 +75,7 @@ export async function beginTotpAction(): Promise<EnrolmentStart> {
 export async function confirmTotpAction(code: string): Promise<EnrolmentEnd> {
   const userId = await currentUserId();
   const recoveryCodes = await confirmTotpEnrolment(userId, String(code));
+  if (recoveryCodes) await logChange('two-factor.enable', { method: 'totp' });
   return recoveryCodes
     ? { ok: true, recoveryCodes }
     : { ok: false, error: 'Wrong code. Check the time on your phone and try again.' };
@@ -91,6 +106,7 @@ export async function disableTwoFactorAction(password: string): Promise<{ ok: tr
       error: check.reason === 'throttled' ? 'Too many wrong attempts; try again later.' : 'Wrong password.',
     };
   await disableTwoFactor(userId);
+  await logChange('two-factor.disable');
   revalidatePath('/account');
   return { ok: true };
 }
@@ -112,7 +128,8 @@ export async function registerPasskeyAction(
 ): Promise<{ ok: true } | Failure> {
   const userId = await currentUserId();
   try {
-    await registerPasskey(userId, String(name), response, await relyingParty());
+    const key = await registerPasskey(userId, String(name), response, await relyingParty());
+    await logChange('passkey.add', { name: key.name });
   } catch (error) {
     return failure(error);
   }
@@ -122,7 +139,7 @@ export async function registerPasskeyAction(
 
 export async function removePasskeyAction(form: FormData): Promise<void> {
   const userId = await currentUserId();
-  await removePasskey(userId, Number(form.get('id')));
+  if (await removePasskey(userId, Number(form.get('id')))) await logChange('passkey.remove');
   revalidatePath('/account');
 }
 
@@ -139,6 +156,7 @@ export async function createAppPasswordAction(
   try {
     const name = String(form.get('name') ?? '');
     const created = await createAppPassword(userId, name, form.getAll('protocols').map(String));
+    await logChange('app-password.create', { name: name.trim() });
     revalidatePath('/account');
     return { ok: true, name: name.trim(), password: created.password };
   } catch (error) {
@@ -154,6 +172,6 @@ export async function createAppPasswordAction(
 
 export async function revokeAppPasswordAction(form: FormData): Promise<void> {
   const userId = await currentUserId();
-  await revokeAppPassword(userId, Number(form.get('id')));
+  if (await revokeAppPassword(userId, Number(form.get('id')))) await logChange('app-password.revoke');
   revalidatePath('/account');
 }

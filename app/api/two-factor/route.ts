@@ -8,6 +8,7 @@ import { mintPendingSignIn, readPendingSignIn } from '@/server/auth/two-factor/p
 import { beginTotpEnrolment, confirmTotpEnrolment } from '@/server/auth/two-factor/totp';
 import { passThrottle } from '@/server/auth/throttle';
 import { db } from '@/server/core/db';
+import { recordEvent } from '@/server/core/events';
 import { clientIpFrom } from '@/server/web/client-ip';
 import { rejectCrossSite } from '@/server/web/origin';
 import { relyingPartyFrom } from '@/server/web/relying-party';
@@ -53,6 +54,14 @@ export async function POST(request: Request) {
     const recoveryCodes = await confirmTotpEnrolment(pending.userId, String(body.code ?? ''));
     if (!recoveryCodes) return refuse('Wrong code. Check the time on your phone and try again.');
     await gate.succeeded();
+    await recordEvent({
+      protocol: 'web',
+      action: 'two-factor.enable',
+      result: 'ok',
+      user: `${user.local}@${user.domain}`,
+      clientIp: clientIpFrom(header),
+      detail: { method: 'totp', requiredByDomain: true },
+    });
     return NextResponse.json({
       ok: true,
       recoveryCodes,
