@@ -43,6 +43,8 @@ export interface RunContext {
   /** Fields by lower-case name; null when it must be rebuilt (after an edit). */
   fieldIndex: Map<string, HeaderField[]> | null;
   body: Buffer | null;
+  /** The body's views already computed in this run, by transform (body tests repeat). */
+  bodyViews: Map<string, string[]>;
   actions: Recorded[];
   headerEdits: HeaderEdit[];
   implicitKeep: boolean;

@@ -34,6 +34,7 @@ export async function runScripts(
     fields: [],
     fieldIndex: null,
     body: null,
+    bodyViews: new Map(),
     actions: [],
     headerEdits: [],
     implicitKeep: true,

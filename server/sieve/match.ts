@@ -58,6 +58,7 @@ function relationHolds(cmp: number, relation: Relation): boolean {
 }
 
 type GlobToken = { kind: 'char' | '*' | '?'; ch: string };
+let spanBuffer = new Int32Array(64);
 /** Patterns repeat for every message: their token lists are kept (bounded). */
 const globCache = new Map<string, GlobToken[]>();
 
@@ -84,8 +85,9 @@ function globTokens(pattern: string): GlobToken[] {
 export function globMatch(text: string, pattern: string, comparator: Comparator): string[] | null {
   const t = fold(text, comparator);
   const tokens = globTokens(fold(pattern, comparator));
-  // Start and end (in t) of each wildcard token, pairwise.
-  const spans = new Array<number>(tokens.length * 2).fill(0);
+  // Start and end (in t) of each wildcard token, pairwise (one buffer reused: matching is synchronous).
+  if (spanBuffer.length < tokens.length * 2) spanBuffer = new Int32Array(tokens.length * 2);
+  const spans = spanBuffer;
   let ti = 0;
   let pi = 0;
   let starToken = -1;
@@ -141,10 +143,24 @@ export interface MatchOutcome {
 }
 
 /** Whether any value matches any key (RFC 5228 2.7.1). :count is handled by the callers (countMatch). */
+const MATCHED: MatchOutcome = { matched: true };
+const NOT_MATCHED: MatchOutcome = { matched: false };
+/** Folded forms of constant key lists (the compiled script's own arrays), computed once. */
+const foldedKeyCache = new WeakMap<string[], string[]>();
+
+function foldKeys(keys: string[], comparator: Comparator): string[] {
+  if (comparator !== 'i;ascii-casemap') return keys;
+  let folded = foldedKeyCache.get(keys);
+  if (!folded) {
+    folded = keys.map(asciiLower);
+    foldedKeyCache.set(keys, folded);
+  }
+  return folded;
+}
+
 export function matchAny(values: Iterable<string>, keys: string[], spec: MatchSpec): MatchOutcome {
   const comparator = spec.comparator;
-  const foldedKeys =
-    spec.type === 'is' || spec.type === 'contains' ? keys.map((key) => fold(key, comparator)) : keys;
+  const foldedKeys = spec.type === 'is' || spec.type === 'contains' ? foldKeys(keys, comparator) : keys;
   for (const value of values) {
     const folded = spec.type === 'is' || spec.type === 'contains' ? fold(value, comparator) : value;
     for (let k = 0; k < keys.length; k++) {
@@ -155,11 +171,11 @@ export function matchAny(values: Iterable<string>, keys: string[], spec: MatchSp
               ? order(value, keys[k], comparator) === 0
               : folded === foldedKeys[k]
           ) {
-            return { matched: true };
+            return MATCHED;
           }
           break;
         case 'contains':
-          if (folded.includes(foldedKeys[k])) return { matched: true };
+          if (folded.includes(foldedKeys[k])) return MATCHED;
           break;
         case 'matches': {
           const captures = globMatch(value, keys[k], comparator);
@@ -167,15 +183,14 @@ export function matchAny(values: Iterable<string>, keys: string[], spec: MatchSp
           break;
         }
         case 'value':
-          if (relationHolds(order(value, keys[k], comparator), spec.relation ?? 'eq'))
-            return { matched: true };
+          if (relationHolds(order(value, keys[k], comparator), spec.relation ?? 'eq')) return MATCHED;
           break;
         default:
           break;
       }
     }
   }
-  return { matched: false };
+  return NOT_MATCHED;
 }
 
 /** RFC 5231 4.1: the number of values compared with each key. */

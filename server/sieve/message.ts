@@ -43,7 +43,14 @@ export function loadMessage(
       // Stop reading a big spool file early; a later error from it has nobody left to tell.
       stream.on('error', () => {});
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      resolve(assemble(Buffer.concat(chunks, length), split, wantBody, maxBodyBytes));
+      resolve(
+        assemble(
+          chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length),
+          split,
+          wantBody,
+          maxBodyBytes,
+        ),
+      );
     };
     const onError = (error: Error) => {
       if (settled) return;

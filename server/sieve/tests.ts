@@ -17,10 +17,19 @@ import { countMatch, matchAny } from './match';
 
 type Strings = string[];
 
-/** A positional string-list argument with variables expanded. */
+/** Whether a compiled string list refers to variables (remembered: the same lists run per message). */
+const listHasReferences = new WeakMap<string[], boolean>();
+
+/** A positional string-list argument with variables expanded (the compiled list itself when none). */
 function listOf(node: Node, own: ScriptScope, n: number): string[] {
   const values = node.args[n] as Strings;
-  return own.variables ? values.map(own.text) : values;
+  if (!own.variables) return values;
+  let refers = listHasReferences.get(values);
+  if (refers === undefined) {
+    refers = values.some((value) => value.includes('${'));
+    listHasReferences.set(values, refers);
+  }
+  return refers ? values.map(own.text) : values;
 }
 
 /** Most tests are synchronous; only mailboxexists waits, so promises are made only when needed. */
@@ -96,14 +105,7 @@ export function evaluateTest(node: Node, run: RunContext, own: ScriptScope): Tru
       return compare(node, own, listOf(node, own, 0), listOf(node, own, 1), true);
     case 'body':
       // RFC 5173 6: the body test leaves the match variables alone.
-      return compare(
-        node,
-        own,
-        bodyTexts(run.fields, run.body, bodyTransform(node, text)),
-        listOf(node, own, 0),
-        false,
-        false,
-      );
+      return compare(node, own, bodyView(run, bodyTransform(node, text)), listOf(node, own, 0), false, false);
     case 'hasflag': {
       const names = node.args.length === 2 ? listOf(node, own, 0) : null;
       const flags = names
@@ -168,6 +170,9 @@ function compare(
 
 /** Header fields by name, narrowed by :index/:last (RFC 5260 6). */
 export function selectFields(node: Node, run: RunContext, names: string[]): HeaderField[] {
+  // The common case (one name, no :index) needs no new list.
+  if (names.length === 1 && typeof node.tags.index !== 'number')
+    return fieldsNamed(run, names[0].toLowerCase());
   const out: HeaderField[] = [];
   for (const name of names) {
     const key = name.toLowerCase();
@@ -198,6 +203,16 @@ function envelopeValues(node: Node, run: RunContext, parts: string[]): string[] 
     if (value !== null) values.push(value);
   }
   return values;
+}
+
+function bodyView(run: RunContext, transform: BodyTransform): string[] {
+  const key = transform.kind === 'content' ? `content:${transform.types.join('\n')}` : transform.kind;
+  let texts = run.bodyViews.get(key);
+  if (!texts) {
+    texts = bodyTexts(run.fields, run.body, transform);
+    run.bodyViews.set(key, texts);
+  }
+  return texts;
 }
 
 function bodyTransform(node: Node, text: (value: string) => string): BodyTransform {
