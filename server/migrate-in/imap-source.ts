@@ -3,6 +3,7 @@
 // UIDVALIDITY and the highest UID committed are kept in imap_import_states, so a second run
 // fetches only what is new; a changed UIDVALIDITY starts the folder over, and the sink's
 // Message-ID + date + size check keeps that from copying anything twice.
+import { isIP } from 'node:net';
 import { ImapFlow, type ListResponse } from 'imapflow';
 import { db } from '../core/db';
 import { DELIMITER } from '../store';
@@ -46,7 +47,8 @@ function client(source: ImapSource): ImapFlow {
     port: source.port,
     secure: source.port !== 143,
     doSTARTTLS: source.port === 143 ? true : undefined,
-    tls: { rejectUnauthorized: !source.insecure, servername: source.host },
+    // SNI takes a host name only (RFC 6066), never an address.
+    tls: { rejectUnauthorized: !source.insecure, ...(isIP(source.host) ? {} : { servername: source.host }) },
     auth: { user: source.user, pass: source.password },
     logger: false,
     disableAutoIdle: true,

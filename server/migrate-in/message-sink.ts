@@ -29,7 +29,7 @@ export interface SinkCounts {
 }
 
 /** Messages committed together: their blobs are written concurrently, then one transaction. */
-const BATCH = 64;
+const BATCH = 200;
 
 /** Bare LF line ends (Maildir and mbox on disk) become CRLF, as IMAP and SMTP carry them. */
 export function toCrlf(raw: Buffer): Buffer {
