@@ -231,22 +231,32 @@ test('vacation: once per period per sender, from <>, threaded; never to <> nor t
   assert.equal(count('frank@remote.example'), 0, 'never to the null sender');
   assert.equal(count('gina@remote.example'), 0, 'never to list mail');
   assert.ok(subjects(await mailboxMessages('kim@foobar.com')).includes('list post'));
+
+  // :from must be one of the mailbox's addresses (here at its alias domain): anyone else's is not used.
+  const replyTo = async (from: string, sender: string) => {
+    await activate('kim@foobar.com', `require "vacation";\nvacation :from "${from}" "Away.";\n`);
+    await send({ to: 'kim@foobar.com', subject: 'hello again', from: sender });
+    await runner.runOnce();
+    const replies = sink.messages.filter((m) => m.to.includes(sender));
+    assert.equal(replies.length, 1);
+    return replies[0]!.raw;
+  };
+  assert.match(await replyTo('Kim <kim@foobar.net>', 'hank@remote.example'), /^From: Kim <kim@foobar\.net>/m);
+  assert.match(await replyTo('ceo@bank.example', 'ivy@remote.example'), /^From: kim@foobar\.com/m);
 });
 
 test('a script that fails keeps the message in INBOX and says why in the journey', async () => {
   await activate(
     'kim@foobar.com',
-    // A Sieve variable, not a template placeholder: the name is only known when the script runs.
-    [
-      'require ["editheader", "variables"];',
-      'set "h" "Received";',
-      'addheader "$' + '{h}" "forged";',
-      'redirect "partner@remote.example";',
-      '',
-    ].join('\n'),
+    // The redirect comes first, the failing fileinto (a folder that does not exist) after: nothing
+    // of a failed run is carried out, the message is only kept.
+    'require ["fileinto", "copy"];\nredirect :copy "partner@remote.example";\nfileinto "No/Such/Folder";\n',
   );
+  const sent = sink.messages.length;
   const queueId = await send({ to: 'kim@foobar.com', subject: 'runtime error' });
   assert.ok(subjects(await mailboxMessages('kim@foobar.com')).includes('runtime error'));
+  await runner.runOnce();
+  assert.equal(sink.messages.length, sent, 'the redirect of the failed run was not sent');
   const event = await sieveEvent(queueId);
   assert.equal(event.result, 'error');
   assert.match(event.detail.notes?.join() ?? '', /sieve error/);

@@ -97,6 +97,15 @@ function keepOnly(plan: SievePlan, keepFolderId: number, note: string): SievePla
   };
 }
 
+/** A vacation :from naming someone else is not used (the reply would forge them): the mailbox's own address instead. */
+function ownFrom(from: string | undefined, addresses: string[], notes: string[]): string | undefined {
+  if (!from) return undefined;
+  const address = (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim().toLowerCase();
+  if (addresses.includes(address)) return from;
+  notes.push(`vacation :from ${address} is not an address of this mailbox; the mailbox's own is used`);
+  return undefined;
+}
+
 /** Null when no script applies to the mailbox. */
 export async function planSieveDelivery(input: PlanInput): Promise<SievePlan | null> {
   let loaded: Awaited<ReturnType<typeof deliveryScripts>>;
@@ -110,7 +119,9 @@ export async function planSieveDelivery(input: PlanInput): Promise<SievePlan | n
   const plan: SievePlan = { ...empty, scripts: loaded.names };
   const limits = sieveLimits();
   let result: SieveResult;
+  let addresses = [input.user];
   try {
+    if (loaded.vacation) addresses = await mailboxAddresses(input.userId);
     result = await runSieve(
       loaded.scripts,
       {
@@ -119,7 +130,7 @@ export async function planSieveDelivery(input: PlanInput): Promise<SievePlan | n
         envelopeFrom: input.sender,
         envelopeTo: input.recipient,
         user: input.user,
-        userAddresses: loaded.vacation ? await mailboxAddresses(input.userId) : [input.user],
+        userAddresses: addresses,
         receivedAt: input.receivedAt,
       },
       {
@@ -137,13 +148,18 @@ export async function planSieveDelivery(input: PlanInput): Promise<SievePlan | n
   if (result.errors.length > 0)
     return keepOnly(plan, input.keepFolderId, `sieve error: ${result.errors.join('; ')}`);
   try {
-    return await resolveActions(plan, result, input);
+    return await resolveActions(plan, result, input, addresses);
   } catch (error) {
     return keepOnly(plan, input.keepFolderId, `sieve: could not carry out the actions (${String(error)})`);
   }
 }
 
-async function resolveActions(plan: SievePlan, result: SieveResult, input: PlanInput): Promise<SievePlan> {
+async function resolveActions(
+  plan: SievePlan,
+  result: SieveResult,
+  input: PlanInput,
+  addresses: string[],
+): Promise<SievePlan> {
   const headers = new HeaderFields(await input.header());
   const user = input.user.toLowerCase();
   const redirectedHere = redirectedBy(headers).includes(user);
@@ -187,7 +203,7 @@ async function resolveActions(plan: SievePlan, result: SieveResult, input: PlanI
         // The interpreter checked RFC 5230's conditions; checked again here as the last line.
         if (isAutomaticMessage(headers, input.sender) || !action.replyTo)
           plan.notes.push('vacation: not answered (automatic, list or bounce message)');
-        else plan.vacation = action;
+        else plan.vacation = { ...action, from: ownFrom(action.from, addresses, plan.notes) };
         break;
     }
   }
