@@ -570,9 +570,9 @@ pigeonhole('editheader/errors "Invalid field value"', async () => {
   const result = await editRun('set "v" "bad\u0000value";\naddheader "X-field" "${v}";');
   assert.match(result.errors[0], /NUL/);
 });
-pigeonhole('editheader/errors "deleteheader :last without :index"', () =>
-  compileErrors('require "editheader";\ndeleteheader :last "X-field:";'),
-);
+pigeonhole('editheader/errors "deleteheader :last without :index"', () => {
+  compileErrors('require "editheader";\ndeleteheader :last "X-field:";');
+});
 pigeonhole('editheader/errors "Command syntax"', () => {
   for (const bad of [
     'addheader;',
