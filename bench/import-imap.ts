@@ -41,7 +41,7 @@ async function loadSource(): Promise<void> {
   const client = source();
   await client.connect();
   const status = await client.status('INBOX', { messages: true });
-  const have = status.messages ?? 0;
+  const have = status ? (status.messages ?? 0) : 0;
   if (have < MESSAGES) {
     process.stderr.write(`loading the reference Dovecot with ${MESSAGES - have} messages...\n`);
     for (let n = have + 1; n <= MESSAGES; n++)

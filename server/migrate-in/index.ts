@@ -14,3 +14,10 @@ export { exportMaildir, exportMbox, mboxChunks, resolveFolder } from './export';
 export { MessageSink, type IncomingMessage } from './message-sink';
 export { Progress } from './progress';
 export { importFromImap, targetFolder, type ImapSource, type ImapImportReport } from './imap-source';
+export {
+  parseMailboxCsv,
+  createMailboxes,
+  MAX_BULK_ROWS,
+  type BulkRow,
+  type BulkOutcome,
+} from './bulk-mailboxes';

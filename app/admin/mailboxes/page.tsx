@@ -54,6 +54,9 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
   return (
     <>
       <PageHeader title="Mailboxes" description="Every address that can sign in and store mail.">
+        <Link className="btn" href="/admin/mailboxes/bulk">
+          Add from CSV
+        </Link>
         <Link
           className="btn btn-primary"
           href={`/admin/mailboxes/new${params.domain ? `?domain=${params.domain}` : ''}`}
