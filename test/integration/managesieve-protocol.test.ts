@@ -265,3 +265,11 @@ test('two-factor on: the account password is refused, an IMAP app password logs 
   assert.match(out[2]!.responses![0]!.at(-1)!, /^NO "Authentication failed"/);
   assert.match(out[3]!.responses![0]!.at(-1)!, /^OK "Logged in"/);
 });
+
+test('failed logins are throttled like IMAP and POP3 (shared auth core): TRYLATER', async () => {
+  const wrong = { send: `AUTHENTICATE "PLAIN" "${plain('guess@sieve.test', 'not-it-at-all')}"\r\n` };
+  const out = await converse([{ starttls: true }, ...Array.from({ length: 11 }, () => wrong)]);
+  const last = out.slice(2).map((o) => o.responses![0]!.at(-1)!);
+  assert.match(last[0]!, /^NO "Authentication failed"/);
+  assert.match(last.at(-1)!, /^NO \(TRYLATER\)/);
+});
