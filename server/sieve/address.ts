@@ -4,6 +4,7 @@ import { dropStrayComments } from '../mime/address-comments';
 import type { AddressPart } from './compiled';
 
 const ATEXT_RUN = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const QUOTED = /^"(?:[^"\\\r\n]|\\.)*"$/;
 const DOMAIN =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -27,8 +28,15 @@ export function parseMailbox(text: string): string | null {
   const domain = spec.slice(at + 1).trim();
   if (!(ATEXT_RUN.test(local) || QUOTED.test(local))) return null;
   if (!(DOMAIN.test(domain) || LITERAL.test(domain))) return null;
-  const address = `${local}@${domain}`;
+  const address = `${normaliseLocal(local)}@${domain}`;
   return address.length <= 320 ? address : null;
+}
+
+/** RFC 5321 4.1.2: a quoted local part that needs no quotes is written without them. */
+function normaliseLocal(local: string): string {
+  if (!local.startsWith('"')) return local;
+  const inner = local.slice(1, -1).replace(/\\(.)/g, '$1');
+  return DOT_ATOM.test(inner) ? inner : local;
 }
 
 export function isValidAddress(text: string): boolean {

@@ -127,7 +127,7 @@ function runCommand(node: Node, run: RunContext, own: ScriptScope): void | Promi
       }
       own.scope.values.set(
         (node.args[0] as Strings)[0].toLowerCase(),
-        limitLength(applyModifiers(one(1), node.tags)),
+        limitLength(applyModifiers(one(1), node.tags), node.tags.quotewildcard === true),
       );
       return;
     }

@@ -57,10 +57,25 @@ export function applyModifiers(value: string, tags: Record<string, unknown>): st
   return out;
 }
 
-/** Cuts a value to the length limit without splitting a UTF-16 surrogate pair. */
-export function limitLength(value: string): string {
-  if (value.length <= MAX_VARIABLE_LENGTH) return value;
-  let cut = value.slice(0, MAX_VARIABLE_LENGTH);
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+/**
+ * Cuts a value to MAX_VARIABLE_LENGTH bytes of UTF-8 without splitting a character; a value made by
+ * :quotewildcard does not end in half of an escape.
+ */
+export function limitLength(value: string, quoted = false): string {
+  if (value.length * 3 <= MAX_VARIABLE_LENGTH || Buffer.byteLength(value) <= MAX_VARIABLE_LENGTH)
+    return value;
+  let bytes = 0;
+  let end = 0;
+  for (const char of value) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > MAX_VARIABLE_LENGTH) break;
+    bytes += size;
+    end += char.length;
+  }
+  let cut = value.slice(0, end);
+  if (quoted) {
+    const trailing = /\\*$/.exec(cut)?.[0].length ?? 0;
+    if (trailing % 2 === 1) cut = cut.slice(0, -1);
+  }
   return cut;
 }

@@ -682,3 +682,14 @@ test('the compiled form survives JSON and a bad compiled form is refused', async
   assert.throws(() => deserializeSieve('{"version":2}'));
   assert.equal(await holds([], 'true', plain), true);
 });
+
+pigeonhole('execute/address-normalize "Mail address normalization - redirect"', async () => {
+  const result = await run(
+    'redirect "\\"S[r]us\\"@example.net";\nredirect "\\"Sirius\\"@example.net";\nredirect "\\"Some One\\" <\\"S.One\\"@example.net>";',
+    plain,
+  );
+  assert.deepEqual(
+    result.actions.map((a) => a.type === 'redirect' && a.address),
+    ['"S[r]us"@example.net', 'Sirius@example.net', 'S.One@example.net'],
+  );
+});

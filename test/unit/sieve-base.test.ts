@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables (${name}) are written in plain strings
 // RFC 5228 base language: tests, control and the compiler's errors, after Pigeonhole's
 // test-*.svtest, control-*.svtest, lexer.svtest and compile/ cases, on scripts and messages of our own.
 import assert from 'node:assert/strict';
@@ -608,4 +609,63 @@ test('unterminated strings and comments are reported where they start', () => {
     [[2, 19]],
   );
   assert.equal(compileErrors('keep; /* never closed')[0].line, 1);
+});
+
+test('random token soup never throws, hangs or passes garbage through', () => {
+  const pieces = [
+    'if',
+    'elsif',
+    'else',
+    'require',
+    '"fileinto"',
+    'fileinto',
+    'header',
+    ':is',
+    ':matches',
+    ':count',
+    '"a"',
+    '"${1}"',
+    '[',
+    ']',
+    '(',
+    ')',
+    '{',
+    '}',
+    ',',
+    ';',
+    '42',
+    '9999999999999999999999',
+    'text:\nx\n.\n',
+    '#c\n',
+    '/*',
+    '*/',
+    'anyof',
+    'not',
+    'true',
+    'stop',
+    ':comparator',
+    '"i;octet"',
+    '\\',
+    '"',
+    'vacation',
+    ':days',
+  ];
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  const started = Date.now();
+  for (let round = 0; round < 3000; round++) {
+    const length = 1 + (next() % 30);
+    const source = Array.from({ length }, () => pieces[next() % pieces.length]).join(' ');
+    const result = compileSieve(source);
+    if (result.ok) assert.equal(typeof result.script.version, 'number');
+    else
+      assert.ok(
+        result.errors.every((e) => e.line >= 1 && e.column >= 1 && e.message.length > 0),
+        source,
+      );
+  }
+  assert.ok(Date.now() - started < 20_000);
 });

@@ -435,3 +435,29 @@ test('the implicit keep carries the internal flags as they stand at the end', as
   const result = await runAny('addflag "\\\\Seen";\naddflag "$Work";\nremoveflag "\\\\Seen";');
   assert.deepEqual(result.actions, [{ type: 'keep', flags: ['$Work'] }]);
 });
+
+// --- variables/limits: values are cut at 4000 bytes of UTF-8, never inside a character or an escape
+const lengthOf = async (setup: string) => {
+  const result = await runAny(
+    `${setup}\nset :length "n" "\${v}";\nif string :matches "\${n}" "*" { fileinto "len \${n}"; }`,
+  );
+  const action = result.actions.find((a) => a.type === 'fileinto');
+  return action?.type === 'fileinto' ? Number(action.mailbox.slice(4)) : -1;
+};
+pigeonhole('variables/limits "Variable size limit"', async () => {
+  const grow = 'set "v" "0123456789";\n' + Array.from({ length: 9 }, () => 'set "v" "${v}${v}";').join('\n');
+  assert.equal(await lengthOf(grow), 4000);
+  assert.equal(await lengthOf(`${grow}\nset "v" "\${v}b";`), 4000);
+});
+pigeonhole('variables/limits "Variable size limit UTF-8"', async () => {
+  // 1333 three-byte characters are 3999 bytes: one more does not fit, three ASCII bytes do not either.
+  const base = `set "v" "${'七'.repeat(1333)}";`;
+  assert.equal(await lengthOf(base), 1333);
+  assert.equal(await lengthOf(`${base}\nset "v" "\${v}七";`), 1333);
+  assert.equal(await lengthOf(`${base}\nset "v" "\${v}ccc";`), 1334);
+});
+pigeonhole('variables/limits ":quotewildcard variable size limit"', async () => {
+  const stars = `set "v" "${'*'.repeat(2100)}";`;
+  assert.equal(await lengthOf(`${stars}\nset :quotewildcard "v" "\${v}";`), 4000);
+  assert.equal(await lengthOf(`${stars}\nset :quotewildcard "v" "0\${v}";`), 3999);
+});
