@@ -693,3 +693,96 @@ pigeonhole('execute/address-normalize "Mail address normalization - redirect"', 
     ['"S[r]us"@example.net', 'Sirius@example.net', 'S.One@example.net'],
   );
 });
+
+// --- execute/examples: whole scripts in the style of the published examples (our own text)
+const exampleMessage = (headers: string, size = '') => message(`${headers}\nSubject: hello\n\nbody${size}\n`);
+pigeonhole('execute/examples "RFC 3028 example"', async () => {
+  const script = `require ["fileinto", "reject"];
+if size :over 1M {
+    reject text:
+Please send a link instead of a big file.
+.... (dot-stuffed)
+.
+;
+    stop;
+}
+if header :is "Sender" "owner-lists@example.org" { fileinto "lists"; }
+elsif address :domain :is ["From", "To"] "example.com" { keep; }
+elsif anyof (not address :all :contains ["To", "Cc", "Bcc"] "me@home.example",
+             header :matches "subject" ["*win*cash*", "*cheap*pills*"]) { fileinto "spam"; }
+else { fileinto "personal"; }`;
+  const fromList = await run(
+    script,
+    exampleMessage('Sender: owner-lists@example.org\nTo: me@home.example'),
+    any,
+  );
+  assert.deepEqual(fromList.actions, [{ type: 'fileinto', mailbox: 'lists', flags: [], create: false }]);
+  const colleague = await run(script, exampleMessage('From: boss@example.com\nTo: me@home.example'), any);
+  assert.deepEqual(colleague.actions, [{ type: 'keep', flags: [] }]);
+  const notToMe = await run(script, exampleMessage('From: x@example.net\nTo: other@example.net'), any);
+  assert.deepEqual(notToMe.actions, [{ type: 'fileinto', mailbox: 'spam', flags: [], create: false }]);
+  const friend = await run(script, exampleMessage('From: x@example.net\nTo: me@home.example'), any);
+  assert.deepEqual(friend.actions, [{ type: 'fileinto', mailbox: 'personal', flags: [], create: false }]);
+  const big = message('From: x@example.net\nTo: me@home.example\nSubject: s\n\nx\n');
+  const rejected = await run(script, { ...big, size: 2 * 1024 * 1024 }, any);
+  assert.equal(
+    rejected.actions[0].type === 'reject' && rejected.actions[0].reason.split('\r\n')[1],
+    '... (dot-stuffed)',
+  );
+});
+pigeonhole('execute/examples "Sieve examples"', async () => {
+  const script = `require ["fileinto", "envelope", "copy"];
+if anyof (exists "X-Spam-Flag", header :contains "X-Spam-Level" "*****") { fileinto "Junk"; stop; }
+if envelope :domain :is "from" "partner.example" { redirect :copy "archive@example.com"; }
+if header :contains ["List-Id", "List-Post"] "announce" { fileinto "Announcements"; }`;
+  const result = await run(
+    script,
+    message('From: a@partner.example\nList-Id: <announce.partner.example>\nSubject: s\n\nx\n', {
+      envelopeFrom: 'a@partner.example',
+    }),
+    any,
+  );
+  assert.deepEqual(result.actions, [
+    { type: 'redirect', address: 'archive@example.com' },
+    { type: 'fileinto', mailbox: 'Announcements', flags: [], create: false },
+  ]);
+  const junk = await run(script, message('X-Spam-Level: ******\nSubject: s\n\nx\n'), any);
+  assert.deepEqual(junk.actions, [{ type: 'fileinto', mailbox: 'Junk', flags: [], create: false }]);
+});
+pigeonhole('execute/examples "Sanjay example"', async () => {
+  const domains = Array.from({ length: 120 }, (_, n) => `"offers${n}.example"`).join(', ');
+  const script = `require "fileinto";
+if anyof (header :contains ["from", "Received", "Sender", "To", "CC", "Subject"] [${domains}],
+          header :contains "subject" ["viagra", "mortgage"]) { fileinto "Spam"; stop; }
+if allof (not exists "Date", not exists "Message-Id") { fileinto "Suspect"; }`;
+  const spam = await run(script, message('From: deals@offers77.example\nDate: x\nSubject: s\n\nx\n'), any);
+  assert.deepEqual(spam.actions, [{ type: 'fileinto', mailbox: 'Spam', flags: [], create: false }]);
+  const bare = await run(script, message('From: someone@example.org\nSubject: s\n\nx\n'), any);
+  assert.deepEqual(bare.actions, [{ type: 'fileinto', mailbox: 'Suspect', flags: [], create: false }]);
+});
+pigeonhole('execute/examples "Relational (RFC5231) example"', async () => {
+  const script = `require ["relational", "comparator-i;ascii-numeric", "fileinto"];
+if header :value "lt" :comparator "i;ascii-numeric" ["x-priority"] ["3"] { fileinto "Urgent"; }
+elsif address :count "gt" :comparator "i;ascii-numeric" ["to", "cc"] ["3"] { fileinto "Crowd"; }`;
+  const urgent = await run(script, message('X-Priority: 1\nSubject: s\n\nx\n'), any);
+  assert.deepEqual(urgent.actions, [{ type: 'fileinto', mailbox: 'Urgent', flags: [], create: false }]);
+  const crowd = await run(
+    script,
+    message('To: a@x.example, b@x.example\nCc: c@x.example, d@x.example\nSubject: s\n\nx\n'),
+    any,
+  );
+  assert.deepEqual(crowd.actions, [{ type: 'fileinto', mailbox: 'Crowd', flags: [], create: false }]);
+});
+pigeonhole('editheader/execute "Multi script"', async () => {
+  const before = compileOk('require "editheader";\naddheader "X-Filtered" "admin";\ndeleteheader "X-Drop";');
+  const personal = compileOk(
+    'require ["editheader", "fileinto"];\nif header :is "x-filtered" "admin" { addheader :last "X-Seen-By" "user"; fileinto "Checked"; }',
+  );
+  const result = await runSieve([before, personal], message('X-Drop: me\nSubject: s\n\nx\n'), any);
+  assert.deepEqual(result.actions, [{ type: 'fileinto', mailbox: 'Checked', flags: [], create: false }]);
+  assert.deepEqual(result.headerEdits, [
+    { op: 'add', name: 'X-Filtered', value: 'admin', last: false },
+    { op: 'delete', name: 'X-Drop', index: 1 },
+    { op: 'add', name: 'X-Seen-By', value: 'user', last: true },
+  ]);
+});
