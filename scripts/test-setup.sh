@@ -14,6 +14,8 @@ command -v python3 >/dev/null || packages+=(python3)
 command -v ss >/dev/null || packages+=(iproute2)
 # A real ManageSieve client (RFC 5804) for the Sieve tests.
 command -v sieve-connect >/dev/null || packages+=(sieve-connect)
+# Pebble, a test ACME CA (RFC 8555), and its DNS stub, for the ACME certificate tests.
+command -v pebble >/dev/null || packages+=(pebble)
 # Real scanners for the content-scanning tests (the tests start them on private sockets).
 [ -x /usr/sbin/clamd ] || packages+=(clamav-daemon)
 [ -x /usr/bin/rspamd ] || packages+=(rspamd)
