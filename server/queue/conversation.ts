@@ -3,6 +3,7 @@
 // then MAIL, one RCPT per recipient, DATA and the content. The answer is per recipient.
 import { config } from '../core/config';
 import { replyText, SessionError, type SmtpReply, type SmtpSession } from './smtp-session';
+import type { OutboundMessage } from './outbound-message';
 
 export interface Credentials {
   user: string;
@@ -41,10 +42,6 @@ function isAscii(text: string): boolean {
   return /^[\x00-\x7f]*$/.test(text);
 }
 
-function hasEightBit(message: Buffer): boolean {
-  return message.some((byte) => byte > 0x7f);
-}
-
 async function authenticate(
   session: SmtpSession,
   methods: string,
@@ -65,7 +62,7 @@ async function authenticate(
 export async function runTransaction(
   session: SmtpSession,
   greeting: SmtpReply,
-  envelope: { sender: string; recipients: string[]; message: Buffer },
+  envelope: { sender: string; recipients: string[]; message: OutboundMessage },
   options: { credentials?: Credentials; requireTls: boolean },
 ): Promise<Transaction> {
   if (greeting.code !== 220) return refused(greeting);
@@ -92,8 +89,8 @@ export async function runTransaction(
     if (authed.code !== 235) return refused(authed);
   }
   const parameters: string[] = [];
-  if (greeted.extensions.has('SIZE')) parameters.push(`SIZE=${envelope.message.length}`);
-  if (greeted.extensions.has('8BITMIME') && hasEightBit(envelope.message)) parameters.push('BODY=8BITMIME');
+  if (greeted.extensions.has('SIZE')) parameters.push(`SIZE=${envelope.message.size}`);
+  if (greeted.extensions.has('8BITMIME') && envelope.message.eightBit) parameters.push('BODY=8BITMIME');
   const international = !isAscii(envelope.sender) || envelope.recipients.some((address) => !isAscii(address));
   if (international && greeted.extensions.has('SMTPUTF8')) parameters.push('SMTPUTF8');
   const mail = await session.command(
@@ -114,7 +111,7 @@ export async function runTransaction(
     for (const recipient of accepted) replies.set(recipient, data);
     return { kind: 'answered', replies };
   }
-  const final = await session.sendData(envelope.message);
+  const final = await session.sendData(envelope.message.chunks());
   for (const recipient of accepted) replies.set(recipient, final);
   return { kind: 'answered', replies };
 }

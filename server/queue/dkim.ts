@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR, type Actor } from '../domain';
 import { requireSuper } from '../domain/rights';
 import { FieldError } from '../domain/errors';
 import { normalizeDomain } from '../domain/names';
+import { Readable } from 'node:stream';
 
 export interface DkimRecord {
   domain: string;
@@ -65,14 +66,19 @@ export async function dkimRecord(domainName: string): Promise<DkimRecord | null>
  * Signs a message with the key of the sender's domain (the From: header's domain, for DMARC
  * alignment); an unsigned message comes back unchanged when that domain has no key.
  */
-export async function signOutgoing(message: Buffer, fromDomain: string | null): Promise<Buffer> {
-  if (!fromDomain) return message;
+/**
+ * The DKIM-Signature header (CRLF-terminated) for the message `read` gives, or an empty Buffer when
+ * `fromDomain` (or the domain it aliases) has no key. mailauth hashes the stream as it reads it.
+ */
+export async function dkimSignature(read: () => Readable, fromDomain: string | null): Promise<Buffer> {
+  const none = Buffer.alloc(0);
+  if (!fromDomain) return none;
   const row = await db().domain.findUnique({
     where: { domain: fromDomain.toLowerCase() },
     include: { aliasOf: true },
   });
   const keyed = row?.dkimPrivateKey ? row : row?.aliasOf?.dkimPrivateKey ? row.aliasOf : null;
-  if (!keyed?.dkimPrivateKey || !keyed.dkimSelector) return message;
+  if (!keyed?.dkimPrivateKey || !keyed.dkimSelector) return none;
   // mailauth signs with the entries of signatureData (the top-level fields alone sign nothing).
   const signature = {
     signingDomain: keyed.domain,
@@ -81,9 +87,15 @@ export async function signOutgoing(message: Buffer, fromDomain: string | null): 
     canonicalization: 'relaxed/relaxed',
   };
   const { dkimSign } = await import('mailauth'); // on first use: ~24 MiB an idle worker does without
-  const signed = await dkimSign(message, { ...signature, signatureData: [signature] });
+  const signed = await dkimSign(read(), { ...signature, signatureData: [signature] });
   if (signed.errors?.length) throw new Error(`DKIM signing failed: ${String(signed.errors[0])}`);
-  return Buffer.concat([Buffer.from(signed.signatures), message]);
+  return Buffer.from(signed.signatures);
+}
+
+/** `message` with its DKIM signature in front (see dkimSignature). */
+export async function signOutgoing(message: Buffer, fromDomain: string | null): Promise<Buffer> {
+  const signature = await dkimSignature(() => Readable.from([message]), fromDomain);
+  return signature.length ? Buffer.concat([signature, message]) : message;
 }
 
 /** The domain of the first From: address in the header block. */

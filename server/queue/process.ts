@@ -9,7 +9,7 @@ import { expandAddress, resolveLocalDomain } from '../domain';
 import { deliverLocal, localCopy } from '../delivery/local';
 import { resolveDestination } from './destinations';
 import { deliverToHosts, type RecipientOutcome } from './transport';
-import { signOutgoing, headerFromDomain } from './dkim';
+import { outboundFromBlob, readBlobHead, type OutboundMessage } from './outbound-message';
 import { dsnRecipient } from './dsn';
 import { removeEntry, notifySender } from './finish';
 import { retryDelay, type QueueSettings } from './settings';
@@ -60,7 +60,7 @@ async function deliverGroup(
   entry: Entry,
   key: string,
   addresses: string[],
-  message: () => Promise<Buffer>,
+  message: () => Promise<OutboundMessage>,
   settings: QueueSettings,
   signal?: AbortSignal,
 ): Promise<RecipientOutcome[]> {
@@ -84,13 +84,16 @@ export async function processEntry(
   const entry = await loadEntry(id);
   if (!entry) return [];
   const pending = entry.recipients.filter((recipient) => recipient.status === 'pending');
-  const content = await readBlob(entry.blobSha256);
+  // Read whole only for a local recipient (rare: an address that became local while queued);
+  // remote transactions stream the blob file, and a DSN quotes the header block alone.
+  let whole: Promise<Buffer> | undefined;
+  const content = () => (whole ??= readBlob(entry.blobSha256));
   const outcomes: RecipientOutcome[] = [];
   const groups = new Map<string, string[]>();
   for (const recipient of pending) {
     if (await resolveLocalDomain(domainOf(recipient.address)))
       outcomes.push(
-        await deliverLocalRecipient(recipient.address, entry.sender, content, entry.queueId).catch(
+        await deliverLocalRecipient(recipient.address, entry.sender, await content(), entry.queueId).catch(
           (error: Error) => ({
             address: recipient.address,
             result: 'deferred' as const,
@@ -103,8 +106,8 @@ export async function processEntry(
       groups.set(key, [...(groups.get(key) ?? []), recipient.address]);
     }
   }
-  let signing: Promise<Buffer> | undefined;
-  const message = () => (signing ??= signOutgoing(content, headerFromDomain(content)));
+  let signing: Promise<OutboundMessage> | undefined;
+  const message = () => (signing ??= outboundFromBlob(entry.blobSha256, entry.size));
   const postponed: Postponed = [];
   const busy: string[] = [];
   // Each destination in its own slot, all at once: a slow one does not hold up the others.
@@ -124,7 +127,7 @@ export async function processEntry(
   const failure = settled.find((result) => result.status === 'rejected');
   // Abandoned (worker stopping) or broken: nothing is settled, the claim lapses or is released.
   if (failure) throw failure.reason;
-  await settle(entry, outcomes, postponed, content, settings);
+  await settle(entry, outcomes, postponed, () => readBlobHead(entry.blobSha256), settings);
   return busy;
 }
 
@@ -132,7 +135,8 @@ async function settle(
   entry: Entry,
   outcomes: RecipientOutcome[],
   postponed: Postponed,
-  content: Buffer,
+  /** The message's first bytes, for a DSN's quoted header block (RFC 3462 text/rfc822-headers). */
+  head: () => Promise<Buffer>,
   settings: QueueSettings,
 ): Promise<void> {
   const now = new Date();
@@ -179,7 +183,7 @@ async function settle(
       queueId: entry.queueId,
       sender: entry.sender,
       arrival: entry.createdAt,
-      original: content,
+      original: await head(),
       recipients: bounced.map((o) => dsnRecipient(o.address, o.reply, true, o.remote)),
     });
   }
@@ -216,7 +220,7 @@ async function settle(
       queueId: entry.queueId,
       sender: entry.sender,
       arrival: entry.createdAt,
-      original: content,
+      original: await head(),
       retryUntil: new Date(entry.createdAt.getTime() + settings.lifetimeMs),
       recipients: deferred.map((o) => dsnRecipient(o.address, o.reply, false, o.remote)),
     });

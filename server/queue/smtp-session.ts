@@ -99,15 +99,22 @@ export class SmtpSession {
     await this.guard('starttls', secure, 'secureConnect');
   }
 
-  /** Sends the message dot-stuffed (RFC 5321 4.5.2) and reads the reply to the final dot. */
-  async sendData(message: Buffer): Promise<SmtpReply> {
+  /**
+   * Sends the message dot-stuffed (RFC 5321 4.5.2) and reads the reply to the final dot. Chunks are
+   * read one at a time as the socket drains: a message from a file is never in memory whole.
+   */
+  async sendData(message: Buffer | AsyncIterable<Buffer>): Promise<SmtpReply> {
     this.phase = 'block';
-    const body = dotStuff(message);
-    for (let offset = 0; offset < body.length; offset += WRITE_CHUNK_BYTES) {
-      this.throwIfFailed();
-      if (!this.socket.write(body.subarray(offset, offset + WRITE_CHUNK_BYTES)))
-        await this.guard('block', this.socket, 'drain');
-    }
+    const stuffer = new DotStuffer();
+    const send = async (bytes: Buffer) => {
+      for (let offset = 0; offset < bytes.length; offset += WRITE_CHUNK_BYTES) {
+        this.throwIfFailed();
+        if (!this.socket.write(bytes.subarray(offset, offset + WRITE_CHUNK_BYTES)))
+          await this.guard('block', this.socket, 'drain');
+      }
+    };
+    for await (const chunk of Buffer.isBuffer(message) ? [message] : message) await send(stuffer.push(chunk));
+    await send(stuffer.end());
     this.phase = 'dot';
     this.throwIfFailed();
     this.socket.write('.\r\n');
@@ -211,19 +218,45 @@ export class SmtpSession {
   }
 }
 
-/** Doubles a leading dot on every line and ends the content with CRLF (RFC 5321 4.5.2). */
-export function dotStuff(message: Buffer): Buffer {
-  const pieces: Buffer[] = [];
-  let start = 0;
-  for (let dot = message.indexOf(46); dot !== -1; dot = message.indexOf(46, dot + 1)) {
-    if (dot !== 0 && message[dot - 1] !== 10) continue;
-    pieces.push(message.subarray(start, dot), Buffer.from('.'));
-    start = dot;
+/**
+ * Doubles a leading dot on every line and ends the content with CRLF (RFC 5321 4.5.2), chunk by
+ * chunk: a line start and the last two bytes are carried across chunk boundaries.
+ */
+export class DotStuffer {
+  private atLineStart = true;
+  private lastTwo = Buffer.alloc(0);
+  private seen = false;
+
+  push(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    const pieces: Buffer[] = [];
+    let start = 0;
+    for (let dot = chunk.indexOf(46); dot !== -1; dot = chunk.indexOf(46, dot + 1)) {
+      const lineStart = dot === 0 ? this.atLineStart : chunk[dot - 1] === 10;
+      if (!lineStart) continue;
+      pieces.push(chunk.subarray(start, dot), DOT);
+      start = dot;
+    }
+    pieces.push(chunk.subarray(start));
+    this.atLineStart = chunk[chunk.length - 1] === 10;
+    this.lastTwo = Buffer.concat([this.lastTwo, chunk.subarray(-2)]).subarray(-2);
+    this.seen = true;
+    return pieces.length === 1 ? chunk : Buffer.concat(pieces);
   }
-  pieces.push(message.subarray(start));
-  if (!message.subarray(-2).equals(Buffer.from('\r\n')) && message.length > 0)
-    pieces.push(Buffer.from('\r\n'));
-  return Buffer.concat(pieces);
+
+  /** What must follow the content before the final dot: CRLF unless it already ends so. */
+  end(): Buffer {
+    return this.seen && !this.lastTwo.equals(CRLF) ? CRLF : Buffer.alloc(0);
+  }
+}
+
+const DOT = Buffer.from('.');
+const CRLF = Buffer.from('\r\n');
+
+/** The whole message dot-stuffed at once (see DotStuffer). */
+export function dotStuff(message: Buffer): Buffer {
+  const stuffer = new DotStuffer();
+  return Buffer.concat([stuffer.push(message), stuffer.end()]);
 }
 
 export { replyText, type SmtpReply };

@@ -6,6 +6,7 @@ import { hostAddresses } from './destinations';
 import { afterFinalDot, runTransaction, type Credentials } from './conversation';
 import { replyText, SessionError, SmtpSession } from './smtp-session';
 import type { QueueSettings } from './settings';
+import type { OutboundMessage } from './outbound-message';
 
 export interface RecipientOutcome {
   address: string;
@@ -51,7 +52,7 @@ export async function deliverToHosts(
   hosts: string[],
   sender: string,
   recipients: string[],
-  message: Buffer,
+  message: OutboundMessage,
   settings: QueueSettings,
   signal?: AbortSignal,
 ): Promise<RecipientOutcome[]> {
