@@ -61,9 +61,6 @@ const LOGIN: Step[] = [
   { starttls: true },
   { send: `AUTHENTICATE "PLAIN" "${plain(USER.address, USER.password)}"\r\n` },
 ];
-/** The final line (OK/NO/BYE) of each response, after the log-in steps. */
-const finals = (out: Out[]) =>
-  out.slice(3).map((o) => o.responses?.map((r) => r.at(-1)).join(' | ') ?? o.eof ?? o.error);
 
 test('greeting, STARTTLS and logins: nothing offered or accepted before TLS', async () => {
   const out = await converse([
