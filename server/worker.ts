@@ -49,6 +49,8 @@ async function startWorker(): Promise<void> {
   const queue = await startQueueRunner();
   // Housekeeping once per machine, not once per child: slot 0 (restarted in the same slot).
   if (workerSlot() === 0) startMaintenance();
+  // ACME orders and renewals (POSTROOM_ACME_DIRECTORY) likewise; every child reloads the result.
+  const stopAcme = workerSlot() === 0 ? (await import('./acme/renewal')).startAcme() : () => {};
   const ports: Record<string, number> = Object.assign({}, ...servers.map((server) => server.ports));
   workerListening(ports);
   if (cluster.isWorker) {
@@ -67,6 +69,7 @@ async function startWorker(): Promise<void> {
     }, STOP_DEADLINE_MS).unref();
     // A DATA or literal in flight gets half the deadline to finish; the rest is for the database.
     const graceMs = STOP_DEADLINE_MS / 2;
+    stopAcme();
     await Promise.allSettled([...servers.map((server) => server.close(graceMs)), queue.close()]);
     await closeDb();
     process.exit(0);

@@ -12,6 +12,7 @@ import { importCommand } from './commands/import';
 import { EXPORT_USAGE, exportCommand } from './commands/export';
 import { migrateCommand, startCommand } from './commands/system';
 import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './commands/backup';
+import { acmeCommand } from './commands/acme';
 import { UsageError, type CommandGroup, type Options } from './command';
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -20,6 +21,7 @@ const GROUPS: Record<string, CommandGroup> = {
   alias: aliasCommand,
   access: accessCommand,
   queue: queueCommand,
+  acme: acmeCommand,
   import: importCommand,
 };
 

@@ -1,5 +1,8 @@
-// The TLS certificate every listener uses: POSTROOM_TLS_CERT/KEY when given, otherwise a
-// self-signed certificate for the hostname, made once and kept in the data directory.
+// The TLS certificate every listener uses: POSTROOM_TLS_CERT/KEY when given, else the one ACME
+// issued (server/acme/, when POSTROOM_ACME_DIRECTORY is set and it has one), otherwise a
+// self-signed certificate for the hostname, made once and kept in the data directory. The files
+// can change under a running server (an ACME renewal, certbot replacing POSTROOM_TLS_CERT):
+// tlsMaterial() notices by their stat and reads them again (listeners: core/tls-reload.ts).
 import {
   existsSync,
   mkdirSync,
@@ -8,6 +11,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,15 +24,67 @@ export interface TlsMaterial {
 }
 
 let cached: Promise<TlsMaterial> | undefined;
+let cachedSignature = '';
+let checkedAt = 0;
+/** How often tlsMaterial() looks at the files again (a stat each): cheap, and a renewal waits no longer. */
+const RECHECK_MS = 1000;
+
+/** The key and certificate chain ACME keeps, one file written whole (server/acme/store.ts). */
+export function acmeCertificatePath(dataDir = config().dataDir): string {
+  return join(dataDir, 'acme', 'certificate.pem');
+}
+
+function acmeEnabled(): boolean {
+  return Boolean(process.env.POSTROOM_ACME_DIRECTORY);
+}
+
+/** What the files in use look like now (path, inode, size, mtime): a change means new material. */
+function signature(): string {
+  const { tlsCert, tlsKey, dataDir } = config();
+  const paths = tlsCert && tlsKey ? [tlsCert, tlsKey] : acmeEnabled() ? [acmeCertificatePath(dataDir)] : [];
+  return paths
+    .map((path) => {
+      try {
+        const stat = statSync(path);
+        return `${path}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      } catch {
+        return `${path}:absent`;
+      }
+    })
+    .join('|');
+}
 
 export function tlsMaterial(): Promise<TlsMaterial> {
-  cached ??= load();
+  const now = Date.now();
+  if (cached && now - checkedAt < RECHECK_MS) return cached;
+  checkedAt = now;
+  const current = signature();
+  if (!cached || current !== cachedSignature) {
+    cachedSignature = current;
+    const loading = load();
+    // A failed read (a file half replaced by hand) keeps the material in use rather than none.
+    const previous = cached;
+    cached = previous ? loading.catch(() => previous) : loading;
+  }
   return cached;
+}
+
+/** Splits a PEM bundle holding a private key and a certificate chain. */
+export function splitKeyAndChain(pem: string): { key: string; chain: string } {
+  const blocks = pem.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+  const key = blocks.filter((block) => /PRIVATE KEY-----$/.test(block)).join('\n');
+  const chain = blocks.filter((block) => block.startsWith('-----BEGIN CERTIFICATE-----')).join('\n');
+  return { key, chain };
 }
 
 async function load(): Promise<TlsMaterial> {
   const { tlsCert, tlsKey, dataDir } = config();
   if (tlsCert && tlsKey) return { cert: readFileSync(tlsCert), key: readFileSync(tlsKey), selfSigned: false };
+  if (acmeEnabled() && existsSync(acmeCertificatePath(dataDir))) {
+    const { key, chain } = splitKeyAndChain(readFileSync(acmeCertificatePath(dataDir), 'utf8'));
+    if (key && chain)
+      return { cert: Buffer.from(`${chain}\n`), key: Buffer.from(`${key}\n`), selfSigned: false };
+  }
   const dir = join(dataDir, 'tls');
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');

@@ -9,6 +9,7 @@ import {
 import { once } from 'node:events';
 import { config } from '../core/config';
 import { tlsServerOptions } from '../core/tls';
+import { onTlsMaterialChange } from '../core/tls-reload';
 import { greetAfterTickets } from '../core/tls-greeting';
 import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
@@ -87,6 +88,11 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
   };
   const ports = { imap: portOf(plain), imaps: portOf(implicit) };
   logger.info('imap listening', { host, ...ports });
+  // A renewed certificate: IMAPS handshakes and STARTTLS (which reads tlsOptions) from now on use it.
+  const stopReload = onTlsMaterialChange(({ cert, key }) => {
+    Object.assign(tlsOptions, { cert, key });
+    implicit.setSecureContext(tlsOptions);
+  });
   // Other processes' changes are heard for as long as the server runs, not only while a folder is
   // selected here: the caches that hang on the poller (SELECT's folder state on MariaDB) then stay
   // valid across a client's reconnects and re-SELECTs. One small query per interval.
@@ -94,6 +100,7 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
   return {
     ports,
     async close() {
+      stopReload();
       releasePoller();
       const closed = Promise.all([
         new Promise((resolve) => plain.close(resolve)),

@@ -5,6 +5,7 @@ import { createServer as createTlsServer, createSecureContext, type TLSSocket } 
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
+import { onTlsMaterialChange } from '../core/tls-reload';
 import { greetAfterTickets } from '../core/tls-greeting';
 import { Pop3Session, type Pop3Options } from './session';
 import { guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
@@ -43,7 +44,7 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   const settings = config();
   const host = opts.host ?? settings.listen;
   const tlsOptions = await tlsServerOptions();
-  const secureContext = createSecureContext(tlsOptions);
+  let secureContext = createSecureContext(tlsOptions);
   const base = {
     allowPlainAuth: opts.allowPlainAuth ?? process.env.POSTROOM_POP3_ALLOW_PLAIN_AUTH === '1',
     idleTimeoutMs: opts.idleTimeoutMs ?? 10 * 60_000,
@@ -99,10 +100,17 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
     throw error;
   }
   logger.info('pop3 listening', { host, pop3, pop3s });
+  // A renewed certificate: STLS and POP3S handshakes from now on use it.
+  const stopReload = onTlsMaterialChange(({ cert, key }) => {
+    Object.assign(tlsOptions, { cert, key });
+    secureContext = createSecureContext(tlsOptions);
+    implicit.setSecureContext(tlsOptions);
+  });
 
   return {
     ports: { pop3, pop3s },
     async close() {
+      stopReload();
       const stopped = Promise.all(
         [plain, implicit].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
       );

@@ -5,6 +5,7 @@ import type { SMTPServer } from 'smtp-server';
 import { config } from '../core/config';
 import { flushEvents } from '../core/events';
 import { tlsServerOptions } from '../core/tls';
+import { onTlsMaterialChange } from '../core/tls-reload';
 import { holdSettingOverrides, onSettingOverridesChange } from '../domain/settings-cache';
 import { closeListener, createListener } from './server';
 import { smtpSettings, type SmtpSettings } from './settings';
@@ -69,9 +70,14 @@ export async function startSmtpServers(options: SmtpServersOptions = {}): Promis
       server.options.socketTimeout = settings.idleTimeoutMs;
     }
   });
+  // A renewed certificate: smtp-server rebuilds the context its STARTTLS and SMTPS upgrades use.
+  const stopReload = onTlsMaterialChange(({ cert, key }) => {
+    for (const server of servers) server.updateSecureContext({ cert, key });
+  });
   return {
     ports,
     close: (graceMs = 10_000) => {
+      stopReload();
       unsubscribe();
       releaseOverrides();
       return Promise.all(servers.map((server) => closeListener(server, graceMs))).then(() => flushEvents());

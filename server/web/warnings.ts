@@ -54,7 +54,12 @@ export async function dashboardWarnings(now = Date.now()): Promise<Warning[]> {
       text: `The TLS certificate expires in ${cert.daysLeft} day(s).`,
       href: '/admin/settings',
     });
-  if (cert.selfSigned && cert.present)
+  if (cert.acme?.lastError)
+    warnings.push({
+      text: `ACME could not get a certificate: ${cert.acme.lastError}`,
+      href: '/admin/settings',
+    });
+  if (cert.selfSigned && cert.present && !cert.acme)
     warnings.push({
       text: 'The TLS certificate is self-signed: other servers and mail clients will not trust it. Set POSTROOM_TLS_CERT and POSTROOM_TLS_KEY.',
       href: '/admin/settings',

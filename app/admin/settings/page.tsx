@@ -8,7 +8,7 @@ import { queueEnvSettings, queueSettings } from '@/server/queue/settings';
 import { refreshSettingOverrides } from '@/server/domain/settings-cache';
 import { requireAdmin } from '@/server/web/session';
 import { guard } from '@/server/web/guard';
-import { certificateStatus } from '@/server/web/tls-status';
+import { certificateStatus, type CertificateStatus } from '@/server/web/tls-status';
 import { SESSION_MAX_AGE_SECONDS, secureCookies } from '@/server/web/auth-options';
 import { Badge, PageHeader } from '@/components/ui/page';
 import { LocalTime } from '@/components/ui/format';
@@ -18,6 +18,34 @@ import { SettingsForm } from '@/components/admin/settings-forms';
 export const metadata: Metadata = { title: 'Settings' };
 
 type Row = [label: string, value: React.ReactNode, variable: string];
+
+/** What ACME is doing (server/acme/state.ts): shown under the certificate when it is on. */
+function acmeRows(acme: CertificateStatus['acme']): Row[] {
+  if (!acme) return [['ACME', 'off', 'POSTROOM_ACME_DIRECTORY']];
+  const when = (iso: string | undefined, key: string) => (iso ? <LocalTime key={key} iso={iso} /> : '—');
+  return [
+    ['ACME directory', <code key="d">{acme.directoryUrl}</code>, 'POSTROOM_ACME_DIRECTORY'],
+    [
+      'ACME now',
+      acme.runningSince ? (
+        <Badge key="r" tone="warn">
+          ordering since <LocalTime iso={acme.runningSince} />
+        </Badge>
+      ) : acme.lastError ? (
+        <Badge key="r" tone="bad">
+          last attempt failed
+        </Badge>
+      ) : (
+        'waiting for the next renewal'
+      ),
+      '',
+    ],
+    ['Last attempt', when(acme.lastAttemptAt, 'a'), ''],
+    ['Last success', when(acme.lastSuccessAt, 's'), ''],
+    ['Next renewal', when(acme.nextRenewalAt, 'n'), ''],
+    ['Last error', acme.lastError ? <code key="e">{acme.lastError}</code> : '—', ''],
+  ];
+}
 
 function SettingsTable({ title, rows }: { title: string; rows: Row[] }) {
   return (
@@ -151,9 +179,14 @@ export default async function SettingsPage() {
           ],
           [
             'Kind',
-            cert.selfSigned ? 'self-signed (not trusted by other servers or clients)' : 'given certificate',
-            'POSTROOM_TLS_KEY',
+            cert.source === 'acme'
+              ? 'issued over ACME'
+              : cert.selfSigned
+                ? 'self-signed (not trusted by other servers or clients)'
+                : 'given certificate',
+            cert.source === 'acme' ? 'POSTROOM_ACME_DIRECTORY' : 'POSTROOM_TLS_KEY',
           ],
+          ['Issuer', cert.issuer ?? '—', ''],
           ['Names', cert.names ?? cert.subject ?? '—', ''],
           [
             'Valid until',
@@ -168,6 +201,7 @@ export default async function SettingsPage() {
             '',
           ],
           ['File', <code key="f">{cert.path}</code>, ''],
+          ...acmeRows(cert.acme),
         ]}
       />
       <SettingsTable
