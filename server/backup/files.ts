@@ -34,28 +34,42 @@ export async function listBlobFiles(root: string): Promise<string[]> {
 
 /**
  * Copies `from` to `to` (directories made as needed), hashing what is read, and returns the
- * size and hex SHA-256. The copy goes to a temporary name first so a cut-short run leaves no
+ * size and hex SHA-256 of what was copied. The copy goes to a temporary name first so a cut-short run leaves no
  * half file under the real name.
  */
 export async function copyHashed(from: string, to: string): Promise<{ size: number; sha256: string }> {
-  await fs.mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  const dir = dirname(to);
+  if (!madeDirs.has(dir)) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    madeDirs.add(dir);
+  }
   const temp = `${to}.part`;
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new PassThrough();
-  tap.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
   try {
-    await pipeline(createReadStream(from), tap, createWriteStream(temp, { mode: 0o600 }));
+    const { size } = await fs.stat(from);
+    let sha256: string;
+    if (size <= WHOLE_READ_BYTES) {
+      // Most messages: one read and one write beat a stream's many small steps.
+      const content = await fs.readFile(from);
+      sha256 = createHash('sha256').update(content).digest('hex');
+      await fs.writeFile(temp, content, { mode: 0o600 });
+    } else {
+      const hash = createHash('sha256');
+      const tap = new PassThrough();
+      tap.on('data', (chunk: Buffer) => hash.update(chunk));
+      await pipeline(createReadStream(from), tap, createWriteStream(temp, { mode: 0o600 }));
+      sha256 = hash.digest('hex');
+    }
     await fs.rename(temp, to);
+    return { size, sha256 };
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
   }
-  return { size, sha256: hash.digest('hex') };
 }
+
+const WHOLE_READ_BYTES = 1024 * 1024;
+/** Directories this process has made already (a blob tree has 65,536 at most). */
+const madeDirs = new Set<string>();
 
 /** Size and hex SHA-256 of a file, read as a stream. */
 export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {

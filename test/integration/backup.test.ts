@@ -44,7 +44,7 @@ function adminConnection() {
 /** Runs the CLI without blocking this process (the SMTP sender keeps going meanwhile). */
 function postroom(
   args: string[],
-  env: NodeJS.ProcessEnv = {},
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
