@@ -70,6 +70,8 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
         sender: message.sender,
         protocol: 'smtp',
         clientIp: message.clientIp,
+        // One recipient, one mailbox: a Sieve ereject can still be this transaction's answer.
+        canRefuse: message.recipients.length === 1 && mailboxes.length === 1 && external.length === 0,
       });
     }
   } finally {
@@ -77,6 +79,14 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   }
   // What the mailboxes' Sieve scripts sent (redirects, vacation replies) goes out now.
   if (result.queued.length > 0) wakeQueueRunners();
+  if (result.refused !== undefined) {
+    const reason =
+      result.refused
+        .replace(/[\r\n\t]+/g, ' ')
+        .trim()
+        .slice(0, 200) || 'Refused by the recipient';
+    return { reply: reply(550, '5.7.1', reason), delivered: [], queued: [] };
+  }
   const queuedTo = [...new Set(external.map((address) => address.toLowerCase()))];
   // A full mailbox among several is retried from the queue (4xx for up to the queue lifetime).
   const retryLocal = result.overQuota.map((target) => target.address);

@@ -34,6 +34,11 @@ export interface LocalContext {
   sender?: string;
   protocol?: EventInput['protocol'];
   clientIp?: string;
+  /**
+   * The caller can still refuse the message (SMTP, one recipient, one mailbox): an ereject is then
+   * given back in `refused` for a 550 instead of an MDN (RFC 5429 section 2.1.1).
+   */
+  canRefuse?: boolean;
 }
 
 export interface LocalResult {
@@ -41,6 +46,8 @@ export interface LocalResult {
   overQuota: LocalTarget[];
   /** Queue ids of what the mailboxes' scripts sent (redirects, replies, rejections): wake the queue. */
   queued: string[];
+  /** An ereject's reason, when `canRefuse` was given and the script rejected the message. */
+  refused?: string;
 }
 
 // The delivery folder of a mailbox barely ever changes: remember it briefly (one query less per
@@ -144,19 +151,24 @@ async function deliverOnce(
     for (const copy of edited) await copy.discard();
   }
   const queued: string[] = [];
+  let refused: string | undefined;
   for (const entry of delivered) {
     if (!entry.plan) continue;
+    const refuseInReply =
+      context.canRefuse === true && unique.length === 1 && entry.plan.reject?.extended === true;
     const sent = await sendSieveMessages(entry.plan, {
       content,
       header: await readHeader(),
       userId: entry.target.userId,
       user: entry.target.address,
       sender: context.sender ?? '',
+      refuseInReply,
     });
+    if (refuseInReply) refused = entry.plan.reject!.reason;
     queued.push(...sent.queued);
     recordSieveEvent(entry, context, sent.queued, sent.notes);
   }
-  return { delivered: delivered.map((entry) => entry.target), overQuota, queued };
+  return { delivered: delivered.map((entry) => entry.target), overQuota, queued, refused };
 }
 
 /** Stores one content into its entries' folders; a mailbox over quota is dropped and the rest tried again. */

@@ -197,6 +197,39 @@ test('reject: nothing stored, an MDN to the sender from <>', async () => {
   assert.match(mdn.raw, /Subject: unwanted/); // the original header comes back
 });
 
+test('ereject with one recipient is the SMTP reply (550 5.7.1, no MDN); with two it is an MDN', async () => {
+  await activate('kim@foobar.com', 'require "ereject";\nereject "Not here, sorry.";\n');
+  const queued = await db().queueEntry.count();
+  await assert.rejects(
+    send({ to: 'kim@foobar.com', subject: 'refused now', from: 'jo@remote.example' }),
+    (error: { responseCode?: number; response?: string }) => {
+      assert.equal(error.responseCode, 550);
+      assert.match(error.response ?? '', /^550 5\.7\.1 Not here, sorry\./);
+      return true;
+    },
+  );
+  assert.equal(await db().queueEntry.count(), queued, 'no MDN queued');
+  assert.ok(!subjects(await mailboxMessages('kim@foobar.com')).includes('refused now'));
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: fixture.smtp.ports.smtp,
+    secure: false,
+    ignoreTLS: true,
+  });
+  const info = await transport.sendMail({
+    from: 'jo@remote.example',
+    to: ['kim@foobar.com', 'max@foobar.com'],
+    subject: 'refused later',
+    text: 'hi',
+  });
+  assert.match(info.response, /^250/);
+  await runner.runOnce();
+  const mdn = sink.messages.find((m) => m.to.includes('jo@remote.example'));
+  assert.ok(mdn, 'an MDN when others take the message');
+  assert.match(mdn.raw, /Not here, sorry\./);
+  assert.ok(subjects(await mailboxMessages('max@foobar.com')).includes('refused later'));
+});
+
 test('vacation: once per period per sender, from <>, threaded; never to <> nor to list mail', async () => {
   await activate(
     'kim@foobar.com',

@@ -14,6 +14,8 @@ export interface SendInput {
   userId: number;
   user: string;
   sender: string;
+  /** An ereject is answered in the SMTP reply instead (RFC 5429 2.1.1): no MDN then. */
+  refuseInReply?: boolean;
 }
 
 export interface Sent {
@@ -41,7 +43,8 @@ export async function sendSieveMessages(plan: SievePlan, input: SendInput): Prom
     }
   };
   const { reject, vacation } = plan;
-  if (reject) {
+  if (reject && reject.extended && input.refuseInReply) sent.notes.push('ereject: refused in the SMTP reply');
+  else if (reject) {
     if (!input.sender) sent.notes.push('reject: the sender is <>, nobody to tell; discarded');
     else
       await optional('reject', async () => {
