@@ -20,7 +20,8 @@ let authenticatorId: string;
 const USER = { address: 'hal@example.org', password: 'Hal-Password-2026' };
 
 before(async () => {
-  app = await startApp({ env: { POSTROOM_AUTH_PENALTY_MS: '0' } });
+  // No NEXTAUTH_URL: the console then answers on the host the browser used (localhost).
+  app = await startApp({ env: { POSTROOM_AUTH_PENALTY_MS: '0' }, unsetEnv: ['NEXTAUTH_URL'] });
   baseUrl = app.baseUrl.replace('127.0.0.1', 'localhost');
   await addDomain('example.org');
   await addMailbox(USER);
