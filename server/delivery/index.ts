@@ -83,6 +83,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
     const reason =
       result.refused
         .replace(/[\r\n\t]+/g, ' ')
+        .replace(/[^\x20-\x7e]/g, '?') // an SMTP reply line is ASCII
         .trim()
         .slice(0, 200) || 'Refused by the recipient';
     return { reply: reply(550, '5.7.1', reason), delivered: [], queued: [] };
