@@ -11,6 +11,7 @@ import type {
   TagValue,
 } from './compiled';
 import type { Argument, CommandNode, TestNode } from './parser';
+import { decodeEncodedCharacters, EncodedCharacterError } from './encoded';
 import { BASE_SPECS } from './specs/base';
 import { EXTENSION_SPECS } from './specs/extensions';
 import type { ArgType, CheckContext, Spec, TagSpec } from './specs/types';
@@ -36,6 +37,7 @@ export const SUPPORTED_EXTENSIONS = [
   'index',
   'mailbox',
   'editheader',
+  'encoded-character',
 ] as const;
 
 const SPECS: Record<string, Spec> = { ...BASE_SPECS, ...EXTENSION_SPECS };
@@ -93,6 +95,7 @@ export function validate(commands: CommandNode[]): {
     }
   }
 
+  if (extensions.has('encoded-character')) decodeStrings(commands.slice(index), errors);
   const compiled = compileBlock(commands.slice(index));
   return {
     script: {
@@ -296,6 +299,24 @@ export function validate(commands: CommandNode[]): {
       spec.relation = relation as Relation;
     }
     return spec;
+  }
+}
+
+/** Decodes encoded characters in every string literal of the tree, in place. */
+function decodeStrings(nodes: TestNode[], errors: SieveDiagnostic[]): void {
+  for (const node of nodes) {
+    for (const arg of node.args) {
+      if (arg.kind !== 'strings') continue;
+      try {
+        arg.values = arg.values.map(decodeEncodedCharacters);
+      } catch (error) {
+        if (!(error instanceof EncodedCharacterError)) throw error;
+        errors.push(at(arg, error.message));
+      }
+    }
+    decodeStrings(node.tests, errors);
+    const block = (node as CommandNode).block;
+    if (block) decodeStrings(block, errors);
   }
 }
 

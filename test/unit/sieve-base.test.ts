@@ -510,8 +510,14 @@ pigeonhole('compile/errors "MATCH-TYPE errors"', () => {
   );
 });
 pigeonhole('compile/errors "Encoded-character errors"', () => {
-  // Postroom does not offer encoded-character: requiring it is refused.
-  refuse('require "encoded-character";');
+  const r = 'require ["encoded-character", "fileinto"];\n';
+  refuse(
+    `${r}fileinto "Box.\${unicode:200000}";`,
+    `${r}fileinto "Box.\${Unicode:DF01}";`,
+    `${r}fileinto "Box.\${unicode:333333333}";`,
+    `${r}fileinto "Box.\${unicode:33333333333333333}";`,
+  );
+  accept(`${r}fileinto "Box.\${unicode:200000";`, `${r}fileinto "Box.\${Unicode:DF01";`);
 });
 pigeonhole('compile/errors "Outgoing address errors"', () => {
   refuse(
@@ -668,4 +674,61 @@ test('random token soup never throws, hangs or passes garbage through', () => {
       );
   }
   assert.ok(Date.now() - started < 20_000);
+});
+
+// --- encoded-character (RFC 5228 2.4.2.4)
+const enc = async (expr: string, expected = true) =>
+  assert.equal(await holds(['encoded-character', 'variables'], expr, ctl), expected, expr);
+pigeonhole('encoded-character "HEX equality one"', async () => {
+  await enc('string :comparator "i;octet" "${hex:42}" "B"');
+  await enc('string :comparator "i;octet" "${hex:42}" "b"', false);
+  await enc('string "${hex:42}" ""', false);
+});
+pigeonhole('encoded-character "HEX equality one middle"', async () => {
+  await enc('string :comparator "i;octet" " ${hex:42} " " B "');
+  await enc('string " ${hex:42} " "  "', false);
+});
+pigeonhole('encoded-character "HEX equality one begin"', () =>
+  enc('string :comparator "i;octet" "${hex:42} " "B "'),
+);
+pigeonhole('encoded-character "HEX equality one end"', () =>
+  enc('string :comparator "i;octet" " ${hex:42}" " B"'),
+);
+pigeonhole('encoded-character "HEX equality two triple"', async () => {
+  await enc('string "${hex:4b 69 6d}${hex: 20 4c 65 65}" "Kim Lee"');
+  await enc('string "${hex:4b 69 6d}${hex: 20 4c 65 65}" "Tim Lee"', false);
+});
+pigeonhole('encoded-character "HEX equality braindead"', () =>
+  enc('string "${hex:50 6F 73 74 72 6F 6F 6D}" "Postroom"'),
+);
+pigeonhole('encoded-character "Syntax errors"', async () => {
+  for (const text of [
+    '$',
+    '${',
+    '${a',
+    '${}',
+    '${:}',
+    '${hex:}',
+    '${unicode:}',
+    '${hex:sss}',
+    '${unicode:ttt}',
+    '${hex:aa aa',
+    '${unicode: aaaa aaaa',
+  ]) {
+    const spelled = text.replace(/^\$/, '${hex:24}');
+    await enc(`string :comparator "i;octet" "${text}" "${spelled}"`);
+  }
+});
+pigeonhole('encoded-character "RFC Examples"', async () => {
+  await enc('string "$${hex:40}" "$@"');
+  await enc('string "${hex: 40 }" "@"');
+  await enc('string "${HEX: 40}" "@"');
+  await enc('string "${hex:40" "${hex:24}{hex:40"');
+  await enc('string "${hex:400}" "${hex:24}{hex:400}"');
+  await enc('string "${hex:4${hex:30}}" "${hex: 24}{hex:40}"');
+  await enc('string "${unicode:40}" "@"');
+  await enc('string "${ unicode:40}" "${hex:24}{ unicode:40}"');
+  await enc('string "${UnICoDE:0000040}" "@"');
+  await enc('string "${Unicode:Cool}" "${hex:24}{Unicode:Cool}"');
+  await enc('string "${unicode:1F600}" "😀"');
 });
