@@ -6,6 +6,7 @@ import { createSecureContext } from 'node:tls';
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
+import { onTlsMaterialChange } from '../core/tls-reload';
 import { limitFromEnv, peerTimeouts } from '../core/connection-limits';
 import { SharedConnectionCounter } from '../cluster/shared-counter';
 import { sieveLimits } from '../rules';
@@ -78,9 +79,14 @@ export async function startManageSieveServers(
   server.on('error', (error) => logger.error('managesieve listener error', { error: error.message }));
   const port = await listen(server, opts.port ?? settings.manageSievePort, host);
   logger.info('managesieve listening', { host, managesieve: port });
+  // A renewed certificate: STARTTLS from now on uses it (sessions read options.secureContext then).
+  const stopReload = onTlsMaterialChange(({ cert, key }) => {
+    options.secureContext = createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+  });
   return {
     ports: { managesieve: port },
     async close() {
+      stopReload();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const open = [...sessions];
       for (const session of open) session.destroy();

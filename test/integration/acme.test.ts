@@ -3,7 +3,7 @@
 // HTTP-01 answer over HTTP from the web app's route handler (app/.well-known/acme-challenge/, served
 // here by node:http rather than a Next.js build), every listener starts presenting it, and at
 // two thirds of its (short) life it is renewed — now with the mta-sts. and autoconfig. names of a
-// domain added meanwhile — and new IMAPS, SMTP STARTTLS and POP3S handshakes present the new one
+// domain added meanwhile — and new handshakes on every listener (implicit TLS and STARTTLS) present it
 // without a restart. Pebble resolves every name to 127.0.0.1 through pebble-challtestsrv's DNS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -113,8 +113,13 @@ function implicitTls(port: number) {
     });
 }
 
-/** SMTP: greeting, EHLO, STARTTLS, then the handshake on the same socket. */
-function smtpStartTls(port: number) {
+/** ManageSieve's port, from the worker's "listening" line (worker-cluster.ts reads the others). */
+function sievePort(): number {
+  return Number(worker.logs.find((line) => line.msg === 'mail worker listening')?.managesieve);
+}
+
+/** A plain-text dialogue ending in the protocol's STARTTLS, then the handshake on the same socket. */
+function startTls(port: number, dialogue: [expect: RegExp, send?: string][]) {
   return async (ca: string) => {
     const plain: Socket = netConnect(port, '127.0.0.1');
     let buffer = '';
@@ -136,11 +141,10 @@ function smtpStartTls(port: number) {
         plain.once('error', reject);
         check();
       });
-    await waitLine(/^220 .*\r\n/m);
-    plain.write('EHLO client.example\r\n');
-    await waitLine(/^250 .*\r\n/m);
-    plain.write('STARTTLS\r\n');
-    await waitLine(/^220 .*\r\n/m);
+    for (const [expect, send] of dialogue) {
+      await waitLine(expect);
+      if (send) plain.write(`${send}\r\n`);
+    }
     plain.removeAllListeners('data');
     return new Promise<TLSSocket>((resolve, reject) => {
       const socket = tlsConnect({ socket: plain, servername: HOSTNAME, ca, rejectUnauthorized: false });
@@ -148,6 +152,12 @@ function smtpStartTls(port: number) {
     });
   };
 }
+
+const smtpStartTls = (port: number) =>
+  startTls(port, [[/^220 .*\r\n/m, 'EHLO client.example'], [/^250 .*\r\n/m, 'STARTTLS'], [/^220 .*\r\n/m]]);
+const imapStartTls = (port: number) => startTls(port, [[/^\* OK.*\r\n/m, 'a STARTTLS'], [/^a OK.*\r\n/m]]);
+const pop3Stls = (port: number) => startTls(port, [[/^\+OK.*\r\n/m, 'STLS'], [/^\+OK.*\r\n/m]]);
+const sieveStartTls = (port: number) => startTls(port, [[/^OK.*\r\n/m, 'STARTTLS'], [/^OK.*\r\n/m]]);
 
 before(async () => {
   const { generate } = await import('selfsigned');
@@ -284,13 +294,16 @@ test('a certificate is ordered over HTTP-01, served by every listener and renewe
   assert.match(renewed.subjectaltname ?? '', /DNS:mta-sts\.example\.org/);
   assert.match(renewed.subjectaltname ?? '', /DNS:autoconfig\.example\.org/);
   await waitFor(
-    'SMTP STARTTLS, SMTPS and POP3S to present the renewed certificate',
+    'every listener (SMTP, IMAP, POP3 and ManageSieve STARTTLS; SMTPS, POP3S) to present the renewed certificate',
     async () => {
       const serials = [
         (await presented(smtpStartTls(worker.ports.smtp!))).serialNumber,
         (await presented(smtpStartTls(worker.ports.submission!))).serialNumber,
         (await presented(implicitTls(worker.ports.smtps!))).serialNumber,
         (await presented(implicitTls(worker.ports.pop3s!))).serialNumber,
+        (await presented(imapStartTls(worker.ports.imap!))).serialNumber,
+        (await presented(pop3Stls(worker.ports.pop3!))).serialNumber,
+        (await presented(sieveStartTls(sievePort()))).serialNumber,
       ];
       return serials.every((serial) => serial === renewed.serialNumber) ? true : undefined;
     },
