@@ -74,9 +74,7 @@ export function evaluateTest(node: Node, run: RunContext, own: ScriptScope): Tru
     case 'anyof':
       return combine(node.tests as Node[], run, own, false);
     case 'exists':
-      return listOf(node, own, 0).every((name) =>
-        run.fields.some((field) => field.key === name.toLowerCase()),
-      );
+      return listOf(node, own, 0).every((name) => fieldsNamed(run, name.toLowerCase()).length > 0);
     case 'size': {
       const size = run.message.size + run.sizeDelta;
       return node.tags.over ? size > (node.args[0] as number) : size < (node.args[0] as number);
