@@ -3,6 +3,7 @@
 import { FieldError } from '../domain/errors';
 import { withMailbox, type WebmailUser } from './connection';
 import { folderFor } from './folders';
+import type { MovedMessages } from './types';
 
 export type FlagName = 'seen' | 'flagged';
 const IMAP_FLAG: Record<FlagName, string> = { seen: '\\Seen', flagged: '\\Flagged' };
@@ -35,17 +36,21 @@ export async function setFlag(
   });
 }
 
+/** Moves; the answer names the new UIDs (from COPYUID, RFC 4315) so the page can undo it. */
 export async function moveMessages(
   user: WebmailUser,
   folder: string,
   uids: number[],
   target: string,
-): Promise<void> {
+): Promise<MovedMessages> {
   const set = uidSet(uids);
   if (!target || target === folder) throw new FieldError('target', 'Choose another folder.');
-  await withMailbox(user, folder, async (client) => {
+  return withMailbox(user, folder, async (client) => {
     const moved = await client.messageMove(set, target, { uid: true });
     if (!moved) throw new FieldError('target', 'The messages could not be moved there.');
+    // Without COPYUID (a server without UIDPLUS) there is nothing to name: no undo then.
+    const newUids = uids.map((uid) => moved.uidMap?.get(uid)).filter((uid) => uid !== undefined);
+    return { from: folder, to: moved.destination ?? target, uids: newUids };
   });
 }
 
@@ -54,17 +59,15 @@ export async function deleteMessages(
   user: WebmailUser,
   folder: string,
   uids: number[],
-): Promise<'trash' | 'expunged'> {
+): Promise<{ result: 'trash'; moved: MovedMessages } | { result: 'expunged' }> {
   const set = uidSet(uids);
   const trash = await folderFor(user, 'trash');
-  if (trash && trash !== folder) {
-    await moveMessages(user, folder, uids, trash);
-    return 'trash';
-  }
+  if (trash && trash !== folder)
+    return { result: 'trash', moved: await moveMessages(user, folder, uids, trash) };
   await withMailbox(user, folder, async (client) => {
     await client.messageDelete(set, { uid: true });
   });
-  return 'expunged';
+  return { result: 'expunged' };
 }
 
 /** Marks as junk (or not junk, out of Junk back to INBOX); keywords from RFC 5788's registry. */
@@ -73,7 +76,7 @@ export async function markJunk(
   folder: string,
   uids: number[],
   junk: boolean,
-): Promise<string> {
+): Promise<{ folder: string; moved?: MovedMessages }> {
   const set = uidSet(uids);
   const target = junk ? await folderFor(user, 'junk') : 'INBOX';
   if (!target) throw new FieldError('target', 'This mailbox has no Junk folder.');
@@ -81,6 +84,6 @@ export async function markJunk(
     await client.messageFlagsAdd(set, [junk ? '$Junk' : '$NotJunk'], { uid: true });
     await client.messageFlagsRemove(set, [junk ? '$NotJunk' : '$Junk'], { uid: true });
   });
-  if (target !== folder) await moveMessages(user, folder, uids, target);
-  return target;
+  if (target !== folder) return { folder: target, moved: await moveMessages(user, folder, uids, target) };
+  return { folder: target };
 }

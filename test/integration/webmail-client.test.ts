@@ -23,6 +23,8 @@ import {
   deleteMessages,
   markJunk,
   searchMessages,
+  searchAllFolders,
+  listThreads,
   sendMessage,
   saveDraft,
   suggestAddresses,
@@ -204,19 +206,56 @@ test('flags, move, delete to Trash then for good, and junk', async () => {
   await setFlag(fixture.alice, 'INBOX', [uid], 'seen', true);
   let row = (await searchMessages(fixture.alice, 'INBOX', { subject: 'organise me' })).messages[0];
   assert.deepEqual([row.flags.flagged, row.flags.seen], [true, true]);
-  await moveMessages(fixture.alice, 'INBOX', [uid], 'Archive');
+  const moved = await moveMessages(fixture.alice, 'INBOX', [uid], 'Archive');
   row = (await listMessages(fixture.alice, 'Archive')).messages[0];
   assert.equal(row.subject, 'organise me');
-  assert.equal(await deleteMessages(fixture.alice, 'Archive', [row.uid]), 'trash');
+  // The new UID comes from COPYUID: what the page's Undo moves back.
+  assert.deepEqual(moved, { from: 'INBOX', to: 'Archive', uids: [row.uid] });
+  const deleted = await deleteMessages(fixture.alice, 'Archive', [row.uid]);
+  assert.equal(deleted.result, 'trash');
   const trashed = (await listMessages(fixture.alice, 'Trash')).messages[0];
   assert.equal(trashed.subject, 'organise me');
-  assert.equal(await deleteMessages(fixture.alice, 'Trash', [trashed.uid]), 'expunged');
+  assert.deepEqual(deleted.result === 'trash' && deleted.moved.uids, [trashed.uid]);
+  const undone = await moveMessages(fixture.alice, 'Trash', [trashed.uid], 'Archive');
+  assert.equal((await listMessages(fixture.alice, 'Archive')).messages[0].uid, undone.uids[0]);
+  await moveMessages(fixture.alice, 'Archive', undone.uids, 'Trash');
+  const again = (await listMessages(fixture.alice, 'Trash')).messages[0];
+  assert.equal((await deleteMessages(fixture.alice, 'Trash', [again.uid])).result, 'expunged');
   assert.equal((await listMessages(fixture.alice, 'Trash')).total, 0);
   const spam = await deliver(fixture.alice.id, simpleMessage({ subject: 'cheap pills' }));
-  assert.equal(await markJunk(fixture.alice, 'INBOX', [spam], true), 'Junk');
+  assert.equal((await markJunk(fixture.alice, 'INBOX', [spam], true)).folder, 'Junk');
   assert.equal((await listMessages(fixture.alice, 'Junk')).messages[0].subject, 'cheap pills');
   await assert.rejects(setFlag(fixture.alice, 'INBOX', [], 'seen', true), FieldError);
   await assert.rejects(setFlag(fixture.alice, 'INBOX', [-1 as number], 'seen', true), FieldError);
+});
+
+test("conversations come from THREAD=REFERENCES; a search of all folders names each hit's folder", async () => {
+  const original = simpleMessage({ subject: 'Boat trip', body: 'Shall we sail the pelican?' });
+  const id = /Message-ID: (<[^>]+>)/.exec(original)![1];
+  const first = await deliver(fixture.alice.id, original);
+  const reply = await deliver(
+    fixture.alice.id,
+    simpleMessage({ subject: 'Re: Boat trip', headers: `In-Reply-To: ${id}\r\nReferences: ${id}` }),
+  );
+  const alone = await deliver(fixture.alice.id, simpleMessage({ subject: 'Unrelated pelican' }));
+  const page = await listThreads(fixture.alice, 'INBOX');
+  const uids = page.threads.map((thread) => thread.messages.map((m) => m.uid));
+  assert.deepEqual(uids[0], [alone], 'newest conversation first');
+  assert.deepEqual(uids[1], [first, reply], 'the reply joins its original, oldest first');
+  assert.equal(page.total, page.threads.length);
+  await moveMessages(fixture.alice, 'INBOX', [alone], 'Archive');
+  const inInbox = await searchMessages(fixture.alice, 'INBOX', { text: 'pelican' });
+  assert.deepEqual(
+    inInbox.messages.map((m) => m.subject),
+    ['Boat trip'],
+  );
+  const everywhere = await searchAllFolders(fixture.alice, { text: 'pelican' });
+  assert.equal(everywhere.allFolders, true);
+  assert.deepEqual(everywhere.messages.map((m) => `${m.folder}:${m.subject}`).sort(), [
+    'Archive:Unrelated pelican',
+    'INBOX:Boat trip',
+  ]);
+  await assert.rejects(searchAllFolders(fixture.alice, {}), FieldError);
 });
 
 test('SEARCH by from, to, subject, body and date range', async () => {

@@ -29,13 +29,15 @@ export function POST(request: Request) {
           await setFlag(user, folder, uids, 'flagged', body.action === 'flag');
           return json({ ok: true });
         case 'move':
-          await moveMessages(user, folder, uids, folderParam(body.target, 'target'));
-          return json({ ok: true });
+          return json({
+            ok: true,
+            moved: await moveMessages(user, folder, uids, folderParam(body.target, 'target')),
+          });
         case 'delete':
-          return json({ ok: true, result: await deleteMessages(user, folder, uids) });
+          return json({ ok: true, ...(await deleteMessages(user, folder, uids)) });
         case 'junk':
         case 'notjunk':
-          return json({ ok: true, folder: await markJunk(user, folder, uids, body.action === 'junk') });
+          return json({ ok: true, ...(await markJunk(user, folder, uids, body.action === 'junk')) });
         default:
           throw new FieldError('action', 'Unknown action.');
       }
