@@ -28,6 +28,8 @@ command -v pebble >/dev/null || packages+=(pebble)
 [ -x /usr/lib/dovecot/lmtp ] || packages+=(dovecot-lmtpd)
 command -v postfix >/dev/null || packages+=(postfix)
 command -v bc >/dev/null || packages+=(bc)
+# HAProxy in front of SMTP and IMAP with PROXY protocol v2 (the proxy-protocol tests start their own).
+[ -x /usr/sbin/haproxy ] || packages+=(haproxy)
 command -v mariadb >/dev/null || packages+=(mariadb-client)
 mysql_url=${POSTROOM_TEST_MYSQL_URL:-}
 if [ -z "$mysql_url" ] && [ ! -x /usr/sbin/mariadbd ]; then packages+=(mariadb-server); fi
