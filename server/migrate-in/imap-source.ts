@@ -34,6 +34,26 @@ const SPECIAL_TARGETS: Record<string, string> = {
 
 const SYSTEM_FLAGS = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft', '\\recent']);
 const RANGE = 500;
+/** A fetched range is held in memory until stored: bounded by bytes too (large attachments). */
+const RANGE_BYTES = 32 * 1024 * 1024;
+
+/** Splits the UIDs to copy into fetches of at most RANGE messages and about RANGE_BYTES. */
+export function ranges(todo: { uid: number; size: number }[]): { uid: number; size: number }[][] {
+  const out: { uid: number; size: number }[][] = [];
+  let current: { uid: number; size: number }[] = [];
+  let bytes = 0;
+  for (const item of todo) {
+    if (current.length && (current.length >= RANGE || bytes + item.size > RANGE_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
 
 export function targetFolder(folder: Pick<ListResponse, 'path' | 'delimiter' | 'specialUse'>): string {
   if (folder.path.toUpperCase() === 'INBOX') return 'INBOX';
@@ -134,8 +154,7 @@ async function copyFolder(
     return;
   }
   await imap.mailboxOpen(plan.folder.path, { readOnly: true });
-  for (let i = 0; i < plan.todo.length; i += RANGE) {
-    const slice = plan.todo.slice(i, i + RANGE);
+  for (const slice of ranges(plan.todo)) {
     const uids = slice.map((m) => m.uid).join(',');
     const fetched = [];
     // Fetch a range whole, then store it: no other IMAP command may run inside a fetch loop.

@@ -46,7 +46,8 @@ const STATUS_HEADERS =
   /^(status|x-status|x-keywords|x-mozilla-status2?|x-uid|x-imap|x-imapbase|content-length):/i;
 
 /** One message's lines (From_ line removed, quoting undone) → what the sink stores. */
-export function buildMboxMessage(body: Buffer[], internalDate: Date): IncomingMessage {
+export function buildMboxMessage(body: Buffer[], fromLineDate: Date | undefined): IncomingMessage {
+  let headerDate: Date | undefined;
   const flags = { seen: false, answered: false, flagged: false, deleted: false, draft: false };
   const keywords: string[] = [];
   const kept: Buffer[] = [];
@@ -56,7 +57,10 @@ export function buildMboxMessage(body: Buffer[], internalDate: Date): IncomingMe
     if (inHeader) {
       const text = line.toString('latin1');
       if (text === '\n' || text === '\r\n') inHeader = false;
-      else if (/^[ \t]/.test(text)) {
+      else if (!headerDate && /^date:/i.test(text)) {
+        const parsed = new Date(text.slice(5).trim());
+        if (!Number.isNaN(parsed.getTime())) headerDate = parsed;
+      } else if (/^[ \t]/.test(text)) {
         if (dropping) continue;
       } else {
         dropping = STATUS_HEADERS.test(text);
@@ -81,20 +85,22 @@ export function buildMboxMessage(body: Buffer[], internalDate: Date): IncomingMe
   // The blank line that separates messages belongs to the mbox, not to the message.
   const last = kept.at(-1)?.toString('latin1');
   if (last === '\n' || last === '\r\n') kept.pop();
+  // Without a readable From_ date, the Date header: either way a rerun finds the same date.
+  const internalDate = fromLineDate ?? headerDate ?? new Date();
   return { raw: Buffer.concat(kept), flags, keywords, internalDate };
 }
 
 /** The messages of an mbox file, in file order. */
 export async function* readMbox(path: string): AsyncGenerator<IncomingMessage> {
   let body: Buffer[] | null = null;
-  let date = new Date();
+  let date: Date | undefined;
   let previousBlank = true;
   for await (const line of lines(path)) {
     const isFrom = line[0] === 0x46 && line.subarray(0, 5).toString('latin1') === 'From ';
     if (isFrom && previousBlank) {
       if (body) yield buildMboxMessage(body, date);
       body = [];
-      date = parseFromLineDate(line.toString('latin1')) ?? new Date();
+      date = parseFromLineDate(line.toString('latin1'));
       previousBlank = false;
       continue;
     }

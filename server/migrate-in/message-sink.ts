@@ -30,6 +30,8 @@ export interface SinkCounts {
 
 /** Messages committed together: their blobs are written concurrently, then one transaction. */
 const BATCH = 200;
+/** ...and at most about this many bytes held in memory. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 
 /** Bare LF line ends (Maildir and mbox on disk) become CRLF, as IMAP and SMTP carry them. */
 export function toCrlf(raw: Buffer): Buffer {
@@ -51,6 +53,7 @@ export class MessageSink {
   readonly counts: SinkCounts = { added: 0, skipped: 0, bytes: 0 };
   private folders = new Map<string, { id: number; seen: Set<string> }>();
   private batch: { raw: Buffer; targets: AppendTarget[]; options: AppendOptions }[] = [];
+  private batchBytes = 0;
 
   private constructor(
     readonly userId: number,
@@ -101,7 +104,8 @@ export class MessageSink {
       targets: [{ folderId: folder.id, flags: message.flags, keywords: message.keywords }],
       options: { internalDate, parsed },
     });
-    if (this.batch.length >= BATCH) await this.flush();
+    this.batchBytes += raw.length;
+    if (this.batch.length >= BATCH || this.batchBytes >= BATCH_BYTES) await this.flush();
   }
 
   /** Messages queued and not yet committed. */
@@ -113,6 +117,7 @@ export class MessageSink {
   async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
+    this.batchBytes = 0;
     if (batch.length === 0) return;
     await appendMessagesInOrder(batch);
     this.counts.added += batch.length;
