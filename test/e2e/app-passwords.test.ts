@@ -9,6 +9,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
+import { seedSuperAdmin } from './helpers/seed';
 import { enrolTotp } from './helpers/two-factor';
 import { addDomain, addMailbox } from '../../server/domain';
 
@@ -18,6 +19,7 @@ const USER = { address: 'gus@example.org', password: 'Gus-Password-2026' };
 
 before(async () => {
   app = await startApp({ worker: true, env: { POSTROOM_AUTH_PENALTY_MS: '0' } });
+  await seedSuperAdmin(); // with no admin yet every page leads to the first-run set-up
   await addDomain('example.org');
   await addMailbox(USER);
   browser = await openBrowser();

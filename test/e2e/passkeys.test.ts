@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { CDPSession } from 'playwright-core';
 import { startApp, type RunningApp } from './helpers/app';
 import { openBrowser, signIn, type Browser } from './helpers/browser';
+import { seedSuperAdmin } from './helpers/seed';
 import { signInPassword } from './helpers/two-factor';
 import { addDomain, addMailbox } from '../../server/domain';
 import { db } from '../../server/core/db';
@@ -23,6 +24,7 @@ before(async () => {
   // No NEXTAUTH_URL: the console then answers on the host the browser used (localhost).
   app = await startApp({ env: { POSTROOM_AUTH_PENALTY_MS: '0' }, unsetEnv: ['NEXTAUTH_URL'] });
   baseUrl = app.baseUrl.replace('127.0.0.1', 'localhost');
+  await seedSuperAdmin(); // with no admin yet every page leads to the first-run set-up
   await addDomain('example.org');
   await addMailbox(USER);
   browser = await openBrowser();
