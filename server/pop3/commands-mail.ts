@@ -1,6 +1,6 @@
 // TRANSACTION state (RFC 1939 sections 5 and 7): STAT, LIST, RETR, DELE, RSET, TOP, UIDL, NOOP,
 // and QUIT, which enters UPDATE and only then removes the messages marked by DELE.
-import { readBlobOfSize } from '../store/blobs';
+import { readBlobOfSize } from '../store/blob-store';
 import { expungeMessages } from '../store/expunge';
 import { updateFlags } from '../store/flags';
 import { logger } from '../core/logger';

@@ -2,7 +2,7 @@
 // entry, its recipients and the blob reference are committed in one transaction, all before the
 // SMTP client gets its 250.
 import { writeTransaction } from '../core/db';
-import { ensureBlobFile, writeBlob } from '../store/blobs';
+import { ensureBlob, writeBlob } from '../store/blob-store';
 import { addBlobReferences } from '../store/append';
 import { newQueueId } from './ids';
 
@@ -34,6 +34,6 @@ export async function enqueueMessage(entry: NewQueueEntry): Promise<string> {
     });
   });
   // The collector may have removed a then unreferenced file before this commit (store/blobs.ts).
-  await ensureBlobFile(hash, entry.content);
+  await ensureBlob(hash, entry.content.length, entry.content);
   return queueId;
 }

@@ -1,9 +1,7 @@
 // A queued message as a remote transaction sends it: a DKIM signature (when the From domain has a
 // key) before the stored content, which is read from its blob file in chunks each time a host is
 // tried, never into memory whole. SIZE and BODY=8BITMIME are known before MAIL FROM.
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { blobPath } from '../store';
+import { streamBlob } from '../store';
 import { dkimSignature, headerFromDomain } from './dkim';
 
 export interface OutboundMessage {
@@ -18,8 +16,6 @@ export interface OutboundMessage {
 /** The first bytes of a stored message: enough for its header block (From, DSN headers). */
 export const HEAD_BYTES = 256 * 1024;
 
-const READ_CHUNK_BYTES = 256 * 1024;
-
 /** A message already in memory (tests, small built messages). */
 export function outboundFromBuffer(message: Buffer): OutboundMessage {
   return {
@@ -33,20 +29,15 @@ export function outboundFromBuffer(message: Buffer): OutboundMessage {
 
 /** Reads up to HEAD_BYTES from the start of blob `hash`. */
 export async function readBlobHead(hash: string): Promise<Buffer> {
-  const handle = await open(blobPath(hash), 'r');
-  try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const parts: Buffer[] = [];
+  for await (const part of streamBlob(hash, { start: 0, end: HEAD_BYTES - 1 })) parts.push(part as Buffer);
+  return Buffer.concat(parts);
 }
 
 /** Blob `hash` (`size` bytes) signed for its From domain, streamed from its file on every pass. */
 export async function outboundFromBlob(hash: string, size: number): Promise<OutboundMessage> {
-  const path = blobPath(hash);
-  const stream = () => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  // From its file (256 KiB reads) or its database chunks (1 MiB), see store/blob-store.ts.
+  const stream = () => streamBlob(hash);
   const signature = await dkimSignature(stream, headerFromDomain(await readBlobHead(hash)));
   let eightBit = false;
   for await (const chunk of stream()) if ((chunk as Buffer).some((byte) => byte > 0x7f)) eightBit = true;

@@ -7,7 +7,7 @@
 // fsync) per batch instead of one per message. Nobody is answered before their batch commits.
 import { db, provider, type Tx } from '../core/db';
 import { parseMessage, parseMessageFile, type ParsedMessage } from '../mime/parse';
-import { ensureBlobFile, writeBlob } from './blobs';
+import { ensureBlob, writeBlob } from './blob-store';
 import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
 import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
@@ -226,9 +226,10 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   // throw from here: the batch is committed, and flush() would commit it a second time.
   const unwritten = new Map<string, unknown>();
   for (const [hash, content] of new Map(outcome.accepted.map((item) => [item.hash, item.content])))
-    await (Buffer.isBuffer(content) ? ensureBlobFile(hash, content) : content.ensurePlaced()).catch(
-      (error: unknown) => unwritten.set(hash, error),
-    );
+    await (Buffer.isBuffer(content)
+      ? ensureBlob(hash, content.length, content)
+      : content.ensurePlaced()
+    ).catch((error: unknown) => unwritten.set(hash, error));
   const touched = new Set<number>();
   for (const item of outcome.accepted) {
     if (unwritten.has(item.hash)) {

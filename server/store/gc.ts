@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { blobPath, blobRoot } from './blobs';
+import { deleteDbBlob } from './blob-store-db';
 import { rawDb, type RawTx } from './raw';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -69,7 +70,9 @@ async function collectOne(sha256: string, dataDir: string): Promise<boolean> {
     // Unlinked before the commit: a writer whose upsert waited on this row commits after it and
     // then finds the file missing and writes it again (blobs.ensureBlobFile). Synchronously, so
     // the write lock is not held across a turn of the event loop (other processes wait for it).
+    // Both stores: content may sit in either during and after a migration (blob-store.ts).
     rmSync(blobPath(sha256, dataDir), { force: true });
+    await deleteDbBlob(tx, sha256);
     await tx.run('DELETE FROM blobs WHERE sha256 = ?', [sha256]);
     return true;
   });
@@ -124,6 +127,18 @@ async function adoptOrphanFiles(graceMs: number, dataDir: string): Promise<numbe
     }
   };
   await visit(blobRoot(dataDir), 0);
+  await flush();
+  // Chunks in the database with no row (a writer that died between its chunks and its commit).
+  const rows = await rawDb().read<{ sha256: string; bytes: number | bigint | string }>(
+    `SELECT c.sha256, (SELECT SUM(LENGTH(d.data)) FROM blob_chunks d WHERE d.sha256 = c.sha256) AS bytes
+       FROM blob_chunks c LEFT JOIN blobs b ON b.sha256 = c.sha256
+      WHERE c.idx = 0 AND b.sha256 IS NULL AND c.created_at < ?`,
+    [rawDb().date(new Date(cutoff))],
+  );
+  for (const row of rows) {
+    found.push({ sha256: String(row.sha256), size: Number(row.bytes) });
+    if (found.length >= BATCH) await flush();
+  }
   await flush();
   return adopted;
 }

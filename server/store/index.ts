@@ -27,7 +27,8 @@ export {
   type SystemFlags,
 } from './append';
 export { SpoolWriter, SpooledBlob, type SpoolFile } from './spool';
-export { writeBlob, readBlob, readBlobOfSize, SYNC_READ_BYTES, streamBlob, blobPath } from './blobs';
+export { SYNC_READ_BYTES, blobPath } from './blobs';
+export { writeBlob, readBlob, readBlobOfSize, streamBlob } from './blob-store';
 export { notifyChange, onFolderChange, onAnyChange } from './changes';
 export { DEFAULT_FOLDERS, createDefaultFolders, newUidValidity } from './folders';
 export { expungeMessages } from './expunge';

@@ -4,7 +4,7 @@ import { withWriteRetry } from '../core/write-retry';
 import { db } from '../core/db';
 import { parseStoredDate, rawDb } from './raw';
 import { chunks, uidBatches } from './uid-batches';
-import { readBlob } from './blobs';
+import { readBlob } from './blob-store';
 import { cachedFolderState, forgetFolderStates } from './folder-state-cache';
 import { headerLength, parseHeaderLines } from '../mime';
 

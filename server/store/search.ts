@@ -2,7 +2,7 @@
 // answer become a database filter (a superset of the answer); the whole query is then checked
 // exactly per candidate row, loading the content only for BODY, TEXT, BCC and arbitrary HEADER.
 import { db } from '../core/db';
-import { readBlob } from './blobs';
+import { readBlob } from './blob-store';
 import type { FlagRow } from './mailbox-view';
 import { extractSearchText, parseHeaderLines, decodeWords, headerLength, type BodyPart } from '../mime';
 

@@ -15,6 +15,8 @@ import { Writable } from 'node:stream';
 import { config } from '../core/config';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
 import { blobPath, blobRoot } from './blobs';
+import { activeBlobStore, blobExists } from './blob-store';
+import { putDbBlobFile } from './blob-store-db';
 
 /** Ends with the suffix sweepStaleTempFiles (blobs.ts) looks for. */
 const SPOOL_SUFFIX = '.tmp';
@@ -138,8 +140,19 @@ export class SpooledBlob {
     private readonly dataDir: string,
   ) {}
 
-  /** Makes sure the blob file exists (again), linked from the spool file, and is durable. */
+  /** Makes sure the blob exists (again) in the active store, from the spool file, durably. */
   async ensurePlaced(): Promise<void> {
+    if ((await activeBlobStore()) === 'database') {
+      if (await blobExists(this.hash, this.size)) return;
+      if (this.discarded) throw new Error(`blob ${this.hash} is gone and its spool file was discarded`);
+      await putDbBlobFile(this.hash, this.size, this.path);
+      return;
+    }
+    await this.placeFile();
+  }
+
+  /** The filesystem store: the blob file linked from the spool file, its directory fsynced. */
+  async placeFile(): Promise<void> {
     const target = blobPath(this.hash, this.dataDir);
     const existing = await fs.stat(target).catch(() => null);
     if (existing?.size === this.size) return;

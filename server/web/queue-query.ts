@@ -3,7 +3,7 @@ import { db } from '../core/db';
 import type { Actor } from '../domain/audit';
 import { ForbiddenError } from '../domain/errors';
 import { addressInDomains, visibleDomains } from '../domain/rights';
-import { readBlob } from '../store/blobs';
+import { readBlob } from '../store/blob-store';
 
 // Finished entries leave the table (queue/finish.ts), so these are all the states there are.
 export const QUEUE_STATUSES = ['queued', 'deferred'];
