@@ -224,6 +224,8 @@ idle = held[0]
 time.sleep(2.5)
 print(idle.recv(200).decode().strip())
 for s in held: s.close()
+# The server hears those closes a moment later; connecting at once races its per-address count.
+time.sleep(0.5)
 s = socket.create_connection(('127.0.0.1', port)); s.recv(200)
 for i in range(6):
     s.sendall(b'NOOP\\r\\n'); reply = s.recv(200).decode().strip()
