@@ -11,6 +11,7 @@ import { config } from '../core/config';
 import { tlsServerOptions } from '../core/tls';
 import { onTlsMaterialChange } from '../core/tls-reload';
 import { greetAfterTickets } from '../core/tls-greeting';
+import { acceptProxyHeaders, proxyProtocolSettings } from '../core/proxy-protocol';
 import { logger } from '../core/logger';
 import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
@@ -79,6 +80,10 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
   // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.
   const handshakeDone = guardTlsHandshakes(implicit, base.peer.timeouts.tlsHandshakeMs);
   implicit.on('tlsClientError', () => undefined);
+  // Behind a load balancer: the PROXY header comes first (before the TLS handshake on IMAPS).
+  const proxyProtocol = proxyProtocolSettings();
+  acceptProxyHeaders(plain, proxyProtocol, 'imap');
+  acceptProxyHeaders(implicit, proxyProtocol, 'imaps');
   plain.listen(opts.port ?? settings.imapPort, host);
   implicit.listen(opts.tlsPort ?? settings.imapsPort, host);
   await Promise.all([once(plain, 'listening'), once(implicit, 'listening')]);

@@ -7,6 +7,7 @@ import { config } from '../core/config';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { onTlsMaterialChange } from '../core/tls-reload';
+import { acceptProxyHeaders, proxyProtocolSettings } from '../core/proxy-protocol';
 import { limitFromEnv, peerTimeouts } from '../core/connection-limits';
 import { SharedConnectionCounter } from '../cluster/shared-counter';
 import { sieveLimits } from '../rules';
@@ -76,6 +77,7 @@ export async function startManageSieveServers(
     });
   };
   const server = createServer((socket) => void open(socket));
+  acceptProxyHeaders(server, proxyProtocolSettings(), 'managesieve');
   server.on('error', (error) => logger.error('managesieve listener error', { error: error.message }));
   const port = await listen(server, opts.port ?? settings.manageSievePort, host);
   logger.info('managesieve listening', { host, managesieve: port });

@@ -7,6 +7,7 @@ import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { onTlsMaterialChange } from '../core/tls-reload';
 import { greetAfterTickets } from '../core/tls-greeting';
+import { acceptProxyHeaders, proxyProtocolSettings } from '../core/proxy-protocol';
 import { Pop3Session, type Pop3Options } from './session';
 import { guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
 import { SharedConnectionCounter } from '../cluster/shared-counter';
@@ -88,6 +89,10 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.
   const handshakeDone = guardTlsHandshakes(implicit, base.timeouts.tlsHandshakeMs);
   implicit.on('tlsClientError', (error) => logger.debug('pop3s handshake failed', { error: error.message }));
+  // Behind a load balancer: the PROXY header comes first (before the TLS handshake on POP3S).
+  const proxyProtocol = proxyProtocolSettings();
+  acceptProxyHeaders(plain, proxyProtocol, 'pop3');
+  acceptProxyHeaders(implicit, proxyProtocol, 'pop3s');
   for (const server of [plain, implicit])
     server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
 

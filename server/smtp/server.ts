@@ -15,6 +15,7 @@ import { addOauthBearer } from './oauthbearer';
 import type { SmtpSettings } from './settings';
 import { guardConnection, type ConnectionInternals } from './connection-guards';
 import { startGreeting, type GreetingInternals } from './greet-pause';
+import { mustSendProxyHeader, proxyProtocolSettings, readProxyHeader } from '../core/proxy-protocol';
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
@@ -23,8 +24,39 @@ class PostroomSmtpServer extends SMTPServer {
     options: SMTPServerOptions,
     private readonly settings: SmtpSettings,
     private readonly timeouts: PeerTimeouts,
+    private readonly proxyProtocol = proxyProtocolSettings(),
   ) {
     super(options);
+  }
+
+  /**
+   * PROXY protocol v1 and v2 from POSTROOM_PROXY_PROTOCOL_FROM only (smtp-server's useProxy knows v1
+   * and single addresses alone). Runs before the implicit-TLS handshake, as the header comes first.
+   */
+  override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    super._handleProxy(socket, (error, socketOptions) => {
+      const settings = this.proxyProtocol;
+      if (error || !socketOptions || !settings || !mustSendProxyHeader(settings, socket.remoteAddress))
+        return callback(error, socketOptions);
+      const proxy = socket.remoteAddress;
+      readProxyHeader(socket, settings.timeoutMs).then(
+        (peer) =>
+          callback(
+            null,
+            peer ? { ...socketOptions, remoteAddress: peer.address, remotePort: peer.port } : socketOptions,
+          ),
+        (reason: Error) => {
+          logger.info('proxy protocol: connection dropped', {
+            listener: 'smtp',
+            proxy,
+            reason: reason.message,
+          });
+          socket.on('error', () => undefined);
+          socket.destroy();
+          callback(reason);
+        },
+      );
+    });
   }
 
   override connect(socket: Socket, socketOptions?: ConstructorParameters<typeof SMTPConnection>[2]): void {
