@@ -1,0 +1,71 @@
+// How long `postroom backup` takes for a mailbox of 10,000 messages (about 4 KiB each, one in ten
+// with a 60 KiB attachment), on SQLite and on MariaDB: the first (full) backup, a second one right
+// after (every message file linked from the first), and --verify of the second.
+//
+//   npx tsx bench/backup.ts [--sqlite-only | --mysql-only] [--messages 10000]
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBenchDatabase, type Provider } from './support/postroom';
+
+const at = process.argv.indexOf('--messages');
+const MESSAGES = at >= 0 ? Number(process.argv[at + 1]) : 10_000;
+const providers: Provider[] = process.argv.includes('--sqlite-only')
+  ? ['sqlite']
+  : process.argv.includes('--mysql-only')
+    ? ['mysql']
+    : ['sqlite', 'mysql'];
+
+function message(n: number): Buffer {
+  const body = randomBytes(n % 10 === 0 ? 45_000 : 3_000)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  return Buffer.from(
+    `From: bench@elsewhere.example\r\nTo: alice@backup.bench.test\r\nSubject: backup bench ${n}\r\nMessage-ID: <${n}.${Date.now()}@bench>\r\n\r\n${body}\r\n`,
+  );
+}
+
+async function measure(provider: Provider): Promise<string[]> {
+  const database = await createBenchDatabase(provider, 'backup.bench.test', ['alice'], 'Bench-password-42');
+  const { db, closeDb } = await import('../server/core/db');
+  const { appendMessage } = await import('../server/store/append');
+  const { backup, stderrProgress, verifyBackup } = await import('../server/backup');
+  const root = mkdtempSync(join(tmpdir(), 'postroom-backup-bench-'));
+  try {
+    const inbox = await db().folder.findFirstOrThrow({ where: { name: 'INBOX' } });
+    const filling = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < MESSAGES) {
+          const n = next++;
+          await appendMessage(message(n), [{ folderId: inbox.id }]);
+          if ((n + 1) % 1000 === 0) process.stderr.write(`${provider}: ${n + 1} queued for storing\n`);
+        }
+      }),
+    );
+    const fillSeconds = (Date.now() - filling) / 1000;
+    const instance = { databaseUrl: database.env.DATABASE_URL, dataDir: database.env.POSTROOM_DATA_DIR! };
+    const full = await backup(root, instance, stderrProgress);
+    const again = await backup(root, instance, stderrProgress);
+    const verifying = Date.now();
+    const verified = await verifyBackup(again.dir);
+    const verifySeconds = (Date.now() - verifying) / 1000;
+    if (verified.problems.length) throw new Error(verified.problems.join('\n'));
+    const mib = full.manifest.blobs.reduce((sum, [, size]) => sum + size, 0) / 1048576;
+    return [
+      `${provider}: ${MESSAGES} messages (${mib.toFixed(0)} MiB) stored in ${fillSeconds.toFixed(1)} s`,
+      `${provider}: full backup ${full.seconds.toFixed(1)} s, incremental ${again.seconds.toFixed(1)} s (${again.manifest.blobsLinked} linked), verify ${verifySeconds.toFixed(1)} s`,
+    ];
+  } finally {
+    await closeDb();
+    await database.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const lines: string[] = [];
+for (const provider of providers) lines.push(...(await measure(provider)));
+console.log(lines.join('\n'));
+process.exit(0);
