@@ -53,7 +53,7 @@ export function ScriptEditor(props: {
   return (
     <form
       className="card space-y-3"
-      aria-label="Sieve script"
+      aria-label="Raw Sieve script"
       onSubmit={(event) => {
         event.preventDefault();
         props.onSave(source);

@@ -76,7 +76,7 @@ export function VacationForm(props: {
         />
         <FieldNote id="vacation-text-error" message={errors.text} />
       </div>
-      <div className="max-w-48">
+      <div className="max-w-xs">
         <label className="label" htmlFor="vacation-days">
           Reply to each sender once every
         </label>
