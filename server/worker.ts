@@ -22,6 +22,20 @@ serveWorkerMetrics();
 const STOP_DEADLINE_MS = (Number(process.env.POSTROOM_WORKER_STOP_SECONDS) || 8) * 1000;
 
 async function startWorker(): Promise<void> {
+  // Signals are heard from the first moment: one that comes while the listeners and the queue
+  // runner start (some of them may already hold peers) waits for the start, then stops cleanly.
+  let stopRequested: string | undefined;
+  let stopNow: ((signal: string) => Promise<void>) | undefined;
+  const requestStop = (signal: string) => {
+    if (stopNow) return void stopNow(signal);
+    if (stopRequested) return;
+    stopRequested = signal;
+    setTimeout(() => process.exit(1), STOP_DEADLINE_MS * 2).unref();
+  };
+  process.on('SIGTERM', () => requestStop('SIGTERM'));
+  process.on('SIGINT', () => requestStop('SIGINT'));
+  // The supervisor (or the cluster primary) is gone (killed): do not linger holding the ports.
+  process.on('disconnect', () => requestStop('disconnect'));
   const [
     { startSmtpServers },
     { startImapServers },
@@ -74,10 +88,8 @@ async function startWorker(): Promise<void> {
     await closeDb();
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  // The supervisor (or the cluster primary) is gone (killed): do not linger holding the ports.
-  process.on('disconnect', () => void stop('disconnect'));
+  stopNow = stop;
+  if (stopRequested) await stop(stopRequested);
 }
 
 function failed(error: unknown): never {
