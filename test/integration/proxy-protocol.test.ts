@@ -39,6 +39,10 @@ before(async () => {
     POSTROOM_PROXY_PROTOCOL_FROM: `${PROXY}/32, 2001:db8:ffff::/48`,
     POSTROOM_PROXY_PROTOCOL_TIMEOUT: '1',
     POSTROOM_SMTP_GREET_PAUSE_MS: '0',
+    POSTROOM_SMTP_MAX_CONN_PER_IP: '2',
+    POSTROOM_IMAP_MAX_CONN_PER_IP: '2',
+    // Short, so that the IMAPS test below sees a proxied session outlive it.
+    POSTROOM_TLS_HANDSHAKE_TIMEOUT: '2',
   });
   const ready = worker.logs.find((line) => line.msg === 'mail worker listening')!;
   ports = { ...worker.ports, managesieve: Number(ready.managesieve) };
@@ -191,6 +195,36 @@ test('IMAP, IMAPS, POP3S and ManageSieve see the proxied address', async () => {
   const sieve = await proxied(ports.managesieve!, v2('203.0.113.23'));
   await sieve.waitFor(/^OK/m);
   sieve.destroy();
+});
+
+test('per-address connection limits count the proxied client, not the proxy; the TLS handshake deadline is lifted', async () => {
+  const open: Peer[] = [];
+  try {
+    for (const client of ['203.0.113.31', '203.0.113.32', '203.0.113.33', '203.0.113.31']) {
+      const peer = await proxied(ports.smtp!, v1(client));
+      open.push(peer);
+      await peer.waitFor(/^220 /m);
+    }
+    const third = await proxied(ports.smtp!, v2('203.0.113.31'));
+    open.push(third);
+    assert.match((await third.waitFor(/^\d{3} .*/m))[0], /^421 4\.7\.0 /);
+
+    const imaps: Peer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const peer = await proxied(ports.imaps!, v2('2001:db8:3::1'), true);
+      open.push(peer);
+      imaps.push(peer);
+      await peer.waitFor(/^\* OK/m);
+    }
+    const refused = await proxied(ports.imaps!, v1('2001:db8:3::1'), true);
+    open.push(refused);
+    await refused.waitFor(/^\* BYE Too many connections/m);
+    // Past POSTROOM_TLS_HANDSHAKE_TIMEOUT (2 s): the deadline was cleared for the proxied socket.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.match(await imaps[0]!.command('n NOOP', /^n \w+/), /^n OK/);
+  } finally {
+    for (const peer of open) peer.destroy();
+  }
 });
 
 test('malformed, trickled and missing headers from the proxy are dropped without a greeting', async () => {
