@@ -18,7 +18,8 @@ let browser: Browser;
 const USER = { address: 'gus@example.org', password: 'Gus-Password-2026' };
 
 before(async () => {
-  app = await startApp({ worker: true, env: { POSTROOM_AUTH_PENALTY_MS: '0' } });
+  // One worker process: a cluster's start can outlast the helper's 30 s on a loaded machine.
+  app = await startApp({ worker: true, env: { POSTROOM_AUTH_PENALTY_MS: '0', POSTROOM_WORKERS: '1' } });
   await seedSuperAdmin(); // with no admin yet every page leads to the first-run set-up
   await addDomain('example.org');
   await addMailbox(USER);
