@@ -2,16 +2,16 @@
 // The webmail page: folders | message list | reader or compose, collapsing to one pane on a
 // phone. All data comes from /api/mail, which acts only on the signed-in user's own mailbox.
 import { useEffect, useRef, useState } from 'react';
-import type { MessageSummary, MessageView } from '@/server/webmail/types';
+import type { MessageSummary, MessageView, MovedMessages } from '@/server/webmail/types';
 import { SignOutButton } from '@/components/ui/sign-out-button';
 import { api, postJson, query } from './api';
 import { FolderList } from './folder-list';
 import { MessageList, type BulkAction } from './message-list';
 import { Reader, type ReplyMode } from './reader';
 import { Compose } from './compose';
-import { EMPTY_DRAFT, prefillFor, type ComposeDraft } from './prefill';
+import { EMPTY_DRAFT, draftFromMessage, draftFiles, prefillFor, type ComposeDraft } from './prefill';
 import { SearchBar } from './search-bar';
-import { useMailbox } from './use-mailbox';
+import { rememberView, useMailbox } from './use-mailbox';
 import { useShortcuts } from './use-shortcuts';
 import { Icon } from './icons';
 
@@ -32,6 +32,7 @@ export function MailApp({
     state,
     setState,
     list,
+    threads,
     loading,
     error,
     setError,
@@ -48,6 +49,8 @@ export function MailApp({
   const [pane, setPane] = useState<Pane>('list');
   const [drawer, setDrawer] = useState(false);
   const [notice, setNotice] = useState('');
+  // After a move or delete: where the messages went, for the Undo button.
+  const [undo, setUndo] = useState<MovedMessages | null>(null);
   const [cursor, setCursor] = useState<number | null>(null);
   const searchBox = useRef<HTMLInputElement>(null);
   const current = folders.find((folder) => folder.path === state.folder);
@@ -59,29 +62,53 @@ export function MailApp({
 
   useEffect(() => {
     if (!notice) return;
-    const timer = setTimeout(() => setNotice(''), 4000);
+    // Long enough to reach Undo.
+    const timer = setTimeout(
+      () => {
+        setNotice('');
+        setUndo(null);
+      },
+      undo ? 8000 : 4000,
+    );
     return () => clearTimeout(timer);
-  }, [notice]);
+  }, [notice, undo]);
+
+  const undoMove = async (moved: MovedMessages) => {
+    setUndo(null);
+    try {
+      await postJson('/api/mail/actions', {
+        folder: moved.to,
+        uids: moved.uids,
+        action: 'move',
+        target: moved.from,
+      });
+      setNotice(
+        `${moved.uids.length} message${moved.uids.length > 1 ? 's' : ''} back in ${folders.find((f) => f.path === moved.from)?.name ?? moved.from}`,
+      );
+      await refresh(true);
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
 
   const openMessage = async (summary: MessageSummary, allowImages = false) => {
     setCursor(summary.uid);
-    if (current?.specialUse === 'drafts') {
-      const draft = await api<MessageView>(
-        `/api/mail/message?${query({ folder: state.folder, uid: summary.uid, peek: 1 })}`,
-      );
-      startCompose({
-        ...EMPTY_DRAFT,
-        to: draft.to.map((a) => a.address).join(', '),
-        cc: draft.cc.map((a) => a.address).join(', '),
-        subject: draft.subject,
-        text: draft.text.replace(/\r?\n$/, ''),
-        draftUid: draft.uid,
-      });
+    // Results of a search in all folders name their own folder.
+    const folder = summary.folder ?? state.folder;
+    if (folders.find((f) => f.path === folder)?.specialUse === 'drafts') {
+      try {
+        const draft = await api<MessageView>(
+          `/api/mail/message?${query({ folder, uid: summary.uid, peek: 1 })}`,
+        );
+        startCompose(draftFromMessage(draft, await draftFiles(draft)));
+      } catch (failure) {
+        setError((failure as Error).message);
+      }
       return;
     }
     try {
       const view = await api<MessageView>(
-        `/api/mail/message?${query({ folder: state.folder, uid: summary.uid, images: allowImages ? 1 : undefined })}`,
+        `/api/mail/message?${query({ folder, uid: summary.uid, images: allowImages ? 1 : undefined })}`,
       );
       setMessage(view);
       setImagesAllowed(allowImages);
@@ -99,10 +126,16 @@ export function MailApp({
     setPane('compose');
   };
 
-  const act = async (action: BulkAction, uids: number[], target?: string) => {
+  const act = async (action: BulkAction, uids: number[], target?: string, folder = state.folder) => {
     if (uids.length === 0) return;
     try {
-      await postJson('/api/mail/actions', { folder: state.folder, uids, action, target });
+      const answer = await postJson<{ moved?: MovedMessages }>('/api/mail/actions', {
+        folder,
+        uids,
+        action,
+        target,
+      });
+      setUndo(answer.moved && answer.moved.uids.length > 0 ? answer.moved : null);
       const moved = action === 'delete' || action === 'move' || action === 'junk' || action === 'notjunk';
       if (moved && message && uids.includes(message.uid)) {
         setMessage(null);
@@ -125,7 +158,7 @@ export function MailApp({
       setSelection(new Set());
       setNotice(
         moved
-          ? `${uids.length} message${uids.length > 1 ? 's' : ''} ${action === 'delete' ? (current?.specialUse === 'trash' ? 'deleted' : 'moved to Trash') : action === 'move' ? 'moved' : action === 'junk' ? 'marked as junk' : 'moved to Inbox'}`
+          ? `${uids.length} message${uids.length > 1 ? 's' : ''} ${action === 'delete' ? (answer.moved ? 'moved to Trash' : 'deleted') : action === 'move' ? 'moved' : action === 'junk' ? 'marked as junk' : 'moved to Inbox'}`
           : 'Done',
       );
       await refresh(true);
@@ -152,7 +185,9 @@ export function MailApp({
     else if (shortcut === 'forward') reply('forward');
     else if (shortcut === 'compose') startCompose(EMPTY_DRAFT);
     else if (shortcut === 'delete')
-      void act('delete', selection.size ? [...selection] : message ? [message.uid] : []);
+      void (selection.size
+        ? act('delete', [...selection])
+        : message && act('delete', [message.uid], undefined, message.folder));
     else if (shortcut === 'search') searchBox.current?.focus();
     else if (shortcut === 'escape') {
       if (pane !== 'list') setPane('list');
@@ -161,7 +196,7 @@ export function MailApp({
   });
 
   const selectFolder = (path: string) => {
-    setState({ ...state, folder: path, page: 0, search: null });
+    setState({ ...state, folder: path, page: 0, search: null, everywhere: false });
     setMessage(null);
     setPane('list');
     setDrawer(false);
@@ -182,6 +217,7 @@ export function MailApp({
         onSent={() => {
           setCompose(null);
           setPane(message ? 'reader' : 'list');
+          setUndo(null);
           setNotice('Message sent');
           void refresh(true);
         }}
@@ -192,12 +228,17 @@ export function MailApp({
         imagesAllowed={imagesAllowed}
         onReply={reply}
         onBack={() => setPane('list')}
-        onDelete={() => act('delete', [message.uid])}
-        onJunk={() => act('junk', [message.uid])}
-        onToggleFlag={() => act(message.flags.flagged ? 'unflag' : 'flag', [message.uid])}
-        onMarkUnread={() => act('unseen', [message.uid])}
+        onDelete={() => act('delete', [message.uid], undefined, message.folder)}
+        onJunk={() => act('junk', [message.uid], undefined, message.folder)}
+        onToggleFlag={() =>
+          act(message.flags.flagged ? 'unflag' : 'flag', [message.uid], undefined, message.folder)
+        }
+        onMarkUnread={() => act('unseen', [message.uid], undefined, message.folder)}
         onShowImages={() =>
-          void openMessage({ uid: message.uid, flags: message.flags } as MessageSummary, true)
+          void openMessage(
+            { uid: message.uid, flags: message.flags, folder: message.folder } as MessageSummary,
+            true,
+          )
         }
       />
     ) : (
@@ -208,7 +249,8 @@ export function MailApp({
 
   return (
     <div className="flex h-dvh flex-col">
-      <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
+      {/* On a phone the search takes a row of its own under the buttons. */}
+      <header className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 md:flex-nowrap">
         <button
           type="button"
           className="btn btn-small md:hidden"
@@ -219,17 +261,17 @@ export function MailApp({
           <Icon name="menu" />
         </button>
         <h1 className="hidden text-base font-semibold text-brand-700 sm:block">Postroom Mail</h1>
-        <div className="mx-2 flex-1">
+        <div className="order-last basis-full md:order-none md:mx-2 md:flex-1 md:basis-auto">
           <SearchBar
             ref={searchBox}
             active={!!state.search}
-            onSearch={(search) => setState({ ...state, page: 0, search })}
-            onClear={() => setState({ ...state, page: 0, search: null })}
+            onSearch={(search, everywhere) => setState({ ...state, page: 0, search, everywhere })}
+            onClear={() => setState({ ...state, page: 0, search: null, everywhere: false })}
           />
         </div>
         <button
           type="button"
-          className="btn btn-primary btn-small"
+          className="btn btn-primary btn-small ml-auto md:ml-0"
           onClick={() => startCompose(EMPTY_DRAFT)}
           aria-label="Compose"
         >
@@ -247,9 +289,7 @@ export function MailApp({
           <a href="/mail/filters" data-testid="filters-link">
             Filters
           </a>
-          <a href="/account" className="hidden sm:inline">
-            My account
-          </a>
+          <a href="/account">My account</a>
         </nav>
         <SignOutButton />
       </header>
@@ -264,8 +304,18 @@ export function MailApp({
             </p>
           )}
           {notice && (
-            <p role="status" className="text-emerald-700">
+            <p role="status" className="flex items-center gap-2 text-emerald-700">
               {notice}
+              {undo && (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => void undoMove(undo)}
+                  data-testid="undo"
+                >
+                  Undo
+                </button>
+              )}
             </p>
           )}
           {newMail > 0 && state.folder !== 'INBOX' && (
@@ -302,11 +352,17 @@ export function MailApp({
             data-testid="folder-title"
           >
             {state.search
-              ? `Search results in ${current?.name ?? state.folder}`
+              ? `Search results in ${state.everywhere ? 'all folders' : (current?.name ?? state.folder)}`
               : (current?.name ?? state.folder)}
           </h2>
           <MessageList
             page={list}
+            threads={threads}
+            view={state.view}
+            onView={(view) => {
+              rememberView(view);
+              setState({ ...state, view, page: 0 });
+            }}
             loading={loading}
             folders={folders}
             folderUse={current?.specialUse ?? null}
@@ -318,6 +374,14 @@ export function MailApp({
               const next = new Set(selection);
               if (next.has(uid)) next.delete(uid);
               else next.add(uid);
+              setSelection(next);
+            }}
+            onToggleMany={(uids, selected) => {
+              const next = new Set(selection);
+              for (const uid of uids) {
+                if (selected) next.add(uid);
+                else next.delete(uid);
+              }
               setSelection(next);
             }}
             onToggleAll={() => {

@@ -6,6 +6,34 @@ import type { MessageView } from '@/server/webmail/types';
 import { formatAddressList, formatFullDate, formatSize, displayName } from './format';
 import { Icon } from './icons';
 import { MessageFrame } from './message-frame';
+import { linkify } from './linkify';
+
+/** A plain-text body with its http, https and mailto links clickable (React text, never HTML). */
+function PlainBody({ text }: { text: string }) {
+  return (
+    <pre
+      className="whitespace-pre-wrap break-words px-3 font-sans text-sm text-slate-800"
+      data-testid="plain-body"
+    >
+      {linkify(text).map((piece, index) =>
+        piece.kind === 'link' ? (
+          <a
+            // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one text never reorder
+            key={index}
+            href={piece.href}
+            target="_blank"
+            rel="noopener noreferrer nofollow"
+            className="text-brand-700 underline"
+          >
+            {piece.text}
+          </a>
+        ) : (
+          piece.text
+        ),
+      )}
+    </pre>
+  );
+}
 
 export type ReplyMode = 'reply' | 'replyAll' | 'forward' | 'forwardAttachment';
 
@@ -151,12 +179,7 @@ export function Reader({
               title={`Message body: ${message.subject}`}
             />
           ) : (
-            <pre
-              className="whitespace-pre-wrap break-words px-3 font-sans text-sm text-slate-800"
-              data-testid="plain-body"
-            >
-              {message.text}
-            </pre>
+            <PlainBody text={message.text} />
           )}
         </div>
         {files.length > 0 && (

@@ -1,12 +1,13 @@
 'use client';
-// Search: one box for "anywhere", plus from / to / subject / body / date range when expanded.
+// Search: one box for "anywhere", plus from / to / subject / body / date range when expanded;
+// in this folder or, with the toggle, in every folder.
 import { forwardRef, useState } from 'react';
 import type { SearchInput } from '@/server/webmail/search';
 
 interface Props {
   active: boolean;
   error?: string;
-  onSearch(input: SearchInput): void;
+  onSearch(input: SearchInput, everywhere: boolean): void;
   onClear(): void;
 }
 
@@ -16,6 +17,7 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
 ) {
   const [input, setInput] = useState<SearchInput>({});
   const [advanced, setAdvanced] = useState(false);
+  const [everywhere, setEverywhere] = useState(false);
   const set = (key: keyof SearchInput) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setInput({ ...input, [key]: event.target.value });
   return (
@@ -25,7 +27,7 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
       className="flex flex-1 flex-col gap-1"
       onSubmit={(event) => {
         event.preventDefault();
-        onSearch(input);
+        onSearch(input, everywhere);
       }}
     >
       <div className="flex items-center gap-1">
@@ -42,6 +44,22 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
           onChange={set('text')}
           aria-invalid={!!error}
         />
+        <label
+          className="flex shrink-0 items-center gap-1 text-xs text-slate-600"
+          title="Search every folder"
+        >
+          <input
+            type="checkbox"
+            checked={everywhere}
+            onChange={(event) => {
+              setEverywhere(event.target.checked);
+              // Already searching: the same search again, now in the other scope.
+              if (active) onSearch(input, event.target.checked);
+            }}
+          />
+          <span className="hidden sm:inline">All folders</span>
+          <span className="sr-only sm:hidden">All folders</span>
+        </label>
         <button type="submit" className="btn btn-small">
           Search
         </button>
@@ -59,6 +77,7 @@ export const SearchBar = forwardRef<HTMLInputElement, Props>(function SearchBar(
             className="btn btn-small"
             onClick={() => {
               setInput({});
+              setEverywhere(false);
               onClear();
             }}
           >

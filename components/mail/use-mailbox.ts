@@ -1,8 +1,8 @@
 'use client';
-// The data behind the webmail page: folders, the current page of messages (list or search),
-// and live updates from the server-sent event stream.
+// The data behind the webmail page: folders, the current page of messages (list, conversations,
+// search in one folder or all), and live updates from the server-sent event stream.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { FolderView, MessagePage, SortKey } from '@/server/webmail/types';
+import type { FolderView, MessagePage, SortKey, ThreadPage } from '@/server/webmail/types';
 import type { SearchInput } from '@/server/webmail/search';
 import { api, query } from './api';
 
@@ -12,6 +12,30 @@ export interface ListState {
   sort: SortKey;
   reverse: boolean;
   search: SearchInput | null;
+  /** Search every folder, not just this one. */
+  everywhere: boolean;
+  view: ListView;
+}
+
+export type ListView = 'threads' | 'messages';
+
+// The user's choice of conversations or messages, kept in this browser.
+const VIEW_KEY = 'postroom.mail.view';
+
+function rememberedView(): ListView {
+  try {
+    return window.localStorage.getItem(VIEW_KEY) === 'threads' ? 'threads' : 'messages';
+  } catch {
+    return 'messages';
+  }
+}
+
+export function rememberView(view: ListView): void {
+  try {
+    window.localStorage.setItem(VIEW_KEY, view);
+  } catch {
+    // storage disabled: the choice lasts for this page only
+  }
 }
 
 export function useMailbox(initialFolder: string) {
@@ -22,8 +46,18 @@ export function useMailbox(initialFolder: string) {
     sort: 'date',
     reverse: true,
     search: null,
+    everywhere: false,
+    view: 'messages',
   });
   const [list, setList] = useState<MessagePage | null>(null);
+  const [threads, setThreads] = useState<ThreadPage | null>(null);
+  // After hydration: the server render cannot know what this browser remembered.
+  const [viewLoaded, setViewLoaded] = useState(false);
+  useEffect(() => {
+    const view = rememberedView();
+    setState((current) => (current.view === view ? current : { ...current, view }));
+    setViewLoaded(true);
+  }, []);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
   const [newMail, setNewMail] = useState(0);
@@ -41,8 +75,30 @@ export function useMailbox(initialFolder: string) {
     const id = ++request.current;
     if (!quiet) setLoading(true);
     try {
+      if (current.view === 'threads' && !current.search) {
+        const page = await api<ThreadPage>(
+          `/api/mail/threads?${query({ folder: current.folder, page: current.page })}`,
+        );
+        if (id === request.current) {
+          setThreads(page);
+          // The flat list of what is shown, for selection and j/k.
+          setList({
+            folder: page.folder,
+            total: page.total,
+            page: page.page,
+            pageSize: page.pageSize,
+            sort: 'date',
+            reverse: true,
+            messages: page.threads.flatMap((thread) => [...thread.messages].reverse()),
+          });
+          setError('');
+        }
+        return;
+      }
+      const everywhere = !!current.search && current.everywhere;
       const params = {
-        folder: current.folder,
+        folder: everywhere ? undefined : current.folder,
+        all: everywhere ? 1 : undefined,
         page: current.page,
         sort: current.sort,
         reverse: current.reverse ? 1 : 0,
@@ -51,6 +107,7 @@ export function useMailbox(initialFolder: string) {
       const page = await api<MessagePage>(`/api/mail/messages?${query(params)}`);
       if (id === request.current) {
         setList(page);
+        setThreads(null);
         setError('');
       }
     } catch (failure) {
@@ -72,8 +129,8 @@ export function useMailbox(initialFolder: string) {
   }, [loadFolders]);
 
   useEffect(() => {
-    void loadList(state);
-  }, [state, loadList]);
+    if (viewLoaded) void loadList(state);
+  }, [state, loadList, viewLoaded]);
 
   // New mail: the server's IDLE watcher pushes events; refresh counts and, if shown, the list.
   const stateRef = useRef(state);
@@ -96,6 +153,7 @@ export function useMailbox(initialFolder: string) {
     state,
     setState,
     list,
+    threads,
     loading,
     error,
     setError,

@@ -10,6 +10,9 @@ import { openBrowser, signIn, type Browser } from './helpers/browser';
 import { startWebmailApp, imapAs, waitForImapMessage, ALICE, BOB, PASSWORD } from './webmail-fixture';
 
 process.env.POSTROOM_AUTH_PENALTY_MS = '0';
+// One mail worker process: starting one per core took longer than the harness's 30 s on a busy
+// machine; the subject here is the webmail, not the cluster.
+process.env.POSTROOM_WORKERS = '1';
 
 let app: RunningApp;
 let browser: Browser;
