@@ -76,7 +76,7 @@ export function VacationForm(props: {
         />
         <FieldNote id="vacation-text-error" message={errors.text} />
       </div>
-      <div className="max-w-xs">
+      <div>
         <label className="label" htmlFor="vacation-days">
           Reply to each sender once every
         </label>
@@ -86,7 +86,7 @@ export function VacationForm(props: {
             type="number"
             min={1}
             max={365}
-            className="input"
+            className="input w-24"
             value={String(vacation.days)}
             aria-invalid={errors.days ? true : undefined}
             onChange={(e) =>
