@@ -33,7 +33,8 @@ before(async () => {
   await addMailbox({ address: 'kim@foobar.com', password: PASSWORD });
   await addAccessRule({ pattern: '198.51.100.66', action: 'REJECT', message: 'Go away' });
   worker = await startClusterWorker({
-    POSTROOM_WORKERS: '1',
+    // Two node:cluster children: the header is read by whichever child was handed the socket.
+    POSTROOM_WORKERS: '2',
     POSTROOM_HOSTNAME: 'mx.foobar.com',
     POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
     POSTROOM_PROXY_PROTOCOL_FROM: `${PROXY}/32, 2001:db8:ffff::/48`,
@@ -44,6 +45,7 @@ before(async () => {
     // Short, so that the IMAPS test below sees a proxied session outlive it.
     POSTROOM_TLS_HANDSHAKE_TIMEOUT: '2',
   });
+  await waitFor('both children', () => worker.children().size === 2);
   const ready = worker.logs.find((line) => line.msg === 'mail worker listening')!;
   ports = { ...worker.ports, managesieve: Number(ready.managesieve) };
 });
