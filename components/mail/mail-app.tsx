@@ -53,6 +53,7 @@ export function MailApp({
   const [undo, setUndo] = useState<MovedMessages | null>(null);
   const [cursor, setCursor] = useState<number | null>(null);
   const searchBox = useRef<HTMLInputElement>(null);
+  const openRequest = useRef(0);
   const current = folders.find((folder) => folder.path === state.folder);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the selection is cleared whenever the folder, page or search changes; the effect does not read them, they are its triggers
@@ -93,6 +94,8 @@ export function MailApp({
 
   const openMessage = async (summary: MessageSummary, allowImages = false) => {
     setCursor(summary.uid);
+    // Compose started (or another message asked for) while this one loads: it must not take over.
+    const request = ++openRequest.current;
     // Results of a search in all folders name their own folder.
     const folder = summary.folder ?? state.folder;
     if (folders.find((f) => f.path === folder)?.specialUse === 'drafts') {
@@ -100,7 +103,8 @@ export function MailApp({
         const draft = await api<MessageView>(
           `/api/mail/message?${query({ folder, uid: summary.uid, peek: 1 })}`,
         );
-        startCompose(draftFromMessage(draft, await draftFiles(draft)));
+        const files = await draftFiles(draft);
+        if (request === openRequest.current) startCompose(draftFromMessage(draft, files));
       } catch (failure) {
         setError((failure as Error).message);
       }
@@ -110,6 +114,7 @@ export function MailApp({
       const view = await api<MessageView>(
         `/api/mail/message?${query({ folder, uid: summary.uid, images: allowImages ? 1 : undefined })}`,
       );
+      if (request !== openRequest.current) return;
       setMessage(view);
       setImagesAllowed(allowImages);
       setCompose(null);
@@ -121,6 +126,7 @@ export function MailApp({
   };
 
   const startCompose = (draft: ComposeDraft) => {
+    openRequest.current += 1;
     setCompose(draft);
     setComposeKey((key) => key + 1);
     setPane('compose');

@@ -175,6 +175,7 @@ test('search across all folders finds a message in Archive and says where it is'
 test("Forward lists the original's attachments; one removed is not sent", async () => {
   const { page } = browser;
   await row('Tool list').click();
+  await page.getByTestId('reader-subject').filter({ hasText: 'Tool list' }).waitFor();
   await page.getByRole('button', { name: 'Forward', exact: true }).click();
   const compose = page.getByRole('form', { name: 'Compose message' });
   const carried = compose.getByRole('list', { name: 'Forwarded attachments' });
@@ -195,6 +196,7 @@ test('Undo after delete and after move puts the messages back', async () => {
   const { page } = browser;
   const before = await count('INBOX');
   await row('Tool list').click();
+  await page.getByTestId('reader-subject').filter({ hasText: 'Tool list' }).waitFor();
   await page.getByRole('article', { name: 'Message' }).getByRole('button', { name: 'Delete' }).click();
   const toast = page.getByRole('status').filter({ hasText: 'moved to Trash' });
   await toast.waitFor();
