@@ -98,7 +98,8 @@ export function AddPasskey() {
       data-testid="add-passkey"
       onSubmit={async (event) => {
         event.preventDefault();
-        const name = String(new FormData(event.currentTarget).get('name') ?? '');
+        const form = event.currentTarget;
+        const name = String(new FormData(form).get('name') ?? '');
         setPending(true);
         setError(undefined);
         const options = await passkeyOptionsAction();
@@ -110,8 +111,10 @@ export function AddPasskey() {
         try {
           const response = await startRegistration({ optionsJSON: options.options });
           const saved = await registerPasskeyAction(name, response);
-          if (saved.ok) router.refresh();
-          else setError(saved.error);
+          if (saved.ok) {
+            form.reset();
+            router.refresh();
+          } else setError(saved.error);
         } catch {
           setError('No passkey was made (cancelled, or this browser has no authenticator).');
         }

@@ -105,6 +105,7 @@ export function SecondStepForm(props: {
       data-testid="second-step"
       noValidate
     >
+      <p className="text-sm text-slate-700">Password accepted. Confirm it is you with your second factor.</p>
       {step.methods.includes('totp') && (
         <div>
           <label htmlFor="code" className="label">
