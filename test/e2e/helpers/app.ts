@@ -79,7 +79,7 @@ async function startWorker(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`)),
-      30_000,
+      90_000, // a loaded machine takes long to load the protocol code and the database client
     );
     child.on('exit', (code) => {
       clearTimeout(timer);
