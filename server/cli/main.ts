@@ -13,6 +13,7 @@ import { EXPORT_USAGE, exportCommand } from './commands/export';
 import { migrateCommand, startCommand } from './commands/system';
 import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './commands/backup';
 import { acmeCommand } from './commands/acme';
+import { blobsCommand } from './commands/blobs';
 import { UsageError, type CommandGroup, type Options } from './command';
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -23,6 +24,7 @@ const GROUPS: Record<string, CommandGroup> = {
   queue: queueCommand,
   acme: acmeCommand,
   import: importCommand,
+  blobs: blobsCommand,
 };
 
 function help(): string {

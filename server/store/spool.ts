@@ -115,6 +115,20 @@ export class SpoolWriter {
     }
   }
 
+  /** fsyncs the content and checks it hashes to `expected`, without placing it (blob-migrate.ts). */
+  async finishChecked(expected: string): Promise<SpooledBlob> {
+    try {
+      await this.handle.sync();
+      await this.close();
+      const hash = this.hash.digest('hex');
+      if (hash !== expected) throw new Error(`content hashes to ${hash}, not ${expected}: not moved`);
+      return new SpooledBlob(hash, this.written, this.path, this.dataDir);
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+  }
+
   /** Closes and removes the file (a dropped connection, a refused message, a failed write). */
   async abort(): Promise<void> {
     await this.close().catch(() => {});

@@ -1,0 +1,207 @@
+// Message content kept in the database (POSTROOM_BLOB_STORE=database): mail delivered over SMTP
+// (nodemailer) reads back byte-exact over IMAP (imapflow: BODY[] and partial BODY[]<n.m>) and POP3
+// (Python's poplib), a message of more than two chunks included, with no file written; the
+// collector removes the chunks of expunged mail and adopts orphan chunks; and
+// `postroom blobs migrate` moves the store both ways while mail keeps arriving.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import nodemailer from 'nodemailer';
+import { startImapTestEnv, imapflowClient, PASSWORD, type ImapTestEnv } from './imap-support';
+import { run } from '../helpers/pop3';
+import { db } from '../../server/core/db';
+import { setDnsResolver, staticResolver } from '../../server/policy/dns';
+import { startSmtpServers, type RunningSmtpServers } from '../../server/smtp';
+import { startPop3Servers, type Pop3Servers } from '../../server/pop3';
+import { expungeMessages, findDeliveryFolder } from '../../server/store';
+import { blobPath } from '../../server/store/blobs';
+import { CHUNK_BYTES } from '../../server/store/blob-store-db';
+import { forgetActiveBlobStore } from '../../server/store/blob-store';
+import { migrateBlobs } from '../../server/store/blob-migrate';
+import { collectBlobs } from '../../server/store/gc';
+import { rawDb } from '../../server/store/raw';
+
+process.env.POSTROOM_BLOB_STORE = 'database';
+
+let env: ImapTestEnv;
+let smtp: RunningSmtpServers;
+let pop3: Pop3Servers;
+let inbox: number;
+
+before(async () => {
+  forgetActiveBlobStore();
+  env = await startImapTestEnv();
+  inbox = await findDeliveryFolder(env.userId);
+  setDnsResolver(staticResolver({}));
+  smtp = await startSmtpServers({
+    host: '127.0.0.1',
+    port: 0,
+    submissionPort: 0,
+    smtpsPort: 0,
+    settings: { checkAuthentication: false },
+  });
+  pop3 = await startPop3Servers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
+});
+after(async () => {
+  await pop3.close();
+  await smtp.close();
+  setDnsResolver(null);
+  await env.close();
+  delete process.env.POSTROOM_BLOB_STORE;
+  forgetActiveBlobStore();
+});
+
+const sha = (content: Buffer) => createHash('sha256').update(content).digest('hex');
+
+/** A message of about `bytes` bytes whose lines differ (so no two chunks are alike). */
+function bigMessage(subject: string, bytes: number): Buffer {
+  const lines = ['From: friend@elsewhere.example', `To: ${env.address}`, `Subject: ${subject}`, ''];
+  for (let n = 0, length = 0; length < bytes; n++) {
+    const line = `line ${n} ${'x'.repeat(60 + (n % 13))}`;
+    lines.push(line);
+    length += line.length + 2;
+  }
+  return Buffer.from(`${lines.join('\r\n')}\r\n`);
+}
+
+async function send(raw: Buffer): Promise<void> {
+  const mx = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtp.ports.smtp,
+    secure: false,
+    ignoreTLS: true,
+  });
+  const info = await mx.sendMail({ envelope: { from: 'friend@elsewhere.example', to: [env.address] }, raw });
+  assert.match(info.response, /^250 /);
+}
+
+async function storedRow(subject: string) {
+  return db().message.findFirstOrThrow({ where: { folderId: inbox, subject }, orderBy: { uid: 'desc' } });
+}
+
+async function chunkCount(hash: string): Promise<number> {
+  const [row] = await rawDb().read<{ n: number | bigint }>(
+    'SELECT COUNT(*) AS n FROM blob_chunks WHERE sha256 = ?',
+    [hash],
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** The message as Python's poplib retrieves it (RETR), as a SHA-256. */
+async function popHash(index: number): Promise<string> {
+  const script = `
+import hashlib, poplib, ssl, sys
+p = poplib.POP3_SSL('127.0.0.1', ${pop3.ports.pop3s}, context=ssl._create_unverified_context())
+p.user(sys.argv[1]); p.pass_(sys.argv[2])
+resp, lines, octets = p.retr(${index})
+print(hashlib.sha256(b'\\r\\n'.join(lines) + b'\\r\\n').hexdigest())
+p.quit()`;
+  return (await run('python3', ['-c', script, env.address, PASSWORD])).trim();
+}
+
+test('mail over SMTP is stored in chunk rows and reads back byte-exact over IMAP and POP3', async () => {
+  const small = bigMessage('small one', 2000);
+  const big = bigMessage('big one', 2 * CHUNK_BYTES + 300_000);
+  await send(small);
+  await send(big);
+  const client = imapflowClient(env, true);
+  await client.connect();
+  try {
+    await client.mailboxOpen('INBOX');
+    for (const [subject, sent, chunks] of [
+      ['small one', small, 1],
+      ['big one', big, 3],
+    ] as const) {
+      const row = await storedRow(subject);
+      assert.equal(await chunkCount(row.blobSha256), chunks, `${subject}: chunk rows`);
+      assert.equal(existsSync(blobPath(row.blobSha256)), false, `${subject}: no file written`);
+      const fetched = await client.fetchOne(String(row.uid), { source: true }, { uid: true });
+      const whole = fetched ? (fetched.source as Buffer) : Buffer.alloc(0);
+      assert.equal(whole.length, row.size);
+      assert.equal(sha(whole), row.blobSha256, `${subject}: BODY[] is the stored content`);
+      assert.ok(
+        whole.subarray(whole.length - sent.length).equals(sent),
+        `${subject}: the sent bytes, after the trace`,
+      );
+      // A partial fetch across the chunk boundary (or the small message's middle).
+      const start = chunks > 1 ? CHUNK_BYTES - 1000 : 100;
+      const length = chunks > 1 ? CHUNK_BYTES + 5000 : 500;
+      const part = await client.fetchOne(
+        String(row.uid),
+        { source: { start, maxLength: length } },
+        { uid: true },
+      );
+      assert.ok(
+        part && (part.source as Buffer).equals(whole.subarray(start, start + length)),
+        `${subject}: BODY[]<${start}.${length}>`,
+      );
+    }
+  } finally {
+    await client.logout();
+  }
+  const rows = await db().message.findMany({ where: { folderId: inbox }, orderBy: { uid: 'asc' } });
+  for (const [index, row] of rows.entries())
+    assert.equal(await popHash(index + 1), row.blobSha256, `POP3 RETR ${index + 1}`);
+});
+
+test('the collector removes the chunks of expunged mail and adopts orphan chunks', async () => {
+  await send(bigMessage('to be expunged', CHUNK_BYTES + 10));
+  const row = await storedRow('to be expunged');
+  assert.equal(await chunkCount(row.blobSha256), 2);
+  await expungeMessages(inbox, [row.uid]);
+  // Chunks of a write that died before its commit: no blobs row, an hour old.
+  const orphan = 'f'.repeat(64);
+  await rawDb().transaction((tx) =>
+    tx.run('INSERT INTO blob_chunks (sha256, idx, data, created_at) VALUES (?, 0, ?, ?)', [
+      orphan,
+      Buffer.from('lost'),
+      rawDb().date(new Date(Date.now() - 3600_000)),
+    ]),
+  );
+  const result = await collectBlobs({ orphanGraceMs: 60_000 });
+  assert.ok(result.removed >= 2, `removed ${result.removed}`);
+  assert.ok(result.adopted >= 1);
+  assert.equal(await chunkCount(row.blobSha256), 0);
+  assert.equal(await chunkCount(orphan), 0);
+});
+
+test('blobs migrate moves the store both ways while mail keeps arriving, nothing lost', async () => {
+  let arriving = true;
+  let sent = 0;
+  const sender = (async () => {
+    while (arriving) {
+      await send(bigMessage(`during migration ${sent}`, 1000 + (sent % 3) * 700_000));
+      sent++;
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const toFiles = await migrateBlobs('filesystem', { switchWaitMs: 300 });
+  assert.equal(toFiles.failed.size, 0);
+  assert.ok(toFiles.moved >= 3, `moved ${toFiles.moved}`);
+  const toDatabase = await migrateBlobs('database', { switchWaitMs: 300 });
+  arriving = false;
+  await sender;
+  assert.equal(toDatabase.failed.size, 0);
+  assert.ok(sent >= 2, `${sent} sent meanwhile`);
+  await migrateBlobs('database', { switchWaitMs: 0 }); // whatever arrived in the files at the end
+  const rows = await db().message.findMany({ where: { folderId: inbox } });
+  const client = imapflowClient(env, true);
+  await client.connect();
+  try {
+    await client.mailboxOpen('INBOX');
+    for (const row of rows) {
+      assert.equal(existsSync(blobPath(row.blobSha256)), false, `uid ${row.uid} left as a file`);
+      assert.ok((await chunkCount(row.blobSha256)) > 0, `uid ${row.uid} in the database`);
+      const fetched = await client.fetchOne(String(row.uid), { source: true }, { uid: true });
+      assert.equal(
+        sha(fetched ? (fetched.source as Buffer) : Buffer.alloc(0)),
+        row.blobSha256,
+        `uid ${row.uid}`,
+      );
+    }
+  } finally {
+    await client.logout();
+  }
+  assert.equal(rows.length, 2 + sent, 'every acknowledged message is there once');
+});
