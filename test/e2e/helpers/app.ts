@@ -77,10 +77,10 @@ async function startWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`)),
-      90_000, // a loaded machine takes long to load the protocol code and the database client
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running behind a failed test
+      reject(new Error(`mail worker did not start:\n${output.join('').slice(-2000)}`));
+    }, 90_000); // a loaded machine takes long to load the protocol code and the database client
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`mail worker exited with ${code}:\n${output.join('').slice(-2000)}`));
