@@ -337,7 +337,7 @@ export function MessageList(props: Props) {
   return (
     <section aria-label="Messages" className="flex h-full min-h-0 flex-col">
       <Toolbar {...props} />
-      <div className="flex items-center gap-2 border-b border-slate-200 bg-slate-50 px-3 py-1.5 text-xs text-slate-600">
+      <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-slate-50 px-3 py-1.5 text-xs text-slate-600">
         <fieldset className="flex overflow-hidden rounded-md border border-slate-300" aria-label="Show">
           {(['threads', 'messages'] as const).map((option) => (
             <button
@@ -376,7 +376,7 @@ export function MessageList(props: Props) {
             </button>
           </>
         )}
-        <span className="ml-auto" aria-live="polite">
+        <span className="ml-auto whitespace-nowrap" aria-live="polite">
           {loading
             ? 'Loading…'
             : page
