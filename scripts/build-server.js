@@ -24,7 +24,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER_DIST = join(root, 'dist', 'server');
 const STAMP_FILE = join(SERVER_DIST, 'build-stamp');
-const ENTRY_POINTS = { cli: 'server/cli/main.ts', main: 'server/main.ts', worker: 'server/worker.ts' };
+const ENTRY_POINTS = {
+  cli: 'server/cli/main.ts',
+  main: 'server/main.ts',
+  worker: 'server/worker.ts',
+  // for next.config.mjs: the web process reads it without a TypeScript transpiler
+  'forwarded-headers': 'server/web/forwarded-headers.ts',
+};
 const CHUNKS = 'chunks';
 /** Chunks of earlier builds are kept this long: a process started from one may still import them. */
 const OLD_CHUNK_GRACE_MS = 7 * 86_400_000;

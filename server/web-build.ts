@@ -12,7 +12,7 @@ const SOURCES = [
   'components',
   'public',
   'server',
-  'next.config.ts',
+  'next.config.mjs',
   'postcss.config.mjs',
   'proxy.ts',
   'package-lock.json',

@@ -9,7 +9,7 @@
 // - with N trusted proxies the socket's address is appended to X-Forwarded-For as one more hop
 //   (as a proxy does), and client-ip.ts takes the entry N from the end: the address the outermost
 //   trusted proxy saw. X-Forwarded-Host/-Proto from the proxy are believed.
-// next.config.ts installs this in the `next start` process (no custom server is needed).
+// next.config.mjs installs this in the `next start` process (no custom server is needed).
 import type { EventEmitter } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';

@@ -1,4 +1,4 @@
-// Outlook's autodiscover; /Autodiscover/Autodiscover.xml is rewritten here (next.config.ts).
+// Outlook's autodiscover; /Autodiscover/Autodiscover.xml is rewritten here (next.config.mjs).
 export {
   autodiscoverPost as POST,
   autodiscoverOtherMethod as GET,
