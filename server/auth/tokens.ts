@@ -1,9 +1,10 @@
 // Short-lived signed tokens for the webmail: it never keeps the user's password, and IMAP and
 // submission accept these through OAUTHBEARER/XOAUTH2. A token is bound to the mailbox and to its
 // password's change time, so a password change or a disabled mailbox refuses it at once.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { db } from '../core/db';
 import type { AuthenticatedUser } from './user';
+import { mintUserToken, readUserToken } from './user-token';
 
 let secretPromise: Promise<Buffer> | undefined;
 
@@ -25,43 +26,13 @@ export function serverSecret(): Promise<Buffer> {
   return secretPromise;
 }
 
-interface TokenPayload {
-  uid: number;
-  pwc: number;
-  exp: number;
-}
-
-function sign(secret: Buffer, body: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64url');
-}
-
 export async function mintAccessToken(userId: number, ttlSeconds = 15 * 60): Promise<string> {
-  const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
-  const payload: TokenPayload = {
-    uid: user.id,
-    pwc: user.passwordChangedAt.getTime(),
-    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
-  };
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${sign(await serverSecret(), body)}`;
+  return mintUserToken(await serverSecret(), userId, ttlSeconds, {});
 }
 
 export async function verifyAccessToken(token: string): Promise<AuthenticatedUser | null> {
-  const [body, signature] = token.split('.');
-  if (!body || !signature) return null;
-  const expected = Buffer.from(sign(await serverSecret(), body));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  let payload: TokenPayload;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
-  } catch {
-    return null;
-  }
-  if (typeof payload.exp !== 'number' || payload.exp < Date.now() / 1000) return null;
-  const user = await db().user.findUnique({ where: { id: payload.uid }, include: { domainRef: true } });
-  if (!user || !user.enabled || !user.domainRef.enabled || user.passwordChangedAt.getTime() !== payload.pwc)
-    return null;
+  const user = (await readUserToken(await serverSecret(), token))?.user;
+  if (!user) return null;
   return {
     id: user.id,
     address: `${user.local}@${user.domain}`,

@@ -1,7 +1,7 @@
 // The state of one message's run through the scripts.
 import type { CompiledScript } from './compiled';
 import type { HeaderField } from './headers';
-import type { HeaderEdit, SieveEnvironment, SieveMessageInput } from './types';
+import type { HeaderEdit, SieveAction, SieveEnvironment, SieveMessageInput } from './types';
 import type { VariableScope } from './variables';
 
 export const DEFAULT_MAX_STEPS = 10_000;
@@ -20,21 +20,10 @@ export class SieveRuntimeError extends Error {
 
 /** One recorded action, before the implicit keep and merging are applied. */
 export type Recorded =
-  | { type: 'keep'; flags: string[] }
-  | { type: 'fileinto'; mailbox: string; flags: string[]; create: boolean; copy: boolean }
-  | { type: 'redirect'; address: string; copy: boolean }
-  | { type: 'discard' }
-  | { type: 'reject'; reason: string; extended: boolean }
-  | {
-      type: 'vacation';
-      handle: string;
-      seconds: number;
-      subject?: string;
-      from?: string;
-      reason: string;
-      mime: boolean;
-      replyTo: string;
-    };
+  | Exclude<SieveAction, { type: 'fileinto' | 'redirect' }>
+  | ((Extract<SieveAction, { type: 'fileinto' }> | Extract<SieveAction, { type: 'redirect' }>) & {
+      copy: boolean;
+    });
 
 export interface RunContext {
   message: SieveMessageInput;
