@@ -1,9 +1,10 @@
 // The ManageSieve listener (RFC 5804): one port (POSTROOM_MANAGESIEVE_PORT, 4190) with STARTTLS;
 // logins need TLS unless POSTROOM_MANAGESIEVE_ALLOW_PLAIN_AUTH=1. Connections per client address
 // are limited across worker processes (POSTROOM_MANAGESIEVE_MAX_CONN_PER_IP, 10).
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { config } from '../core/config';
+import { listenOn } from '../core/listen';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { onTlsMaterialChange } from '../core/tls-reload';
@@ -28,17 +29,6 @@ export interface ManageSieveServerOptions {
 export interface ManageSieveServers {
   ports: { managesieve: number };
   close(): Promise<void>;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }
 
 export async function startManageSieveServers(
@@ -79,7 +69,7 @@ export async function startManageSieveServers(
   const server = createServer((socket) => void open(socket));
   acceptProxyHeaders(server, proxyProtocolSettings(), 'managesieve');
   server.on('error', (error) => logger.error('managesieve listener error', { error: error.message }));
-  const port = await listen(server, opts.port ?? settings.manageSievePort, host);
+  const port = await listenOn(server, opts.port ?? settings.manageSievePort, host);
   logger.info('managesieve listening', { host, managesieve: port });
   // A renewed certificate: STARTTLS from now on uses it (sessions read options.secureContext then).
   const stopReload = onTlsMaterialChange(({ cert, key }) => {

@@ -1,8 +1,9 @@
 // The POP3 listeners: the plain port offers STLS (RFC 2595), the other speaks TLS from the first
 // byte (RFC 8314). Ports come from config() unless given; 0 picks a free one.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, createSecureContext, type TLSSocket } from 'node:tls';
 import { config } from '../core/config';
+import { listenOn } from '../core/listen';
 import { logger } from '../core/logger';
 import { tlsServerOptions } from '../core/tls';
 import { onTlsMaterialChange } from '../core/tls-reload';
@@ -28,17 +29,6 @@ export interface Pop3ServerOptions {
 export interface Pop3Servers {
   ports: { pop3: number; pop3s: number };
   close(): Promise<void>;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }
 
 export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Pop3Servers> {
@@ -96,10 +86,10 @@ export async function startPop3Servers(opts: Pop3ServerOptions = {}): Promise<Po
   for (const server of [plain, implicit])
     server.on('error', (error) => logger.error('pop3 listener error', { error: error.message }));
 
-  const pop3 = await listen(plain, opts.port ?? settings.pop3Port, host);
+  const pop3 = await listenOn(plain, opts.port ?? settings.pop3Port, host);
   let pop3s: number;
   try {
-    pop3s = await listen(implicit, opts.tlsPort ?? settings.pop3sPort, host);
+    pop3s = await listenOn(implicit, opts.tlsPort ?? settings.pop3sPort, host);
   } catch (error) {
     plain.close();
     throw error;
