@@ -17,6 +17,8 @@ export interface ImapSource {
   password: string;
   /** Accept a certificate that does not verify (a self-signed test server). */
   insecure?: boolean;
+  /** TLS from the first byte or STARTTLS after connecting; by default STARTTLS on port 143 only. */
+  tls?: 'implicit' | 'starttls';
 }
 
 export interface ImapImportReport extends SinkCounts {
@@ -62,11 +64,12 @@ export function targetFolder(folder: Pick<ListResponse, 'path' | 'delimiter' | '
 }
 
 function client(source: ImapSource): ImapFlow {
+  const starttls = source.tls ? source.tls === 'starttls' : source.port === 143;
   return new ImapFlow({
     host: source.host,
     port: source.port,
-    secure: source.port !== 143,
-    doSTARTTLS: source.port === 143 ? true : undefined,
+    secure: !starttls,
+    doSTARTTLS: starttls ? true : undefined,
     // SNI takes a host name only (RFC 6066), never an address.
     tls: { rejectUnauthorized: !source.insecure, ...(isIP(source.host) ? {} : { servername: source.host }) },
     auth: { user: source.user, pass: source.password },
@@ -112,6 +115,7 @@ export async function importFromImap(
     if (progress) {
       progress.totalMessages = plans.reduce((n, p) => n + p.todo.length, 0);
       progress.totalBytes = plans.reduce((n, p) => n + p.todo.reduce((b, m) => b + m.size, 0), 0);
+      progress.totalFolders = plans.length;
       progress.update(true);
     }
     const folders: ImapImportReport['folders'] = [];
@@ -119,6 +123,7 @@ export async function importFromImap(
       const before = sink.counts.added;
       await copyFolder(imap, plan, sink, sourceKey, progress);
       folders.push({ source: plan.folder.path, target: plan.target, added: sink.counts.added - before });
+      if (progress) progress.folders++;
     }
     progress?.done();
     return { ...sink.counts, folders };

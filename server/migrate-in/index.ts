@@ -21,3 +21,12 @@ export {
   type BulkRow,
   type BulkOutcome,
 } from './bulk-mailboxes';
+export {
+  parseImportCsv,
+  startImportBatch,
+  getImportBatch,
+  MAX_IMPORT_ROWS,
+  type ImportBatchStatus,
+  type ImportRowStatus,
+  type ImportServer,
+} from './imap-batch';

@@ -24,6 +24,9 @@ export class Progress {
   totalBytes = 0;
   messages = 0;
   bytes = 0;
+  /** Source folders found and finished (the IMAP import counts them; the console shows them). */
+  totalFolders = 0;
+  folders = 0;
 
   constructor(
     private readonly label: string,

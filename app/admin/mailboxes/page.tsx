@@ -57,6 +57,9 @@ export default async function MailboxesPage({ searchParams }: { searchParams: Pr
         <Link className="btn" href="/admin/mailboxes/bulk">
           Add from CSV
         </Link>
+        <Link className="btn" href="/admin/mailboxes/import">
+          Move mail in
+        </Link>
         <Link
           className="btn btn-primary"
           href={`/admin/mailboxes/new${params.domain ? `?domain=${params.domain}` : ''}`}
