@@ -14,6 +14,7 @@ import { migrateCommand, startCommand } from './commands/system';
 import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './commands/backup';
 import { acmeCommand } from './commands/acme';
 import { blobsCommand } from './commands/blobs';
+import { sieveCommand } from './commands/sieve';
 import { UsageError, type CommandGroup, type Options } from './command';
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -25,6 +26,7 @@ const GROUPS: Record<string, CommandGroup> = {
   acme: acmeCommand,
   import: importCommand,
   blobs: blobsCommand,
+  sieve: sieveCommand,
 };
 
 function help(): string {
