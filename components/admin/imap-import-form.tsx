@@ -132,7 +132,7 @@ export function ImapImportForm({ start, status }: Props) {
             From {batch.host}:{batch.port}: {count('done')} done, {count('running')} running,{' '}
             {count('waiting')} waiting, {count('failed')} failed, {count('refused')} refused.
           </p>
-          <table className="w-full text-sm" aria-label="Import progress">
+          <table className="w-full text-sm [&_td]:py-1 [&_td]:pr-3 [&_th]:pr-3" aria-label="Import progress">
             <thead>
               <tr className="text-left text-slate-500">
                 <th scope="col">Line</th>
@@ -152,12 +152,10 @@ export function ImapImportForm({ start, status }: Props) {
                   <td>{r.target}</td>
                   <td>{r.totalFolders ? `${r.folders} / ${r.totalFolders}` : '–'}</td>
                   <td data-messages={r.messages}>
-                    {formatCount(r.messages)} / {formatCount(r.totalMessages)}
+                    {r.totalFolders ? `${formatCount(r.messages)} / ${formatCount(r.totalMessages)}` : '–'}
                     {r.skipped > 0 && ` (${formatCount(r.skipped)} already here)`}
                   </td>
-                  <td>
-                    {formatBytes(r.bytes)} / {formatBytes(r.totalBytes)}
-                  </td>
+                  <td>{r.totalFolders ? `${formatBytes(r.bytes)} / ${formatBytes(r.totalBytes)}` : '–'}</td>
                   <td className={STATE_TONE[r.state]}>
                     {STATE_LABEL[r.state]}
                     {r.error && `: ${r.error}`}
