@@ -8,22 +8,31 @@ import { mintUserToken, readUserToken } from './user-token';
 
 let secretPromise: Promise<Buffer> | undefined;
 
-/** POSTROOM_SECRET, or a random secret made once and kept in the settings table. */
+/**
+ * POSTROOM_SECRET, or a random secret made once and kept in the settings table. Several processes
+ * may make it at once on a fresh database (the cluster's children at their first logins): the
+ * first insert wins and everyone reads that one. A failure is not remembered, so the next call
+ * tries again instead of failing every login of this process.
+ */
 export function serverSecret(): Promise<Buffer> {
-  secretPromise ??= (async () => {
-    if (process.env.POSTROOM_SECRET) return Buffer.from(process.env.POSTROOM_SECRET);
-    const existing = await db().setting.findUnique({ where: { key: 'secret' } });
-    if (existing) return Buffer.from(existing.value, 'hex');
-    const fresh = randomBytes(32).toString('hex');
-    await db().setting.upsert({
-      where: { key: 'secret' },
-      create: { key: 'secret', value: fresh },
-      update: {},
-    });
-    const stored = await db().setting.findUniqueOrThrow({ where: { key: 'secret' } });
-    return Buffer.from(stored.value, 'hex');
-  })();
+  secretPromise ??= loadSecret().catch((error: unknown) => {
+    secretPromise = undefined;
+    throw error;
+  });
   return secretPromise;
+}
+
+async function loadSecret(): Promise<Buffer> {
+  if (process.env.POSTROOM_SECRET) return Buffer.from(process.env.POSTROOM_SECRET);
+  const existing = await db().setting.findUnique({ where: { key: 'secret' } });
+  if (existing) return Buffer.from(existing.value, 'hex');
+  try {
+    await db().setting.create({ data: { key: 'secret', value: randomBytes(32).toString('hex') } });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'P2002') throw error; // another process made it first
+  }
+  const stored = await db().setting.findUniqueOrThrow({ where: { key: 'secret' } });
+  return Buffer.from(stored.value, 'hex');
 }
 
 export async function mintAccessToken(userId: number, ttlSeconds = 15 * 60): Promise<string> {
