@@ -11,6 +11,7 @@ export {
   decodePlain,
   decodeLoginField,
   decodeBearer,
+  BEARER_ERROR_CHALLENGE,
   type SaslCredentials,
   type BearerCredentials,
 } from './sasl';

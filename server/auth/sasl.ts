@@ -42,6 +42,14 @@ export interface BearerCredentials {
   token: string;
 }
 
+/**
+ * RFC 7628 section 3.2.2: the error challenge sent for a refused bearer token (XOAUTH2 alike);
+ * whatever the client answers, the exchange then fails.
+ */
+export const BEARER_ERROR_CHALLENGE = Buffer.from(
+  JSON.stringify({ status: 'invalid_token', schemes: 'bearer' }),
+).toString('base64');
+
 /** OAUTHBEARER (gs2 header `n,a=user,` then ^A-separated key=value pairs) or XOAUTH2. */
 export function decodeBearer(base64: string, mechanism: 'OAUTHBEARER' | 'XOAUTH2'): BearerCredentials | null {
   const text = decodeBase64(base64);

@@ -3,11 +3,11 @@
 // UNAUTHENTICATE, LOGOUT and NOOP. Logins go through the shared auth core (throttled, logged) and
 // need TLS unless plain logins are allowed.
 import {
+  BEARER_ERROR_CHALLENGE,
   authenticate,
   authenticateToken,
   decodeBearer,
   decodePlain,
-  throttleState,
   type LoginResult,
 } from '../auth';
 import { SIEVE_EXTENSIONS } from '../sieve';
@@ -90,20 +90,16 @@ async function plain(session: ManageSieveSession, base64: string): Promise<void>
 async function bearer(session: ManageSieveSession, mechanism: 'OAUTHBEARER' | 'XOAUTH2', base64: string) {
   const credentials = decodeBearer(base64, mechanism);
   if (!credentials) return session.send(response('NO', `Malformed SASL ${mechanism} response`));
-  const throttle = await throttleState(session.remoteAddress, credentials.username || 'token');
-  const result: LoginResult = throttle.blocked
-    ? { ok: false, reason: 'throttled', retryAfterSeconds: throttle.retryAfterSeconds }
-    : await authenticateToken({
-        username: credentials.username,
-        token: credentials.token,
-        clientIp: session.remoteAddress,
-        protocol: 'sieve',
-      });
+  // authenticateToken throttles token guessing itself, under the canonical account.
+  const result: LoginResult = await authenticateToken({
+    username: credentials.username,
+    token: credentials.token,
+    clientIp: session.remoteAddress,
+    protocol: 'sieve',
+  });
   if (!result.ok && result.reason === 'invalid') {
     // RFC 7628 3.2.2: an error challenge first; whatever the client answers, the exchange fails.
-    const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString(
-      'base64',
-    );
+    const error = BEARER_ERROR_CHALLENGE;
     session.awaitingSasl = async () => logOutcome(session, result);
     return session.send(sieveString(error));
   }

@@ -3,6 +3,7 @@
 // as Dovecot offers it), and OAUTHBEARER (RFC 7628) and XOAUTH2 for the webmail's access tokens. Logins go through the shared auth core (throttled,
 // logged); RFC 3206 response codes tell clients why a login failed.
 import {
+  BEARER_ERROR_CHALLENGE,
   authenticate,
   authenticateToken,
   decodeBearer,
@@ -137,9 +138,7 @@ async function bearerResponse(
     // RFC 7628 section 3.2.2 (and XOAUTH2 alike): an error challenge first; whatever the client
     // answers (a dummy ^A, or an empty line), the exchange then fails.
     session.awaitingSasl = async () => enterTransaction(session, result);
-    const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString(
-      'base64',
-    );
+    const error = BEARER_ERROR_CHALLENGE;
     return session.reply(`+ ${error}`);
   }
   await enterTransaction(session, result);

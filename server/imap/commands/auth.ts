@@ -3,6 +3,7 @@
 // response per SASL-IR (RFC 4959). Both need TLS unless
 // POSTROOM_IMAP_ALLOW_PLAIN_AUTH=1; the shared auth core throttles and logs failures.
 import {
+  BEARER_ERROR_CHALLENGE,
   authenticate,
   authenticateToken,
   decodeBearer,
@@ -111,9 +112,7 @@ export const AUTHENTICATE: CommandHandler = {
       : { ok: false, reason: 'invalid' };
     if (!result.ok && result.reason === 'invalid') {
       // RFC 7628 section 3.2.2: an error challenge, answered by the client with a dummy line.
-      const error = Buffer.from(JSON.stringify({ status: 'invalid_token', schemes: 'bearer' })).toString(
-        'base64',
-      );
+      const error = BEARER_ERROR_CHALLENGE;
       await readResponse(session, error).catch(() => undefined);
     }
     return finish(session, result);
