@@ -30,6 +30,9 @@ command -v postfix >/dev/null || packages+=(postfix)
 command -v bc >/dev/null || packages+=(bc)
 # HAProxy in front of SMTP and IMAP with PROXY protocol v2 (the proxy-protocol tests start their own).
 [ -x /usr/sbin/haproxy ] || packages+=(haproxy)
+# A three-node Galera cluster on loopback for test/cluster (MariaDB's wsrep provider; rsync for SST).
+[ -f /usr/lib/galera/libgalera_smm.so ] || packages+=(galera-4)
+command -v rsync >/dev/null || packages+=(rsync)
 command -v mariadb >/dev/null || packages+=(mariadb-client)
 mysql_url=${POSTROOM_TEST_MYSQL_URL:-}
 if [ -z "$mysql_url" ] && [ ! -x /usr/sbin/mariadbd ]; then packages+=(mariadb-server); fi
