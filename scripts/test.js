@@ -1,7 +1,8 @@
 // `npm test`: the whole suite. Unit tests run once; integration tests run on the embedded SQLite
 // database and again on MariaDB (POSTROOM_TEST_MYSQL_URL, default root@127.0.0.1:3306); e2e
-// (browser) tests run once. Prints one closing line: "N passed, N failed, N skipped".
-// Usage: npm test [-- unit|integration|e2e ...] [--sqlite-only|--mysql-only] [--grep PATTERN]
+// (browser) tests run once, then the cluster test (test/cluster: three Galera nodes, two worker nodes
+// and a web node behind HAProxy) once. Prints one closing line: "N passed, N failed, N skipped".
+// Usage: npm test [-- unit|integration|e2e|cluster ...] [--sqlite-only|--mysql-only] [--grep PATTERN]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -10,8 +11,8 @@ import { tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const groups = args.filter((arg) => ['unit', 'integration', 'e2e'].includes(arg));
-const selected = groups.length ? groups : ['unit', 'integration', 'e2e'];
+const groups = args.filter((arg) => ['unit', 'integration', 'e2e', 'cluster'].includes(arg));
+const selected = groups.length ? groups : ['unit', 'integration', 'e2e', 'cluster'];
 const grepIndex = args.indexOf('--grep');
 const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
 const providers = args.includes('--sqlite-only')
@@ -83,6 +84,10 @@ if (selected.includes('e2e'))
   run('e2e (chromium)', testFiles('e2e'), {
     POSTROOM_TEST_DB: providers.includes('mysql') ? 'mysql' : 'sqlite',
   });
+
+// Its own databases (Galera on random ports), so it runs once whatever the provider flags say.
+if (selected.includes('cluster'))
+  run('cluster (Galera)', testFiles('cluster'), { POSTROOM_TEST_DB: 'mysql' });
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);
