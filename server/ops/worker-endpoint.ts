@@ -27,7 +27,7 @@ export interface Readiness {
 
 export interface WorkerEndpointSource {
   metrics(): Promise<MetricJson[]>;
-  readiness(): Readiness;
+  readiness(): Readiness | Promise<Readiness>;
 }
 
 /**
@@ -42,10 +42,11 @@ export function startWorkerEndpoint(source: WorkerEndpointSource, port = workerM
       response.end(JSON.stringify(body));
     };
     if (request.method !== 'GET') return send(405, { error: 'method not allowed' });
-    if (request.url === '/ready') {
-      const readiness = source.readiness();
-      return send(readiness.ready ? 200 : 503, readiness);
-    }
+    if (request.url === '/ready')
+      return void Promise.resolve(source.readiness()).then(
+        (readiness) => send(readiness.ready ? 200 : 503, readiness),
+        (error: unknown) => send(503, { ready: false, reason: String(error) }),
+      );
     if (request.url === '/metrics.json')
       return void source.metrics().then(
         (metrics) => send(200, metrics),

@@ -3,11 +3,13 @@
 // cluster child serves the loopback endpoint (worker-endpoint.ts): alone, its own registry; as a
 // primary, its own and every child's (cluster-metrics.ts). Ready means every mail listener is up:
 // alone, once workerListening() ran; as a primary, once each live child said it listens and none
-// is missing (a dead child waiting for its restart makes it not ready).
+// is missing (a dead child waiting for its restart makes it not ready); and, either way, the
+// database answers.
 import cluster from 'node:cluster';
 import { clusterMetrics, answerClusterMetricsRequests } from './cluster-metrics';
 import { trackConnections } from './connection-metrics';
 import { initProcessMetrics, metricsRegistry } from './metrics';
+import { databaseProblem } from './database-probe';
 import { type Readiness, startWorkerEndpoint } from './worker-endpoint';
 
 let listeningAlone = false;
@@ -33,12 +35,20 @@ function watchChildren(): void {
   });
 }
 
-function readiness(): Readiness {
+function listenersReadiness(): Readiness {
   if (!clustered)
     return listeningAlone ? { ready: true } : { ready: false, reason: 'mail listeners not up yet' };
   const up = [...liveChildren].filter((id) => listeningChildren.has(id)).length;
   if (up > 0 && up === liveChildren.size && liveChildren.size >= peakChildren) return { ready: true };
   return { ready: false, reason: `${up} of ${peakChildren} mail worker processes listening` };
+}
+
+/** Listeners up, and the database answers (database-probe.ts: a load balancer's health check). */
+async function readiness(): Promise<Readiness> {
+  const listeners = listenersReadiness();
+  if (!listeners.ready) return listeners;
+  const problem = await databaseProblem();
+  return problem ? { ready: false, reason: problem } : listeners;
 }
 
 export function serveWorkerMetrics(): void {
