@@ -1,12 +1,17 @@
 // `postroom backup DIR`: a consistent copy of the database plus every message file it refers to,
 // in a new DIR/<stamp>/ beside the earlier ones. Message files are immutable and named by their
 // SHA-256, so one already in the previous backup is hard-linked rather than copied again.
+// Content the database holds (POSTROOM_BLOB_STORE=database: blob_chunks rows) is written out as
+// message files too, read a chunk at a time from the snapshot itself, and the copy of the
+// database carries no chunk rows; a half-migrated store is backed up from both places alike.
 //
 // Order matters for a live server: (1) the message files present now are copied, (2) the database
 // is read at one instant, (3) files that arrived between the two are copied and files the
 // snapshot does not refer to are dropped. A file the snapshot refers to was either there at (1)
 // or arrives after it, so only a message expunged and collected within the short step (3) can be
-// missing — and then the backup fails rather than claim what it does not hold.
+// missing — and then the backup fails rather than claim what it does not hold. Content in chunk
+// rows is taken from the snapshot in step (2) (it is in it, consistently); what the snapshot
+// refers to but holds no rows of is then a file, copied in step (3).
 import {
   promises as fs,
   existsSync,
@@ -20,6 +25,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { databaseTarget } from '../core/database-url';
 import { blobPath, blobRoot } from '../store/blobs';
+import { type ChunkReader, copyChunksToFile } from './chunks';
 import { copyHashed, eachLimited, flushFilesystem, hashFile, listBlobFiles, listFilesUnder } from './files';
 import {
   FORMAT,
@@ -37,7 +43,7 @@ import {
 import { dumpMysql } from './mysql';
 import { progress, type ProgressSink } from './progress';
 import type { SnapshotInfo } from './snapshot-info';
-import { fsyncPath, snapshotSqlite } from './sqlite';
+import { fsyncPath, snapshotSqlite, withSqliteChunks } from './sqlite';
 
 /** Data directory folders that are part of the instance besides the database and blobs. */
 export const DATA_DIR_FOLDERS = ['tls', 'acme'];
@@ -73,20 +79,23 @@ export async function backup(
 
   const sizes = new Map<string, number>();
   const linked = new Set<string>();
+  const fromDatabase = new Set<string>();
+  const linkPrevious = async (hash: string, dest: string): Promise<boolean> => {
+    if (!previous || !previousBlobs.has(hash)) return false;
+    try {
+      await fs.mkdir(join(dest, '..'), { recursive: true, mode: 0o700 });
+      linkSync(backupBlobPath(previous, hash), dest);
+      sizes.set(hash, statSync(dest).size);
+      linked.add(hash);
+      report.tick(0);
+      return true;
+    } catch {
+      return false; // gone from the previous backup or another filesystem: copy it
+    }
+  };
   const take = async (hash: string): Promise<void> => {
     const dest = backupBlobPath(partial, hash);
-    if (previous && previousBlobs.has(hash)) {
-      try {
-        await fs.mkdir(join(dest, '..'), { recursive: true, mode: 0o700 });
-        linkSync(backupBlobPath(previous, hash), dest);
-        sizes.set(hash, statSync(dest).size);
-        linked.add(hash);
-        report.tick(0);
-        return;
-      } catch {
-        // gone from the previous backup or another filesystem: copy it
-      }
-    }
+    if (await linkPrevious(hash, dest)) return;
     const copied = await copyHashed(blobPath(hash, instance.dataDir), dest);
     if (copied.sha256 !== hash) {
       await fs.rm(dest, { force: true });
@@ -97,7 +106,22 @@ export async function backup(
     sizes.set(hash, copied.size);
     report.tick(copied.size);
   };
-
+  /** Content the snapshot holds in chunk rows and no file gave us: out to a message file. */
+  const takeChunks = async (read: ChunkReader, referenced: Set<string>, lanes: number): Promise<void> => {
+    const wanted = [...referenced].filter((hash) => !sizes.has(hash));
+    report.phase('message content in the database', wanted.length);
+    await eachLimited(wanted, lanes, async (hash) => {
+      const dest = backupBlobPath(partial, hash);
+      if (!(await read.has(hash))) return; // not in rows: a file (step 3)
+      fromDatabase.add(hash);
+      if (await linkPrevious(hash, dest)) return;
+      const size = await copyChunksToFile(read, hash, dest);
+      if (size === null) return;
+      sizes.set(hash, size);
+      report.tick(size);
+    });
+    report.done(fromDatabase.size ? `${fromDatabase.size} held in the database` : undefined);
+  };
   // (1) the message files there now
   const present = await listBlobFiles(blobRoot(instance.dataDir));
   report.phase('message files', present.length);
@@ -116,12 +140,23 @@ export async function backup(
   const databaseName = target.provider === 'sqlite' ? 'database.sqlite' : 'database.jsonl.gz';
   const databaseFile = join(partial, databaseName);
   report.phase('database snapshot', 1);
-  const info: SnapshotInfo =
-    target.provider === 'sqlite'
-      ? await snapshotSqlite(target.location, databaseFile)
-      : await dumpMysql(target.location, databaseFile);
-  report.tick();
-  report.done(`${Object.values(info.tables).reduce((a, b) => a + b, 0)} rows`);
+  let info: SnapshotInfo;
+  if (target.provider === 'sqlite') {
+    info = await snapshotSqlite(target.location, databaseFile);
+    report.tick();
+    report.done(`${Object.values(info.tables).reduce((a, b) => a + b, 0)} rows`);
+    const referenced = info.referenced;
+    await withSqliteChunks(databaseFile, (read) => takeChunks(read, referenced, COPIES_IN_FLIGHT));
+    if ('blob_chunks' in info.tables) info.tables.blob_chunks = 0; // emptied in the copy
+  } else {
+    // one connection holds the snapshot: its chunk reads go one at a time
+    info = await dumpMysql(target.location, databaseFile, (read, referenced) =>
+      takeChunks(read, referenced, 1),
+    );
+    report.phase('database snapshot', 1);
+    report.tick();
+    report.done(`${Object.values(info.tables).reduce((a, b) => a + b, 0)} rows`);
+  }
 
   // (3) files that arrived meanwhile; drop those the snapshot does not refer to
   const missing = [...info.referenced].filter((hash) => !sizes.has(hash));
@@ -164,6 +199,8 @@ export async function backup(
     tables: info.tables,
     blobs: [...sizes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
     blobsLinked: [...sizes.keys()].filter((hash) => linked.has(hash)).length,
+    blobsFromDatabase: [...sizes.keys()].filter((hash) => fromDatabase.has(hash)).length,
+    ...(info.blobStore ? { blobStore: info.blobStore } : {}),
     files,
   };
   const text = `${JSON.stringify(manifest, null, 1)}\n`;

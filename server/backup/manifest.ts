@@ -34,6 +34,13 @@ export interface Manifest {
   blobs: [string, number][];
   /** How many blob files were linked from the previous backup rather than copied. */
   blobsLinked: number;
+  /** How many of the blobs the instance held in database rows (blob_chunks) rather than files. */
+  blobsFromDatabase?: number;
+  /**
+   * The instance's recorded store for new content (the settings row `postroom blobs migrate`
+   * writes), when it had one: restore puts the content there; otherwise where POSTROOM_BLOB_STORE says.
+   */
+  blobStore?: 'filesystem' | 'database';
   /** The data directory's own files (tls/, acme/) copied as they were. */
   files: FileEntry[];
 }

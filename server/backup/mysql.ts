@@ -10,6 +10,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { PassThrough } from 'node:stream';
 import mariadb from 'mariadb';
 import { mariadbOptions } from '../core/database-url';
+import type { ChunkReader, ChunkWriter } from './chunks';
 import type { SnapshotInfo } from './snapshot-info';
 
 type Cell = string | number | null | { $b64: string };
@@ -19,6 +20,8 @@ interface TableHeader {
 }
 
 const BLOB_COLUMN = 'blob_sha256';
+/** Message content in rows (POSTROOM_BLOB_STORE=database): backed up as message files, not dumped. */
+const CHUNK_TABLE = 'blob_chunks';
 const INSERT_BATCH = 200;
 
 function connect(url: string): Promise<mariadb.Connection> {
@@ -60,8 +63,16 @@ async function columnNames(conn: mariadb.Connection, table: string): Promise<str
 
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
-/** Dumps every table from one consistent snapshot into `dest` (gzipped JSON lines). */
-export async function dumpMysql(url: string, dest: string): Promise<SnapshotInfo> {
+/**
+ * Dumps every table from one consistent snapshot into `dest` (gzipped JSON lines). The chunk
+ * table's rows are not dumped: `withChunks` reads them from the same snapshot once every reference
+ * to content is known (backup.ts writes them as message files), before the snapshot ends.
+ */
+export async function dumpMysql(
+  url: string,
+  dest: string,
+  withChunks?: (read: ChunkReader, referenced: Set<string>) => Promise<void>,
+): Promise<SnapshotInfo> {
   const conn = await connect(url);
   const info: SnapshotInfo = { tables: {}, migrations: [], referenced: new Set() };
   const out = new PassThrough();
@@ -70,7 +81,10 @@ export async function dumpMysql(url: string, dest: string): Promise<SnapshotInfo
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
   try {
-    const names = await tableNames(conn);
+    // the chunk table last: by then the rows that refer to content have all been read
+    const names = (await tableNames(conn)).sort(
+      (a, b) => Number(a === CHUNK_TABLE) - Number(b === CHUNK_TABLE),
+    );
     const columns = new Map<string, string[]>();
     for (const name of names) columns.set(name, await columnNames(conn, name));
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -80,6 +94,28 @@ export async function dumpMysql(url: string, dest: string): Promise<SnapshotInfo
       await write(JSON.stringify({ table, columns: cols } satisfies TableHeader));
       const blobAt = cols.indexOf(BLOB_COLUMN);
       const collect = table === 'messages' || table === 'queue_entries' ? blobAt : -1;
+      if (table === CHUNK_TABLE) {
+        info.tables[table] = 0;
+        await withChunks?.(
+          {
+            async chunk(hash, idx) {
+              const [row] = (await conn.query('SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = ?', [
+                hash,
+                idx,
+              ])) as { data: Buffer }[];
+              return row ? Buffer.from(row.data) : null;
+            },
+            async has(hash) {
+              const rows = (await conn.query('SELECT 1 FROM blob_chunks WHERE sha256 = ? AND idx = 0', [
+                hash,
+              ])) as unknown[];
+              return rows.length > 0;
+            },
+          },
+          info.referenced,
+        );
+        continue;
+      }
       let rows = 0;
       const stream = conn.queryStream({
         sql: `SELECT ${cols.map(quote).join(', ')} FROM ${quote(table)}`,
@@ -88,6 +124,10 @@ export async function dumpMysql(url: string, dest: string): Promise<SnapshotInfo
       for await (const row of stream as AsyncIterable<unknown[]>) {
         rows++;
         if (collect >= 0) info.referenced.add(String(row[collect]));
+        if (table === 'settings' && row[cols.indexOf('key')] === 'blob_store') {
+          const value = row[cols.indexOf('value')];
+          if (value === 'database' || value === 'filesystem') info.blobStore = value;
+        }
         if (table === '_prisma_migrations') {
           const name = row[cols.indexOf('migration_name')];
           const finished = row[cols.indexOf('finished_at')];
@@ -139,6 +179,23 @@ export async function inspectMysqlDump(file: string): Promise<SnapshotInfo> {
   }
   info.migrations.sort();
   return info;
+}
+
+/** Chunk rows written by restore into the target database, a transaction per message. */
+export async function mysqlChunkWriter(url: string): Promise<ChunkWriter & { end(): Promise<void> }> {
+  const conn = await connect(url);
+  return {
+    begin: () => conn.beginTransaction(),
+    async insert(hash, idx, data) {
+      await conn.query(
+        'INSERT IGNORE INTO blob_chunks (sha256, idx, data, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))',
+        [hash, idx, data],
+      );
+    },
+    commit: () => conn.commit(),
+    rollback: () => conn.rollback(),
+    end: () => conn.end(),
+  };
 }
 
 /** Rows in every table but the migrations' own (restore fills an empty database only). */

@@ -3,17 +3,25 @@
 // of mail or overwrite the mail it was meant to save. Message files are checked against their
 // names as they are copied; the database comes last, so an instance whose restore was cut short
 // has no rows pointing at files it lacks.
+//
+// The content goes to the store the restored instance writes to: the one its database records
+// (`postroom blobs migrate`'s settings row, in the manifest as blobStore), else POSTROOM_BLOB_STORE.
+// Into the database it is read a chunk at a time, a transaction per message, its SHA-256 checked
+// before the commit; on SQLite into the copy before that copy is put in place.
 import { promises as fs, existsSync, mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { databaseTarget } from '../core/database-url';
 import { migrate, migrationsFor } from '../core/migrate';
+import { type BlobStoreKind, parseBlobStoreKind } from '../store/blob-store';
 import { blobPath, blobRoot } from '../store/blobs';
 import type { InstanceLocation } from './backup';
+import { copyFileToChunks } from './chunks';
 import { copyHashed, eachLimited, flushFilesystem, hashFile, listBlobFiles } from './files';
 import { backupBlobPath, readManifest, resolveBackup, type Manifest } from './manifest';
-import { loadMysqlDump, mysqlRowCount } from './mysql';
+import { loadMysqlDump, mysqlChunkWriter, mysqlRowCount } from './mysql';
 import { progress, type ProgressSink } from './progress';
-import { restoreSqliteFile, sqliteRowCount } from './sqlite';
+import { restoreSqliteFile, sqliteChunkWriter, sqliteRowCount } from './sqlite';
 
 export class RestoreRefused extends Error {}
 
@@ -21,6 +29,17 @@ export interface RestoreResult {
   dir: string;
   manifest: Manifest;
   seconds: number;
+  /** Where the message content went. */
+  blobStore: BlobStoreKind;
+}
+
+function targetStore(manifest: Manifest): BlobStoreKind {
+  if (manifest.blobStore) return manifest.blobStore;
+  const value = process.env.POSTROOM_BLOB_STORE;
+  const kind = parseBlobStoreKind(value);
+  if (value && !kind)
+    throw new RestoreRefused(`POSTROOM_BLOB_STORE must be filesystem or database, not "${value}"`);
+  return kind ?? 'filesystem';
 }
 
 export async function restore(
@@ -42,6 +61,7 @@ export async function restore(
     throw new RestoreRefused(
       `this backup was made by a newer Postroom (migrations ${unknown.join(', ')}): upgrade first`,
     );
+  const store = targetStore(manifest);
 
   // Empty means: no message files and no rows (a migrated but unused database is fine).
   if ((await listBlobFiles(blobRoot(instance.dataDir))).length > 0)
@@ -68,16 +88,19 @@ export async function restore(
 
   const report = progress(onProgress);
   mkdirSync(instance.dataDir, { recursive: true, mode: 0o700 });
-  report.phase('message files', manifest.blobs.length);
-  await eachLimited(manifest.blobs, 8, async ([hash]) => {
-    const copied = await copyHashed(backupBlobPath(dir, hash), blobPath(hash, instance.dataDir));
-    if (copied.sha256 !== hash) {
-      await fs.rm(blobPath(hash, instance.dataDir), { force: true });
-      throw new Error(`message file ${hash} in the backup is damaged (run postroom backup --verify)`);
-    }
-    report.tick(copied.size);
-  });
-  report.done();
+  const totalRows = Object.values(manifest.tables).reduce((a, b) => a + b, 0);
+  if (store === 'filesystem') {
+    report.phase('message files', manifest.blobs.length);
+    await eachLimited(manifest.blobs, 8, async ([hash]) => {
+      const copied = await copyHashed(backupBlobPath(dir, hash), blobPath(hash, instance.dataDir));
+      if (copied.sha256 !== hash) {
+        await fs.rm(blobPath(hash, instance.dataDir), { force: true });
+        throw new Error(`message file ${hash} in the backup is damaged (run postroom backup --verify)`);
+      }
+      report.tick(copied.size);
+    });
+    report.done();
+  }
   for (const entry of manifest.files) {
     const copied = await copyHashed(
       join(dir, entry.path),
@@ -86,17 +109,46 @@ export async function restore(
     if (copied.sha256 !== entry.sha256) throw new Error(`${entry.path} in the backup is damaged`);
   }
 
-  report.phase(
-    'database',
-    Object.values(manifest.tables).reduce((a, b) => a + b, 0),
-  );
+  /** Every message file into chunk rows through `writer`, one message at a time. */
+  const chunksInto = async (writer: Parameters<typeof copyFileToChunks>[2]) => {
+    report.phase('message content into the database', manifest.blobs.length);
+    for (const [hash] of manifest.blobs)
+      report.tick(await copyFileToChunks(backupBlobPath(dir, hash), hash, writer));
+    report.done();
+  };
   if (target.provider === 'sqlite') {
-    restoreSqliteFile(databaseFile, target.location);
+    await restoreSqliteFile(
+      databaseFile,
+      target.location,
+      store === 'database'
+        ? async (copy) => {
+            await migrate(`file:${copy}`, instance.dataDir); // an older backup may lack blob_chunks
+            const file = new Database(copy, { timeout: 10_000 });
+            try {
+              file.pragma('journal_mode = DELETE');
+              file.pragma('synchronous = OFF'); // not live yet: fsynced once when placed
+              await chunksInto(sqliteChunkWriter(file));
+            } finally {
+              file.close();
+            }
+          }
+        : undefined,
+    );
+    report.phase('database', totalRows);
     await migrate(instance.databaseUrl, instance.dataDir); // brings an older backup up to date
   } else {
+    if (store === 'database') {
+      const writer = await mysqlChunkWriter(target.location);
+      try {
+        await chunksInto(writer);
+      } finally {
+        await writer.end().catch(() => {});
+      }
+    }
+    report.phase('database', totalRows);
     await loadMysqlDump(target.location, databaseFile, () => report.tick());
   }
   report.done();
   if (existsSync(instance.dataDir)) flushFilesystem(instance.dataDir);
-  return { dir, manifest, seconds: (Date.now() - started) / 1000 };
+  return { dir, manifest, seconds: (Date.now() - started) / 1000, blobStore: store };
 }

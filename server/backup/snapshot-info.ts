@@ -4,4 +4,6 @@ export interface SnapshotInfo {
   tables: Record<string, number>;
   migrations: string[];
   referenced: Set<string>;
+  /** The settings row `blob_store` (where the instance writes new content), when there is one. */
+  blobStore?: 'filesystem' | 'database';
 }

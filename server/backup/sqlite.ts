@@ -5,6 +5,8 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { BlobStoreKind } from '../store/blob-store';
+import type { ChunkReader, ChunkWriter } from './chunks';
 import type { SnapshotInfo } from './snapshot-info';
 
 const ALL_PAGES = 1 << 30;
@@ -50,7 +52,75 @@ export function describeSqlite(db: Database.Database): SnapshotInfo {
       .pluck()
       .all() as string[],
   );
-  return { tables, migrations, referenced };
+  return { tables, migrations, referenced, blobStore: blobStoreSetting(db, names) };
+}
+
+/** The settings row `postroom blobs migrate` writes (it wins over POSTROOM_BLOB_STORE). */
+function blobStoreSetting(db: Database.Database, names: string[]): BlobStoreKind | undefined {
+  if (!names.includes('settings')) return undefined;
+  const value = db.prepare(`SELECT value FROM settings WHERE "key" = 'blob_store'`).pluck().get();
+  return value === 'database' || value === 'filesystem' ? value : undefined;
+}
+
+function hasChunkTable(db: Database.Database): boolean {
+  return Boolean(
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blob_chunks'").pluck().get(),
+  );
+}
+
+/**
+ * Runs `work` with a reader of the chunk rows in the snapshot copy `file`, then empties the copy's
+ * blob_chunks (the content is in the backup's message files by then) and compacts the file.
+ */
+export async function withSqliteChunks(
+  file: string,
+  work: (read: ChunkReader) => Promise<void>,
+): Promise<void> {
+  const copy = new Database(file, { timeout: 10_000 });
+  try {
+    if (!hasChunkTable(copy)) return;
+    const chunk = copy.prepare('SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = ?').pluck();
+    const first = copy.prepare('SELECT 1 FROM blob_chunks WHERE sha256 = ? AND idx = 0').pluck();
+    await work({
+      chunk: async (hash, idx) => (chunk.get(hash, idx) as Buffer | undefined) ?? null,
+      has: async (hash) => first.get(hash) !== undefined,
+    });
+    if (copy.prepare('SELECT 1 FROM blob_chunks LIMIT 1').pluck().get()) {
+      // Dropping the table frees its pages at once (a DELETE visits every row); VACUUM gives them back.
+      const ddl = copy
+        .prepare(
+          "SELECT sql FROM sqlite_master WHERE tbl_name = 'blob_chunks' AND sql IS NOT NULL ORDER BY type DESC",
+        )
+        .pluck()
+        .all() as string[];
+      copy.exec('DROP TABLE blob_chunks');
+      for (const statement of ddl) copy.exec(statement);
+      copy.exec('VACUUM');
+    }
+  } finally {
+    copy.close();
+  }
+}
+
+/** Chunk rows written into an SQLite file that is not live yet (restore's copy before it is put in place). */
+export function sqliteChunkWriter(db: Database.Database): ChunkWriter {
+  const insert = db.prepare(
+    "INSERT OR IGNORE INTO blob_chunks (sha256, idx, data, created_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+  );
+  return {
+    async begin() {
+      db.exec('BEGIN');
+    },
+    async insert(hash, idx, data) {
+      insert.run(hash, idx, data);
+    },
+    async commit() {
+      db.exec('COMMIT');
+    },
+    async rollback() {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+  };
 }
 
 /** Reads what an SQLite backup file holds (for --verify). */
@@ -77,11 +147,25 @@ export function sqliteRowCount(file: string): number {
   }
 }
 
-/** Puts the backup's database file in place of an empty (or absent) one. */
-export function restoreSqliteFile(backupFile: string, target: string): void {
+/**
+ * Puts the backup's database file in place of an empty (or absent) one. `fill` runs on the copy
+ * before it appears under the real name (restore writes chunk rows there), so a restore cut short
+ * leaves no database that refers to content it lacks.
+ */
+export async function restoreSqliteFile(
+  backupFile: string,
+  target: string,
+  fill?: (copy: string) => Promise<void>,
+): Promise<void> {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
   const temp = `${target}.restore-${process.pid}`;
   copyFileSync(backupFile, temp);
+  try {
+    await fill?.(temp);
+  } catch (error) {
+    for (const suffix of ['', '-journal']) rmSync(`${temp}${suffix}`, { force: true });
+    throw error;
+  }
   fsyncPath(temp);
   // the rename makes the whole file appear at once
   renameInto(temp, target);

@@ -39,7 +39,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const result = await backup(dir, instance(), stderrProgress);
   const { manifest } = result;
   console.log(
-    `backup written to ${result.dir} in ${result.seconds.toFixed(1)} s: ${manifest.tables.messages ?? 0} message row(s), ${manifest.blobs.length} message file(s) (${manifest.blobsLinked} unchanged since the previous backup)`,
+    `backup written to ${result.dir} in ${result.seconds.toFixed(1)} s: ${manifest.tables.messages ?? 0} message row(s), ${manifest.blobs.length} message file(s) (${manifest.blobsLinked} unchanged since the previous backup; ${manifest.blobsFromDatabase ?? 0} held in the database)`,
   );
   return 0;
 }
@@ -49,7 +49,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   try {
     const result = await restore(dir, instance(), stderrProgress);
     console.log(
-      `restored ${result.dir} in ${result.seconds.toFixed(1)} s: ${result.manifest.tables.messages ?? 0} message row(s), ${result.manifest.blobs.length} message file(s)`,
+      `restored ${result.dir} in ${result.seconds.toFixed(1)} s: ${result.manifest.tables.messages ?? 0} message row(s), ${result.manifest.blobs.length} message(s) of content into the ${result.blobStore === 'database' ? 'database' : 'data directory'}`,
     );
     return 0;
   } catch (error) {
