@@ -1,0 +1,576 @@
+// Issue #17's proof: Postroom as a real cluster on one machine. Three Galera nodes, two worker
+// nodes (each on its own data directory with POSTROOM_BLOB_STORE=database, pointed at a different
+// Galera node), a web node on the third, and HAProxy in front of SMTP, submission, IMAP and POP3
+// with PROXY protocol v2, health-checking each worker's /ready (which asks its database). Asserted:
+// - IMAP IDLE on one worker node hears a delivery made through the other within 1 s;
+// - login throttling (per account and address, per address) holds across the nodes;
+// - the outbound queue: mail relayed from authenticated submission, claimed by both nodes at
+//   once, reaches the remote server exactly once per message;
+// - under mixed SMTP and IMAP load through HAProxy, kill -9 of a Galera node and later of a
+//   worker node: every acknowledged (250) message is stored exactly once, nothing is stored twice,
+//   no client got a permanent (5xx) refusal, and SMTP and IMAP clients carry on through HAProxy;
+// - the web node serves its sign-in page and sees a mailbox that a worker node's database made.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { connect as connectTcp } from 'node:net';
+import { createTransport } from 'nodemailer';
+import { ImapFlow } from 'imapflow';
+import { SMTPServer } from 'smtp-server';
+import { httpRequest, httpSignIn } from '../e2e/helpers/http-session';
+import {
+  ClusterRun,
+  clusterPrerequisites,
+  freePort,
+  projectRoot,
+  PROXY_SOURCE,
+  startGalera,
+  startHaproxy,
+  startPostroomNode,
+  waitFor,
+  type GaleraNode,
+  type Haproxy,
+  type PostroomNode,
+} from './cluster';
+
+const PASSWORD = 'Correct-horse-9-battery';
+const DOMAIN = 'cluster.test';
+const missing = clusterPrerequisites();
+const PAIR_LIMIT = 4;
+const ADDRESS_LIMIT = 8;
+
+let run: ClusterRun;
+let galera: GaleraNode[];
+let workerA: PostroomNode;
+let workerB: PostroomNode;
+let haproxy: Haproxy;
+let failed = false;
+const sink = {
+  messages: [] as { messageId: string; heloName: string }[],
+  server: undefined as SMTPServer | undefined,
+  port: 0,
+};
+
+before(async () => {
+  if (missing) return;
+  run = new ClusterRun();
+  try {
+    galera = await startGalera(run);
+    await galera[0]!.query('CREATE DATABASE postroom CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    // The test itself talks to the third node (the web node's), as an administrator would.
+    const url = galera[2]!.url('postroom');
+    process.env.DATABASE_URL = url;
+    process.env.POSTROOM_DATA_DIR = run.dir;
+    process.env.POSTROOM_BLOB_STORE = 'database';
+    process.env.POSTROOM_LOG = 'silent';
+    await waitFor('the database on every node', async () => {
+      for (const node of galera)
+        if ((await node.query<unknown[]>("SHOW DATABASES LIKE 'postroom'")).length !== 1) return false;
+      return true;
+    });
+    const { migrate } = await import('../../server/core/migrate');
+    await migrate(url, run.dir);
+    const { addDomain, addMailbox } = await import('../../server/domain');
+    await addDomain(DOMAIN);
+    for (const local of [
+      'idle',
+      'load',
+      'sender',
+      'throttled',
+      'known',
+      ...Array.from({ length: ADDRESS_LIMIT + 1 }, (_, i) => `spread${i + 1}`),
+    ])
+      await addMailbox({ address: `${local}@${DOMAIN}`, password: PASSWORD });
+
+    sink.port = await freePort();
+    sink.server = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const messageId = /^Message-ID:\s*(\S+)/im.exec(text)?.[1] ?? '';
+          sink.messages.push({ messageId, heloName: session.hostNameAppearsAs });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => sink.server!.listen(sink.port, '127.0.0.1', resolve));
+
+    const workerEnv = (name: string) => ({
+      POSTROOM_HOSTNAME: `${name}.${DOMAIN}`,
+      POSTROOM_RELAYHOST: `127.0.0.1:${sink.port}`,
+      POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
+      POSTROOM_AUTH_PENALTY_MS: '0',
+      // Above the logins in flight at once from the test's own address (127.0.0.1), so that
+      // attempts reserving their failure rows in parallel do not refuse each other.
+      POSTROOM_AUTH_MAX_FAILURES_PER_ACCOUNT_ADDRESS: String(PAIR_LIMIT),
+      POSTROOM_AUTH_MAX_FAILURES_PER_ADDRESS: String(ADDRESS_LIMIT),
+    });
+    [workerA, workerB] = await Promise.all([
+      startPostroomNode(run, 'worker-a', {
+        roles: 'worker',
+        databaseUrl: galera[0]!.url('postroom'),
+        env: workerEnv('worker-a'),
+      }),
+      startPostroomNode(run, 'worker-b', {
+        roles: 'worker',
+        databaseUrl: galera[1]!.url('postroom'),
+        env: workerEnv('worker-b'),
+      }),
+    ]);
+    haproxy = await startHaproxy(run, [workerA, workerB]);
+  } catch (error) {
+    failed = true;
+    console.log(run.dumpLogs());
+    throw error;
+  }
+});
+
+afterEach((context) => {
+  // biome-ignore lint/suspicious/noExplicitAny: node:test's context carries no typed outcome here
+  if ((context as any).passed === false) failed = true;
+});
+
+after(async () => {
+  if (missing) return;
+  if (failed) console.log(run.dumpLogs());
+  const { closeDb } = await import('../../server/core/db');
+  await closeDb().catch(() => {});
+  sink.server?.close();
+  await run.stopAll(failed);
+});
+
+function imapClient(port: number, user: string, password = PASSWORD): ImapFlow {
+  return new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user, pass: password },
+    tls: { rejectUnauthorized: false },
+    logger: false,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+}
+
+async function sendOne(port: number, to: string, subject: string, messageId: string, auth = false) {
+  const transport = createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    tls: { rejectUnauthorized: false },
+    ignoreTLS: !auth,
+    auth: auth ? { user: `sender@${DOMAIN}`, pass: PASSWORD } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    return await transport.sendMail({
+      from: auth ? `sender@${DOMAIN}` : 'someone@elsewhere.example',
+      to,
+      subject,
+      messageId,
+      text: `token ${subject}\r\n`,
+    });
+  } finally {
+    transport.close();
+  }
+}
+
+/** Every Message-ID in `user`'s INBOX, read through worker `port` directly. */
+async function inboxMessageIds(port: number, user: string): Promise<string[]> {
+  const client = imapClient(port, user);
+  await client.connect();
+  try {
+    const mailbox = await client.mailboxOpen('INBOX');
+    const ids: string[] = [];
+    if (mailbox.exists === 0) return ids;
+    for await (const message of client.fetch('1:*', { envelope: true }))
+      ids.push(message.envelope?.messageId ?? '');
+    return ids;
+  } finally {
+    await client.logout().catch(() => {});
+  }
+}
+
+test('IMAP IDLE on one worker node hears a delivery made through the other within 1 s', {
+  skip: missing ?? false,
+}, async () => {
+  const delays: number[] = [];
+  for (const [idleOn, deliverTo] of [
+    [workerA, workerB],
+    [workerB, workerA],
+    [workerA, workerB],
+    [workerB, workerA],
+  ] as const) {
+    const client = imapClient(idleOn.ports.imap, `idle@${DOMAIN}`);
+    await client.connect();
+    try {
+      const opened = await client.mailboxOpen('INBOX');
+      const before = opened.exists;
+      const heard = new Promise<number>((resolve) => {
+        client.on('exists', (event: { count: number }) => {
+          if (event.count > before) resolve(Date.now());
+        });
+      });
+      const idling = client.idle();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const info = await sendOne(
+        deliverTo.ports.smtp,
+        `idle@${DOMAIN}`,
+        `idle ${delays.length}`,
+        `<idle-${randomBytes(6).toString('hex')}@${DOMAIN}>`,
+      );
+      const acknowledged = Date.now();
+      assert.match(info.response, /^250 /);
+      const at = await Promise.race([
+        heard,
+        new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 5000)),
+      ]);
+      assert.ok(
+        !Number.isNaN(at),
+        `IDLE on ${idleOn.name} heard nothing of a delivery through ${deliverTo.name} within 5 s`,
+      );
+      delays.push(at - acknowledged);
+      await client.noop();
+      await idling;
+    } finally {
+      await client.logout().catch(() => {});
+    }
+  }
+  console.log(`IDLE across nodes: EXISTS ${delays.join(', ')} ms after the other node's 250`);
+  for (const delay of delays) assert.ok(delay < 1000, `EXISTS came ${delay} ms after the 250 (over 1 s)`);
+});
+
+/** A raw IMAP LOGIN through the PROXY-allowed address, as client `address`; the tagged answer. */
+async function proxiedLogin(port: number, address: string, user: string, password: string): Promise<string> {
+  const socket = connectTcp({ port, host: '127.0.0.1', localAddress: PROXY_SOURCE });
+  let text = '';
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  try {
+    socket.write(`PROXY TCP4 ${address} 127.0.0.1 40000 143\r\n`);
+    await waitFor('the IMAP greeting', () => /^\* OK/m.test(text), 10_000, 20);
+    socket.write(`a1 LOGIN "${user}" "${password}"\r\n`);
+    return await waitFor('the LOGIN answer', () => /^a1 .*$/m.exec(text)?.[0], 20_000, 20);
+  } finally {
+    socket.destroy();
+  }
+}
+
+test('login throttling and per-address limits hold across worker nodes', {
+  skip: missing ?? false,
+}, async () => {
+  const nodes = [workerA, workerB];
+  // Per account and address: failures spread over both nodes count together.
+  const guesser = '198.51.100.7';
+  for (let attempt = 0; attempt < PAIR_LIMIT; attempt++) {
+    const answer = await proxiedLogin(
+      nodes[attempt % 2]!.ports.imap,
+      guesser,
+      `throttled@${DOMAIN}`,
+      `wrong-${attempt}`,
+    );
+    assert.match(answer, /^a1 NO/, `failure ${attempt + 1} on ${nodes[attempt % 2]!.name}: ${answer}`);
+  }
+  for (const node of nodes) {
+    const answer = await proxiedLogin(node.ports.imap, guesser, `throttled@${DOMAIN}`, PASSWORD);
+    assert.match(
+      answer,
+      /^a1 NO/,
+      `the right password from the throttled address on ${node.name}: ${answer}`,
+    );
+  }
+  // The account itself is fine from another address, on either node.
+  for (const node of nodes)
+    assert.match(
+      await proxiedLogin(node.ports.imap, '198.51.100.8', `throttled@${DOMAIN}`, PASSWORD),
+      /^a1 OK/,
+    );
+
+  // Per address over all accounts: one failure per account, alternating nodes.
+  const sprayer = '203.0.113.9';
+  for (let index = 1; index <= ADDRESS_LIMIT; index++) {
+    const node = nodes[index % 2]!;
+    const answer = await proxiedLogin(node.ports.imap, sprayer, `spread${index}@${DOMAIN}`, 'wrong');
+    assert.match(answer, /^a1 NO/, `spray ${index} on ${node.name}: ${answer}`);
+  }
+  for (const node of nodes) {
+    const answer = await proxiedLogin(
+      node.ports.imap,
+      sprayer,
+      `spread${ADDRESS_LIMIT + 1}@${DOMAIN}`,
+      PASSWORD,
+    );
+    assert.match(answer, /^a1 NO/, `one more account from the spraying address on ${node.name}: ${answer}`);
+  }
+  assert.match(
+    await proxiedLogin(workerA.ports.imap, '192.0.2.10', `spread${ADDRESS_LIMIT + 1}@${DOMAIN}`, PASSWORD),
+    /^a1 OK/,
+  );
+});
+
+test('the outbound queue hands each entry to exactly one node: every relayed message reaches the remote server once', {
+  skip: missing ?? false,
+}, async () => {
+  const count = 40;
+  const ids: string[] = [];
+  await Promise.all(
+    Array.from({ length: 3 }, async (_, lane) => {
+      for (let index = lane; index < count; index += 3) {
+        const messageId = `<relay-${index}-${randomBytes(6).toString('hex')}@${DOMAIN}>`;
+        ids.push(messageId);
+        const info = await sendOne(
+          haproxy.ports.submission,
+          `someone-${index}@remote.example`,
+          `relay ${index}`,
+          messageId,
+          true,
+        );
+        assert.match(info.response, /^250 /);
+      }
+    }),
+  );
+  await waitFor(
+    'every relayed message at the remote server',
+    () => sink.messages.length >= count,
+    90_000,
+    200,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}: ${sink.messages.length} of ${count} arrived`);
+  });
+  // Anything sent twice would arrive a little later: give it the time.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const seen = new Map<string, number>();
+  for (const message of sink.messages) seen.set(message.messageId, (seen.get(message.messageId) ?? 0) + 1);
+  for (const id of ids) assert.equal(seen.get(id), 1, `${id} arrived ${seen.get(id) ?? 0} times`);
+  assert.equal(sink.messages.length, count, 'the remote server got messages nobody submitted, or some twice');
+  const senders = new Set(sink.messages.map((message) => message.heloName));
+  console.log(`outbound: ${count} messages, each once; sent by ${[...senders].sort().join(', ')}`);
+  const { db } = await import('../../server/core/db');
+  const open = await db().queueEntry.count({ where: { status: { in: ['queued', 'deferred'] } } });
+  assert.equal(open, 0, 'queue entries left unsent');
+});
+
+interface LoadResult {
+  acked: Set<string>;
+  tried: Set<string>;
+  permanent: string[];
+  smtpOk: number[];
+  imapOk: number[];
+  imapErrors: number;
+  smtpTemporary: number;
+}
+
+/** SMTP senders (one message per connection) and IMAP sessions, all through HAProxy, until stopped. */
+function startLoad(): { result: LoadResult; stop(): Promise<void> } {
+  const result: LoadResult = {
+    acked: new Set(),
+    tried: new Set(),
+    permanent: [],
+    smtpOk: [],
+    imapOk: [],
+    imapErrors: 0,
+    smtpTemporary: 0,
+  };
+  let stopping = false;
+  const smtpLane = async (lane: number) => {
+    for (let index = 0; !stopping; index++) {
+      // A fresh Message-ID per attempt: a retried message is another message, so "stored twice"
+      // can only mean the server stored one attempt twice.
+      const messageId = `<load-${lane}-${index}-${randomBytes(4).toString('hex')}@${DOMAIN}>`;
+      result.tried.add(messageId);
+      try {
+        const info = await sendOne(haproxy.ports.smtp, `load@${DOMAIN}`, `load ${lane}-${index}`, messageId);
+        if (/^250 /.test(info.response)) {
+          result.acked.add(messageId);
+          result.smtpOk.push(Date.now());
+        }
+      } catch (error) {
+        const code = (error as { responseCode?: number }).responseCode;
+        if (code && code >= 500) result.permanent.push(`${messageId}: ${(error as Error).message}`);
+        else result.smtpTemporary++;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  };
+  const imapLane = async () => {
+    while (!stopping) {
+      const client = imapClient(haproxy.ports.imap, `load@${DOMAIN}`);
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        for (let round = 0; round < 5 && !stopping; round++) {
+          const mailbox = await client.mailboxOpen('INBOX');
+          if (mailbox.exists > 0) await client.fetchOne(String(mailbox.exists), { envelope: true });
+          result.imapOk.push(Date.now());
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await client.logout();
+      } catch {
+        result.imapErrors++;
+        client.close();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+  const lanes = [smtpLane(0), smtpLane(1), smtpLane(2), imapLane(), imapLane()];
+  return {
+    result,
+    async stop() {
+      stopping = true;
+      await Promise.all(lanes);
+    },
+  };
+}
+
+test('under mixed SMTP and IMAP load, kill -9 of a Galera node and then of a worker node loses and doubles nothing', {
+  skip: missing ?? false,
+  timeout: 240_000,
+}, async () => {
+  const load = startLoad();
+  const { result } = load;
+  const since = (at: number, times: number[]) => times.filter((time) => time > at).length;
+  try {
+    await waitFor('load to flow', () => result.smtpOk.length >= 10 && result.imapOk.length >= 4, 30_000);
+
+    // 1. The Galera node under worker B dies: HAProxy takes B out, mail goes on through A.
+    const galeraKilled = Date.now();
+    await galera[1]!.kill9();
+    await waitFor(
+      'HAProxy to mark worker-b down',
+      async () =>
+        Object.entries(await haproxy.status()).every(
+          ([key, state]) => !key.endsWith('/worker-b') || state.startsWith('DOWN'),
+        ),
+      15_000,
+      100,
+    );
+    const markedDown = Date.now() - galeraKilled;
+    const afterOut = Date.now();
+    await waitFor(
+      'SMTP and IMAP to carry on through worker-a',
+      () => since(afterOut, result.smtpOk) >= 10 && since(afterOut, result.imapOk) >= 4,
+      30_000,
+    );
+    console.log(
+      `Galera node killed: worker-b out of HAProxy after ${markedDown} ms; ${result.smtpTemporary} temporary SMTP failures so far`,
+    );
+
+    // Straight to worker B (not through HAProxy) while its database is gone: a temporary
+    // refusal, never a 250 for a message that was not committed, never a permanent 5xx.
+    const orphanId = `<orphan-${randomBytes(4).toString('hex')}@${DOMAIN}>`;
+    const direct = await sendOne(
+      workerB.ports.smtp,
+      `load@${DOMAIN}`,
+      'while its database is away',
+      orphanId,
+    ).then(
+      (info) => `accepted: ${info.response}`,
+      (error: { responseCode?: number; message: string }) => error.responseCode ?? error.message,
+    );
+    assert.ok(
+      typeof direct === 'number' && direct >= 400 && direct < 500,
+      `worker-b without its database answered ${direct}`,
+    );
+    result.tried.add(orphanId);
+
+    // The Galera node comes back (IST) and worker B with it.
+    await galera[1]!.restart();
+    await waitFor(
+      'HAProxy to take worker-b back',
+      async () =>
+        Object.entries(await haproxy.status()).every(
+          ([key, state]) => !key.endsWith('/worker-b') || state === 'UP',
+        ),
+      30_000,
+      200,
+    );
+
+    // 2. Worker A dies whole (supervisor and worker): B carries everything.
+    const workerKilled = Date.now();
+    await workerA.kill9();
+    await waitFor(
+      'HAProxy to mark worker-a down',
+      async () =>
+        Object.entries(await haproxy.status()).every(
+          ([key, state]) => !key.endsWith('/worker-a') || state.startsWith('DOWN'),
+        ),
+      15_000,
+      100,
+    );
+    await waitFor(
+      'SMTP and IMAP to carry on through worker-b',
+      () => since(workerKilled, result.smtpOk) >= 10 && since(workerKilled, result.imapOk) >= 4,
+      30_000,
+    );
+  } finally {
+    await load.stop();
+  }
+  console.log(
+    `load: ${result.tried.size} messages tried, ${result.acked.size} acknowledged, ${result.smtpTemporary} temporary failures; IMAP ${result.imapOk.length} rounds, ${result.imapErrors} reconnects`,
+  );
+  assert.deepEqual(result.permanent, [], 'no message may be refused permanently because a node died');
+  const stored = await inboxMessageIds(workerB.ports.imap, `load@${DOMAIN}`);
+  const counts = new Map<string, number>();
+  for (const id of stored) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const lost = [...result.acked].filter((id) => !counts.has(id));
+  const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  const unknown = [...counts.keys()].filter((id) => !result.tried.has(id));
+  assert.deepEqual(lost, [], 'acknowledged messages lost');
+  assert.deepEqual(doubled, [], 'messages stored twice');
+  assert.deepEqual(unknown, [], 'messages nobody sent');
+  assert.ok(result.acked.size >= 40);
+});
+
+test('the web node serves its sign-in page and sees a mailbox made through a worker node', {
+  skip: missing ?? false,
+  timeout: 900_000,
+}, async () => {
+  // Made by the `postroom` command on worker A's machine: its data directory, its Galera node.
+  const address = `webadmin@${DOMAIN}`;
+  const made = spawnSync(
+    process.execPath,
+    [join(projectRoot, 'bin', 'postroom.js'), 'user', 'add', address, '--password-stdin', '--role', 'super'],
+    {
+      cwd: projectRoot,
+      input: `${PASSWORD}\n`,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        DATABASE_URL: galera[0]!.url('postroom'),
+        POSTROOM_DATA_DIR: workerA.dataDir,
+        POSTROOM_LOG: 'silent',
+      },
+    },
+  );
+  assert.equal(made.status, 0, `postroom user add: ${made.stdout}${made.stderr}`);
+  // The shared build (server/web-build.ts: made at most once per source change, under a lock).
+  const { ensureWebBuild } = await import('../../server/web-build');
+  const buildStarted = Date.now();
+  await ensureWebBuild();
+  console.log(`web build ready after ${Math.round((Date.now() - buildStarted) / 1000)} s`);
+  const web = await startPostroomNode(run, 'web', {
+    roles: 'web',
+    databaseUrl: galera[2]!.url('postroom'),
+    env: { NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  const base = `http://127.0.0.1:${web.ports.web}`;
+  const page = await httpRequest(`${base}/signin`);
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Sign in with your mailbox address/);
+  const signIn = await httpSignIn(base, address, PASSWORD);
+  assert.ok(signIn.cookie, `signed in on the web node (${signIn.error ?? ''})`);
+  const mailboxes = await httpRequest(`${base}/admin/mailboxes`, { headers: { cookie: signIn.cookie! } });
+  assert.equal(mailboxes.status, 200);
+  assert.ok(mailboxes.body.includes(address), 'the web node lists the mailbox made on the worker node');
+});
