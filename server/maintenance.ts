@@ -3,6 +3,12 @@
 // message files and prune the event log, the change feed and old login failures. On MariaDB one
 // worker at a time does the periodic part: it holds a named lock (GET_LOCK) on a connection of
 // its own for as long as it lives, and another worker takes over when that connection goes.
+// On a Galera cluster GET_LOCK is node-local (MariaDB 10.11 with wsrep grants the same name on two
+// nodes at once; test/cluster), so each database node's holder runs the periodic part. That is safe,
+// not just tolerated: every step deletes in transactions that write the rows they decide on (the
+// blob row in store/gc.ts, the pruned rows themselves), and Galera certifies those writes against a
+// concurrent writer's on another node; the loser is rolled back with a deadlock error, a writer
+// retries (core/write-retry.ts) and a collector just tries again at its next run.
 import mariadb from 'mariadb';
 import { config } from './core/config';
 import { databaseTarget, mariadbOptions } from './core/database-url';
