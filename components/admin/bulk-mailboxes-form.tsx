@@ -3,6 +3,7 @@
 // whether its mailbox was created or why it was refused.
 import { useActionState } from 'react';
 import type { BulkState } from '@/app/admin/mailboxes/bulk-actions';
+import { CsvRowsInput } from './csv-rows-input';
 
 interface Props {
   action(previous: BulkState, form: FormData): Promise<BulkState>;
@@ -15,28 +16,11 @@ export function BulkMailboxesForm({ action }: Props) {
   return (
     <>
       <form action={submit} className="card max-w-2xl space-y-3" data-testid="bulk-mailboxes-form">
-        <div>
-          <label className="label" htmlFor="bulk-file">
-            CSV file
-          </label>
-          <input id="bulk-file" name="file" type="file" accept=".csv,text/csv,text/plain" className="input" />
-        </div>
-        <div>
-          <label className="label" htmlFor="bulk-csv">
-            Or paste the rows
-          </label>
-          <textarea
-            id="bulk-csv"
-            name="csv"
-            rows={6}
-            className="input font-mono text-xs"
-            placeholder={'address,name,quota,password\nann@example.org,Ann Lee,2G,Choose-a-long-one-1'}
-          />
-          <p className="mt-1 text-xs text-slate-500">
-            One mailbox per line: address, display name, quota (like 500M or 2G; empty for none), password. A
-            header line is optional.
-          </p>
-        </div>
+        <CsvRowsInput
+          id="bulk"
+          placeholder={'address,name,quota,password\nann@example.org,Ann Lee,2G,Choose-a-long-one-1'}
+          hint="One mailbox per line: address, display name, quota (like 500M or 2G; empty for none), password."
+        />
         {state.error && (
           <p className="field-error" role="alert" data-field-error="file">
             {state.error}

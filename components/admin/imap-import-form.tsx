@@ -5,6 +5,7 @@ import { useActionState, useEffect, useState } from 'react';
 import type { ImportState } from '@/app/admin/mailboxes/import-actions';
 import type { ImportBatchStatus, ImportRowStatus } from '@/server/migrate-in/imap-batch';
 import { formatBytes, formatCount } from '@/components/ui/numbers';
+import { CsvRowsInput } from './csv-rows-input';
 
 interface Props {
   start(previous: ImportState, form: FormData): Promise<ImportState>;
@@ -93,34 +94,11 @@ export function ImapImportForm({ start, status }: Props) {
             Accept a certificate that does not verify
           </label>
         </div>
-        <div>
-          <label className="label" htmlFor="import-file">
-            CSV file
-          </label>
-          <input
-            id="import-file"
-            name="file"
-            type="file"
-            accept=".csv,text/csv,text/plain"
-            className="input"
-          />
-        </div>
-        <div>
-          <label className="label" htmlFor="import-csv">
-            Or paste the rows
-          </label>
-          <textarea
-            id="import-csv"
-            name="csv"
-            rows={6}
-            className="input font-mono text-xs"
-            placeholder={'login,password,target\nann@old.example,Her-old-password,ann@example.org'}
-          />
-          <p className="mt-1 text-xs text-slate-500">
-            One account per line: the login on the source server, its password, the mailbox here that receives
-            its mail. A header line is optional.
-          </p>
-        </div>
+        <CsvRowsInput
+          id="import"
+          placeholder={'login,password,target\nann@old.example,Her-old-password,ann@example.org'}
+          hint="One account per line: the login on the source server, its password, the mailbox here that receives its mail."
+        />
         <FieldError state={state} field="file" />
         <button className="btn btn-primary" type="submit" disabled={pending}>
           {pending ? 'Starting…' : 'Start copying'}

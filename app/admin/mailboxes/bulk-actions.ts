@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { FieldError } from '@/server/domain';
 import { createMailboxes, parseMailboxCsv, type BulkOutcome } from '@/server/migrate-in';
+import { readCsvUpload } from '@/server/web/csv-upload';
 import { requireAdmin } from '@/server/web/session';
 
 export interface BulkState {
@@ -10,19 +11,11 @@ export interface BulkState {
   outcomes?: BulkOutcome[];
 }
 
-const MAX_FILE_BYTES = 512 * 1024;
-
 export async function bulkCreateMailboxesAction(_previous: BulkState, form: FormData): Promise<BulkState> {
   const actor = await requireAdmin();
-  const file = form.get('file');
-  let text = String(form.get('csv') ?? '');
-  if (file instanceof File && file.size > 0) {
-    if (file.size > MAX_FILE_BYTES) return { error: 'file: is larger than 512 KiB; split it' };
-    text = await file.text();
-  }
   let rows: ReturnType<typeof parseMailboxCsv>;
   try {
-    rows = parseMailboxCsv(text);
+    rows = parseMailboxCsv(await readCsvUpload(form));
   } catch (error) {
     if (error instanceof FieldError) return { error: error.message };
     throw error;

@@ -8,6 +8,7 @@ import {
   parseImportCsv,
   startImportBatch,
 } from '@/server/migrate-in';
+import { readCsvUpload } from '@/server/web/csv-upload';
 import { requireAdmin } from '@/server/web/session';
 
 export interface ImportState {
@@ -17,7 +18,6 @@ export interface ImportState {
   batch?: ImportBatchStatus;
 }
 
-const MAX_FILE_BYTES = 512 * 1024;
 const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^[0-9a-f:.]+$/i;
 
 export async function startImportAction(_previous: ImportState, form: FormData): Promise<ImportState> {
@@ -28,14 +28,8 @@ export async function startImportAction(_previous: ImportState, form: FormData):
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     return { field: 'port', error: 'port: must be a number from 1 to 65535' };
   const tls = form.get('tls') === 'starttls' ? 'starttls' : 'implicit';
-  const file = form.get('file');
-  let text = String(form.get('csv') ?? '');
-  if (file instanceof File && file.size > 0) {
-    if (file.size > MAX_FILE_BYTES) return { field: 'file', error: 'file: is larger than 512 KiB; split it' };
-    text = await file.text();
-  }
   try {
-    const rows = parseImportCsv(text);
+    const rows = parseImportCsv(await readCsvUpload(form));
     const batch = await startImportBatch(
       { host, port, tls, insecure: form.get('insecure') === 'on' },
       rows,
