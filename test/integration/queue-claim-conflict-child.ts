@@ -10,7 +10,7 @@ import type { QueueSettings } from '../../server/queue/settings';
 
 const workerId = process.argv[2]!;
 const descending = process.argv[3] === 'desc';
-const LANES = 3;
+const LANES = Number(process.env.CONFLICT_LANES) || 3;
 const settings = { claimMs: 10 * 60_000, batchSize: 7 } as QueueSettings;
 
 const claims: number[][] = [];
