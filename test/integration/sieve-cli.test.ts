@@ -1,4 +1,5 @@
-// `postroom sieve` as an admin scripts it (real process, real database): the administrator's
+// `postroom sieve` as an admin scripts it (real database; the compiled CLI through
+// postroomCommand, the first refusal through bin/postroom.js in its own process): the administrator's
 // script is refused with line and column when it does not compile, files spam-flagged mail that
 // arrives over SMTP into Junk once saved, is shown and removed; a mailbox's scripts are listed and
 // its filters turned off.
@@ -11,6 +12,7 @@ import { startFixture, mailboxMessages, type SmtpFixture } from './smtp-fixture'
 import { db } from '../../server/core/db';
 import { addMailbox } from '../../server/domain';
 import { activateSieveScript, putSieveScript } from '../../server/rules';
+import { postroomCommand } from '../helpers/postroom-cli';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'postroom.js');
 const ADDRESS = 'max@foobar.com';
@@ -19,7 +21,10 @@ if header :contains "X-Spam-Flag" "YES" { fileinto :create "Junk"; stop; }
 `;
 let fixture: SmtpFixture;
 
-function postroom(args: string[], input?: string) {
+const postroom = postroomCommand;
+
+/** bin/postroom.js in its own process. */
+function postroomProcess(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [bin, ...args], {
     input,
     encoding: 'utf8',
@@ -47,7 +52,7 @@ after(async () => {
 });
 
 test('a script that does not compile is refused with its line and column, and nothing is saved', () => {
-  const refused = postroom(['sieve', 'admin-set', '-'], 'require "fileinto";\nfileinto "Junk"\n');
+  const refused = postroomProcess(['sieve', 'admin-set', '-'], 'require "fileinto";\nfileinto "Junk"\n');
   assert.equal(refused.code, 2);
   assert.match(refused.err, /line 3, column \d+|line 2, column \d+/);
   assert.match(postroom(['sieve', 'admin-show']).out, /no administrator script/);
