@@ -246,26 +246,32 @@ export interface FolderStatus {
   highestModseq: bigint;
 }
 
+/** One statement (one snapshot) on the read path: STATUS and LIST-STATUS ask this for every folder. */
+const STATUS_SQL = `SELECT f.uid_next, f.uid_validity, f.highest_modseq,
+  (SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id) AS messages,
+  (SELECT COALESCE(SUM(m.size), 0) FROM messages m WHERE m.folder_id = f.id) AS size,
+  (SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0) AS unseen,
+  (SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id AND m.deleted = 1) AS deleted,
+  (SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id AND m.uid > f.recent_uid) AS recent
+  FROM folders f WHERE f.id = ?`;
+
+type StatusRow = Record<
+  'uid_next' | 'uid_validity' | 'highest_modseq' | 'messages' | 'size' | 'unseen' | 'deleted' | 'recent',
+  number | bigint | string
+>;
+
 export async function folderStatus(folderId: number): Promise<FolderStatus> {
-  const folder = await db().folder.findUniqueOrThrow({
-    where: { id: folderId },
-    select: { uidNext: true, uidValidity: true, highestModseq: true, recentUid: true },
-  });
-  const [total, unseen, deleted, recent] = await Promise.all([
-    db().message.aggregate({ where: { folderId }, _count: { _all: true }, _sum: { size: true } }),
-    db().message.count({ where: { folderId, seen: false } }),
-    db().message.count({ where: { folderId, deleted: true } }),
-    db().message.count({ where: { folderId, uid: { gt: folder.recentUid } } }),
-  ]);
+  const [row] = await rawDb().readCached<StatusRow>(STATUS_SQL, [folderId]);
+  if (!row) throw new Error(`folder ${folderId} not found`);
   return {
-    messages: total._count._all,
-    recent,
-    unseen,
-    deleted,
-    size: total._sum.size ?? 0,
-    uidNext: folder.uidNext,
-    uidValidity: folder.uidValidity,
-    highestModseq: folder.highestModseq,
+    messages: Number(row.messages),
+    recent: Number(row.recent),
+    unseen: Number(row.unseen),
+    deleted: Number(row.deleted),
+    size: Number(row.size),
+    uidNext: Number(row.uid_next),
+    uidValidity: Number(row.uid_validity),
+    highestModseq: BigInt(row.highest_modseq),
   };
 }
 

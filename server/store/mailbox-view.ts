@@ -101,12 +101,17 @@ export async function changesAfter(
   afterId: number,
   limit = 10_000,
 ): Promise<FolderChange[]> {
-  return db().mailChange.findMany({
-    where: { folderId, id: { gt: afterId } },
-    orderBy: { id: 'asc' },
-    take: limit,
-    select: { id: true, uid: true, modseq: true, kind: true },
-  });
+  // Plain SQL: every sync after a change reads this, and the ORM's cost per query was most of it.
+  const rows = await rawDb().readArrays(
+    `SELECT id, uid, modseq, kind FROM mail_changes WHERE folder_id = ? AND id > ? ORDER BY id LIMIT ${Math.trunc(limit)}`,
+    [folderId, afterId],
+  );
+  return rows.map((row) => ({
+    id: Number(row[0]),
+    uid: Number(row[1]),
+    modseq: BigInt(row[2] as bigint | number),
+    kind: String(row[3]),
+  }));
 }
 
 export interface FlagRow {
@@ -131,15 +136,32 @@ const FLAG_COLUMNS = {
   keywords: true,
 } as const;
 
+/** The five system flags as one number (see `readMessages`): the driver's cost is per value. */
+const FLAG_BITS = 'seen + 2 * answered + 4 * flagged + 8 * deleted + 16 * draft';
+
+function toFlagRow(row: unknown[]): FlagRow {
+  const flags = Number(row[2]);
+  return {
+    uid: Number(row[0]),
+    modseq: BigInt(row[1] as bigint | number),
+    seen: (flags & 1) !== 0,
+    answered: (flags & 2) !== 0,
+    flagged: (flags & 4) !== 0,
+    deleted: (flags & 8) !== 0,
+    draft: (flags & 16) !== 0,
+    keywords: String(row[3] ?? ''),
+  };
+}
+
+/** Flag rows of some UIDs (a sync's FETCH FLAGS for others' changes). Plain SQL, as `readMessages`. */
 export async function readFlags(folderId: number, uids: number[]): Promise<FlagRow[]> {
   const out: FlagRow[] = [];
   for (const batch of uidBatches(uids)) {
-    const rows = await db().message.findMany({
-      where: { folderId, uid: { gte: batch.first, lte: batch.last } },
-      select: FLAG_COLUMNS,
-      orderBy: { uid: 'asc' },
-    });
-    for (const row of rows) if (batch.uids.has(row.uid)) out.push(row);
+    const rows = await rawDb().readArrays(
+      `SELECT uid, modseq, ${FLAG_BITS}, keywords FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid`,
+      [folderId, batch.first, batch.last],
+    );
+    for (const row of rows) if (batch.uids.has(Number(row[0]))) out.push(toFlagRow(row));
   }
   return out;
 }
@@ -252,13 +274,12 @@ export async function readEnvelopes(ids: number[]): Promise<Map<number, string>>
 
 /** UIDs flagged \Deleted (all of the folder, or only among `within`), for EXPUNGE and CLOSE. */
 export async function deletedUids(folderId: number, within?: number[]): Promise<number[]> {
-  const rows = await db().message.findMany({
-    where: { folderId, deleted: true },
-    select: { uid: true },
-    orderBy: { uid: 'asc' },
-  });
+  const rows = await rawDb().readArrays(
+    'SELECT uid FROM messages WHERE folder_id = ? AND deleted = ? ORDER BY uid',
+    [folderId, true],
+  );
   const allowed = within ? new Set(within) : null;
-  return rows.map((row) => row.uid).filter((uid) => !allowed || allowed.has(uid));
+  return rows.map((row) => Number(row[0])).filter((uid) => !allowed || allowed.has(uid));
 }
 
 /**
@@ -297,10 +318,10 @@ export async function recentMark(folderId: number): Promise<number> {
 
 /** Keywords used by any message of the folder, for the FLAGS response. */
 export async function folderKeywords(folderId: number): Promise<string[]> {
-  const rows = (await db().$queryRawUnsafe(
+  const rows = await rawDb().read<{ keywords: string }>(
     "SELECT DISTINCT keywords FROM messages WHERE folder_id = ? AND keywords <> '' LIMIT 1000",
-    folderId,
-  )) as { keywords: string }[];
+    [folderId],
+  );
   const seen = new Map<string, string>();
   for (const row of rows)
     for (const word of row.keywords.split(' '))
