@@ -1,8 +1,7 @@
 // Flag changes (IMAP STORE, the webmail's read/flag buttons): one new MODSEQ for the batch,
 // CONDSTORE's UNCHANGEDSINCE test (RFC 7162 section 3.1.3), a change-feed row per message.
-import { writeTransaction } from '../core/db';
-import { nextModseq } from './append';
 import { notifyChange } from './changes';
+import { rawDb } from './raw';
 import type { FlagRow } from './mailbox-view';
 import { chunks, uidBatches } from './uid-batches';
 
@@ -57,6 +56,15 @@ function sameFlags(a: FlagRow, b: FlagRow): boolean {
   return SYSTEM.every((name) => a[name] === b[name]) && a.keywords === b.keywords;
 }
 
+type StoredFlagRow = Record<'id' | 'uid' | 'seen' | 'answered' | 'flagged' | 'deleted' | 'draft', number> & {
+  modseq: bigint | number;
+  keywords: string | null;
+};
+
+/**
+ * Plain SQL in one transaction (store/raw.ts): STORE and FETCH's implicit \Seen run this per
+ * command, and the ORM's interactive transaction cost several times the SQL itself.
+ */
 export async function updateFlags(
   folderId: number,
   uids: number[],
@@ -64,28 +72,37 @@ export async function updateFlags(
   unchangedSince?: bigint,
 ): Promise<FlagUpdateResult> {
   if (uids.length === 0) return { rows: [], modified: [] };
-  const result = await writeTransaction('flags', async (tx) => {
+  const result = await rawDb().transaction(async (tx) => {
     // The folder row is the first and only lock before the message rows (store order, index.ts):
     // writers to this folder serialise on it, and the feed's row ids commit in order.
-    const modseq = await nextModseq(tx, folderId);
+    await tx.run('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ?', [folderId]);
+    const [folder] = await tx.all<{ highest_modseq: bigint | number }>(
+      'SELECT highest_modseq FROM folders WHERE id = ?',
+      [folderId],
+    );
+    if (!folder) throw new Error(`folder ${folderId} not found`);
+    const modseq = BigInt(folder.highest_modseq);
     const current: (FlagRow & { id: number })[] = [];
     for (const batch of uidBatches(uids)) {
-      const rows = await tx.message.findMany({
-        where: { folderId, uid: { gte: batch.first, lte: batch.last } },
-        select: {
-          id: true,
-          uid: true,
-          modseq: true,
-          seen: true,
-          answered: true,
-          flagged: true,
-          deleted: true,
-          draft: true,
-          keywords: true,
-        },
-        orderBy: { uid: 'asc' },
-      });
-      for (const row of rows) if (batch.uids.has(row.uid)) current.push(row);
+      const rows = await tx.all<StoredFlagRow>(
+        'SELECT id, uid, modseq, seen, answered, flagged, deleted, draft, keywords FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
+        [folderId, batch.first, batch.last],
+      );
+      for (const row of rows) {
+        const uid = Number(row.uid);
+        if (!batch.uids.has(uid)) continue;
+        current.push({
+          id: Number(row.id),
+          uid,
+          modseq: BigInt(row.modseq),
+          seen: Boolean(Number(row.seen)),
+          answered: Boolean(Number(row.answered)),
+          flagged: Boolean(Number(row.flagged)),
+          deleted: Boolean(Number(row.deleted)),
+          draft: Boolean(Number(row.draft)),
+          keywords: String(row.keywords ?? ''),
+        });
+      }
     }
     const rows: FlagRow[] = [];
     const modified: number[] = [];
@@ -96,8 +113,9 @@ export async function updateFlags(
         continue;
       }
       const next = apply(row, change);
+      const { id: _id, ...stored } = row;
       if (sameFlags(row, next)) {
-        rows.push(row);
+        rows.push(stored);
         continue;
       }
       const key = `${SYSTEM.map((name) => (next[name] ? 1 : 0)).join('')}${next.keywords}`;
@@ -105,24 +123,24 @@ export async function updateFlags(
       group.ids.push(row.id);
       group.uids.push(row.uid);
       groups.set(key, group);
-      rows.push({ ...next, modseq });
+      const { id: _nextId, ...updated } = next as FlagRow & { id?: number };
+      rows.push({ ...updated, modseq });
     }
     for (const group of groups.values()) {
       const { seen, answered, flagged, deleted, draft, keywords } = group.data;
-      for (const ids of chunks(group.ids)) {
-        await tx.message.updateMany({
-          where: { id: { in: ids } },
-          data: { seen, answered, flagged, deleted, draft, keywords, modseq },
-        });
-      }
-      for (const part of chunks(
-        group.uids.map((uid) => ({ folderId, uid, modseq, kind: 'flags' })),
-        200,
-      ))
-        await tx.mailChange.createMany({ data: part });
+      for (const ids of chunks(group.ids))
+        await tx.run(
+          `UPDATE messages SET seen = ?, answered = ?, flagged = ?, deleted = ?, draft = ?, keywords = ?, modseq = ? WHERE id IN (${ids.map(() => '?').join(', ')})`,
+          [seen, answered, flagged, deleted, draft, keywords, modseq, ...ids],
+        );
+      for (const part of chunks(group.uids, 200))
+        await tx.run(
+          `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${part.map(() => "(?, ?, ?, 'flags')").join(', ')}`,
+          part.flatMap((uid) => [folderId, uid, modseq]),
+        );
     }
     return { rows, modified, changed: groups.size > 0 };
-  });
+  }, 'flags');
   if (result.changed) notifyChange(folderId);
   return { rows: result.rows.sort((a, b) => a.uid - b.uid), modified: result.modified };
 }
