@@ -50,37 +50,46 @@ interface Counters {
   lastKnownLogin: number | null;
 }
 
-/** `upToId`: only rows inserted before (and including) that one. */
-async function failureTimes(key: string, since: number, upToId?: number): Promise<number[]> {
-  const rows = await db().authFailure.findMany({
-    where: { key, time: { gt: new Date(since) }, ...(upToId === undefined ? {} : { id: { lte: upToId } }) },
-    select: { time: true },
-    orderBy: { time: 'asc' },
-    take: 1000,
-  });
-  return rows.map((row) => row.time.getTime());
-}
-
 /** Reserved row ids, one per counter key, in the order pair, address, account. */
 type Reservation = [number, number, number];
 
+/**
+ * The four counters in one query (a login reads them twice). With a reservation, the failure
+ * counters take only rows inserted before (and including) this attempt's own. Each failure key
+ * keeps its 1,000 oldest rows in the window at most, the known-address key its newest.
+ */
 async function readCounters(
   keys: ThrottleKeys,
   settings: ThrottleSettings,
   now: number,
   reservation?: Reservation,
 ): Promise<Counters> {
-  const [pair, address, accountLastMinute, known] = await Promise.all([
-    failureTimes(keys.pair, now - settings.windowMs, reservation?.[0]),
-    failureTimes(keys.address, now - settings.windowMs, reservation?.[1]),
-    failureTimes(keys.account, now - ACCOUNT_RATE_WINDOW_MS, reservation?.[2]),
-    db().authFailure.findFirst({
-      where: { key: keys.known, time: { gt: new Date(now - settings.knownAddressMs) } },
-      select: { time: true },
-      orderBy: { time: 'desc' },
-    }),
-  ]);
-  return { pair, address, accountLastMinute, lastKnownLogin: known?.time.getTime() ?? null };
+  const upTo = (at: 0 | 1 | 2) => (reservation === undefined ? {} : { id: { lte: reservation[at] } });
+  const windowStart = new Date(now - settings.windowMs);
+  const rows = await db().authFailure.findMany({
+    where: {
+      OR: [
+        { key: keys.pair, time: { gt: windowStart }, ...upTo(0) },
+        { key: keys.address, time: { gt: windowStart }, ...upTo(1) },
+        { key: keys.account, time: { gt: new Date(now - ACCOUNT_RATE_WINDOW_MS) }, ...upTo(2) },
+        { key: keys.known, time: { gt: new Date(now - settings.knownAddressMs) } },
+      ],
+    },
+    select: { key: true, time: true },
+    orderBy: { time: 'asc' },
+  });
+  const times = (key: string) => {
+    const out: number[] = [];
+    for (const row of rows) if (row.key === key && out.length < 1000) out.push(row.time.getTime());
+    return out;
+  };
+  const known = times(keys.known);
+  return {
+    pair: times(keys.pair),
+    address: times(keys.address),
+    accountLastMinute: times(keys.account),
+    lastKnownLogin: known.length ? known[known.length - 1]! : null,
+  };
 }
 
 /**
