@@ -41,7 +41,13 @@ export function splitStatements(sql: string): string[] {
 interface MigrationDriver {
   ensureTable(): Promise<void>;
   applied(): Promise<{ migration_name: string; checksum: string; finished_at: unknown }[]>;
-  begin(id: string, migration: Migration): Promise<void>;
+  /**
+   * Inserts the migration's row; returns the row's id, or null when another Galera node applied
+   * this migration meanwhile (it has been waited for).
+   */
+  begin(id: string, migration: Migration): Promise<string | null>;
+  /** Galera: waits a while for rows another node left unfinished without logs (it is still migrating). */
+  waitForOthers?(): Promise<void>;
   run(statement: string): Promise<void>;
   finish(id: string): Promise<void>;
   fail(id: string, logs: string): Promise<void>;
@@ -63,6 +69,7 @@ export async function migrate(
     target.provider === 'mysql' ? await mysqlDriver(target.location) : await sqliteDriver(target.location);
   try {
     await driver.ensureTable();
+    await driver.waitForOthers?.();
     const done = await driver.applied();
     const unfinished = done.find((row) => !row.finished_at);
     if (unfinished) {
@@ -77,8 +84,11 @@ export async function migrate(
         result.alreadyApplied++;
         continue;
       }
-      const id = randomUUID();
-      await driver.begin(id, migration);
+      const id = await driver.begin(randomUUID(), migration);
+      if (id === null) {
+        result.alreadyApplied++;
+        continue;
+      }
       try {
         for (const statement of splitStatements(migration.sql)) await driver.run(statement);
       } catch (error) {
@@ -97,12 +107,37 @@ export async function migrate(
   }
 }
 
+/** How long a Galera node waits for another node's migration (a large ALTER can take a while). */
+const GALERA_WAIT_MS = 5 * 60_000;
+
+/** A migration's row id on Galera: the same on every node, in the UUID shape Prisma writes. */
+function galeraRowId(name: string): string {
+  const hex = createHash('sha256').update(`postroom-migration:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 // Each driver is loaded for its own provider only: the supervisor keeps what it imports for its life.
 async function mysqlDriver(url: string): Promise<MigrationDriver> {
   const { default: mariadb } = await import('mariadb');
   const conn = await mariadb.createConnection({ ...mariadbOptions(url), dateStrings: false });
   // Prisma takes this named lock while migrating; two starting workers must not race either.
   await conn.query("SELECT GET_LOCK('prisma_migrate', 60)");
+  // On a Galera cluster that lock is node-local (MariaDB 10.11 with wsrep grants it on two nodes at
+  // once), so two nodes starting together would both run the same DDL. There, the row of a
+  // migration gets an id derived from its name: the second node's INSERT of it fails (duplicate
+  // key, or a certification deadlock at commit) and that node waits for the first to finish it.
+  const [wsrep] = (await conn.query("SHOW VARIABLES LIKE 'wsrep_on'")) as { Value?: string }[];
+  const galera = wsrep?.Value === 'ON';
+  // Rows left unfinished and without logs by a node still migrating; a failed one has logs.
+  const waitForNode = async () => {
+    for (let waited = 0; waited < GALERA_WAIT_MS; waited += 500) {
+      const rows = (await conn.query(
+        'SELECT logs FROM _prisma_migrations WHERE rolled_back_at IS NULL AND finished_at IS NULL',
+      )) as { logs: string | null }[];
+      if (rows.length === 0 || rows.some((row) => row.logs !== null)) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
   return {
     async ensureTable() {
       await conn.query(`CREATE TABLE IF NOT EXISTS _prisma_migrations (
@@ -117,10 +152,44 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
       );
     },
     async begin(id, migration) {
-      await conn.query(
-        'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, CURRENT_TIMESTAMP(3), ?)',
-        [id, migration.checksum, migration.name],
+      const insert = (rowId: string) =>
+        conn.query(
+          'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, CURRENT_TIMESTAMP(3), ?)',
+          [rowId, migration.checksum, migration.name],
+        );
+      if (!galera) {
+        await insert(id);
+        return id;
+      }
+      try {
+        await insert(galeraRowId(migration.name));
+        return galeraRowId(migration.name);
+      } catch (error) {
+        const errno = (error as { errno?: number }).errno;
+        if (errno !== 1062 && errno !== 1213) throw error;
+      }
+      // Another node holds the row (it may not have reached this node yet): wait for its outcome.
+      for (let waited = 0; waited < GALERA_WAIT_MS; waited += 500) {
+        const [row] = (await conn.query(
+          'SELECT finished_at, logs, rolled_back_at FROM _prisma_migrations WHERE id = ?',
+          [galeraRowId(migration.name)],
+        )) as { finished_at: unknown; logs: string | null; rolled_back_at: unknown }[];
+        if (row?.rolled_back_at) {
+          // An old row of this name marked rolled back: this run is a new attempt of its own.
+          await insert(id);
+          return id;
+        }
+        if (row?.finished_at) return null;
+        if (row?.logs)
+          throw new Error(`migration ${migration.name} failed on another database node: ${row.logs}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      throw new Error(
+        `migration ${migration.name} is being applied by another database node and did not finish`,
       );
+    },
+    async waitForOthers() {
+      if (galera) await waitForNode();
     },
     async run(statement) {
       await conn.query(statement);
@@ -170,6 +239,7 @@ async function sqliteDriver(file: string): Promise<MigrationDriver> {
           'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES (?, ?, ?, ?)',
         )
         .run(id, migration.checksum, Date.now(), migration.name);
+      return id;
     },
     async run(statement) {
       conn.exec(statement);
