@@ -465,6 +465,9 @@ export async function startHaproxy(run: ClusterRun, workers: PostroomNode[]): Pr
       `backend ${service}`,
       // The worker's /ready says 503 when its database does not answer (server/ops/database-probe.ts).
       '  option httpchk GET /ready',
+      // A check may wait for a loaded machine (without this, `inter` is the timeout and a slow
+      // answer takes a healthy node out); a dead node or database is refused at once anyway.
+      '  timeout check 3s',
       // Sessions on a node taken out are cut, so their clients reconnect to a live one.
       `  default-server inter 300ms fall 2 rise 2 on-marked-down shutdown-sessions send-proxy-v2 source ${PROXY_SOURCE}`,
       ...workers.map(
