@@ -5,7 +5,6 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { acmeCertificatePath, splitKeyAndChain } from '../core/tls';
 import { logger } from '../core/logger';
-import { issueCertificate } from './issue';
 import { certificateNames } from './names';
 import { acmeSettings, retryBaseMs, type AcmeSettings } from './settings';
 import { readAcmeState, updateAcmeState } from './state';
@@ -78,6 +77,9 @@ export async function renewIfDue(
   });
   logger.info('acme order starting', { names, reason });
   try {
+    // acme-client (with axios, node-forge and @peculiar/x509) only when an order runs: not in an
+    // idle worker's memory between renewals, or at all without POSTROOM_ACME_DIRECTORY.
+    const { issueCertificate } = await import('./issue');
     const issued = await issueCertificate(settings, names);
     const next = renewalTime(issued);
     updateAcmeState({
