@@ -64,12 +64,10 @@ test('the web node serves its sign-in page and lists a mailbox made on a worker 
 }, async () => {
   // Made by the `postroom` command on a worker node's machine: its data directory, its Galera node.
   const address = `webadmin@${DOMAIN}`;
-  const made = spawnSync(
-    process.execPath,
-    [join(projectRoot, 'bin', 'postroom.js'), 'user', 'add', address, '--password-stdin', '--role', 'super'],
-    {
+  const postroom = (args: string[], input?: string) => {
+    const result = spawnSync(process.execPath, [join(projectRoot, 'bin', 'postroom.js'), ...args], {
       cwd: projectRoot,
-      input: `${PASSWORD}\n`,
+      input,
       encoding: 'utf8',
       env: {
         ...process.env,
@@ -77,9 +75,11 @@ test('the web node serves its sign-in page and lists a mailbox made on a worker 
         POSTROOM_DATA_DIR: workerDataDir,
         POSTROOM_LOG: 'silent',
       },
-    },
-  );
-  assert.equal(made.status, 0, `postroom user add: ${made.stdout}${made.stderr}`);
+    });
+    assert.equal(result.status, 0, `postroom ${args.join(' ')}: ${result.stdout}${result.stderr}`);
+  };
+  postroom(['domain', 'add', DOMAIN]);
+  postroom(['user', 'add', address, '--password-stdin', '--role', 'super'], `${PASSWORD}\n`);
   // The shared build (server/web-build.ts: made at most once per source change, under a lock).
   const { ensureWebBuild } = await import('../../server/web-build');
   const buildStarted = Date.now();
