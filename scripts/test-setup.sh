@@ -79,6 +79,10 @@ if [ -z "$mysql_url" ]; then
   fi
   # Large test messages travel as single packets; the default 16 MiB is too small for some.
   mariadb -uroot -h127.0.0.1 -e 'SET GLOBAL max_allowed_packet = 67108864' >/dev/null 2>&1 || true
+  # npm test runs the MariaDB integration tests and the e2e tests at the same time, each process
+  # with its pools: the default 151 connections ran out ("Too many connections").
+  mariadb -uroot -h127.0.0.1 -e 'SET GLOBAL max_connections = GREATEST(@@max_connections, 1000)' \
+    >/dev/null 2>&1 || true
 fi
 
 # The reference servers (needs root: they run as their own system users).
