@@ -3,13 +3,17 @@
 // imap-bench.py, Python imaplib over TLS, best of three; the servers take turns for --repeat rounds
 // and keep their best), the median of 500 back-to-back SELECTs (to 0.01 ms), and the PSS growth
 // per idle IMAP connection in IDLE; on SQLite and MariaDB, beside Dovecot in the same run.
-//   [BENCH_CPU_PROF=dir] node --import tsx bench/imap.ts [--messages 10000] [--idle 1000] [--dovecot-idle 200] [--repeat 3] [--only sqlite|mysql|dovecot]
+//   [BENCH_CPU_PROF=dir] [BENCH_HEAP_SNAPSHOT=dir] node --import tsx bench/imap.ts [--messages 10000] [--idle 1000]
+//     [--dovecot-idle 200] [--repeat 3] [--only sqlite,mysql,dovecot]
+// Quick idle-memory run: --only sqlite,dovecot --messages 500 --repeat 0 --dovecot-idle 1000
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { writeHeapSnapshot } from 'node:v8';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { WORKER_NODE_FLAGS } from '../server/core/node-flags';
 import { REFERENCE_SCRIPTS as REF } from './reference/paths';
 
@@ -102,6 +106,11 @@ async function serve(): Promise<void> {
   // "gc" on stdin: collect garbage, so the PSS before and after idle connections compare live memory.
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
+    // "snapshot PATH": a V8 heap snapshot (BENCH_HEAP_SNAPSHOT), to see what each connection holds.
+    if (line.startsWith('snapshot ')) {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.stdout.write(`${JSON.stringify({ snapshot: writeHeapSnapshot(line.slice(9)) })}\n`);
+    }
     if (line === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
       const usage = process.memoryUsage();
@@ -115,18 +124,48 @@ async function serve(): Promise<void> {
   process.exit(0);
 }
 
-/** Child: N connections that log in with a token (cheap; argon2 per login would take minutes), SELECT and IDLE. */
-async function idleClients(port: number, count: number, user: string, token: string): Promise<void> {
-  const sockets: TLSSocket[] = [];
+/**
+ * Child: N connections (implicit TLS, or plain IMAP when `tls` is false) that log in with a token
+ * (cheap; argon2 per login would take minutes), SELECT and IDLE. A connection the server refuses or
+ * closes fails the run with the server's last words: it used to wait for them for ever (the server's
+ * per-address and per-user limits cut connection 11, and the bench hung).
+ */
+async function idleClients(
+  port: number,
+  count: number,
+  user: string,
+  token: string,
+  tls = true,
+): Promise<void> {
+  const sockets: Socket[] = [];
   const auth = Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
   for (let i = 0; i < count; i++) {
-    const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    const socket: Socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : netConnect({ port, host: '127.0.0.1' });
     let buffer = '';
     const waitFor = (re: RegExp) =>
       new Promise<void>((resolve, reject) => {
+        const fail = (why: string) => () => {
+          cleanup();
+          reject(
+            new Error(
+              `idle client ${i + 1}/${count}: ${why} waiting for ${re} after ${JSON.stringify(buffer)}`,
+            ),
+          );
+        };
+        const onClose = fail('connection closed');
+        const onError = fail('socket error');
+        const cleanup = () => {
+          socket.off('data', onData);
+          socket.off('close', onClose);
+          socket.off('error', onError);
+        };
         const check = () => {
+          const refused = /^\w+ (NO|BAD) .*$/m.exec(buffer);
+          if (refused) return fail(`refused: ${refused[0]}`)();
           if (re.test(buffer)) {
-            socket.off('data', onData);
+            cleanup();
             buffer = '';
             resolve();
           }
@@ -136,7 +175,8 @@ async function idleClients(port: number, count: number, user: string, token: str
           check();
         };
         socket.on('data', onData);
-        socket.once('error', reject);
+        socket.once('close', onClose);
+        socket.once('error', onError);
         check();
       });
     await waitFor(/^\* OK/m);
@@ -160,14 +200,23 @@ async function startChild(extra: string[], env: NodeJS.ProcessEnv) {
   const profile =
     extra[0] === '--serve' && env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', env.BENCH_CPU_PROF] : [];
   // The server runs with the worker's production V8 flags (server/core/node-flags.ts).
-  const flags = extra[0] === '--serve' ? [...profile, ...WORKER_NODE_FLAGS] : [];
+  // BENCH_NODE_FLAGS="--flag ...": more V8 flags for the server, to weigh them.
+  const more = env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const flags = extra[0] === '--serve' ? [...profile, ...WORKER_NODE_FLAGS, ...more] : [];
   const child = spawn(
     process.execPath,
     [...flags, '--expose-gc', '--import', 'tsx', 'bench/imap.ts', ...extra],
     { env, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
-  const [first] = (await once(lines, 'line')) as [string];
+  // A child that dies before its first line (a client the server refused) fails the bench, not hangs it.
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(
+      `bench child ${extra.slice(0, 2).join(' ')} exited (${String(code)}) before it was ready`,
+    );
+  });
+  exited.catch(() => undefined);
+  const [first] = (await Promise.race([once(lines, 'line'), exited])) as [string];
   return { child, first, lines };
 }
 
@@ -183,6 +232,52 @@ async function collect(
 async function stopChild(child: ReturnType<typeof spawn>): Promise<void> {
   child.stdin!.end();
   await once(child, 'exit');
+}
+
+/**
+ * PSS growth of a fresh server process (the timing runs leave freed heap behind that would make the
+ * difference meaningless) per idle connection: logged in, INBOX selected, in IDLE. The server's
+ * per-address and per-user connection limits are raised for the bench's single client address.
+ * BENCH_HEAP_SNAPSHOT=DIR writes heap snapshots before and after, to compare in Chrome's DevTools.
+ */
+async function idleFigure(token: string, tls: boolean): Promise<string> {
+  const env = {
+    ...process.env,
+    POSTROOM_IMAP_MAX_CONN_PER_IP: String(IDLE + 100),
+    POSTROOM_IMAP_MAX_CONN_PER_USER_IP: String(IDLE + 100),
+    // Plain IMAP refuses authentication before STARTTLS unless allowed (LOGINDISABLED).
+    POSTROOM_IMAP_ALLOW_PLAIN_AUTH: tls ? '' : '1',
+  };
+  const server = await startChild(['--serve'], env);
+  const info = JSON.parse(server.first) as { imap: number; imaps: number; pid: number };
+  const port = String(tls ? info.imaps : info.imap);
+  const mode = tls ? 'tls' : 'plain';
+  const snapshot = async (name: string) => {
+    if (!process.env.BENCH_HEAP_SNAPSHOT) return;
+    server.child.stdin!.write(`snapshot ${process.env.BENCH_HEAP_SNAPSHOT}/${name}-${mode}.heapsnapshot\n`);
+    await once(server.lines, 'line');
+  };
+  try {
+    // Warm up (TLS, first session) so the baseline is not the cost of code loading.
+    const warm = await startChild(['--idle-client', port, '5', 'bench@bench.test', token, mode], env);
+    const baseUsage = await collect(server);
+    const base = pss([info.pid]);
+    await snapshot('before');
+    const clients = await startChild(
+      ['--idle-client', port, String(IDLE), 'bench@bench.test', token, mode],
+      env,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const afterUsage = await collect(server);
+    const after = pss([info.pid]);
+    await snapshot('after');
+    const jsPer = (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
+    await stopChild(warm.child);
+    await stopChild(clients.child);
+    return `${mode}: ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection (JS heap+external ${jsPer.toFixed(1)} KiB)`;
+  } finally {
+    if (server.child.exitCode === null) await stopChild(server.child);
+  }
 }
 
 /** One provider: fresh database, MESSAGES messages, a server to time, then idle memory. */
@@ -219,30 +314,11 @@ async function benchProvider(provider: 'sqlite' | 'mysql'): Promise<string> {
       const commands = createInterface({ input: process.stdin });
       await once(commands, 'line');
       const token = await mintAccessToken(user.id, 3600);
-      // Idle memory in a fresh server process: the timing runs above leave freed heap behind that
-      // would make the PSS difference meaningless.
       await stopChild(child);
-      const idleServer = await startChild(['--serve'], process.env);
-      const server2 = JSON.parse(idleServer.first) as { imaps: number; pid: number };
-      // Warm up (TLS, first session) so the baseline is not the cost of code loading.
-      const warm = await startChild(
-        ['--idle-client', String(server2.imaps), '5', 'bench@bench.test', token],
-        process.env,
-      );
-      const baseUsage = await collect(idleServer);
-      const base = pss([server2.pid]);
-      const clients = await startChild(
-        ['--idle-client', String(server2.imaps), String(IDLE), 'bench@bench.test', token],
-        process.env,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const afterUsage = await collect(idleServer);
-      const after = pss([server2.pid]);
-      const jsPer =
-        (afterUsage.heap + afterUsage.external - baseUsage.heap - baseUsage.external) / 1024 / IDLE;
-      await stopChild(warm.child);
-      await stopChild(clients.child);
-      return `idle: ${IDLE} connections ${base} -> ${after} KiB PSS, ${((after - base) / IDLE).toFixed(1)} KiB per connection (JS heap+external ${jsPer.toFixed(1)} KiB)  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
+      // Implicit TLS (993, what phones use) and plain IMAP (143), each in a fresh server process.
+      const tls = await idleFigure(token, true);
+      const plain = await idleFigure(token, false);
+      return `idle: ${IDLE} connections, ${tls}; plain IMAP ${plain}  (loaded ${MESSAGES} in ${loadSeconds.toFixed(0)} s)`;
     } finally {
       if (child.exitCode === null) await stopChild(child);
     }
@@ -297,12 +373,15 @@ async function dovecotIdle(): Promise<string> {
 
 async function main(): Promise<void> {
   if (args[0] === '--serve') return serve();
-  if (args[0] === '--idle-client') return idleClients(Number(args[1]), Number(args[2]), args[3]!, args[4]!);
+  if (args[0] === '--idle-client')
+    return idleClients(Number(args[1]), Number(args[2]), args[3]!, args[4]!, args[5] !== 'plain');
   if (args[0] === '--provider') {
     process.stdout.write(`${await benchProvider(args[1] as 'sqlite' | 'mysql')}\n`);
     process.exit(0);
   }
-  const only = option('only', '');
+  // --only sqlite,dovecot: a comma-separated subset.
+  const only = option('only', '').split(',').filter(Boolean);
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
   interface Target {
     name: string;
     port: number;
@@ -313,7 +392,7 @@ async function main(): Promise<void> {
   }
   const targets: Target[] = [];
   for (const provider of ['sqlite', 'mysql'] as const) {
-    if (only && only !== provider) continue;
+    if (!wanted(provider)) continue;
     const child = spawn(
       process.execPath,
       [
@@ -347,7 +426,7 @@ async function main(): Promise<void> {
       idle,
     });
   }
-  if (!only || only === 'dovecot') {
+  if (wanted('dovecot')) {
     try {
       await loadDovecot();
       targets.push({
