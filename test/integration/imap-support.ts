@@ -107,9 +107,9 @@ export class RawClient {
   }
 
   /** Sends a tagged command and returns all lines through its tagged answer. */
-  async command(tag: string, text: string): Promise<string> {
+  async command(tag: string, text: string, timeoutMs?: number): Promise<string> {
     this.socket.write(`${tag} ${text}\r\n`);
-    return this.readUntil(new RegExp(`^${tag} (OK|NO|BAD).*\\r\\n`, 'm'));
+    return this.readUntil(new RegExp(`^${tag} (OK|NO|BAD).*\\r\\n`, 'm'), timeoutMs);
   }
 
   write(text: string | Buffer): void {
