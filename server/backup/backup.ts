@@ -112,11 +112,14 @@ export async function backup(
     report.phase('message content in the database', wanted.length);
     await eachLimited(wanted, lanes, async (hash) => {
       const dest = backupBlobPath(partial, hash);
-      if (!(await read.has(hash))) return; // not in rows: a file (step 3)
-      fromDatabase.add(hash);
-      if (await linkPrevious(hash, dest)) return;
+      if (previousBlobs.has(hash)) {
+        if (!(await read.has(hash))) return; // not in rows: a file (step 3)
+        fromDatabase.add(hash);
+        if (await linkPrevious(hash, dest)) return;
+      }
       const size = await copyChunksToFile(read, hash, dest);
-      if (size === null) return;
+      if (size === null) return; // not in rows: a file (step 3)
+      fromDatabase.add(hash);
       sizes.set(hash, size);
       report.tick(size);
     });
@@ -149,9 +152,9 @@ export async function backup(
     await withSqliteChunks(databaseFile, (read) => takeChunks(read, referenced, COPIES_IN_FLIGHT));
     if ('blob_chunks' in info.tables) info.tables.blob_chunks = 0; // emptied in the copy
   } else {
-    // one connection holds the snapshot: its chunk reads go one at a time
+    // one connection holds the snapshot: several reads in flight are pipelined on it
     info = await dumpMysql(target.location, databaseFile, (read, referenced) =>
-      takeChunks(read, referenced, 1),
+      takeChunks(read, referenced, COPIES_IN_FLIGHT),
     );
     report.phase('database snapshot', 1);
     report.tick();
