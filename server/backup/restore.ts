@@ -25,6 +25,9 @@ import { restoreSqliteFile, sqliteChunkWriter, sqliteRowCount } from './sqlite';
 
 export class RestoreRefused extends Error {}
 
+/** Connections writing content rows at once on MariaDB (each commit waits for Galera's replication). */
+const RESTORE_CONNECTIONS = 4;
+
 export interface RestoreResult {
   dir: string;
   manifest: Manifest;
@@ -110,10 +113,24 @@ export async function restore(
   }
 
   /** Every message file into chunk rows through `writer`, one message at a time. */
-  const chunksInto = async (writer: Parameters<typeof copyFileToChunks>[2]) => {
+  const chunksInto = async (writers: Parameters<typeof copyFileToChunks>[2][]) => {
     report.phase('message content into the database', manifest.blobs.length);
-    for (const [hash] of manifest.blobs)
-      report.tick(await copyFileToChunks(backupBlobPath(dir, hash), hash, writer));
+    // one lane per writer (its own connection): a transaction each, side by side
+    const queue = manifest.blobs[Symbol.iterator]();
+    let failed: unknown;
+    await Promise.all(
+      writers.map(async (writer) => {
+        for (let next = queue.next(); !next.done && failed === undefined; next = queue.next()) {
+          const [hash] = next.value;
+          try {
+            report.tick(await copyFileToChunks(backupBlobPath(dir, hash), hash, writer));
+          } catch (error) {
+            failed ??= error;
+          }
+        }
+      }),
+    );
+    if (failed !== undefined) throw failed;
     report.done();
   };
   if (target.provider === 'sqlite') {
@@ -127,7 +144,7 @@ export async function restore(
             try {
               file.pragma('journal_mode = DELETE');
               file.pragma('synchronous = OFF'); // not live yet: fsynced once when placed
-              await chunksInto(sqliteChunkWriter(file));
+              await chunksInto([sqliteChunkWriter(file)]);
             } finally {
               file.close();
             }
@@ -138,11 +155,13 @@ export async function restore(
     await migrate(instance.databaseUrl, instance.dataDir); // brings an older backup up to date
   } else {
     if (store === 'database') {
-      const writer = await mysqlChunkWriter(target.location);
+      const writers = await Promise.all(
+        Array.from({ length: RESTORE_CONNECTIONS }, () => mysqlChunkWriter(target.location)),
+      );
       try {
-        await chunksInto(writer);
+        await chunksInto(writers);
       } finally {
-        await writer.end().catch(() => {});
+        await Promise.all(writers.map((writer) => writer.end().catch(() => {})));
       }
     }
     report.phase('database', totalRows);
