@@ -2,6 +2,7 @@
 import { db, onCloseDb } from './db';
 import { logger } from './logger';
 import { observeEvent } from '../ops/event-metrics';
+import { rawDb } from '../store/raw';
 
 export interface EventInput {
   protocol: 'smtp' | 'imap' | 'pop3' | 'sieve' | 'web' | 'queue' | 'auth' | 'cli' | 'system';
@@ -49,9 +50,18 @@ export async function recordEvent(event: EventInput): Promise<void> {
 const writesInFlight = new Set<Promise<unknown>>();
 
 async function settleEventWrites(): Promise<void> {
-  await flushEvents();
+  // The store's raw connection may already be closed (closers run in the order they registered):
+  // what is left goes through Prisma's, which closes last.
+  closing = true;
+  try {
+    await flushEvents();
+  } finally {
+    closing = false;
+  }
   await Promise.allSettled([...writesInFlight]);
 }
+
+let closing = false;
 
 // Batched writing for hot paths (the SMTP conversation): one INSERT for many events instead of a
 // commit (and an fsync) per event. At most the last ~100 ms of events can be lost in a crash;
@@ -104,10 +114,41 @@ export function flushEvents(): Promise<void> {
   flushing = flushing.then(async () => {
     if (batch.length === 0) return;
     try {
-      await db().event.createMany({ data: batch });
+      if (closing) await db().event.createMany({ data: batch });
+      else await insertEvents(batch);
     } catch (error) {
       logger.error('could not record events', { error: String(error), count: batch.length });
     }
   });
   return flushing;
+}
+
+const EVENT_COLUMNS = '`time`, protocol, client_ip, `user`, action, result, queue_id, detail';
+const EVENTS_PER_INSERT = 100;
+
+/**
+ * The buffered rows in plain multi-row INSERTs, one transaction: six or so events per SMTP message
+ * made Prisma's createMany (query compilation, and on MariaDB a ping, prepare and close each time)
+ * a visible share of a delivery's CPU.
+ */
+async function insertEvents(batch: typeof pendingEvents): Promise<void> {
+  const raw = rawDb();
+  await raw.transaction(async (tx) => {
+    for (let start = 0; start < batch.length; start += EVENTS_PER_INSERT) {
+      const chunk = batch.slice(start, start + EVENTS_PER_INSERT);
+      await tx.run(
+        `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((row) => [
+          raw.date(row.time),
+          row.protocol,
+          row.clientIp,
+          row.user,
+          row.action,
+          row.result,
+          row.queueId,
+          row.detail,
+        ]),
+      );
+    }
+  }, 'events');
 }
