@@ -11,7 +11,7 @@ import { ensureBlob, writeBlob } from './blob-store';
 import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
 import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
-import { rawDb, type RawTx, type SqlValue } from './raw';
+import { DurabilityError, rawDb, type RawTx, type SqlValue } from './raw';
 
 export interface SystemFlags {
   seen?: boolean;
@@ -150,8 +150,10 @@ async function flush(): Promise<void> {
     try {
       await commitBatch(batch);
     } catch (error) {
-      // One bad append must not fail its neighbours: retry them one by one.
-      if (batch.length === 1) batch[0]!.reject(error);
+      // One bad append must not fail its neighbours: retry them one by one. Not a batch that
+      // committed and could not be synced: that would store it twice.
+      if (batch.length === 1 || error instanceof DurabilityError)
+        for (const item of batch) item.reject(error);
       else
         for (const item of batch) await commitBatch([item]).catch((single: unknown) => item.reject(single));
     }

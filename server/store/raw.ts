@@ -1,6 +1,8 @@
 // A plain SQL path for the store's hot writes (delivery, APPEND): Prisma's interactive
 // transactions cost several times the SQL itself, and delivery runs once per message. Only the
 // store uses this, with values written exactly as Prisma writes them, so Prisma reads them back.
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import mariadb from 'mariadb';
 import { config } from '../core/config';
@@ -11,6 +13,71 @@ import { sqliteWriteGate } from '../core/sqlite-write-gate';
 import { commitSignal, type CommitSignal } from './sqlite-commit-signal';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
+
+/**
+ * The transaction committed but its WAL could not be fsynced (SQLite): it may or may not survive a
+ * power cut. Never retried as if it had not committed (that could store it twice).
+ */
+export class DurabilityError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`committed, but the write-ahead log could not be synced: ${String(cause)}`);
+    this.name = 'DurabilityError';
+  }
+}
+
+/**
+ * Group fsync of a SQLite WAL file, off the event loop. With synchronous=FULL every COMMIT fsyncs
+ * the WAL inside better-sqlite3, a synchronous call: the whole process (every SMTP and IMAP
+ * session in it) stood still for each fsync, and appends arriving meanwhile could not even queue
+ * for the next group commit. With synchronous=NORMAL the COMMIT only writes the WAL frames (a crash
+ * of the process loses nothing: they are in the page cache); this fdatasyncs the WAL in the thread
+ * pool before the transaction returns, so a commit is on disk before anyone is answered, as
+ * before. Commits waiting at once share one fsync: a sync already running may have started before
+ * a commit's frames were written, so later commits wait for the next one, which covers them all.
+ * SQLite itself still syncs the WAL before a checkpoint copies it into the database, and the
+ * database after, and removes the WAL only when the last connection closes (never while this one
+ * is open), so the file synced here is the one the commit went to.
+ */
+function walSyncer(walPath: string) {
+  let handle: Promise<FileHandle> | null = null;
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const syncOnce = async () => {
+    try {
+      handle ??= fs.open(walPath, 'r+');
+      await (await handle).datasync();
+    } catch (error) {
+      const opened = handle;
+      handle = null;
+      void opened?.then((h) => h.close()).catch(() => {});
+      // No WAL: it was checkpointed and removed (synced by SQLite then), nothing is left to sync.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  };
+  const sync = (): Promise<void> => {
+    if (!running) {
+      running = syncOnce().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    next ??= running
+      .catch(() => {})
+      .then(() => {
+        next = null;
+        return sync();
+      });
+    return next;
+  };
+  return {
+    sync,
+    close: async () => {
+      const opened = handle;
+      handle = null;
+      await opened?.then((h) => h.close()).catch(() => {});
+    },
+  };
+}
 
 export interface RawTx {
   run(sql: string, params?: SqlValue[]): Promise<void>;
@@ -153,7 +220,9 @@ const READ_CACHE = 4096;
 function openSqlite(file: string): RawDb {
   const conn = new Database(file, { timeout: 10_000 });
   conn.pragma('journal_mode = WAL');
-  conn.pragma('synchronous = FULL');
+  // Durable all the same: every transaction's WAL is fsynced before it returns (walSyncer).
+  conn.pragma('synchronous = NORMAL');
+  const wal = walSyncer(`${file}-wal`);
   // Reads go through a second connection: the writer's may be inside an open transaction.
   let reader: Database.Database | undefined;
   const statements = new Map<string, Database.Statement>();
@@ -187,9 +256,20 @@ function openSqlite(file: string): RawDb {
   const gate = sqliteWriteGate(file);
   const bind = (params: SqlValue[]) =>
     params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  // The writer's statements are kept too: preparing the wide INSERTs of a delivery again for every
+  // transaction was a visible share of its CPU.
+  const writeStatements = new Map<string, Database.Statement>();
+  const writeStatement = (sql: string) => {
+    let statement = writeStatements.get(sql);
+    if (statement) return statement;
+    if (writeStatements.size >= STATEMENT_CACHE) writeStatements.delete(writeStatements.keys().next().value!);
+    statement = conn.prepare(sql);
+    writeStatements.set(sql, statement);
+    return statement;
+  };
   const tx: RawTx = {
-    run: async (sql, params = []) => void conn.prepare(sql).run(...bind(params)),
-    all: async <T>(sql: string, params: SqlValue[] = []) => conn.prepare(sql).all(...bind(params)) as T[],
+    run: async (sql, params = []) => void writeStatement(sql).run(...bind(params)),
+    all: async <T>(sql: string, params: SqlValue[] = []) => writeStatement(sql).all(...bind(params)) as T[],
   };
   function sqliteTransaction<T>(work: (tx: RawTx) => Promise<T>, label: string): Promise<T> {
     return gate.hold('raw', label, async () => {
@@ -207,7 +287,13 @@ function openSqlite(file: string): RawDb {
   return {
     provider: 'sqlite',
     // Retried outside the per-process queue: a busy database must not hold up the queue's others.
-    transaction: (work, label = 'raw') => withWriteRetry(label, () => sqliteTransaction(work, label)),
+    transaction: async (work, label = 'raw') => {
+      const result = await withWriteRetry(label, () => sqliteTransaction(work, label));
+      await wal.sync().catch((error: unknown) => {
+        throw new DurabilityError(error);
+      });
+      return result;
+    },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
     readCached: async <T>(sql: string, params: SqlValue[] = []) => {
@@ -231,6 +317,7 @@ function openSqlite(file: string): RawDb {
       signal?.close();
       reader?.close();
       conn.close();
+      await wal.close();
     },
   };
 }
