@@ -2,6 +2,7 @@
 // the decision logic is plain code; `databaseDirectory` answers from server/domain.
 import { db } from '../core/db';
 import { expandAddress, resolveLocalDomain, type Expansion } from '../domain';
+import { rawDb } from '../store/raw';
 
 export interface MailboxState {
   id: number;
@@ -38,8 +39,30 @@ function toState(row: {
   };
 }
 
+/**
+ * resolveLocalDomain in one plain query: asked at every MAIL FROM and RCPT TO, and for a sender
+ * from elsewhere the answer is "not ours", which is never cached (a new domain works at once).
+ */
+async function localDomainRow(name: string): Promise<{ domain: string; enabled: boolean } | null> {
+  const rows = await rawDb().readCached<{
+    domain: string;
+    enabled: unknown;
+    alias_domain: string | null;
+    alias_enabled: unknown;
+  }>(
+    'SELECT d.domain, d.enabled, a.domain AS alias_domain, a.enabled AS alias_enabled FROM domains d LEFT JOIN domains a ON a.id = d.alias_of_id WHERE d.domain = ?',
+    [name.toLowerCase()],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const enabled = Number(row.enabled) === 1;
+  return row.alias_domain !== null
+    ? { domain: row.alias_domain, enabled: enabled && Number(row.alias_enabled) === 1 }
+    : { domain: row.domain, enabled };
+}
+
 export const databaseDirectory: PolicyDirectory = {
-  localDomain: (name) => resolveLocalDomain(name),
+  localDomain: (name) => localDomainRow(name),
   expand: (address) => expandAddress(address),
   async mailbox(userId) {
     const row = await db().user.findUnique({ where: { id: userId } });

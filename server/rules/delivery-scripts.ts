@@ -1,8 +1,10 @@
 // The compiled scripts delivery runs for a mailbox: the administrator's first, then the mailbox's
-// active one. One indexed query per delivered mailbox; the administrator's script is remembered
+// active one. One indexed query per delivered mailbox (plain SQL: this runs for every message, and
+// on SQLite an unchanged database answers it from memory); the administrator's script is remembered
 // for a moment (edits from other processes are seen within ADMIN_TTL_MS) and parsed scripts are
 // kept by id and change time, so a busy mailbox's script is not parsed for every message.
 import { db } from '../core/db';
+import { rawDb } from '../store/raw';
 import { deserializeSieve, usesVacation, type CompiledSieve } from '../sieve';
 
 const ADMIN_TTL_MS = 2_000;
@@ -53,18 +55,19 @@ function parse(stored: StoredScript): { script: CompiledSieve; vacation: boolean
 
 /** Null when no script applies (the common case: delivery goes on as without Sieve). */
 export async function deliveryScripts(userId: number): Promise<DeliveryScripts | null> {
-  const [before, own] = await Promise.all([
+  const [before, rows] = await Promise.all([
     adminScript(),
-    db().sieveScript.findUnique({
-      where: { activeFor: userId },
-      select: { id: true, name: true, compiled: true, updatedAt: true },
-    }),
+    rawDb().readCached<{ id: number | bigint; name: string; compiled: string; updated_at: unknown }>(
+      'SELECT id, name, compiled, updated_at FROM sieve_scripts WHERE active_for = ?',
+      [userId],
+    ),
   ]);
+  const own = rows[0];
   if (!before && !own) return null;
   const result: DeliveryScripts = { scripts: [], names: [], vacation: false };
   for (const [name, stored] of [
     ['admin', before],
-    [own?.name ?? '', own ? { key: `${own.id}:${own.updatedAt.getTime()}`, compiled: own.compiled } : null],
+    [own?.name ?? '', own ? { key: `${own.id}:${String(own.updated_at)}`, compiled: own.compiled } : null],
   ] as const) {
     if (!stored) continue;
     const entry = parse(stored);
