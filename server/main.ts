@@ -8,7 +8,7 @@ import { config } from './core/config';
 import { migrate } from './core/migrate';
 import { logger } from './core/logger';
 import { ensureWebBuild } from './web-build';
-import { WASM_NODE_FLAGS, WORKER_NODE_FLAGS } from './core/node-flags';
+import { WEB_NODE_FLAGS, WORKER_NODE_FLAGS } from './core/node-flags';
 import { heartbeatSettings, watchHeartbeat } from './heartbeat';
 import { compiledDir, projectRoot, runsCompiled } from './core/project-root';
 import { restrictNewFileModes } from './core/data-dir';
@@ -114,7 +114,7 @@ export async function supervise(): Promise<number> {
     children.push(
       run(
         'web',
-        [...WASM_NODE_FLAGS, nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen],
+        [...WEB_NODE_FLAGS, nextBin, 'start', '-p', String(cfg.webPort), '-H', cfg.listen],
         isStopping,
       ),
     );
