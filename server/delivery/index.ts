@@ -145,6 +145,7 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
  */
 async function bodyBytes(body: Buffer | SpooledBody): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return body;
+  if (body.file.bytes) return Buffer.concat([body.head, body.file.bytes.subarray(body.bodyStart)]);
   const handle = await fs.open(body.file.path, 'r');
   try {
     const rest = Buffer.allocUnsafe(body.file.size - body.bodyStart);

@@ -255,10 +255,16 @@ export async function spooledLocalCopy(
   deliveredTo: string | null,
 ): Promise<SpooledBlob> {
   const writer = await SpoolWriter.open();
+  const { head, file, bodyStart } = message.body;
   try {
-    await writer.write(Buffer.from(localPrefix(message, deliveredTo)));
-    await writer.write(message.body.head);
-    await writer.copyFrom(message.body.file.path, message.body.bodyStart, message.body.file.size);
+    const prefix = Buffer.from(localPrefix(message, deliveredTo));
+    // A message kept in memory (smtp/data.ts) is written in one go.
+    if (file.bytes) await writer.write(Buffer.concat([prefix, head, file.bytes.subarray(bodyStart)]));
+    else {
+      await writer.write(prefix);
+      await writer.write(head);
+      await writer.copyFrom(file.path, bodyStart, file.size);
+    }
   } catch (error) {
     await writer.abort();
     throw error;

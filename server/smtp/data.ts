@@ -20,6 +20,12 @@ import { INSUFFICIENT_STORAGE } from './storage-guard';
 
 /** The header is kept in memory up to this size (trace and loop checks); the rest goes to disk. */
 const HEAD_LIMIT = 1024 * 1024;
+/**
+ * A message up to this size stays in memory (it is charged to the in-flight budget all the same)
+ * and never becomes a spool file of its own: most mail is this small, and the file's open, writes,
+ * close, read back and removal were a good share of a delivery's work. Larger ones spill to disk.
+ */
+const IN_MEMORY_LIMIT = 128 * 1024;
 const HEADER_END = Buffer.from('\r\n\r\n');
 const BARE_HEADER_END = Buffer.from('\n\n');
 
@@ -82,7 +88,8 @@ async function spoolMessage(
   settings: SmtpSettings,
   charge: InflightCharge,
 ): Promise<ReceivedMessage> {
-  const writer = await SpoolWriter.open();
+  let writer: SpoolWriter | null = null;
+  let held: Buffer[] = [];
   const head = new HeadCollector();
   let kept = 0;
   let lineLength = 0;
@@ -104,21 +111,35 @@ async function spoolMessage(
       if (kept > settings.maxMessageBytes || writeError !== undefined) continue;
       await charge.charge(chunk.length);
       head.add(chunk);
-      // A failed write is answered after the client has sent the whole message (in step).
-      await writer.write(chunk).catch((error: unknown) => {
-        writeError = error;
-      });
       kept += chunk.length;
+      if (!writer && kept <= IN_MEMORY_LIMIT) {
+        held.push(chunk);
+        continue;
+      }
+      // A failed write is answered after the client has sent the whole message (in step).
+      const bytes = held.length > 0 ? Buffer.concat([...held, chunk]) : chunk;
+      held = [];
+      try {
+        writer ??= await SpoolWriter.open();
+        await writer.write(bytes);
+      } catch (error) {
+        writeError = error;
+      }
     }
   } catch (error) {
-    await writer.abort();
+    await writer?.abort();
     throw error;
   }
   const { head: headBytes, complete } = head.result();
   if (writeError !== undefined) {
-    await writer.abort();
-    const file = { path: writer.path, size: 0, remove: async () => {} };
+    await writer?.abort();
+    const file = { path: writer?.path ?? '', size: 0, remove: async () => {} };
     return { file, head: headBytes, headComplete: complete, longLine, writeError };
+  }
+  if (!writer) {
+    const bytes = held.length === 1 ? held[0]! : Buffer.concat(held);
+    const file = { path: '', size: bytes.length, bytes, remove: async () => {} };
+    return { file, head: headBytes, headComplete: complete, longLine };
   }
   const file = await writer.finishFile();
   return { file, head: headBytes, headComplete: complete, longLine };
@@ -130,7 +151,8 @@ function messageStream(prefix: string, head: Buffer, file: SpoolFile, bodyStart:
     (async function* () {
       yield Buffer.from(prefix);
       yield head;
-      if (file.size > bodyStart)
+      if (file.bytes) yield file.bytes.subarray(bodyStart);
+      else if (file.size > bodyStart)
         yield* createReadStream(file.path, { start: bodyStart, highWaterMark: 256 * 1024 });
     })(),
   );

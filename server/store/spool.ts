@@ -42,6 +42,8 @@ function isCode(error: unknown, ...codes: string[]): boolean {
 export interface SpoolFile {
   path: string;
   size: number;
+  /** The whole content, when it was small enough to be kept in memory instead (no file then). */
+  bytes?: Buffer;
   remove(): Promise<void>;
 }
 
@@ -59,9 +61,13 @@ export class SpoolWriter {
 
   static async open(dataDir = config().dataDir): Promise<SpoolWriter> {
     const dir = spoolDir(dataDir);
-    await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const path = join(dir, `${process.pid}.${randomBytes(8).toString('hex')}${SPOOL_SUFFIX}`);
-    const handle = await fs.open(path, 'wx', PRIVATE_FILE_MODE);
+    // The directory is made when a file cannot be created without it, not before every file.
+    const handle = await fs.open(path, 'wx', PRIVATE_FILE_MODE).catch(async (error: unknown) => {
+      if (!isCode(error, 'ENOENT')) throw error;
+      await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      return fs.open(path, 'wx', PRIVATE_FILE_MODE);
+    });
     return new SpoolWriter(path, handle, dataDir);
   }
 
@@ -145,6 +151,7 @@ export class SpoolWriter {
 /** Content already fsynced and in place as a blob; its spool name is kept until discard(). */
 export class SpooledBlob {
   private discarded = false;
+  private linkTried = false;
 
   constructor(
     readonly hash: string,
@@ -168,6 +175,18 @@ export class SpooledBlob {
   /** The filesystem store: the blob file linked from the spool file, its directory fsynced. */
   async placeFile(): Promise<void> {
     const target = blobPath(this.hash, this.dataDir);
+    if (!this.linkTried && !this.discarded) {
+      // First placement: link at once (new content, nearly always); the checks below only when
+      // the name is taken or its directory is missing.
+      this.linkTried = true;
+      try {
+        await fs.link(this.path, target);
+        await fsyncDir(dirname(target));
+        return;
+      } catch (error) {
+        if (!isCode(error, 'EEXIST', 'ENOENT', 'EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK')) throw error;
+      }
+    }
     const existing = await fs.stat(target).catch(() => null);
     if (existing?.size === this.size) return;
     if (this.discarded) throw new Error(`blob ${this.hash} is gone and its spool file was discarded`);
