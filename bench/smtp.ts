@@ -14,11 +14,11 @@
 //        BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags to the worker's node.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REFERENCE_PORTS, referenceMaildirNew } from './reference/paths';
+import { REFERENCE_DIR, REFERENCE_PORTS, referenceMaildirNew } from './reference/paths';
 import { type BenchDatabase, type Provider, type RunningWorker, startWorker } from './support/postroom';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -61,6 +61,8 @@ interface Target {
   stored(): number;
   /** Its 250 comes after the commit: stored when accepted, counted before and after only. */
   storesBeforeReply: boolean;
+  /** CPU seconds used so far by the processes that do this side's work (see treeCpuSeconds). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,66 @@ interface Measurement {
   stored: number;
   acceptSeconds: number;
   storeSeconds: number;
+  /** CPU seconds the side's processes used in the run (user + system, exited children included). */
+  cpu: number;
+  /** The MariaDB server's CPU seconds in the run (shared with whatever else uses it: indicative). */
+  dbCpu: number;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** Parent pid and CPU ticks (utime + stime + cutime + cstime) of every live process. */
+function processTable(): Map<number, { ppid: number; ticks: number }> {
+  const table = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime cutime cstime.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      table.set(Number(name), { ppid: Number(fields[1]), ticks });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+/**
+ * CPU seconds of the process trees under `roots`: every live process's own time plus that of its
+ * children that have exited and been waited for (so a Postfix smtpd that ended after its 100
+ * connections still counts, through its master), never counted twice.
+ */
+function treeCpuSeconds(roots: number[]): number {
+  const table = processTable();
+  const inTree = (pid: number): boolean => {
+    for (let current = pid, depth = 0; current > 1 && depth < 64; depth++) {
+      if (roots.includes(current)) return true;
+      current = table.get(current)?.ppid ?? 0;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, entry] of table) if (inTree(pid)) ticks += entry.ticks;
+  return ticks / CLOCK_TICKS;
+}
+
+function pidFile(path: string): number[] {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? [pid] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The MariaDB server on the bench's port, when there is one on this machine. */
+function mariadbPid(): number[] {
+  const port = Number(new URL(args['mysql-url']!).port || 3306);
+  const result = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  const match = /pid=(\d+)/.exec(result.stdout ?? '');
+  return match ? [Number(match[1])] : [];
 }
 
 /** Runs smtp-source; -d keeps one connection per session for all its messages. */
@@ -100,6 +162,9 @@ function smtpSource(shape: Shape, port: number, recipient: string): Promise<{ ok
 
 async function measure(target: Target, shape: Shape): Promise<Measurement> {
   const before = target.stored();
+  const database = mariadbPid();
+  const cpuBefore = target.cpuSeconds();
+  const dbCpuBefore = treeCpuSeconds(database);
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   const run = await smtpSource(shape, target.port, target.recipient);
@@ -110,9 +175,11 @@ async function measure(target: Target, shape: Shape): Promise<Measurement> {
     while (target.stored() - before < MESSAGES && seconds() < 300)
       await new Promise((resolve) => setTimeout(resolve, 50));
   const storeSeconds = target.storesBeforeReply ? acceptSeconds : seconds();
+  const cpu = target.cpuSeconds() - cpuBefore;
+  const dbCpu = treeCpuSeconds(database) - dbCpuBefore;
   const stored = target.stored() - before;
   // smtp-source stops at the first refusal; it sent at most MESSAGES.
-  return { accepted: run.ok ? MESSAGES : stored, stored, acceptSeconds, storeSeconds };
+  return { accepted: run.ok ? MESSAGES : stored, stored, acceptSeconds, storeSeconds, cpu, dbCpu };
 }
 
 /** Counts the messages in a Postroom database from a child process (db() is one per process). */
@@ -203,6 +270,7 @@ async function postroomTarget(provider: Provider): Promise<Target> {
     recipient: 'kim@bench.test',
     stored: () => countMessages(database.env),
     storesBeforeReply: true,
+    cpuSeconds: () => treeCpuSeconds([worker.pid]),
     async stop() {
       await worker.stop();
       await database.cleanup();
@@ -224,8 +292,18 @@ function referenceTarget(): Target {
     recipient: 'bench50@example.test',
     stored: count,
     storesBeforeReply: false,
+    // Postfix's master and Dovecot's, with everything they started (smtpd, cleanup, qmgr, lmtp...).
+    cpuSeconds: () =>
+      treeCpuSeconds([
+        ...pidFile(join(REFERENCE_DIR, 'postfix', 'spool', 'pid', 'master.pid')),
+        ...pidFile(join(REFERENCE_DIR, 'dovecot', 'run', 'master.pid')),
+      ]),
     stop: async () => undefined,
   };
+}
+
+function cpuPerMessage(seconds: number, result: Measurement): string {
+  return result.stored > 0 ? ((seconds * 1000) / result.stored).toFixed(2) : '-';
 }
 
 function rate(count: number, seconds: number): number {
@@ -251,7 +329,7 @@ try {
         const key = `${shape}\t${target.name}`;
         results.set(key, [...(results.get(key) ?? []), result]);
         console.log(
-          `  round ${round}, ${SHAPE_NAMES[shape]}, ${target.name}: stored ${result.stored} in ${result.storeSeconds.toFixed(1)} s (load ${loadavg()[0]!.toFixed(2)})`,
+          `  round ${round}, ${SHAPE_NAMES[shape]}, ${target.name}: stored ${result.stored} in ${result.storeSeconds.toFixed(1)} s, CPU ${cpuPerMessage(result.cpu, result)} ms/msg${target.name.includes('MariaDB') ? ` (+ mariadbd ${cpuPerMessage(result.dbCpu, result)})` : ''} (load ${loadavg()[0]!.toFixed(2)})`,
         );
       }
   for (const shape of shapes) {
@@ -267,8 +345,9 @@ try {
         rate(row.accepted, row.acceptSeconds),
       );
       const ratios = reference.length ? rates.map((value, i) => value / reference[i]!) : [];
+      const cpu = (results.get(`${shape}\t${target.name}`) ?? []).map((row) => cpuPerMessage(row.cpu, row));
       console.log(
-        `  ${target.name.padEnd(20)} stored ${rates.map((value) => value.toFixed(0)).join(', ')} msg/s  accepted ${accepted.map((value) => value.toFixed(0)).join(', ')} msg/s${
+        `  ${target.name.padEnd(20)} stored ${rates.map((value) => value.toFixed(0)).join(', ')} msg/s  CPU ${cpu.join(', ')} ms/msg  accepted ${accepted.map((value) => value.toFixed(0)).join(', ')} msg/s${
           ratios.length && target.name !== 'Postfix -> Dovecot'
             ? `  ratio to the reference ${ratios.map((value) => value.toFixed(2)).join(', ')} (target ${shape === 'one' ? '1.5' : '2'})`
             : ''
