@@ -93,6 +93,25 @@ export class ClusterRun {
     // The rsync daemon of a Galera state transfer runs as nobody (wsrep_sst_rsync as root): it
     // must be able to walk to a joiner's data directory.
     chmodSync(this.dir, 0o755);
+    // A test file stopped from outside (the runner's timeout, Ctrl-C) runs no after() hook: its
+    // mariadbd, Postroom and HAProxy processes must not outlive it.
+    process.once('exit', () => this.killAllNow());
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      process.once(signal, () => {
+        this.killAllNow();
+        process.exit(1);
+      });
+  }
+
+  private killAllNow(): void {
+    for (const pgid of this.groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    for (const child of this.children) if (alive(child)) child.kill('SIGKILL');
   }
 
   log(name: string): string {
