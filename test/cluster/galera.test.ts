@@ -73,14 +73,19 @@ before(async () => {
     const results = await Promise.all([migrate(galera[0]!.url('postroom'), run.dir), migrate(url, run.dir)]);
     const expected = migrationsFor('mysql').length;
     migrationRace = results.map((result) => result.applied.length);
-    const rows = await galera[1]!.query<{ migration_name: string; finished_at: Date | null }[]>(
-      'SELECT migration_name, finished_at FROM postroom._prisma_migrations',
+    // Read on another node once it applied the racing nodes' last writes (Galera applies them a
+    // moment after their commit).
+    const rows = await waitFor(
+      'every migration row finished on galera2',
+      async () => {
+        const found = await galera[1]!.query<{ migration_name: string; finished_at: Date | null }[]>(
+          'SELECT migration_name, finished_at FROM postroom._prisma_migrations',
+        );
+        return found.length >= expected && found.every((row) => row.finished_at) && found;
+      },
+      10_000,
     );
     assert.equal(rows.length, expected, 'one row per migration');
-    assert.ok(
-      rows.every((row) => row.finished_at),
-      'every migration finished',
-    );
     assert.equal(
       results[0]!.applied.length + results[1]!.applied.length,
       expected,
