@@ -24,8 +24,12 @@ async function probeMysql(url: string): Promise<string | null> {
       queryTimeout: PROBE_TIMEOUT_MS,
     });
     // A Galera node that lost the primary component still accepts connections but refuses work.
-    const rows = (await conn.query("SHOW STATUS LIKE 'wsrep_ready'")) as { Value?: string }[];
-    if (rows.length > 0 && rows[0]?.Value !== 'ON') return 'database node not ready (wsrep_ready OFF)';
+    // (A MariaDB server without Galera also says wsrep_ready OFF: only wsrep_on makes it count.)
+    const wsrep = (await conn.query("SHOW VARIABLES LIKE 'wsrep_on'")) as { Value?: string }[];
+    if (wsrep[0]?.Value === 'ON') {
+      const rows = (await conn.query("SHOW STATUS LIKE 'wsrep_ready'")) as { Value?: string }[];
+      if (rows[0]?.Value !== 'ON') return 'database node not ready (wsrep_ready OFF)';
+    }
     await conn.query('SELECT 1');
     return null;
   } catch (error) {
