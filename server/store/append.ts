@@ -11,7 +11,7 @@ import { ensureBlob, writeBlob } from './blob-store';
 import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
 import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
-import { DurabilityError, rawDb, type RawTx, type SqlValue } from './raw';
+import { UncertainCommitError, rawDb, type RawTx, type SqlValue } from './raw';
 
 export interface SystemFlags {
   seen?: boolean;
@@ -150,9 +150,9 @@ async function flush(): Promise<void> {
     try {
       await commitBatch(batch);
     } catch (error) {
-      // One bad append must not fail its neighbours: retry them one by one. Not a batch that
-      // committed and could not be synced: that would store it twice.
-      if (batch.length === 1 || error instanceof DurabilityError)
+      // One bad append must not fail its neighbours: retry them one by one. Not a batch that may
+      // have committed (WAL not synced, connection lost during COMMIT): that would store it twice.
+      if (batch.length === 1 || error instanceof UncertainCommitError)
         for (const item of batch) item.reject(error);
       else
         for (const item of batch) await commitBatch([item]).catch((single: unknown) => item.reject(single));

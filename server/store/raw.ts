@@ -8,19 +8,33 @@ import mariadb from 'mariadb';
 import { config } from '../core/config';
 import { databaseTarget, mariadbOptions } from '../core/database-url';
 import { onCloseDb } from '../core/db';
-import { withWriteRetry } from '../core/write-retry';
+import { isRetryableWriteError, withWriteRetry } from '../core/write-retry';
 import { sqliteWriteGate } from '../core/sqlite-write-gate';
 import { commitSignal, type CommitSignal } from './sqlite-commit-signal';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
 
 /**
- * The transaction committed but its WAL could not be fsynced (SQLite): it may or may not survive a
- * power cut. Never retried as if it had not committed (that could store it twice).
+ * A transaction that may have committed: running it again could store its rows twice, so no caller
+ * retries it as if nothing had happened (the client is told to try later instead).
  */
-export class DurabilityError extends Error {
-  constructor(readonly cause: unknown) {
-    super(`committed, but the write-ahead log could not be synced: ${String(cause)}`);
+export class UncertainCommitError extends Error {
+  constructor(
+    message: string,
+    readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = 'UncertainCommitError';
+  }
+}
+
+/**
+ * The transaction committed but its WAL could not be fsynced (SQLite): it may or may not survive a
+ * power cut.
+ */
+export class DurabilityError extends UncertainCommitError {
+  constructor(cause: unknown) {
+    super(`committed, but the write-ahead log could not be synced: ${String(cause)}`, cause);
     this.name = 'DurabilityError';
   }
 }
@@ -191,7 +205,13 @@ function openMysql(url: string): RawDb {
         all: async <T>(sql: string, params: SqlValue[] = []) => (await conn.query(sql, params)) as T[],
       };
       const result = await work(tx);
-      await conn.commit();
+      await conn.commit().catch((error: unknown) => {
+        // A conflict reported at COMMIT (Galera certification, 1213/1180) rolled everything back;
+        // a connection lost during COMMIT (its database node killed) leaves the outcome unknown:
+        // on Galera the write set may already be on the other nodes.
+        if (isRetryableWriteError(error)) throw error;
+        throw new UncertainCommitError(`the commit's outcome is unknown: ${String(error)}`, error);
+      });
       return result;
     } catch (error) {
       await conn.rollback().catch(() => {});
