@@ -20,6 +20,53 @@ export function workerMetricsPort(): number {
   return value;
 }
 
+type Send = (status: number, body: unknown) => void;
+
+function answerReady(source: Pick<WorkerEndpointSource, 'readiness'>, send: Send): Promise<void> {
+  return Promise.resolve(source.readiness()).then(
+    (readiness) => send(readiness.ready ? 200 : 503, readiness),
+    (error: unknown) => send(503, { ready: false, reason: String(error) }),
+  );
+}
+
+/** POSTROOM_HEALTH_LISTEN ("host:port", "[v6]:port" or a port): null when unset (off). */
+export function healthListen(
+  raw = process.env.POSTROOM_HEALTH_LISTEN,
+): { host: string; port: number } | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(raw.trim()) ?? /^()()(\d+)$/.exec(raw.trim());
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`POSTROOM_HEALTH_LISTEN must be host:port or a port, got "${raw}"`);
+  return { host: match[1] || match[2] || '0.0.0.0', port };
+}
+
+/**
+ * GET /ready alone, on an address a load balancer on another machine can reach
+ * (POSTROOM_HEALTH_LISTEN): the loopback endpoint also serves metrics, which stay local.
+ */
+export function startHealthEndpoint(
+  source: Pick<WorkerEndpointSource, 'readiness'>,
+  listen = healthListen(),
+): Server | null {
+  if (!listen) return null;
+  const server = createServer((request, response) => {
+    const send: Send = (status, body) => {
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify(body));
+    };
+    if ((request.method === 'GET' || request.method === 'HEAD') && request.url === '/ready')
+      return void answerReady(source, send);
+    send(404, { error: 'not found' });
+  });
+  server.on('error', (error) =>
+    logger.error('health endpoint not listening', { ...listen, error: String(error) }),
+  );
+  server.listen(listen.port, listen.host, () => logger.info('health endpoint listening', listen));
+  server.unref();
+  return server;
+}
+
 export interface Readiness {
   ready: boolean;
   reason?: string;
@@ -42,11 +89,7 @@ export function startWorkerEndpoint(source: WorkerEndpointSource, port = workerM
       response.end(JSON.stringify(body));
     };
     if (request.method !== 'GET') return send(405, { error: 'method not allowed' });
-    if (request.url === '/ready')
-      return void Promise.resolve(source.readiness()).then(
-        (readiness) => send(readiness.ready ? 200 : 503, readiness),
-        (error: unknown) => send(503, { ready: false, reason: String(error) }),
-      );
+    if (request.url === '/ready') return void answerReady(source, send);
     if (request.url === '/metrics.json')
       return void source.metrics().then(
         (metrics) => send(200, metrics),

@@ -10,7 +10,7 @@ import { clusterMetrics, answerClusterMetricsRequests } from './cluster-metrics'
 import { trackConnections } from './connection-metrics';
 import { initProcessMetrics, metricsRegistry } from './metrics';
 import { databaseProblem } from './database-probe';
-import { type Readiness, startWorkerEndpoint } from './worker-endpoint';
+import { type Readiness, startHealthEndpoint, startWorkerEndpoint } from './worker-endpoint';
 
 let listeningAlone = false;
 let clustered = false;
@@ -63,6 +63,7 @@ export function serveWorkerMetrics(): void {
     metrics: () => (clustered ? clusterMetrics() : metricsRegistry.getMetricsAsJSON()),
     readiness,
   });
+  startHealthEndpoint({ readiness });
 }
 
 /** In the process that runs the listeners, once they are all bound. */
