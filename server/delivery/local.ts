@@ -13,6 +13,7 @@ import {
   type SpooledBlob,
   type SpoolFile,
 } from '../store';
+import { UncertainCommitError } from '../store/raw';
 import { parseMessage, parseMessageFile, type ParsedMessage } from '../mime/parse';
 import { recordEventSoon, type EventInput } from '../core/events';
 import { editedContent, headerBlock, type Content } from './sieve/content';
@@ -144,7 +145,15 @@ async function deliverOnce(
   } catch (error) {
     if (error instanceof QuotaExceededError) throw error;
     // A cached folder may be gone (deleted, recreated): look them up again, once, if nothing was stored.
-    if (retried || appended || !unique.some((target) => folderCache.has(folderKey(target)))) throw error;
+    // Not after a COMMIT whose outcome is unknown (connection lost during it): it may have stored the
+    // message, and running the append again would store it twice (test/integration/delivery-uncertain-commit).
+    if (
+      retried ||
+      appended ||
+      error instanceof UncertainCommitError ||
+      !unique.some((target) => folderCache.has(folderKey(target)))
+    )
+      throw error;
     for (const target of unique) folderCache.delete(folderKey(target));
     return deliverOnce(content, targets, context, true);
   } finally {
