@@ -658,6 +658,14 @@ test('under mixed SMTP and IMAP load, kill -9 of a Galera node and then of a wor
   console.log(
     `load: ${result.tried.size} messages tried, ${result.acked.size} acknowledged, ${result.smtpTemporary} temporary failures; IMAP ${result.imapOk.length} rounds, ${result.imapErrors} reconnects`,
   );
+  // What the workers' logs say about writes around the kills, in every run (passing ones too).
+  for (const name of ['worker-a', 'worker-b']) {
+    const lines = readFileSync(run.log(name), 'utf8').split('\n');
+    const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
+    console.log(
+      `${name}: ${count(/UncertainCommitError/)} uncertain commits, ${count(/write transaction conflicted, retrying/)} conflict retries, ${count(/still conflicting, giving up/)} given up, ${count(/smtp handler failed/)} SMTP handler failures`,
+    );
+  }
   assert.deepEqual(result.permanent, [], 'no message may be refused permanently because a node died');
   const listed = await inboxMessages(workerB.ports.imap, `load@${DOMAIN}`);
   const stored = listed.map((message) => message.messageId);
