@@ -130,8 +130,10 @@ before(async () => {
       // attempts reserving their failure rows in parallel do not refuse each other.
       POSTROOM_AUTH_MAX_FAILURES_PER_ACCOUNT_ADDRESS: String(PAIR_LIMIT),
       POSTROOM_AUTH_MAX_FAILURES_PER_ADDRESS: String(ADDRESS_LIMIT),
-      // Debug shows write-retry.ts's retried conflicts, which a doubled message is checked against.
+      // Debug lines (server/core/logger.ts: POSTROOM_DEBUG) show write-retry.ts's retried
+      // conflicts, which a doubled message is checked against.
       POSTROOM_LOG: 'debug',
+      POSTROOM_DEBUG: '1',
     });
     [workerA, workerB] = await Promise.all([
       startPostroomNode(run, 'worker-a', {
