@@ -91,6 +91,8 @@ export async function startWorker(
     const timer = setTimeout(() => reject(new Error('the worker did not start within 60 s')), 60_000);
     void exited.then((code) => reject(new Error(`the worker exited (${code}) before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // With several workers it says how many connections each one took: the balance.
+      if (line.includes('"connectionsPerWorker"')) process.stderr.write(`  worker stop: ${line}\n`);
       if (!line.includes('mail worker listening')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line) as WorkerPorts);
