@@ -46,8 +46,6 @@ interface MigrationDriver {
    * this migration meanwhile (it has been waited for).
    */
   begin(id: string, migration: Migration): Promise<string | null>;
-  /** Galera: waits a while for rows another node left unfinished without logs (it is still migrating). */
-  waitForOthers?(): Promise<void>;
   run(statement: string): Promise<void>;
   finish(id: string): Promise<void>;
   fail(id: string, logs: string): Promise<void>;
@@ -69,7 +67,6 @@ export async function migrate(
     target.provider === 'mysql' ? await mysqlDriver(target.location) : await sqliteDriver(target.location);
   try {
     await driver.ensureTable();
-    await driver.waitForOthers?.();
     const done = await driver.applied();
     const unfinished = done.find((row) => !row.finished_at);
     if (unfinished) {
@@ -128,16 +125,6 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
   // key, or a certification deadlock at commit) and that node waits for the first to finish it.
   const [wsrep] = (await conn.query("SHOW VARIABLES LIKE 'wsrep_on'")) as { Value?: string }[];
   const galera = wsrep?.Value === 'ON';
-  // Rows left unfinished and without logs by a node still migrating; a failed one has logs.
-  const waitForNode = async () => {
-    for (let waited = 0; waited < GALERA_WAIT_MS; waited += 500) {
-      const rows = (await conn.query(
-        'SELECT logs FROM _prisma_migrations WHERE rolled_back_at IS NULL AND finished_at IS NULL',
-      )) as { logs: string | null }[];
-      if (rows.length === 0 || rows.some((row) => row.logs !== null)) return;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  };
   return {
     async ensureTable() {
       await conn.query(`CREATE TABLE IF NOT EXISTS _prisma_migrations (
@@ -147,9 +134,17 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
       ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     },
     async applied() {
-      return conn.query(
-        'SELECT migration_name, checksum, finished_at FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at',
-      );
+      // On Galera a row unfinished and without logs is another node still migrating (a failed one
+      // has logs): wait for it rather than take it for a failure. Its row can also appear only
+      // after this read; begin() then waits for it.
+      for (let waited = 0; ; waited += 500) {
+        const rows = (await conn.query(
+          'SELECT migration_name, checksum, finished_at, logs FROM _prisma_migrations WHERE rolled_back_at IS NULL ORDER BY started_at',
+        )) as { migration_name: string; checksum: string; finished_at: unknown; logs: string | null }[];
+        const migrating = rows.some((row) => !row.finished_at && row.logs === null);
+        if (!galera || !migrating || waited >= GALERA_WAIT_MS) return rows;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     },
     async begin(id, migration) {
       const insert = (rowId: string) =>
@@ -187,9 +182,6 @@ async function mysqlDriver(url: string): Promise<MigrationDriver> {
       throw new Error(
         `migration ${migration.name} is being applied by another database node and did not finish`,
       );
-    },
-    async waitForOthers() {
-      if (galera) await waitForNode();
     },
     async run(statement) {
       await conn.query(statement);
