@@ -193,8 +193,12 @@ export async function startGalera(run: ClusterRun, count = 3): Promise<GaleraNod
       ist: await freePort(),
       sst: await freePort(),
       dataDir: join(run.dir, `galera${index}`),
+      // Its own temporary directory: in the shared /tmp another server's clean-up removed the
+      // install's temporary tables once (a fresh-clone run with the machine's MariaDB busy).
+      tmpDir: join(run.dir, `galera${index}-tmp`),
       socket: join(run.dir, `galera${index}.sock`),
     });
+    mkdirSync(specs[specs.length - 1]!.tmpDir, { recursive: true });
   }
   // One system-table install, copied: each node still gets its own directory (and joiners receive
   // the first node's state by rsync SST anyway).
@@ -204,6 +208,7 @@ export async function startGalera(run: ClusterRun, count = 3): Promise<GaleraNod
     [
       '--no-defaults',
       `--datadir=${template}`,
+      `--tmpdir=${specs[0]!.tmpDir}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
@@ -224,6 +229,7 @@ export async function startGalera(run: ClusterRun, count = 3): Promise<GaleraNod
       '--no-defaults',
       '--user=root',
       `--datadir=${spec.dataDir}`,
+      `--tmpdir=${spec.tmpDir}`,
       `--socket=${spec.socket}`,
       `--port=${spec.port}`,
       '--bind-address=127.0.0.1',
