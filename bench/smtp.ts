@@ -11,7 +11,6 @@
 // usage: npx tsx bench/smtp.ts [--messages 2000] [--sessions 20] [--size 10240] [--rounds 1]
 //          [--shapes one,many] [--providers sqlite,mysql] [--no-reference] [--workers N]
 //        --workers N: POSTROOM_WORKERS for Postroom's worker (unset: the worker's default, one per core).
-//        --scheduling none|rr: POSTROOM_CLUSTER_SCHEDULING (how the workers share the sockets).
 //        BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags to the worker's node.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +35,6 @@ const { values: args } = parseArgs({
     providers: { type: 'string', default: 'sqlite,mysql' },
     'no-reference': { type: 'boolean', default: false },
     workers: { type: 'string' },
-    scheduling: { type: 'string' },
     'mysql-url': {
       type: 'string',
       default: process.env.POSTROOM_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
@@ -261,14 +259,13 @@ async function postroomTarget(provider: Provider): Promise<Target> {
   try {
     const extra: Env = { POSTROOM_QUEUE_RUNNER: 'off' };
     if (args.workers) extra.POSTROOM_WORKERS = args.workers;
-    if (args.scheduling) extra.POSTROOM_CLUSTER_SCHEDULING = args.scheduling;
     worker = await startWorker(database, extra);
   } catch (error) {
     await database.cleanup();
     throw error;
   }
   return {
-    name: `Postroom (${provider === 'mysql' ? 'MariaDB' : 'SQLite'}${args.workers ? `, ${args.workers} workers` : ''}${args.scheduling ? `, ${args.scheduling}` : ''})`,
+    name: `Postroom (${provider === 'mysql' ? 'MariaDB' : 'SQLite'}${args.workers ? `, ${args.workers} workers` : ''})`,
     port: worker.ports.smtp,
     recipient: 'kim@bench.test',
     stored: () => countMessages(database.env),

@@ -11,7 +11,7 @@ import { heartbeatSettings, STARTUP_GRACE_MS, watchHeartbeat } from '../heartbea
 import { CounterLedger } from './counter-ledger';
 import { type CountAcquire, type CountRelease, isMessage, type ListeningMessage } from './messages';
 import { pinEphemeralPorts } from './ports';
-import { clusterScheduling, SLOT_ENV } from './settings';
+import { SLOT_ENV } from './settings';
 
 interface Slot {
   index: number;
@@ -46,10 +46,7 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
   let announced = false;
   const listening = new Set<number>();
 
-  // Set before the first fork (settings.ts says why round-robin stays the default).
-  cluster.schedulingPolicy = clusterScheduling() === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
-  /** Count requests per counter name and slot (one per connection), logged on stop: the balance. */
-  const asked = new Map<string, number[]>();
+  cluster.schedulingPolicy = cluster.SCHED_RR; // the default except on Windows: say it
   const fork = (slot: Slot) => {
     const worker = cluster.fork({ [SLOT_ENV]: String(slot.index) });
     slot.worker = worker;
@@ -70,9 +67,6 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
     worker.once('exit', () => clearTimeout(startupTimer));
     worker.on('message', (message: unknown) => {
       if (isMessage<CountAcquire>(message, 'postroom-count-acquire')) {
-        let perSlot = asked.get(message.name);
-        if (!perSlot) asked.set(message.name, (perSlot = new Array<number>(count).fill(0)));
-        perSlot[slot.index] = (perSlot[slot.index] ?? 0) + 1;
         if (worker.isConnected()) worker.send(ledger.acquire(worker.id, message), () => undefined);
       } else if (isMessage<CountRelease>(message, 'postroom-count-release')) {
         ledger.release(worker.id, message);
@@ -160,12 +154,7 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('mail worker stopping', {
-      signal,
-      workers: count,
-      scheduling: cluster.schedulingPolicy === cluster.SCHED_RR ? 'rr' : 'none',
-      connectionsPerWorker: Object.fromEntries(asked),
-    });
+    logger.info('mail worker stopping', { signal, workers: count });
     const alive = slots.flatMap((slot) => (slot.worker && !slot.worker.isDead() ? [slot.worker] : []));
     // 1 when a child had to be cut short (by its own deadline or by us), as a single worker does.
     let exitCode = 0;

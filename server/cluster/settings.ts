@@ -37,18 +37,3 @@ export function workerProcessCount(): number {
 export function workerSlot(): number {
   return Number(process.env[SLOT_ENV]) || 0;
 }
-
-/**
- * How the children share a listening socket (POSTROOM_CLUSTER_SCHEDULING): `rr` (the default) is
- * Node's round-robin, where the primary accepts every connection and passes the handle to a child
- * over IPC; `none` has every child accept on the shared socket itself and the kernel pick one. On a
- * loaded 2-core machine `none` saved some 5% of CPU per SMTP message (within the noise: 8.8-9.2
- * against 9.0-10.0 ms) with a like balance (254/346 .. 328/272 connections against 249/351 ..
- * 285/315), but it gives no guarantee that two quick connections reach two different children.
- */
-export function clusterScheduling(): 'none' | 'rr' {
-  const raw = (process.env.POSTROOM_CLUSTER_SCHEDULING ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'rr') return 'rr';
-  if (raw === 'none') return 'none';
-  throw new Error(`POSTROOM_CLUSTER_SCHEDULING must be "rr" or "none", got "${raw}"`);
-}
