@@ -23,7 +23,7 @@ import {
   type Haproxy,
   startGalera,
   startHaproxy,
-  startPostroomNode,
+  startWorkerPair,
   waitFor,
 } from '../test/cluster/cluster';
 
@@ -248,18 +248,7 @@ try {
     POSTROOM_LOG: 'warn',
   });
   console.log(`starting two worker nodes (load average ${load()})`);
-  const [workerA, workerB] = await Promise.all([
-    startPostroomNode(run, 'worker-a', {
-      roles: 'worker',
-      databaseUrl: galera[0]!.url('postroom'),
-      env: workerEnv('worker-a'),
-    }),
-    startPostroomNode(run, 'worker-b', {
-      roles: 'worker',
-      databaseUrl: galera[1]!.url('postroom'),
-      env: workerEnv('worker-b'),
-    }),
-  ]);
+  const [workerA, workerB] = await startWorkerPair(run, galera, workerEnv);
   const one = await startHaproxy(run, [workerA!]);
   const two = await startHaproxy(run, [workerA!, workerB!]);
   const mbox = writeMbox(mkdtempSync(join(tmpdir(), 'postroom-cluster-stress-')));

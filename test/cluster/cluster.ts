@@ -457,6 +457,17 @@ export interface Haproxy {
   status(): Promise<Record<string, string>>;
 }
 
+/** Worker nodes A and B (POSTROOM_ROLES=worker), each on its own Galera node (the first two). */
+export function startWorkerPair(
+  run: ClusterRun,
+  galera: GaleraNode[],
+  env: (name: string) => Record<string, string>,
+): Promise<[PostroomNode, PostroomNode]> {
+  const start = (name: string, node: GaleraNode) =>
+    startPostroomNode(run, name, { roles: 'worker', databaseUrl: node.url('postroom'), env: env(name) });
+  return Promise.all([start('worker-a', galera[0]!), start('worker-b', galera[1]!)]);
+}
+
 /** HAProxy in front of SMTP, submission, IMAP and POP3 of the worker nodes, PROXY v2, health-checked. */
 export async function startHaproxy(run: ClusterRun, workers: PostroomNode[]): Promise<Haproxy> {
   const ports = {

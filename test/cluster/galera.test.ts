@@ -25,7 +25,7 @@ import {
   PROXY_SOURCE,
   startGalera,
   startHaproxy,
-  startPostroomNode,
+  startWorkerPair,
   waitFor,
   type GaleraNode,
   type Haproxy,
@@ -135,18 +135,7 @@ before(async () => {
       POSTROOM_LOG: 'debug',
       POSTROOM_DEBUG: '1',
     });
-    [workerA, workerB] = await Promise.all([
-      startPostroomNode(run, 'worker-a', {
-        roles: 'worker',
-        databaseUrl: galera[0]!.url('postroom'),
-        env: workerEnv('worker-a'),
-      }),
-      startPostroomNode(run, 'worker-b', {
-        roles: 'worker',
-        databaseUrl: galera[1]!.url('postroom'),
-        env: workerEnv('worker-b'),
-      }),
-    ]);
+    [workerA, workerB] = await startWorkerPair(run, galera, workerEnv);
     haproxy = await startHaproxy(run, [workerA, workerB]);
   } catch (error) {
     failed = true;
