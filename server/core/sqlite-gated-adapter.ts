@@ -4,6 +4,13 @@
 // connection holds it. Statements outside a transaction while a Prisma one is open run at once,
 // as the adapter always did: they share its single connection, and making them wait would make a
 // transaction's work that calls `db()` wait for itself.
+//
+// The adapter opens a transaction with a plain (deferred) BEGIN. A deferred transaction that reads
+// and then writes, while another process writes, fails at its first write with
+// SQLITE_BUSY_SNAPSHOT at once, whatever the busy timeout: its snapshot is stale. Several processes
+// (POSTROOM_WORKERS children, the CLI) then retry into each other until the retries run out (seen
+// with two processes ending queue entries). So the write lock is taken first, as BEGIN IMMEDIATE
+// would: a write that matches no row takes it, waiting out the busy timeout like any writer.
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { SqliteWriteGate } from './sqlite-write-gate';
 
@@ -20,6 +27,9 @@ function delegate<T extends object>(target: T, overrides: Partial<T>): T {
     },
   });
 }
+
+// A write that matches no row: it takes SQLite's write lock and changes nothing.
+const TAKE_WRITE_LOCK = { sql: 'DELETE FROM "domains" WHERE 0', args: [], argTypes: [] };
 
 function gatedAdapter(adapter: Adapter, gate: SqliteWriteGate): Adapter {
   const outsideTransaction = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -41,6 +51,14 @@ function gatedAdapter(adapter: Adapter, gate: SqliteWriteGate): Adapter {
       try {
         transaction = await adapter.startTransaction(isolationLevel);
       } catch (error) {
+        release();
+        throw error;
+      }
+      try {
+        await transaction.executeRaw(TAKE_WRITE_LOCK);
+      } catch (error) {
+        await transaction.executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => {});
+        await transaction.rollback().catch(() => {});
         release();
         throw error;
       }
