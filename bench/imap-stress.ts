@@ -11,14 +11,28 @@
 // usage: IMAPTEST=/path/to/imaptest node --import tsx bench/imap-stress.ts
 //          [--secs 30] [--clients 10] [--users 20] [--providers sqlite,mysql] [--no-reference]
 //          [--workers N]   (POSTROOM_WORKERS for the worker, where supported)
+//          [--blob-stores filesystem] [--rounds 1]
+//        --blob-stores filesystem,database: Postroom with each blob store (POSTROOM_BLOB_STORE) on each
+//          provider; the stores take turns (the order reversed every other round) and a
+//          database/filesystem ratio of commands and of CPU per command is printed per round.
 // Build imaptest with bench/reference/imaptest-build.sh.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { REFERENCE_DIR, REFERENCE_PORTS } from './reference/paths';
+import {
+  type BlobStoreKind,
+  blobStoreEnv,
+  inTurn,
+  loadAverage,
+  parseBlobStores,
+  storeLabel,
+  storeRatios,
+} from './support/blob-stores';
 import { createBenchDatabase, type Provider, startWorker } from './support/postroom';
+import { treeCpuSeconds } from './support/tree-cpu';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -28,9 +42,12 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '20' },
     providers: { type: 'string', default: 'sqlite,mysql' },
     workers: { type: 'string' },
+    'blob-stores': { type: 'string', default: 'filesystem' },
+    rounds: { type: 'string', default: '1' },
     'no-reference': { type: 'boolean', default: false },
     /** Internal: measure this one provider and print its result as JSON (see the header). */
     'child-json': { type: 'string' },
+    'blob-store': { type: 'string', default: 'filesystem' },
     mbox: { type: 'string' },
   },
 });
@@ -40,6 +57,8 @@ if (!IMAPTEST) {
   process.exit(2);
 }
 const USERS = Number(args.users);
+const STORES = parseBlobStores(args['blob-stores']!);
+const ROUNDS = Number(args.rounds);
 const PASSWORD = 'Stress-Password-2026!';
 
 interface StressResult {
@@ -50,37 +69,11 @@ interface StressResult {
   errorSamples: string[];
   /** CPU seconds (user + system) of the server's process tree during the run. */
   cpuSeconds: number;
-}
-
-const TICKS_PER_SECOND = 100; // USER_HZ: /proc/<pid>/stat counts in hundredths of a second on Linux
-
-/** User + system ticks of `root` and all its descendants (exited ones count in their parent's cutime). */
-function treeTicks(root: number): number {
-  const children = new Map<number, number[]>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pid = Number(entry);
-    const ppid = Number(fields[1]);
-    // utime, stime, cutime, cstime: fields 14-17 of stat(5), here from the state field (3) on.
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop()!;
-    total += ticks.get(pid) ?? 0;
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return total;
+  /** The 1-minute load average at the end of the run. */
+  load: number;
+  /** Postroom's blob store, and the rows in blob_chunks after the run (which store took the appends). */
+  store?: BlobStoreKind;
+  chunkRows?: number;
 }
 
 /** A mailbox file for imaptest's APPENDs: 200 plain messages of 1-6 KB. */
@@ -132,7 +125,7 @@ async function stress(
     `secs=${args.secs}`,
     `mbox=${mbox}`,
   ];
-  const ticksBefore = treeTicks(serverPid);
+  const cpuBefore = treeCpuSeconds([serverPid]);
   const { stdout, stderr } = await run(IMAPTEST!, imaptestArgs, {
     env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' },
     timeout: (Number(args.secs) + 120) * 1000,
@@ -141,7 +134,7 @@ async function stress(
     stdout: error.stdout ?? '',
     stderr: `${error.stderr ?? ''}\n${String(error)}`,
   }));
-  const cpuSeconds = (treeTicks(serverPid) - ticksBefore) / TICKS_PER_SECOND;
+  const cpuSeconds = treeCpuSeconds([serverPid]) - cpuBefore;
   const output = `${stdout}\n${stderr}`;
   const counts = parseTotals(output);
   const errorLines = output.split('\n').filter((line) => /Error:|SERVERBUG|\bBAD\b/.test(line));
@@ -153,51 +146,97 @@ async function stress(
     errors: errorLines.length,
     errorSamples: errorLines.slice(0, 5),
     cpuSeconds,
+    load: loadavg()[0]!,
   };
   return result;
 }
 
-async function stressPostroom(provider: Provider, mbox: string): Promise<StressResult> {
+async function stressPostroom(provider: Provider, store: BlobStoreKind, mbox: string): Promise<StressResult> {
   const locals = Array.from({ length: USERS }, (_, i) => `stress${i + 1}`);
   const database = await createBenchDatabase(provider, 'stress.test', locals, PASSWORD);
   const extra: Record<string, string | undefined> = {
     POSTROOM_IMAP_ALLOW_PLAIN_AUTH: '1',
     POSTROOM_QUEUE_RUNNER: 'off',
+    ...blobStoreEnv(store),
   };
   if (args.workers) extra.POSTROOM_WORKERS = args.workers;
   const worker = await startWorker(database, extra);
   try {
-    const label = `Postroom (${provider}${args.workers ? `, ${args.workers} workers` : ''})`;
-    return await stress(label, worker.ports.imap, 'stress%d@stress.test', PASSWORD, mbox, worker.pid);
+    const label = `Postroom (${[
+      provider,
+      storeLabel(STORES, store),
+      args.workers ? `${args.workers} workers` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')})`;
+    const result = await stress(label, worker.ports.imap, 'stress%d@stress.test', PASSWORD, mbox, worker.pid);
+    const { db } = await import('../server/core/db');
+    return { ...result, store, chunkRows: await db().blobChunk.count() };
   } finally {
     await worker.stop();
     await database.cleanup();
   }
 }
 
-function printTable(results: StressResult[], reference: StressResult | undefined): void {
-  const names = [...new Set(results.flatMap((result) => [...result.counts.keys()]))];
-  const header = ['server', ...names, 'total', 'errors', 'ratio', 'cpu s', 'ms/cmd'];
-  const rows = results.map((result) => [
-    result.name,
-    ...names.map((name) => String(result.counts.get(name) ?? 0)),
-    String(result.total),
-    String(result.errors),
-    reference && reference.total > 0 ? (result.total / reference.total).toFixed(2) : '-',
-    result.cpuSeconds.toFixed(1),
-    result.total > 0 ? ((1000 * result.cpuSeconds) / result.total).toFixed(2) : '-',
-  ]);
+/** One measurement: its round, and for Postroom its provider (the reference has none). */
+interface Run {
+  round: number;
+  provider?: Provider;
+  result: StressResult;
+}
+
+function printTable(runs: Run[]): void {
+  const names = [...new Set(runs.flatMap((run) => [...run.result.counts.keys()]))];
+  const header = ['round', 'server', ...names, 'total', 'errors', 'ratio', 'cpu s', 'ms/cmd', 'load'];
+  const referenceOf = (round: number) => runs.find((run) => run.round === round && !run.provider)?.result;
+  const rows = runs.map(({ round, result }) => {
+    const reference = referenceOf(round);
+    return [
+      String(round),
+      result.name,
+      ...names.map((name) => String(result.counts.get(name) ?? 0)),
+      String(result.total),
+      String(result.errors),
+      reference && reference.total > 0 ? (result.total / reference.total).toFixed(2) : '-',
+      result.cpuSeconds.toFixed(1),
+      msPerCommand(result).toFixed(2),
+      result.load.toFixed(1),
+    ];
+  });
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
   console.log(format(header));
   for (const row of rows) console.log(format(row));
-  for (const result of results)
+  for (const { result } of runs)
     for (const sample of result.errorSamples) console.log(`${result.name}: ${sample.trim().slice(0, 200)}`);
 }
 
-/** One provider measured in a child process of this script (see the header). */
-async function stressInChild(provider: Provider, mbox: string): Promise<StressResult> {
+function msPerCommand(result: StressResult): number {
+  return result.total > 0 ? (1000 * result.cpuSeconds) / result.total : Number.NaN;
+}
+
+/** Per provider, database/filesystem of the commands done and of the CPU per command, round by round. */
+function printStoreRatios(runs: Run[], providers: Provider[]): void {
+  for (const provider of providers) {
+    const of = (store: BlobStoreKind) =>
+      runs.filter((run) => run.provider === provider && run.result.store === store).map((run) => run.result);
+    const [database, filesystem] = [of('database'), of('filesystem')];
+    if (database.length === 0 || filesystem.length === 0) continue;
+    const both = (figure: (result: StressResult) => number) =>
+      storeRatios(database.map(figure), filesystem.map(figure));
+    console.log(
+      `database/filesystem, ${provider}: commands ${both((result) => result.total)}; CPU ms/cmd ${both(msPerCommand)}`,
+    );
+  }
+  for (const run of runs)
+    if (run.provider && STORES.length > 1 && run.round === 1)
+      console.log(`${run.result.name}: ${run.result.chunkRows} rows in blob_chunks after its run`);
+}
+
+/** One provider and store measured in a child process of this script (see the header). */
+async function stressInChild(provider: Provider, store: BlobStoreKind, mbox: string): Promise<StressResult> {
   const childArgs = ['--import', 'tsx', import.meta.filename, '--child-json', provider, '--mbox', mbox];
+  childArgs.push('--blob-store', store, '--blob-stores', STORES.join(','));
   for (const name of ['secs', 'clients', 'users', 'workers'] as const)
     if (args[name] !== undefined) childArgs.push(`--${name}`, args[name]!);
   const { stdout } = await run(process.execPath, childArgs, {
@@ -211,41 +250,52 @@ async function stressInChild(provider: Provider, mbox: string): Promise<StressRe
 }
 
 if (args['child-json']) {
-  const result = await stressPostroom(args['child-json'] as Provider, args.mbox!);
+  const store = parseBlobStores(args['blob-store']!)[0]!;
+  const result = await stressPostroom(args['child-json'] as Provider, store, args.mbox!);
   console.log(JSON.stringify({ ...result, counts: [...result.counts] }));
   process.exit(0);
 }
 
 const mbox = writeMbox(mkdtempSync(join(tmpdir(), 'postroom-stress-')));
 console.log(
-  `imaptest stress: ${args.clients} clients, ${args.secs} s, ${USERS} users, appends from a 200-message mbox` +
-    ` (load average ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(' ')})`,
+  `imaptest stress: ${args.clients} clients, ${args.secs} s, ${USERS} users, appends from a 200-message mbox, ` +
+    `${ROUNDS} round(s), blob stores ${STORES.join(', ')} (load average ${loadAverage()})`,
 );
-const results: StressResult[] = [];
-let reference: StressResult | undefined;
-if (!args['no-reference']) {
-  try {
-    reference = await stress(
-      'Dovecot (reference)',
-      REFERENCE_PORTS.imap,
-      'bench%d@example.test',
-      'pass',
-      mbox,
-      Number(readFileSync(join(REFERENCE_DIR, 'dovecot', 'run', 'master.pid'), 'utf8')),
-    );
-    results.push(reference);
-  } catch (error) {
-    console.log(`reference not measured (${String(error).split('\n')[0]}); run bench/reference/up.sh first`);
+const providers = args.providers!.split(',').filter(Boolean) as Provider[];
+const runs: Run[] = [];
+let referenceMissing = args['no-reference'];
+for (let round = 1; round <= ROUNDS; round++) {
+  if (!referenceMissing) {
+    try {
+      const result = await stress(
+        'Dovecot (reference)',
+        REFERENCE_PORTS.imap,
+        'bench%d@example.test',
+        'pass',
+        mbox,
+        Number(readFileSync(join(REFERENCE_DIR, 'dovecot', 'run', 'master.pid'), 'utf8')),
+      );
+      runs.push({ round, result });
+      console.log(
+        `  round ${round}, ${result.name}: ${result.total} commands (load ${result.load.toFixed(2)})`,
+      );
+    } catch (error) {
+      console.log(
+        `reference not measured (${String(error).split('\n')[0]}); run bench/reference/up.sh first`,
+      );
+      referenceMissing = true;
+    }
   }
+  for (const provider of providers)
+    for (const store of inTurn(STORES, round)) {
+      const result = await stressInChild(provider, store, mbox);
+      runs.push({ round, provider, result });
+      console.log(
+        `  round ${round}, ${result.name}: ${result.total} commands (load ${result.load.toFixed(2)})`,
+      );
+    }
 }
-for (const provider of args.providers!.split(',') as Provider[])
-  results.push(await stressInChild(provider, mbox));
-printTable(results, reference);
-console.log(
-  `load average at the end: ${loadavg()
-    .map((n) => n.toFixed(2))
-    .join(' ')}`,
-);
+printTable(runs);
+printStoreRatios(runs, providers);
+console.log(`load average at the end: ${loadAverage()}`);
 process.exit(0);

@@ -9,19 +9,32 @@
 // waits for the files in its maildir.
 //
 // usage: npx tsx bench/smtp.ts [--messages 2000] [--sessions 20] [--size 10240] [--rounds 1]
-//          [--shapes one,many] [--providers sqlite,mysql] [--no-reference] [--workers N]
+//          [--shapes one,many] [--providers sqlite,mysql] [--blob-stores filesystem] [--no-reference]
+//          [--workers N]
+//        --blob-stores filesystem,database: Postroom with each blob store (POSTROOM_BLOB_STORE) on the
+//          same provider, taking turns (the order reversed every other round), with database/filesystem
+//          ratios of msg/s and CPU ms/msg per round. Default filesystem only.
 //        --workers N: POSTROOM_WORKERS for Postroom's worker (unset: the worker's default, one per core).
 //        BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags to the worker's node.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REFERENCE_DIR, REFERENCE_PORTS, referenceMaildirNew } from './reference/paths';
-import { type BenchDatabase, type Provider, type RunningWorker, startWorker } from './support/postroom';
+import {
+  type BlobStoreKind,
+  blobStoreEnv,
+  inTurn,
+  loadAverage,
+  parseBlobStores,
+  storeLabel,
+  storeRatios,
+} from './support/blob-stores';
+import { countRows, createCliDatabase } from './support/cli-database';
+import { type Provider, type RunningWorker, startWorker } from './support/postroom';
+import { pidFile, treeCpuSeconds } from './support/tree-cpu';
 
-const ROOT = join(import.meta.dirname, '..');
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
 /** Environment maps as plain records: Next's types make NODE_ENV a required key of ProcessEnv. */
 type Env = Record<string, string | undefined>;
@@ -33,6 +46,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     shapes: { type: 'string', default: 'one,many' },
     providers: { type: 'string', default: 'sqlite,mysql' },
+    'blob-stores': { type: 'string', default: 'filesystem' },
     'no-reference': { type: 'boolean', default: false },
     workers: { type: 'string' },
     'mysql-url': {
@@ -45,6 +59,7 @@ const MESSAGES = Number(args.messages);
 const SESSIONS = Number(args.sessions);
 const SIZE = Number(args.size);
 const ROUNDS = Number(args.rounds);
+const STORES = parseBlobStores(args['blob-stores']!);
 const REFERENCE_MAILDIR = referenceMaildirNew('bench50');
 
 type Shape = 'one' | 'many';
@@ -63,6 +78,11 @@ interface Target {
   storesBeforeReply: boolean;
   /** CPU seconds used so far by the processes that do this side's work (see treeCpuSeconds). */
   cpuSeconds(): number;
+  /** Postroom's provider and blob store (none for the reference). */
+  provider?: Provider;
+  store?: BlobStoreKind;
+  /** Rows in blob_chunks: shows which store the content went to. */
+  chunkRows?(): number;
   stop(): Promise<void>;
 }
 
@@ -75,54 +95,8 @@ interface Measurement {
   cpu: number;
   /** The MariaDB server's CPU seconds in the run (shared with whatever else uses it: indicative). */
   dbCpu: number;
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** Parent pid and CPU ticks (utime + stime + cutime + cstime) of every live process. */
-function processTable(): Map<number, { ppid: number; ticks: number }> {
-  const table = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime cutime cstime.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      table.set(Number(name), { ppid: Number(fields[1]), ticks });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return table;
-}
-
-/**
- * CPU seconds of the process trees under `roots`: every live process's own time plus that of its
- * children that have exited and been waited for (so a Postfix smtpd that ended after its 100
- * connections still counts, through its master), never counted twice.
- */
-function treeCpuSeconds(roots: number[]): number {
-  const table = processTable();
-  const inTree = (pid: number): boolean => {
-    for (let current = pid, depth = 0; current > 1 && depth < 64; depth++) {
-      if (roots.includes(current)) return true;
-      current = table.get(current)?.ppid ?? 0;
-    }
-    return false;
-  };
-  let ticks = 0;
-  for (const [pid, entry] of table) if (inTree(pid)) ticks += entry.ticks;
-  return ticks / CLOCK_TICKS;
-}
-
-function pidFile(path: string): number[] {
-  try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? [pid] : [];
-  } catch {
-    return [];
-  }
+  /** The 1-minute load average at the end of the run. */
+  load: number;
 }
 
 /** The MariaDB server on the bench's port, when there is one on this machine. */
@@ -179,85 +153,19 @@ async function measure(target: Target, shape: Shape): Promise<Measurement> {
   const dbCpu = treeCpuSeconds(database) - dbCpuBefore;
   const stored = target.stored() - before;
   // smtp-source stops at the first refusal; it sent at most MESSAGES.
-  return { accepted: run.ok ? MESSAGES : stored, stored, acceptSeconds, storeSeconds, cpu, dbCpu };
+  const load = loadavg()[0]!;
+  return { accepted: run.ok ? MESSAGES : stored, stored, acceptSeconds, storeSeconds, cpu, dbCpu, load };
 }
 
-/** Counts the messages in a Postroom database from a child process (db() is one per process). */
-function countMessages(env: Env): number {
-  const code =
-    'const { db } = await import(process.env.BENCH_DB_MODULE); console.log(await db().message.count()); process.exit(0);';
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    env: { ...databaseEnv(env), BENCH_DB_MODULE: join(ROOT, 'server', 'core', 'db.ts') },
-    encoding: 'utf8',
-    cwd: ROOT,
-  });
-  const count = Number(result.stdout.trim());
-  if (!Number.isInteger(count)) throw new Error(`could not count messages: ${result.stderr}`);
-  return count;
+function providerName(provider: Provider): string {
+  return provider === 'mysql' ? 'MariaDB' : 'SQLite';
 }
 
-/** The environment of a process on this database: without DATABASE_URL it is SQLite in the data dir. */
-function databaseEnv(env: Env): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, ...env, POSTROOM_LOG: 'silent' };
-  if (!env.DATABASE_URL) delete merged.DATABASE_URL;
-  return merged;
-}
-
-function postroomCli(env: Env, argv: string[], input?: string): void {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'postroom.js'), ...argv], {
-    env: databaseEnv(env),
-    input,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0)
-    throw new Error(`postroom ${argv.join(' ')} failed: ${result.stderr || result.stdout}`);
-}
-
-async function mariadbAdmin<T>(work: (query: (sql: string) => Promise<unknown>) => Promise<T>): Promise<T> {
-  const mariadb = await import('mariadb');
-  const admin = new URL(args['mysql-url']!);
-  const conn = await mariadb.createConnection({
-    host: admin.hostname,
-    port: Number(admin.port || 3306),
-    user: admin.username || 'root',
-    password: decodeURIComponent(admin.password),
-  });
-  try {
-    return await work((sql) => conn.query(sql));
-  } finally {
-    await conn.end();
-  }
-}
-
-/** A fresh database with bench.test and kim@bench.test, made with the CLI (any provider, any process). */
-async function createDatabase(provider: Provider): Promise<BenchDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), `postroom-bench-smtp-${provider}-`));
-  const env: Env = { POSTROOM_DATA_DIR: dataDir };
-  const dbName = `postroom_bench_${randomBytes(4).toString('hex')}`;
-  if (provider === 'mysql') {
-    await mariadbAdmin((query) =>
-      query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
-    );
-    env.DATABASE_URL = `${args['mysql-url']!.replace(/\/$/, '')}/${dbName}`;
-  }
-  postroomCli(env, ['migrate']);
-  postroomCli(env, ['domain', 'add', 'bench.test']);
-  postroomCli(env, ['user', 'add', 'kim@bench.test', '--password-stdin'], 'Bench-Password-2026!\n');
-  return {
-    provider,
-    env,
-    async cleanup() {
-      rmSync(dataDir, { recursive: true, force: true });
-      if (provider === 'mysql') await mariadbAdmin((query) => query(`DROP DATABASE IF EXISTS \`${dbName}\``));
-    },
-  };
-}
-
-async function postroomTarget(provider: Provider): Promise<Target> {
-  const database = await createDatabase(provider);
+async function postroomTarget(provider: Provider, store: BlobStoreKind): Promise<Target> {
+  const database = await createCliDatabase(provider, args['mysql-url']!);
   let worker: RunningWorker;
   try {
-    const extra: Env = { POSTROOM_QUEUE_RUNNER: 'off' };
+    const extra: Env = { POSTROOM_QUEUE_RUNNER: 'off', ...blobStoreEnv(store) };
     if (args.workers) extra.POSTROOM_WORKERS = args.workers;
     worker = await startWorker(database, extra);
   } catch (error) {
@@ -265,12 +173,21 @@ async function postroomTarget(provider: Provider): Promise<Target> {
     throw error;
   }
   return {
-    name: `Postroom (${provider === 'mysql' ? 'MariaDB' : 'SQLite'}${args.workers ? `, ${args.workers} workers` : ''})`,
+    name: `Postroom (${[
+      providerName(provider),
+      storeLabel(STORES, store),
+      args.workers ? `${args.workers} workers` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')})`,
     port: worker.ports.smtp,
     recipient: 'kim@bench.test',
-    stored: () => countMessages(database.env),
+    stored: () => countRows(database.env),
     storesBeforeReply: true,
     cpuSeconds: () => treeCpuSeconds([worker.pid]),
+    provider,
+    store,
+    chunkRows: () => countRows(database.env, 'blobChunk'),
     async stop() {
       await worker.stop();
       await database.cleanup();
@@ -312,49 +229,84 @@ function rate(count: number, seconds: number): number {
 
 const shapes = args.shapes!.split(',').filter((shape): shape is Shape => shape === 'one' || shape === 'many');
 console.log(
-  `SMTP bench (smtp-source): ${MESSAGES} messages of ${SIZE} bytes over ${SESSIONS} sessions, ${ROUNDS} round(s); load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}`,
+  `SMTP bench (smtp-source): ${MESSAGES} messages of ${SIZE} bytes over ${SESSIONS} sessions, ${ROUNDS} round(s), blob stores ${STORES.join(', ')}; load average ${loadAverage()}`,
 );
-const targets: Target[] = [];
-if (!args['no-reference']) targets.push(referenceTarget());
+const reference = args['no-reference'] ? undefined : referenceTarget();
+/** Postroom's targets per provider, one per store: a round takes the stores of each in turn. */
+const groups: Target[][] = [];
+const targets = () => [...(reference ? [reference] : []), ...groups.flat()];
+const results = new Map<Target, Map<Shape, Measurement[]>>();
+const measured = (target: Target, shape: Shape) => results.get(target)?.get(shape) ?? [];
 try {
-  for (const provider of args.providers!.split(',').filter(Boolean) as Provider[])
-    targets.push(await postroomTarget(provider));
-  const results = new Map<string, Measurement[]>();
+  for (const provider of args.providers!.split(',').filter(Boolean) as Provider[]) {
+    const group: Target[] = [];
+    groups.push(group);
+    for (const store of STORES) group.push(await postroomTarget(provider, store));
+  }
   for (let round = 1; round <= ROUNDS; round++)
     for (const shape of shapes)
-      for (const target of targets) {
+      for (const target of [
+        ...(reference ? [reference] : []),
+        ...groups.flatMap((group) => inTurn(group, round)),
+      ]) {
         const result = await measure(target, shape);
-        const key = `${shape}\t${target.name}`;
-        results.set(key, [...(results.get(key) ?? []), result]);
+        const byShape = results.get(target) ?? new Map<Shape, Measurement[]>();
+        byShape.set(shape, [...measured(target, shape), result]);
+        results.set(target, byShape);
         console.log(
-          `  round ${round}, ${SHAPE_NAMES[shape]}, ${target.name}: stored ${result.stored} in ${result.storeSeconds.toFixed(1)} s, CPU ${cpuPerMessage(result.cpu, result)} ms/msg${target.name.includes('MariaDB') ? ` (+ mariadbd ${cpuPerMessage(result.dbCpu, result)})` : ''} (load ${loadavg()[0]!.toFixed(2)})`,
+          `  round ${round}, ${SHAPE_NAMES[shape]}, ${target.name}: stored ${result.stored} in ${result.storeSeconds.toFixed(1)} s, CPU ${cpuPerMessage(result.cpu, result)} ms/msg${target.provider === 'mysql' ? ` (+ mariadbd ${cpuPerMessage(result.dbCpu, result)})` : ''} (load ${result.load.toFixed(2)})`,
         );
       }
   for (const shape of shapes) {
     console.log(`\n${SHAPE_NAMES[shape]}:`);
-    const stored = (name: string) => {
-      const rows = results.get(`${shape}\t${name}`) ?? [];
-      return rows.map((row) => rate(row.stored, row.storeSeconds));
-    };
-    const reference = args['no-reference'] ? [] : stored('Postfix -> Dovecot');
-    for (const target of targets) {
-      const rates = stored(target.name);
-      const accepted = (results.get(`${shape}\t${target.name}`) ?? []).map((row) =>
-        rate(row.accepted, row.acceptSeconds),
-      );
-      const ratios = reference.length ? rates.map((value, i) => value / reference[i]!) : [];
-      const cpu = (results.get(`${shape}\t${target.name}`) ?? []).map((row) => cpuPerMessage(row.cpu, row));
+    const storedRates = (target: Target) =>
+      measured(target, shape).map((row) => rate(row.stored, row.storeSeconds));
+    const referenceRates = reference ? storedRates(reference) : [];
+    const width = Math.max(...targets().map((target) => target.name.length));
+    for (const target of targets()) {
+      const rows = measured(target, shape);
+      const rates = storedRates(target);
+      const accepted = rows.map((row) => rate(row.accepted, row.acceptSeconds));
+      const ratios =
+        target !== reference ? rates.map((value, i) => value / (referenceRates[i] ?? Number.NaN)) : [];
       console.log(
-        `  ${target.name.padEnd(20)} stored ${rates.map((value) => value.toFixed(0)).join(', ')} msg/s  CPU ${cpu.join(', ')} ms/msg  accepted ${accepted.map((value) => value.toFixed(0)).join(', ')} msg/s${
-          ratios.length && target.name !== 'Postfix -> Dovecot'
+        `  ${target.name.padEnd(width)}  stored ${rates.map((value) => value.toFixed(0)).join(', ')} msg/s  CPU ${rows.map((row) => cpuPerMessage(row.cpu, row)).join(', ')} ms/msg${target.provider === 'mysql' ? ` (+ mariadbd ${rows.map((row) => cpuPerMessage(row.dbCpu, row)).join(', ')})` : ''}  accepted ${accepted.map((value) => value.toFixed(0)).join(', ')} msg/s  load ${rows.map((row) => row.load.toFixed(1)).join(', ')}${
+          ratios.some(Number.isFinite)
             ? `  ratio to the reference ${ratios.map((value) => value.toFixed(2)).join(', ')} (target ${shape === 'one' ? '1.5' : '2'})`
             : ''
         }`,
       );
     }
+    for (const group of groups) printStoreRatios(group, shape, measured);
   }
+  for (const target of groups.flat())
+    if (STORES.length > 1)
+      console.log(`${target.name}: ${target.chunkRows?.()} rows in blob_chunks at the end`);
 } finally {
-  for (const target of targets) await target.stop();
+  for (const target of targets()) await target.stop();
+}
+console.log(`load average at the end: ${loadAverage()}`);
+
+/** database/filesystem for one provider: stored msg/s and CPU per message, round by round. */
+function printStoreRatios(
+  group: Target[],
+  shape: Shape,
+  rowsOf: (target: Target, shape: Shape) => Measurement[],
+) {
+  const database = group.find((target) => target.store === 'database');
+  const filesystem = group.find((target) => target.store === 'filesystem');
+  if (!database || !filesystem) return;
+  const pick = (target: Target, figure: (row: Measurement) => number) => rowsOf(target, shape).map(figure);
+  const perMessage = (seconds: (row: Measurement) => number) => (row: Measurement) =>
+    row.stored > 0 ? seconds(row) / row.stored : Number.NaN;
+  const both = (figure: (row: Measurement) => number) =>
+    storeRatios(pick(database, figure), pick(filesystem, figure));
+  const storedRate = (row: Measurement) => rate(row.stored, row.storeSeconds);
+  console.log(
+    `  database/filesystem, ${providerName(database.provider!)}: stored msg/s ${both(storedRate)}; CPU ms/msg ${both(perMessage((row) => row.cpu))}${
+      database.provider === 'mysql'
+        ? `; worker + mariadbd CPU ${both(perMessage((row) => row.cpu + row.dbCpu))}`
+        : ''
+    }`,
+  );
 }
