@@ -49,10 +49,15 @@ async function startWorker(): Promise<void> {
     import('./managesieve'),
     import('./queue'),
   ]);
-  const [{ closeDb }, { startMaintenance }] = await Promise.all([
-    import('./core/db'),
-    import('./maintenance'),
-  ]);
+  const [{ closeDb }, { startMaintenance }, { processLedger }, { shareCountsAcrossNodes }] =
+    await Promise.all([
+      import('./core/db'),
+      import('./maintenance'),
+      import('./cluster/shared-counter'),
+      import('./cluster/node-counts-db'),
+    ]);
+  // Alone on this node, this process owns the node's connection counts (else the primary does).
+  const nodeCounts = cluster.isWorker ? null : shareCountsAcrossNodes(processLedger());
   const servers = await Promise.all([
     startSmtpServers(),
     startImapServers(),
@@ -85,6 +90,7 @@ async function startWorker(): Promise<void> {
     const graceMs = STOP_DEADLINE_MS / 2;
     stopAcme();
     await Promise.allSettled([...servers.map((server) => server.close(graceMs)), queue.close()]);
+    await nodeCounts?.stop(); // never throws; the other nodes stop counting this one at once
     await closeDb();
     process.exit(0);
   };

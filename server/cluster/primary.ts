@@ -1,7 +1,8 @@
 // The mail worker with POSTROOM_WORKERS > 1: a light node:cluster primary (no database client, no
 // protocol code) that forks that many children, each running the whole mail worker. They share
 // the listening sockets through cluster's round-robin; the primary counts open connections per
-// client address for all of them (counter-ledger.ts). It answers the supervisor's heartbeat only
+// client address for all of them (counter-ledger.ts), and shares those counts with the other nodes
+// on a MariaDB database (node-counts-db.ts). It answers the supervisor's heartbeat only
 // while every child answers its own, restarts a child that dies or hangs (logged), and on SIGTERM
 // stops every child within POSTROOM_WORKER_STOP_SECONDS.
 import cluster, { type Worker } from 'node:cluster';
@@ -9,6 +10,7 @@ import { logger } from '../core/logger';
 import { tlsMaterial } from '../core/tls';
 import { heartbeatSettings, STARTUP_GRACE_MS, watchHeartbeat } from '../heartbeat';
 import { CounterLedger } from './counter-ledger';
+import { shareCountsAcrossNodes } from './node-counts-db';
 import { type CountAcquire, type CountRelease, isMessage, type ListeningMessage } from './messages';
 import { pinEphemeralPorts } from './ports';
 import { SLOT_ENV } from './settings';
@@ -41,6 +43,7 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
   await tlsMaterial();
   const heartbeat = heartbeatSettings();
   const ledger = new CounterLedger();
+  const nodeCounts = shareCountsAcrossNodes(ledger);
   const slots: Slot[] = [];
   let stopping = false;
   let announced = false;
@@ -159,11 +162,19 @@ export async function runClusterPrimary(count: number, stopDeadlineMs: number): 
     // 1 when a child had to be cut short (by its own deadline or by us), as a single worker does.
     let exitCode = 0;
     let left = alive.length;
+    // This node's rows go first, so the other nodes stop counting them (bounded by the pool's timeouts).
+    const leave = (code: number) => {
+      const deadline = setTimeout(() => process.exit(code), CHILD_EXIT_MARGIN_MS);
+      void (nodeCounts?.stop() ?? Promise.resolve()).finally(() => {
+        clearTimeout(deadline);
+        process.exit(code);
+      });
+    };
     const exited = (code: number | null) => {
       if (code !== 0) exitCode = 1;
-      if (--left <= 0) process.exit(exitCode);
+      if (--left <= 0) leave(exitCode);
     };
-    if (left === 0) process.exit(0);
+    if (left === 0) leave(0);
     // Each child stops itself within the same deadline; one that has not a moment later is killed,
     // and the primary leaves once it is reaped (or a moment after), so no child outlives it.
     setTimeout(() => {

@@ -3,10 +3,11 @@
 // cluster primary, asked over the cluster IPC channel (one small message each way per connection,
 // tens of microseconds; counter-ledger.ts). The primary also forgets a dead child's connections at
 // once, which a database counter could not do without leases. A process that runs alone counts in
-// its own memory, as before.
+// its own ledger. Either ledger also counts what other nodes on the database hold (node-counts.ts).
 import cluster from 'node:cluster';
 import type { Socket } from 'node:net';
 import { ConnectionCounter } from '../core/connection-limits';
+import { CounterLedger } from './counter-ledger';
 import { type CountAcquire, type CountAnswer, type CountRelease, isMessage } from './messages';
 
 export type Release = () => void;
@@ -50,6 +51,16 @@ function ask(request: Omit<CountAcquire, 'type' | 'id'>): Promise<CountAnswer | 
   });
 }
 
+/** Holder id in the ledger of a process that runs alone. */
+const SELF = 0;
+let ownLedger: CounterLedger | undefined;
+
+/** This process's ledger when it runs alone (not a cluster child): every counter's counts. */
+export function processLedger(): CounterLedger {
+  ownLedger ??= new CounterLedger();
+  return ownLedger;
+}
+
 /** Open connections per key (a client address, or a user and address), named per counter. */
 export class SharedConnectionCounter {
   /** Used alone, and when the primary cannot be asked (then this process's own count still holds). */
@@ -59,7 +70,7 @@ export class SharedConnectionCounter {
 
   /** Counts one more under `key` and gives back its release, or null when `max` are already open. */
   async acquire(key: string, max: number): Promise<Release | null> {
-    if (!clustered()) return this.local.acquire(key, max);
+    if (!clustered()) return this.alone(key, max);
     const answer = await ask({ name: this.name, key, max });
     if (!answer) return this.local.acquire(key, max);
     if (!answer.granted) return null;
@@ -69,6 +80,18 @@ export class SharedConnectionCounter {
       released = true;
       const message: CountRelease = { type: 'postroom-count-release', name: this.name, key };
       if (process.connected) process.send?.(message, undefined, {}, () => undefined);
+    };
+  }
+
+  private alone(key: string, max: number): Release | null {
+    const ledger = processLedger();
+    const answer = ledger.acquire(SELF, { type: 'postroom-count-acquire', id: 0, name: this.name, key, max });
+    if (!answer.granted) return null;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      ledger.release(SELF, { type: 'postroom-count-release', name: this.name, key });
     };
   }
 }

@@ -1,7 +1,8 @@
 // Bounds on how long and how many connections one peer may hold, shared by SMTP, IMAP and POP3:
 // a hard TLS handshake deadline (an idle timer is reset by every trickled byte), and counters of
 // open connections per client address (and per user and address for IMAP, as Dovecot's
-// mail_max_userip_connections). Counted in this process's memory: one worker process today.
+// mail_max_userip_connections). ConnectionCounter counts in this process's memory; the counts a
+// worker acts on are kept per node by cluster/shared-counter.ts and shared across nodes on MariaDB.
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 
