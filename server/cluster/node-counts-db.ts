@@ -23,6 +23,8 @@ import {
 /** Rows per INSERT: a node with many client addresses open writes them in a few statements. */
 const BATCH = 500;
 const TIMEOUT_MS = 3_000;
+/** What a stopping node gives to deleting its rows. */
+const STOP_WAIT_MS = 1_000;
 
 export interface NodeCounts {
   readonly node: string;
@@ -185,9 +187,20 @@ export function shareCountsAcrossNodes(ledger: CounterLedger): NodeCounts | null
       ledger.attach(undefined);
       for (const timer of timers) clearInterval(timer);
       clearTimeout(publishTimer);
-      await publishing; // so that no write lands after the delete
-      await pool.query('DELETE FROM connection_counts WHERE node_id = ?', [node]).catch(() => undefined);
-      await pool.end().catch(() => undefined);
+      const leave = async () => {
+        await publishing; // so that no write lands after the delete
+        await pool.query('DELETE FROM connection_counts WHERE node_id = ?', [node]);
+      };
+      // A database that does not answer must not hold up a stop: the rows then go stale instead.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        leave().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, STOP_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      void pool.end().catch(() => undefined);
     },
   };
 }

@@ -2,7 +2,8 @@
 // two real mail workers started as two nodes (own data directories, so own node ids), node A as a
 // cluster primary with two children (its primary publishes), node B as one process (it publishes
 // itself). SMTP connections held on one node count against the other, both ways; they are given
-// back when closed, and when node A is killed -9 once its rows are stale (not before).
+// back when closed, and when node A is killed -9 once its rows are stale (not before); a node
+// stopped by SIGTERM deletes its rows as it leaves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { createTestDatabase, TEST_PROVIDER, type TestDatabase } from '../helpers
 import { tcpPeer, type Peer } from '../helpers/misbehaving-peers';
 import { mariadbOptions } from '../../server/core/database-url';
 import { READ_INTERVAL_MS, STALE_MS } from '../../server/cluster/node-counts';
+import { once } from 'node:events';
 import { alive, type ClusterWorker, spawned, startClusterWorker, waitFor } from './worker-cluster';
 
 const onMysql = TEST_PROVIDER === 'mysql';
@@ -140,4 +142,21 @@ test('a node killed -9 counts on the other until its rows are stale, then no lon
   console.log(`node B accepted ${afterMs} ms after node A was killed -9 (stale after ${STALE_MS} ms)`);
   // The last refresh may have been up to a refresh interval before the kill.
   assert.ok(afterMs > STALE_MS - 6_000, `accepted after ${afterMs} ms, before A's rows were stale`);
+});
+
+test('a node stopped by SIGTERM deletes its rows as it leaves', { skip, timeout: 60_000 }, async () => {
+  for (const peer of peers) peer.destroy();
+  const rowsOfB = async () => {
+    const rows = (await sql.query(
+      'SELECT COALESCE(SUM(open_count), 0) AS open FROM connection_counts WHERE node_id LIKE ?',
+      [`%:${dirs[1]}`],
+    )) as { open: unknown }[];
+    return Number(rows[0]?.open);
+  };
+  await hold(nodeB, 2);
+  await waitFor("node B's rows", async () => (await rowsOfB()) === 2, 10_000);
+  const exited = once(nodeB.primary, 'exit');
+  nodeB.primary.kill('SIGTERM');
+  await exited;
+  assert.equal(await rowsOfB(), 0);
 });
