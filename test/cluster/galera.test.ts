@@ -3,7 +3,8 @@
 // Galera node) and HAProxy in front of SMTP, submission, IMAP and POP3
 // with PROXY protocol v2, health-checking each worker's /ready (which asks its database). Asserted:
 // - IMAP IDLE on one worker node hears a delivery made through the other within 1 s;
-// - login throttling (per account and address, per address) holds across the nodes;
+// - login throttling (per account and address, per address) holds across the nodes, and so does
+//   the per-address connection limit (POP3 here; server/cluster/node-counts.ts);
 // - the outbound queue: mail relayed from authenticated submission, claimed by both nodes at
 //   once, reaches the remote server exactly once per message;
 // - under mixed SMTP and IMAP load through HAProxy, kill -9 of a Galera node and later of a
@@ -37,6 +38,8 @@ const DOMAIN = 'cluster.test';
 const missing = clusterPrerequisites();
 const PAIR_LIMIT = 4;
 const ADDRESS_LIMIT = 8;
+/** POP3 connections per client address: nothing else in this file uses POP3. */
+const POP3_PER_ADDRESS = 3;
 
 let run: ClusterRun;
 let galera: GaleraNode[];
@@ -130,6 +133,7 @@ before(async () => {
       // attempts reserving their failure rows in parallel do not refuse each other.
       POSTROOM_AUTH_MAX_FAILURES_PER_ACCOUNT_ADDRESS: String(PAIR_LIMIT),
       POSTROOM_AUTH_MAX_FAILURES_PER_ADDRESS: String(ADDRESS_LIMIT),
+      POSTROOM_POP3_MAX_CONN_PER_IP: String(POP3_PER_ADDRESS),
       // Debug lines (server/core/logger.ts: POSTROOM_DEBUG) show write-retry.ts's retried
       // conflicts, which a doubled message is checked against.
       POSTROOM_LOG: 'debug',
@@ -403,6 +407,65 @@ test('login throttling and per-address limits hold across worker nodes', {
     await proxiedLogin(workerA.ports.imap, '192.0.2.10', `spread${ADDRESS_LIMIT + 1}@${DOMAIN}`, PASSWORD),
     /^a1 OK/,
   );
+});
+
+/** A POP3 connection through the PROXY-allowed address, as client `address`; its first line. */
+async function proxiedPop3(port: number, address: string): Promise<{ greeting: string; close(): void }> {
+  const socket = connectTcp({ port, host: '127.0.0.1', localAddress: PROXY_SOURCE });
+  let text = '';
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  socket.on('error', () => undefined);
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(`PROXY TCP4 ${address} 127.0.0.1 40000 110\r\n`);
+  const greeting = await waitFor('the POP3 greeting', () => /^[+-].*\r\n/.exec(text)?.[0], 10_000, 20);
+  return { greeting, close: () => socket.destroy() };
+}
+
+/** Until the table says `address` has `open` POP3 connections in all, and the nodes read it (1 s). */
+async function pop3Published(address: string, open: number): Promise<void> {
+  await waitFor(
+    `${open} POP3 connections of ${address} in connection_counts`,
+    async () => {
+      const rows = await galera[2]!.query<{ open: unknown }[]>(
+        "SELECT COALESCE(SUM(open_count), 0) AS open FROM postroom.connection_counts WHERE counter = 'pop3' AND count_key = ?",
+        [address],
+      );
+      return Number(rows[0]?.open) === open;
+    },
+    10_000,
+    50,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+}
+
+test('per-address connection limits hold across worker nodes', { skip: missing ?? false }, async () => {
+  const client = '198.51.100.30';
+  const onA = [];
+  for (let i = 0; i < POP3_PER_ADDRESS - 1; i++) {
+    const connection = await proxiedPop3(workerA.ports.pop3, client);
+    assert.match(connection.greeting, /^\+OK/, `connection ${i + 1} on worker-a`);
+    onA.push(connection);
+  }
+  await pop3Published(client, POP3_PER_ADDRESS - 1);
+  const onB = await proxiedPop3(workerB.ports.pop3, client);
+  assert.match(onB.greeting, /^\+OK/, 'worker-b: the last place');
+  const refused = await proxiedPop3(workerB.ports.pop3, client);
+  refused.close();
+  assert.match(refused.greeting, /^-ERR .*Too many connections/, "worker-b counts worker-a's connections");
+  await pop3Published(client, POP3_PER_ADDRESS);
+  const refusedOnA = await proxiedPop3(workerA.ports.pop3, client);
+  refusedOnA.close();
+  assert.match(refusedOnA.greeting, /^-ERR /, "worker-a counts worker-b's connection");
+  // Closed on A: given back on B. Another address was never affected.
+  for (const connection of onA) connection.close();
+  await pop3Published(client, 1);
+  const again = await proxiedPop3(workerB.ports.pop3, client);
+  assert.match(again.greeting, /^\+OK/, "worker-b once worker-a's are closed");
+  const other = await proxiedPop3(workerA.ports.pop3, '198.51.100.31');
+  assert.match(other.greeting, /^\+OK/);
+  for (const connection of [onB, again, other]) connection.close();
 });
 
 test('the outbound queue hands each entry to exactly one node: every relayed message reaches the remote server once', {
