@@ -17,7 +17,7 @@
 //          database/filesystem ratio of commands and of CPU per command is printed per round.
 // Build imaptest with bench/reference/imaptest-build.sh.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -31,8 +31,9 @@ import {
   storeLabel,
   storeRatios,
 } from './support/blob-stores';
+import { parseTotals, writeMbox } from './support/imaptest';
 import { createBenchDatabase, type Provider, startWorker } from './support/postroom';
-import { treeCpuSeconds } from './support/tree-cpu';
+import { listenerPid, treeCpuSeconds } from './support/tree-cpu';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -69,42 +70,13 @@ interface StressResult {
   errorSamples: string[];
   /** CPU seconds (user + system) of the server's process tree during the run. */
   cpuSeconds: number;
+  /** The MariaDB server's CPU seconds in the run, for Postroom on MariaDB (shared with other users: indicative). */
+  dbCpuSeconds?: number;
   /** The 1-minute load average at the end of the run. */
   load: number;
   /** Postroom's blob store, and the rows in blob_chunks after the run (which store took the appends). */
   store?: BlobStoreKind;
   chunkRows?: number;
-}
-
-/** A mailbox file for imaptest's APPENDs: 200 plain messages of 1-6 KB. */
-function writeMbox(dir: string): string {
-  const words = ['alpha', 'budget', 'meeting', 'invoice', 'report', 'lunch', 'review', 'release'];
-  const parts: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const lines = Array.from({ length: 20 + (i % 80) }, (_, n) => `${words[(i + n) % 8]} line ${n} of ${i}`);
-    parts.push(
-      `From sender${i}@example.net Mon Nov 23 09:00:00 2026\r\nFrom: Sender ${i} <sender${i}@example.net>\r\n` +
-        `To: stress@example.test\r\nSubject: ${words[i % 8]} ${i}\r\nDate: Mon, 23 Nov 2026 09:${String(i % 60).padStart(2, '0')}:00 +0000\r\n` +
-        `Message-ID: <stress${i}@example.net>\r\n\r\n${lines.join('\r\n')}\r\n\r\n`,
-    );
-  }
-  const path = join(dir, 'stress.mbox');
-  writeFileSync(path, parts.join(''));
-  return path;
-}
-
-/** imaptest's closing "Totals:" block: a row of command names, then percentages, then counts. */
-function parseTotals(output: string): Map<string, number> {
-  const lines = output.split('\n');
-  const at = lines.findIndex((line) => line.startsWith('Totals:'));
-  if (at < 0) throw new Error(`imaptest printed no totals:\n${output.slice(-2000)}`);
-  const names = lines[at + 1]!.trim().split(/\s+/);
-  const counts = lines
-    .slice(at + 2)
-    .reverse()
-    .find((line) => /^\s*\d+(\s+\d+)*\s*$/.test(line));
-  const values = (counts ?? '').trim().split(/\s+/).map(Number);
-  return new Map(names.map((name, i) => [name, values[i] ?? 0]));
 }
 
 async function stress(
@@ -114,6 +86,7 @@ async function stress(
   password: string,
   mbox: string,
   serverPid: number,
+  databasePids: number[] = [],
 ) {
   const imaptestArgs = [
     'host=127.0.0.1',
@@ -126,6 +99,7 @@ async function stress(
     `mbox=${mbox}`,
   ];
   const cpuBefore = treeCpuSeconds([serverPid]);
+  const dbCpuBefore = treeCpuSeconds(databasePids);
   const { stdout, stderr } = await run(IMAPTEST!, imaptestArgs, {
     env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' },
     timeout: (Number(args.secs) + 120) * 1000,
@@ -135,6 +109,7 @@ async function stress(
     stderr: `${error.stderr ?? ''}\n${String(error)}`,
   }));
   const cpuSeconds = treeCpuSeconds([serverPid]) - cpuBefore;
+  const dbCpuSeconds = databasePids.length ? treeCpuSeconds(databasePids) - dbCpuBefore : undefined;
   const output = `${stdout}\n${stderr}`;
   const counts = parseTotals(output);
   const errorLines = output.split('\n').filter((line) => /Error:|SERVERBUG|\bBAD\b/.test(line));
@@ -146,6 +121,7 @@ async function stress(
     errors: errorLines.length,
     errorSamples: errorLines.slice(0, 5),
     cpuSeconds,
+    dbCpuSeconds,
     load: loadavg()[0]!,
   };
   return result;
@@ -169,7 +145,17 @@ async function stressPostroom(provider: Provider, store: BlobStoreKind, mbox: st
     ]
       .filter(Boolean)
       .join(', ')})`;
-    const result = await stress(label, worker.ports.imap, 'stress%d@stress.test', PASSWORD, mbox, worker.pid);
+    const url = database.env.DATABASE_URL;
+    const mariadb = url ? listenerPid(Number(new URL(url).port || 3306)) : [];
+    const result = await stress(
+      label,
+      worker.ports.imap,
+      'stress%d@stress.test',
+      PASSWORD,
+      mbox,
+      worker.pid,
+      mariadb,
+    );
     const { db } = await import('../server/core/db');
     return { ...result, store, chunkRows: await db().blobChunk.count() };
   } finally {
@@ -187,7 +173,18 @@ interface Run {
 
 function printTable(runs: Run[]): void {
   const names = [...new Set(runs.flatMap((run) => [...run.result.counts.keys()]))];
-  const header = ['round', 'server', ...names, 'total', 'errors', 'ratio', 'cpu s', 'ms/cmd', 'load'];
+  const header = [
+    'round',
+    'server',
+    ...names,
+    'total',
+    'errors',
+    'ratio',
+    'cpu s',
+    'ms/cmd',
+    '+db ms/cmd',
+    'load',
+  ];
   const referenceOf = (round: number) => runs.find((run) => run.round === round && !run.provider)?.result;
   const rows = runs.map(({ round, result }) => {
     const reference = referenceOf(round);
@@ -200,6 +197,7 @@ function printTable(runs: Run[]): void {
       reference && reference.total > 0 ? (result.total / reference.total).toFixed(2) : '-',
       result.cpuSeconds.toFixed(1),
       msPerCommand(result).toFixed(2),
+      result.dbCpuSeconds === undefined ? '-' : dbMsPerCommand(result).toFixed(2),
       result.load.toFixed(1),
     ];
   });
@@ -215,6 +213,11 @@ function msPerCommand(result: StressResult): number {
   return result.total > 0 ? (1000 * result.cpuSeconds) / result.total : Number.NaN;
 }
 
+/** The MariaDB server's CPU per command (none when Postroom ran on SQLite). */
+function dbMsPerCommand(result: StressResult): number {
+  return result.total > 0 ? (1000 * (result.dbCpuSeconds ?? Number.NaN)) / result.total : Number.NaN;
+}
+
 /** Per provider, database/filesystem of the commands done and of the CPU per command, round by round. */
 function printStoreRatios(runs: Run[], providers: Provider[]): void {
   for (const provider of providers) {
@@ -225,7 +228,11 @@ function printStoreRatios(runs: Run[], providers: Provider[]): void {
     const both = (figure: (result: StressResult) => number) =>
       storeRatios(database.map(figure), filesystem.map(figure));
     console.log(
-      `database/filesystem, ${provider}: commands ${both((result) => result.total)}; CPU ms/cmd ${both(msPerCommand)}`,
+      `database/filesystem, ${provider}: commands ${both((result) => result.total)}; CPU ms/cmd ${both(msPerCommand)}${
+        provider === 'mysql'
+          ? `; worker + mariadbd CPU ms/cmd ${both((result) => msPerCommand(result) + dbMsPerCommand(result))}`
+          : ''
+      }`,
     );
   }
   for (const run of runs)

@@ -16,7 +16,7 @@
 //          ratios of msg/s and CPU ms/msg per round. Default filesystem only.
 //        --workers N: POSTROOM_WORKERS for Postroom's worker (unset: the worker's default, one per core).
 //        BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags to the worker's node.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ import {
 } from './support/blob-stores';
 import { countRows, createCliDatabase } from './support/cli-database';
 import { type Provider, type RunningWorker, startWorker } from './support/postroom';
-import { pidFile, treeCpuSeconds } from './support/tree-cpu';
+import { listenerPid, pidFile, treeCpuSeconds } from './support/tree-cpu';
 
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
 /** Environment maps as plain records: Next's types make NODE_ENV a required key of ProcessEnv. */
@@ -101,10 +101,7 @@ interface Measurement {
 
 /** The MariaDB server on the bench's port, when there is one on this machine. */
 function mariadbPid(): number[] {
-  const port = Number(new URL(args['mysql-url']!).port || 3306);
-  const result = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-  const match = /pid=(\d+)/.exec(result.stdout ?? '');
-  return match ? [Number(match[1])] : [];
+  return listenerPid(Number(new URL(args['mysql-url']!).port || 3306));
 }
 
 /** Runs smtp-source; -d keeps one connection per session for all its messages. */

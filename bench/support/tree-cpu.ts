@@ -1,6 +1,7 @@
 // CPU time of process trees from /proc (Linux), for the benches' "CPU per message / command":
 // what a server's processes used during a run, which the machine's other load distorts far less
 // than throughput does.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -40,6 +41,13 @@ export function treeCpuSeconds(roots: number[]): number {
   let ticks = 0;
   for (const [pid, entry] of table) if (inTree(pid)) ticks += entry.ticks;
   return ticks / CLOCK_TICKS;
+}
+
+/** The process listening on a local TCP port (the MariaDB server on the bench's port, say), if any. */
+export function listenerPid(port: number): number[] {
+  const result = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  const match = /pid=(\d+)/.exec(result.stdout ?? '');
+  return match ? [Number(match[1])] : [];
 }
 
 /** The pid in a pid file, as a list of none or one (for treeCpuSeconds' roots). */
