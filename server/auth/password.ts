@@ -7,12 +7,23 @@ const ARGON2ID = 2; // @node-rs/argon2's Algorithm.Argon2id (a const enum, not i
 import bcrypt from 'bcryptjs';
 import { FieldError } from '../domain/errors';
 import { splitScheme, verifyCrypt } from './legacy-hashes';
+import { recentlyVerified, rememberVerified } from './verified-cache';
 
 export async function hashPassword(plain: string): Promise<string> {
   return argon2Hash(plain, { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 }
 
 export async function verifyPassword(plain: string, stored: string): Promise<boolean> {
+  // A pair that verified within the TTL answers without the hash computation; failures are never
+  // remembered (verified-cache.ts says why this is safe).
+  if (recentlyVerified(stored, plain)) return true;
+  const ok = await verifyHash(plain, stored);
+  if (ok) rememberVerified(stored, plain);
+  return ok;
+}
+
+/** Always computes the hash: the unknown-user decoy must not answer faster the second time. */
+export async function verifyHash(plain: string, stored: string): Promise<boolean> {
   // Imported hashes may carry Dovecot's scheme prefix ({BLF-CRYPT}, {SHA512-CRYPT}, {ARGON2ID}...).
   const { hash } = splitScheme(stored);
   if (hash.startsWith('$argon2')) return argon2Verify(hash, plain).catch(() => false);

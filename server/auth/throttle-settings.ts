@@ -1,5 +1,5 @@
-// The login throttle's limits, read from the environment at each use (tests and operators can
-// change them without a restart of the code that reads them).
+// The login throttle's limits and the verified-password cache's, read from the environment at each
+// use (tests and operators can change them without a restart of the code that reads them).
 
 export interface ThrottleSettings {
   /** How long a failure counts against its client address and its (account, address) pair. */
@@ -36,6 +36,21 @@ export function throttleSettings(): ThrottleSettings {
     penaltyMs: whole('POSTROOM_AUTH_PENALTY_MS', 2000),
     penaltyMaxMs: whole('POSTROOM_AUTH_PENALTY_MAX_MS', 15_000),
     knownAddressMs: 30 * 24 * 60 * 60_000,
+  };
+}
+
+export interface AuthCacheSettings {
+  /** How long a successful verification is remembered (verified-cache.ts); 0 turns the cache off. */
+  ttlMs: number;
+  /** The most verifications remembered at once; the least recently used go first. */
+  maxEntries: number;
+}
+
+/** Dovecot's auth_cache_ttl default (1 hour); POSTROOM_AUTH_CACHE_TTL is in seconds. */
+export function authCacheSettings(): AuthCacheSettings {
+  return {
+    ttlMs: whole('POSTROOM_AUTH_CACHE_TTL', 3600) * 1000,
+    maxEntries: whole('POSTROOM_AUTH_CACHE_SIZE', 10_000),
   };
 }
 
