@@ -2,16 +2,27 @@
 // database and again on MariaDB (POSTROOM_TEST_MYSQL_URL, default root@127.0.0.1:3306); e2e
 // (browser) tests run once, and the cluster test (test/cluster: three Galera nodes, two worker
 // nodes and a web node behind HAProxy) once. The groups are independent (each test file makes its
-// own databases, data directories and ports), so they run at the same time in four lanes: unit
-// then cluster, integration on SQLite, integration on MariaDB, e2e. Each group is one
-// node --test process writing its own log, printed whole when the group ends, with its time,
-// CPU time and slowest files. Prints one closing line: "N passed, N failed, N skipped".
+// own databases, data directories and ports), so they run at the same time in six lanes
+// (POSTROOM_TEST_LANES), long groups split into parts by recorded file times (test-lanes.js says
+// how). Each run is one node --test process writing its own log, printed whole when it ends, with
+// its time, CPU time and slowest files. Prints one closing line: "N passed, N failed, N skipped".
 // Usage: npm test [-- unit|integration|e2e|cluster ...] [--sqlite-only|--mysql-only]
-//        [--grep PATTERN] [--serial]   (--serial: one group after another, output streamed, as
-//        when a single group runs)
+//        [--grep PATTERN] [--serial] [--record-durations]
+//        --serial: one group after another, output streamed, as when a single group runs;
+//        --record-durations: this run's file times into test/durations.json, for the lanes.
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { planLanes, readDurations, recordDurations } from './test-lanes.js';
 import { mkdtempSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,19 +76,21 @@ function seconds(ms) {
 }
 
 const runs = [];
-if (selected.includes('unit')) runs.push({ label: 'unit', lane: 'unit', files: testFiles('unit'), env: {} });
+if (selected.includes('unit')) runs.push({ label: 'unit', key: 'unit', files: testFiles('unit'), env: {} });
 if (selected.includes('integration'))
   for (const provider of providers)
     runs.push({
       label: `integration on ${provider}`,
-      lane: provider,
+      key: provider,
+      splittable: true,
       files: testFiles('integration'),
       env: { POSTROOM_TEST_DB: provider },
     });
 if (selected.includes('e2e'))
   runs.push({
     label: 'e2e (chromium)',
-    lane: 'e2e',
+    key: 'e2e',
+    splittable: true,
     files: testFiles('e2e'),
     env: { POSTROOM_TEST_DB: providers.includes('mysql') ? 'mysql' : 'sqlite' },
     // The console's production build, which every e2e file starts (server/web-build.ts: made
@@ -93,16 +106,17 @@ if (selected.includes('e2e'))
       ],
     },
   });
-// Its own databases (Galera on random ports), so it runs once whatever the provider flags say;
-// after the unit tests, in their lane (they end first).
+// Its own databases (Galera on random ports), so it runs once whatever the provider flags say.
 if (selected.includes('cluster'))
   runs.push({
     label: 'cluster (Galera)',
-    lane: 'unit',
+    key: 'cluster',
     files: testFiles('cluster'),
     env: { POSTROOM_TEST_DB: 'mysql' },
   });
 const active = runs.filter((run) => run.files.length > 0);
+const laneCount = Math.max(1, Number(process.env.POSTROOM_TEST_LANES) || 6);
+const durationsFile = join(root, 'test', 'durations.json');
 const parallel = active.length > 1 && !args.includes('--serial');
 const logDir = mkdtempSync(join(tmpdir(), 'postroom-test-logs-'));
 
@@ -147,7 +161,7 @@ function node(argv, env, stdio) {
  * limit of a test file, which a build on a busy machine can exceed), then its files in one
  * node --test process. Resolves with its counts and file times.
  */
-async function run({ label, files, env, prepare }) {
+async function run({ label, key, files, env, prepare }) {
   const slug = label.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '');
   const countsFile = join(logDir, `${slug}.counts.json`);
   const logFile = join(logDir, `${slug}.log`);
@@ -158,12 +172,14 @@ async function run({ label, files, env, prepare }) {
   let counts = { passed: 0, failed: 0, skipped: 0, files: {} };
   let how = '';
   let prepared = '';
+  let prepareMs;
   let exit = { code: 0, signal: null };
   let cpu = 0;
   if (prepare) {
     exit = await node(prepare.argv, env, stdio);
     cpu += exit.cpu;
-    prepared = `, ${prepare.label} ${seconds(Date.now() - started)}`;
+    prepareMs = Date.now() - started;
+    prepared = `, ${prepare.label} ${seconds(prepareMs)}`;
     if (exit.code !== 0) {
       counts.failed += 1;
       how = ` (${prepare.label} failed, its files not run)`;
@@ -208,25 +224,26 @@ async function run({ label, files, env, prepare }) {
     .map(([file, fileMs]) => `${relative(root, file)} ${seconds(fileMs)}`);
   const summary = `${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${seconds(ms)}${prepared}${how}, CPU ${Math.round(cpu)} s`;
   console.log(`\n${summary}${slowest.length ? `; slowest files: ${slowest.join(', ')}` : ''}`);
-  return { ...counts, summary, cpu };
+  return { ...counts, summary, cpu, key, prepare: prepare && { label: prepare.label, ms: prepareMs } };
 }
 
 const startedAll = Date.now();
 const results = [];
 if (parallel) {
-  console.log(
-    `\nRunning ${active.map((group) => `${group.label} (${group.files.length} files)`).join(', ')} at the same time; each group's output follows when it ends.`,
-  );
-  const pending = new Set(active.map((group) => group.label));
+  const lanes = planLanes(active, laneCount, root, readDurations(durationsFile));
+  console.log(`\nRunning ${lanes.length} lanes at the same time; each run's output follows when it ends.`);
+  for (const [n, lane] of lanes.entries())
+    console.log(
+      `  lane ${n + 1}: ${lane.map((r) => `${r.label}, ${r.files.length} files, ~${r.seconds} s`).join('; then ')}`,
+    );
+  const pending = new Set(lanes.flat().map((group) => group.label));
   // A line now and then, so that a long run shows it is alive and what it still waits for.
   const ticker = setInterval(
     () => console.log(`... ${seconds(Date.now() - startedAll)}: still running ${[...pending].join(', ')}`),
     300_000,
   );
-  const lanes = new Map();
-  for (const group of active) lanes.set(group.lane, [...(lanes.get(group.lane) ?? []), group]);
   await Promise.all(
-    [...lanes.values()].map(async (lane) => {
+    lanes.map(async (lane) => {
       for (const group of lane) {
         results.push(await run(group));
         pending.delete(group.label);
@@ -238,6 +255,17 @@ if (parallel) {
   for (const group of active) results.push(await run(group));
 }
 rmSync(logDir, { recursive: true, force: true });
+if (args.includes('--record-durations')) {
+  const timesByKey = {};
+  const preparations = {};
+  for (const result of results) {
+    Object.assign((timesByKey[result.key] ??= {}), result.files);
+    if (result.prepare?.ms !== undefined)
+      preparations[`${result.key}:${result.prepare.label}`] = Math.round(result.prepare.ms / 1000);
+  }
+  recordDurations(durationsFile, root, timesByKey, preparations);
+  console.log(`file times recorded in ${relative(root, durationsFile)}`);
+}
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const result of results) {
