@@ -106,6 +106,12 @@ export interface RawDb {
    */
   transaction<T>(work: (tx: RawTx) => Promise<T>, label?: string): Promise<T>;
   /**
+   * One write statement on its own, retried on a lock conflict like `transaction`; the rows it
+   * returns (INSERT ... RETURNING) or none. On MariaDB an autocommit statement: one round trip
+   * instead of three (START TRANSACTION, the statement, COMMIT). Added for the login path.
+   */
+  write<T>(sql: string, params?: SqlValue[], label?: string): Promise<T[]>;
+  /**
    * One read outside any transaction, for hot read paths (SELECT, FETCH). It never sees another
    * transaction's uncommitted rows: SQLite reads on its own connection (WAL readers), MariaDB on
    * a pooled one. DATETIME columns come back as they are stored (strings), see `parseStoredDate`.
@@ -223,6 +229,11 @@ function openMysql(url: string): RawDb {
   return {
     provider: 'mysql',
     transaction: (work, label = 'raw') => withWriteRetry(label, () => mysqlTransaction(work)),
+    write: <T>(sql: string, params: SqlValue[] = [], label = 'raw') =>
+      withWriteRetry(label, async () => {
+        const result: unknown = await pool.query(sql, params);
+        return (Array.isArray(result) ? result : []) as T[];
+      }),
     read,
     readArrays: (sql, params) => direct.read<unknown[]>(sql, params, true),
     readCached: read,
@@ -313,6 +324,14 @@ function openSqlite(file: string): RawDb {
         throw new DurabilityError(error);
       });
       return result;
+    },
+    write<T>(sql: string, params: SqlValue[] = [], label = 'raw') {
+      return this.transaction(async () => {
+        const statement = writeStatement(sql);
+        if (statement.reader) return statement.all(...bind(params)) as T[];
+        statement.run(...bind(params));
+        return [];
+      }, label);
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
