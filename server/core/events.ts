@@ -21,17 +21,18 @@ export async function recordEvent(event: EventInput): Promise<void> {
       : (event.detail ?? null);
   logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: detail ?? undefined });
   observeEvent(event);
-  const write = db().event.create({
-    data: {
-      protocol: event.protocol,
-      action: event.action.slice(0, 32),
-      result: event.result.slice(0, 32),
-      clientIp: event.clientIp ?? null,
-      user: event.user ?? null,
-      queueId: event.queueId ?? null,
-      detail,
-    },
-  });
+  const data = {
+    protocol: event.protocol,
+    action: event.action.slice(0, 32),
+    result: event.result.slice(0, 32),
+    clientIp: event.clientIp ?? null,
+    user: event.user ?? null,
+    queueId: event.queueId ?? null,
+    detail,
+  };
+  // One plain INSERT (store/raw.ts) while the raw connection is open: Prisma's create was a
+  // transaction of four statements on MariaDB (every login writes one).
+  const write = closing ? db().event.create({ data }) : insertEvent({ ...data, time: new Date() });
   writesInFlight.add(write);
   onCloseDb(settleEventWrites);
   try {
@@ -125,6 +126,24 @@ export function flushEvents(): Promise<void> {
 
 const EVENT_COLUMNS = '`time`, protocol, client_ip, `user`, action, result, queue_id, detail';
 const EVENTS_PER_INSERT = 100;
+
+function insertEvent(row: (typeof pendingEvents)[number]): Promise<unknown> {
+  const raw = rawDb();
+  return raw.write(
+    `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      raw.date(row.time),
+      row.protocol,
+      row.clientIp,
+      row.user,
+      row.action,
+      row.result,
+      row.queueId,
+      row.detail,
+    ],
+    'event',
+  );
+}
 
 /**
  * The buffered rows in plain multi-row INSERTs, one transaction: six or so events per SMTP message
