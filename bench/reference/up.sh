@@ -35,9 +35,24 @@ if [ "$(cat "$REF/users.stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" > "$REF/users.stamp"
 fi
 
-sed "s|@REF@|$REF|g" "$HERE/dovecot.conf.tmpl" > "$REF/dovecot.conf"
+# Dovecot's auth cache with the lifetime of Postroom's verified-password cache: the same variable,
+# POSTROOM_AUTH_CACHE_TTL (seconds, default 3600; 0 turns both off), and no negative entries, as
+# Postroom keeps none. (Dovecot's cache keeps the passdb lookup and still verifies the password
+# hash at every login; Postroom's skips the verification. README, Performance.)
+AUTH_CACHE_TTL=${POSTROOM_AUTH_CACHE_TTL:-3600}
+AUTH_CACHE_SIZE=10M
+[ "$AUTH_CACHE_TTL" = 0 ] && AUTH_CACHE_SIZE=0
+sed -e "s|@REF@|$REF|g" -e "s|@AUTH_CACHE_SIZE@|$AUTH_CACHE_SIZE|" -e "s|@AUTH_CACHE_TTL@|$AUTH_CACHE_TTL|" \
+  "$HERE/dovecot.conf.tmpl" > "$REF/dovecot.conf.new"
 if ! { [ -f "$REF/run/master.pid" ] && kill -0 "$(cat "$REF/run/master.pid")" 2>/dev/null; }; then
+  mv "$REF/dovecot.conf.new" "$REF/dovecot.conf"
   dovecot -c "$REF/dovecot.conf"
+elif ! cmp -s "$REF/dovecot.conf.new" "$REF/dovecot.conf"; then
+  # A running Dovecot takes a changed configuration (the auth cache setting) without a restart.
+  mv "$REF/dovecot.conf.new" "$REF/dovecot.conf"
+  dovecot -c "$REF/dovecot.conf" reload
+else
+  rm "$REF/dovecot.conf.new"
 fi
 
 sed "s|@PF@|$PF|g" "$HERE/postfix-main.cf.tmpl" > "$PF/conf/main.cf"
