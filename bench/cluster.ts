@@ -12,7 +12,8 @@
 //          [--secs 20] [--clients 10] [--users 20] [--rounds 1] [--keep]
 //        IMAPTEST=/path/to/imaptest (default /tmp/imaptest-src/src/imaptest)
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { parseTotals, writeMbox } from './support/imaptest';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -141,20 +142,6 @@ async function measureSmtp(proxy: Haproxy, galera: GaleraNode, nodes: number): P
   };
 }
 
-/** imaptest's closing "Totals:" block: a row of command names, then percentages, then counts. */
-function parseTotals(output: string): Map<string, number> {
-  const lines = output.split('\n');
-  const at = lines.findIndex((line) => line.startsWith('Totals:'));
-  if (at < 0) throw new Error(`imaptest printed no totals:\n${output.slice(-2000)}`);
-  const names = lines[at + 1]!.trim().split(/\s+/);
-  const counts = lines
-    .slice(at + 2)
-    .reverse()
-    .find((line) => /^\s*\d+(\s+\d+)*\s*$/.test(line));
-  const values = (counts ?? '').trim().split(/\s+/).map(Number);
-  return new Map(names.map((name, i) => [name, values[i] ?? 0]));
-}
-
 async function measureImap(proxy: Haproxy, mbox: string, nodes: number): Promise<Row> {
   const loadBefore = load();
   const sessionsBefore = await sessions(proxy, 'imap');
@@ -194,23 +181,6 @@ async function measureImap(proxy: Haproxy, mbox: string, nodes: number): Promise
     loadAfter: load(),
     spread: spreadSince(sessionsBefore, await sessions(proxy, 'imap')),
   };
-}
-
-/** A mailbox file for imaptest's APPENDs: 200 plain messages of 1-6 KB (as bench/imap-stress.ts). */
-function writeMbox(dir: string): string {
-  const words = ['alpha', 'budget', 'meeting', 'invoice', 'report', 'lunch', 'review', 'release'];
-  const parts: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const lines = Array.from({ length: 20 + (i % 80) }, (_, n) => `${words[(i + n) % 8]} line ${n} of ${i}`);
-    parts.push(
-      `From sender${i}@example.net Mon Nov 23 09:00:00 2026\r\nFrom: Sender ${i} <sender${i}@example.net>\r\n` +
-        `To: stress@example.test\r\nSubject: ${words[i % 8]} ${i}\r\nDate: Mon, 23 Nov 2026 09:${String(i % 60).padStart(2, '0')}:00 +0000\r\n` +
-        `Message-ID: <stress${i}@example.net>\r\n\r\n${lines.join('\r\n')}\r\n\r\n`,
-    );
-  }
-  const path = join(dir, 'stress.mbox');
-  writeFileSync(path, parts.join(''));
-  return path;
 }
 
 const missing = clusterPrerequisites();

@@ -127,20 +127,25 @@ export function flushEvents(): Promise<void> {
 const EVENT_COLUMNS = '`time`, protocol, client_ip, `user`, action, result, queue_id, detail';
 const EVENTS_PER_INSERT = 100;
 
+/** One event row's values, in EVENT_COLUMNS order. */
+function eventValues(raw: ReturnType<typeof rawDb>, row: (typeof pendingEvents)[number]) {
+  return [
+    raw.date(row.time),
+    row.protocol,
+    row.clientIp,
+    row.user,
+    row.action,
+    row.result,
+    row.queueId,
+    row.detail,
+  ];
+}
+
 function insertEvent(row: (typeof pendingEvents)[number]): Promise<unknown> {
   const raw = rawDb();
   return raw.write(
     `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      raw.date(row.time),
-      row.protocol,
-      row.clientIp,
-      row.user,
-      row.action,
-      row.result,
-      row.queueId,
-      row.detail,
-    ],
+    eventValues(raw, row),
     'event',
   );
 }
@@ -157,16 +162,7 @@ async function insertEvents(batch: typeof pendingEvents): Promise<void> {
       const chunk = batch.slice(start, start + EVENTS_PER_INSERT);
       await tx.run(
         `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap((row) => [
-          raw.date(row.time),
-          row.protocol,
-          row.clientIp,
-          row.user,
-          row.action,
-          row.result,
-          row.queueId,
-          row.detail,
-        ]),
+        chunk.flatMap((row) => eventValues(raw, row)),
       );
     }
   }, 'events');
