@@ -23,12 +23,15 @@ export function readDurations(path) {
  * (seconds per "<key>:<label>") into the record at `path`.
  */
 export function recordDurations(path, root, timesByKey, preparations = {}) {
-  const record = { ...readDurations(path), ...preparations };
+  const record = readDurations(path);
+  // A preparation that found its work done (a build still fresh) says nothing of its real cost.
+  for (const [key, seconds] of Object.entries(preparations))
+    record[key] = Math.max(record[key] ?? 0, seconds);
   for (const [key, files] of Object.entries(timesByKey))
     for (const [file, ms] of Object.entries(files))
       record[`${key}:${relative(root, file)}`] = Math.round(ms / 1000);
   const sorted = Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
-  writeFileSync(path, `${JSON.stringify(sorted, null, 1)}\n`);
+  writeFileSync(path, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
 function median(values) {

@@ -12,16 +12,7 @@
 //        --record-durations: this run's file times into test/durations.json, for the lanes.
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { planLanes, readDurations, recordDurations } from './test-lanes.js';
 import { mkdtempSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
