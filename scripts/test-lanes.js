@@ -79,11 +79,13 @@ export function planLanes(groups, laneCount, root, durations) {
       runs.push({ ...group, seconds });
       continue;
     }
-    pack(files, parts, (f) => f.seconds).forEach((bin, index) => {
+    // (a part with no files must never be run: node --test with none searches the whole tree)
+    const bins = pack(files, parts, (f) => f.seconds).filter((bin) => bin.items.length > 0);
+    bins.forEach((bin, index) => {
       const partFiles = new Set(bin.items.map((f) => f.file));
       runs.push({
         ...group,
-        label: `${group.label} (part ${index + 1}/${parts})`,
+        label: bins.length > 1 ? `${group.label} (part ${index + 1}/${bins.length})` : group.label,
         files: group.files.filter((file) => partFiles.has(file)),
         seconds: bin.seconds + extra,
       });
