@@ -142,8 +142,9 @@ export function useMailbox(initialFolder: string) {
       if (event.type === 'hello') return;
       if (event.type === 'exists') setNewMail((count) => count + 1);
       void loadFolders();
-      if (stateRef.current.folder === event.folder && !stateRef.current.search)
-        void loadList(stateRef.current, true);
+      // 'ready': the watcher has just come (back) into INBOX; what arrived before it is shown now.
+      const shown = stateRef.current.folder === event.folder || event.type === 'ready';
+      if (shown && !stateRef.current.search) void loadList(stateRef.current, true);
     });
     return () => source.close();
   }, [loadFolders, loadList]);

@@ -7,7 +7,8 @@ import { logger } from '../core/logger';
 import { newImapClient, type WebmailUser } from './connection';
 
 export interface MailEvent {
-  type: 'exists' | 'expunge' | 'flags' | 'hello';
+  /** 'ready': the watcher is in INBOX (again); what came before it may not have been pushed. */
+  type: 'exists' | 'expunge' | 'flags' | 'hello' | 'ready';
   folder: string;
   count?: number;
 }
@@ -75,6 +76,9 @@ async function connect(watcher: Watcher, attempt = 0): Promise<void> {
     // imapflow enters IDLE by itself once the selected mailbox is quiet (or polls with NOOP
     // where the server has no IDLE).
     watcher.client = client;
+    // Mail that came while the watcher was connecting (or reconnecting) raised no event: the tabs
+    // catch up now.
+    broadcast(watcher, { type: 'ready', folder: 'INBOX' });
   } catch (error) {
     client.close();
     if (watcher.stopped) return;
@@ -113,6 +117,8 @@ export function subscribeMailEvents(user: WebmailUser, listener: Listener): () =
   }
   const current = watcher;
   current.listeners.add(listener);
+  // A new tab on a watcher already in INBOX: nothing was missed, but it learns it is live.
+  if (current.client) queueMicrotask(() => listener({ type: 'ready', folder: 'INBOX' }));
   return () => {
     current.listeners.delete(listener);
     if (current.listeners.size === 0 && !current.closing) {

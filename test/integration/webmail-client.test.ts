@@ -32,6 +32,7 @@ import {
   renameFolder,
   deleteFolder,
   subscribeMailEvents,
+  closeMailWatchers,
   withImap,
   closeWebmailConnections,
   type MailEvent,
@@ -459,6 +460,33 @@ test('new mail in INBOX is pushed to subscribers from IDLE', async () => {
     assert.equal(exists.folder, 'INBOX');
   } finally {
     unsubscribe();
+  }
+});
+
+// The page lists INBOX, then subscribes; the watcher's IMAP connection comes up a moment later.
+// Mail that lands in between raises no EXISTS for it, so 'ready' (sent once INBOX is selected)
+// tells the tabs to catch up; a tab joining a live watcher hears 'ready' at once.
+test('the watcher says ready once INBOX is selected, so mail from before IDLE is caught up', async () => {
+  await closeMailWatchers(); // the previous test's watcher would still be lingering
+  const first: MailEvent[] = [];
+  const second: MailEvent[] = [];
+  const unsubscribeFirst = subscribeMailEvents(fixture.alice, (event) => first.push(event));
+  try {
+    // before the watcher has logged in: no EXISTS will ever be pushed for this one
+    await deliver(fixture.alice.id, simpleMessage({ subject: 'before the watcher' }));
+    for (let i = 0; i < 100 && !first.some((e) => e.type === 'ready'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(
+      first.some((e) => e.type === 'ready' && e.folder === 'INBOX'),
+      'ready once the watcher is in INBOX',
+    );
+    const unsubscribeSecond = subscribeMailEvents(fixture.alice, (event) => second.push(event));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    unsubscribeSecond();
+    assert.deepEqual(first, [{ type: 'ready', folder: 'INBOX' }], 'no EXISTS for mail from before');
+    assert.deepEqual(second, [{ type: 'ready', folder: 'INBOX' }], 'a tab joining a live watcher');
+  } finally {
+    unsubscribeFirst();
   }
 });
 
