@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { db } from '../core/db';
 import { FieldError } from '../domain/errors';
+import { parseStoredDate, rawDb } from '../store/raw';
 import { keyedHash } from './keyed-hash';
 
 export const APP_PASSWORD_PROTOCOLS = ['imap', 'pop3', 'smtp'] as const;
@@ -99,7 +100,23 @@ export async function matchAppPassword(
   protocol: AppPasswordProtocol,
   clientIp: string | undefined,
 ): Promise<AppPasswordMatch> {
-  const row = await db().appPassword.findUnique({ where: { hash: await hashOf(password) } });
+  // Plain SQL (store/raw.ts): this read is on every mail login of an account with app passwords.
+  const [found] = await rawDb().read<{
+    id: number;
+    user_id: number;
+    protocols: string;
+    last_used_at: unknown;
+    last_used_ip: string;
+  }>('SELECT id, user_id, protocols, last_used_at, last_used_ip FROM app_passwords WHERE hash = ?', [
+    await hashOf(password),
+  ]);
+  const row = found && {
+    id: Number(found.id),
+    userId: Number(found.user_id),
+    protocols: String(found.protocols),
+    lastUsedAt: found.last_used_at == null ? null : parseStoredDate(found.last_used_at),
+    lastUsedIp: String(found.last_used_ip),
+  };
   if (!row || row.userId !== userId) return 'none';
   if (!parseProtocols(row.protocols).includes(protocol)) return 'wrong-protocol';
   const now = Date.now();

@@ -3,7 +3,7 @@
 // Unicode or in punycode (RFC 5891) and an address at an alias domain all name the same mailbox.
 // Unknown users are counted under their normalised name, so spelling games gain no extra guesses.
 import { domainToASCII } from 'node:url';
-import { db } from '../core/db';
+import { parseStoredDate, rawDb } from '../store/raw';
 
 const MAX_LOGIN_NAME = 320;
 
@@ -24,17 +24,67 @@ export function normalizeLoginName(raw: string): LoginName | null {
   return domain ? { local, domain } : null;
 }
 
-async function findLoginUser(name: LoginName) {
-  const domain = await db().domain.findUnique({ where: { domain: name.domain }, include: { aliasOf: true } });
-  if (!domain) return { realDomain: name.domain, user: null, domainEnabled: false };
-  const realDomain = domain.aliasOf?.domain ?? domain.domain;
-  const user = await db().user.findUnique({
-    where: { local_domain: { local: name.local, domain: realDomain } },
-  });
-  return { realDomain, user, domainEnabled: domain.enabled && (domain.aliasOf?.enabled ?? true) };
+/** What a login needs of its mailbox row; `passkeys` counts its passkeys (two-factor). */
+export interface LoginUserRow {
+  id: number;
+  local: string;
+  domain: string;
+  displayName: string;
+  role: string;
+  passwordHash: string;
+  enabled: boolean;
+  totpEnabledAt: Date | null;
+  passkeys: number;
 }
 
-export type LoginUserRow = NonNullable<Awaited<ReturnType<typeof findLoginUser>>['user']>;
+interface LoginRow {
+  domain_name: string;
+  domain_enabled: number | boolean;
+  alias_domain: string | null;
+  alias_enabled: number | boolean | null;
+  id: number | null;
+  local: string | null;
+  user_domain: string | null;
+  display_name: string | null;
+  role: string | null;
+  password_hash: string | null;
+  enabled: number | boolean | null;
+  totp_enabled_at: unknown;
+  passkeys: number | bigint | null;
+}
+
+// The domain, the domain it aliases, the mailbox and its passkey count in one plain-SQL read
+// (store/raw.ts) instead of four ORM queries; on SQLite answered from memory while the database
+// is unchanged.
+const LOGIN_SQL = `SELECT d.domain AS domain_name, d.enabled AS domain_enabled, a.domain AS alias_domain, a.enabled AS alias_enabled,
+  u.id, u.local, u.domain AS user_domain, u.display_name, u.role, u.password_hash, u.enabled, u.totp_enabled_at,
+  (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys
+  FROM domains d LEFT JOIN domains a ON a.id = d.alias_of_id
+  LEFT JOIN users u ON u.local = ? AND u.domain = COALESCE(a.domain, d.domain)
+  WHERE d.domain = ?`;
+
+async function findLoginUser(name: LoginName) {
+  const [row] = await rawDb().readCached<LoginRow>(LOGIN_SQL, [name.local, name.domain]);
+  if (!row) return { realDomain: name.domain, user: null, domainEnabled: false };
+  const realDomain = row.alias_domain ?? row.domain_name;
+  const user: LoginUserRow | null =
+    row.id === null
+      ? null
+      : {
+          id: Number(row.id),
+          local: String(row.local),
+          domain: String(row.user_domain),
+          displayName: String(row.display_name),
+          role: String(row.role),
+          passwordHash: String(row.password_hash),
+          enabled: Boolean(row.enabled),
+          totpEnabledAt: row.totp_enabled_at == null ? null : parseStoredDate(row.totp_enabled_at),
+          passkeys: Number(row.passkeys ?? 0),
+        };
+  const domainEnabled =
+    Boolean(row.domain_enabled) && (row.alias_domain === null || Boolean(row.alias_enabled));
+  return { realDomain, user, domainEnabled };
+}
 
 export interface LoginAccount {
   /** The mailbox's address, or the normalised name when no mailbox has it: the throttling key. */

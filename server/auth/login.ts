@@ -9,7 +9,6 @@ import { resolveLoginName } from './login-name';
 import { verifyPassword, verifyHash, hashPassword, needsRehash } from './password';
 import { passThrottle } from './throttle';
 import { verifyAccessToken } from './tokens';
-import { hasSecondFactor } from './two-factor/status';
 import type { AuthenticatedUser } from './user';
 
 export type { AuthenticatedUser } from './user';
@@ -81,7 +80,8 @@ export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> 
   const mail = mailProtocol(attempt.protocol);
   const app =
     user && mail ? await matchAppPassword(user.id, attempt.password, mail, attempt.clientIp) : 'none';
-  const accountPasswordAllowed = app === 'none' && !(user && mail && (await hasSecondFactor(user)));
+  const accountPasswordAllowed =
+    app === 'none' && !(user && mail && (user.totpEnabledAt !== null || user.passkeys > 0));
   decoyHash ??= hashPassword('decoy-password-for-timing');
   const valid =
     app === 'ok' ||

@@ -10,7 +10,8 @@
 // cannot push an account over its rate. Each admitted attempt reserves its failure rows before the
 // password is checked (removed again when it succeeds), so parallel attempts cannot overshoot.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { db, writeTransaction } from '../core/db';
+import { db } from '../core/db';
+import { parseStoredDate, rawDb } from '../store/raw';
 import { clientAddressGroup } from './client-address';
 import { resolveLoginName } from './login-name';
 import {
@@ -64,20 +65,24 @@ async function readCounters(
   now: number,
   reservation?: Reservation,
 ): Promise<Counters> {
-  const upTo = (at: 0 | 1 | 2) => (reservation === undefined ? {} : { id: { lte: reservation[at] } });
-  const windowStart = new Date(now - settings.windowMs);
-  const rows = await db().authFailure.findMany({
-    where: {
-      OR: [
-        { key: keys.pair, time: { gt: windowStart }, ...upTo(0) },
-        { key: keys.address, time: { gt: windowStart }, ...upTo(1) },
-        { key: keys.account, time: { gt: new Date(now - ACCOUNT_RATE_WINDOW_MS) }, ...upTo(2) },
-        { key: keys.known, time: { gt: new Date(now - settings.knownAddressMs) } },
-      ],
-    },
-    select: { key: true, time: true },
-    orderBy: { time: 'asc' },
-  });
+  const raw = rawDb();
+  const upTo = (at: 0 | 1 | 2) => (reservation === undefined ? '' : ` AND id <= ${Number(reservation[at])}`);
+  const windowStart = raw.date(new Date(now - settings.windowMs));
+  // Plain SQL (store/raw.ts): the ORM's per-query cost was most of a login's CPU.
+  const found = await raw.read<{ key: string; time: unknown }>(
+    `SELECT \`key\`, time FROM auth_failures WHERE (\`key\` = ? AND time > ?${upTo(0)}) OR (\`key\` = ? AND time > ?${upTo(1)}) OR (\`key\` = ? AND time > ?${upTo(2)}) OR (\`key\` = ? AND time > ?) ORDER BY time`,
+    [
+      keys.pair,
+      windowStart,
+      keys.address,
+      windowStart,
+      keys.account,
+      raw.date(new Date(now - ACCOUNT_RATE_WINDOW_MS)),
+      keys.known,
+      raw.date(new Date(now - settings.knownAddressMs)),
+    ],
+  );
+  const rows = found.map((row) => ({ key: String(row.key), time: parseStoredDate(row.time) }));
   const times = (key: string) => {
     const out: number[] = [];
     for (const row of rows) if (row.key === key && out.length < 1000) out.push(row.time.getTime());
@@ -125,36 +130,46 @@ export type ThrottleGate =
 export async function passThrottle(account: string, clientIp: string | undefined): Promise<ThrottleGate> {
   const settings = throttleSettings();
   const keys = throttleKeys(account, clientIp);
+  const raw = rawDb();
   const before = await readCounters(keys, settings, Date.now());
   await sleep(penaltyDelayMs(before.address.length, settings));
   const refusedFor = refusal(before, settings, Date.now(), 0);
   if (refusedFor !== null) return { admitted: false, retryAfterSeconds: Math.ceil(refusedFor / 1000) };
 
-  const time = new Date();
-  const ids = await writeTransaction('reserve login failure', async (tx) => {
-    const reserve = async (key: string) => (await tx.authFailure.create({ data: { key, time } })).id;
-    return [
-      await reserve(keys.pair),
-      await reserve(keys.address),
-      await reserve(keys.account),
-    ] as Reservation;
-  });
-  const release = () => db().authFailure.deleteMany({ where: { id: { in: ids } } });
+  // The three failure rows in one statement, their ids returned (MariaDB 10.5+, SQLite 3.35+).
+  const time = raw.date(new Date());
+  const inserted = await raw.write<{ id: number; key: string }>(
+    'INSERT INTO auth_failures (`key`, time) VALUES (?, ?), (?, ?), (?, ?) RETURNING id, `key`',
+    [keys.pair, time, keys.address, time, keys.account, time],
+    'reserve login failure',
+  );
+  const idOf = (key: string) => Number(inserted.find((row) => String(row.key) === key)!.id);
+  const ids: Reservation = [idOf(keys.pair), idOf(keys.address), idOf(keys.account)];
+  const release = async (remember: boolean) => {
+    const drop = 'DELETE FROM auth_failures WHERE id IN (?, ?, ?)';
+    if (!remember) return void (await raw.write(drop, ids, 'release login failure'));
+    await raw.transaction(async (tx) => {
+      await tx.run(drop, ids);
+      await tx.run('INSERT INTO auth_failures (`key`, time) VALUES (?, ?)', [
+        keys.known,
+        raw.date(new Date()),
+      ]);
+    }, 'release login failure');
+  };
   // Counted again up to this attempt's own rows: of attempts racing for the last allowed
   // failures, the first ones inserted get through and the rest are refused (counting every row
   // would let each racer see all the others, and refuse them all).
   const after = await readCounters(keys, settings, Date.now(), ids);
   const refusedAfter = refusal(after, settings, Date.now(), 1);
   if (refusedAfter !== null) {
-    await release();
+    await release(false);
     return { admitted: false, retryAfterSeconds: Math.ceil(refusedAfter / 1000) };
   }
   return {
     admitted: true,
     async succeeded() {
-      await release();
-      if (before.lastKnownLogin === null || Date.now() - before.lastKnownLogin > KNOWN_REFRESH_MS)
-        await db().authFailure.create({ data: { key: keys.known } });
+      // The reservation taken back and, at most once a day, the address remembered: one transaction.
+      await release(before.lastKnownLogin === null || Date.now() - before.lastKnownLogin > KNOWN_REFRESH_MS);
     },
   };
 }
