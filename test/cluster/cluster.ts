@@ -18,10 +18,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
+import { freePort } from '../helpers/free-port';
+export { freePort };
 
 export const projectRoot = join(import.meta.dirname, '..', '..');
 const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
@@ -42,18 +43,6 @@ export function clusterPrerequisites(): string | null {
     }
   }
   return null;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitFor<T>(

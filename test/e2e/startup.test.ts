@@ -6,11 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, utimesSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { processTree } from '../../bench/support/process-tree';
 import { SERVER_DIST, serverBuildIsCurrent } from '../../scripts/build-server.js';
+import { freePort } from '../helpers/free-port';
 
 const root = join(import.meta.dirname, '..', '..');
 let testDb: TestDatabase;
@@ -18,15 +19,6 @@ let supervisor: ChildProcess;
 let output = '';
 const ports: Record<string, number> = {};
 let builtBefore = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function answers(port: number): Promise<string | null> {
   return new Promise((resolve) => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
@@ -21,6 +21,7 @@ import { addDomain } from '../../server/domain';
 import { closeDb } from '../../server/core/db';
 import { GET as challengeRoute } from '../../app/.well-known/acme-challenge/[token]/route';
 import { spawned, startClusterWorker, type ClusterWorker } from './worker-cluster';
+import { freePort } from '../helpers/free-port';
 
 const HOSTNAME = 'mail.postroom.test';
 const VALIDITY_SECONDS = 40;
@@ -36,15 +37,6 @@ let acmePort = 0;
 let managementPort = 0;
 let pebbleRoot = '';
 const pebbleListenerCert = join(scratch, 'pebble-cert.pem');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function httpsGet(url: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -11,17 +11,10 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { startApp, type RunningApp } from '../e2e/helpers/app';
 import { httpRequest } from '../e2e/helpers/http-session';
 import { addDomain, addMailbox } from '../../server/domain';
+import { freePort } from '../helpers/free-port';
 
 const PASSWORD = 'Correct-Horse-Battery-9';
 const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Sample {
   name: string;

@@ -18,6 +18,7 @@ import { addAccessRule, addDomain, addMailbox } from '../../server/domain';
 import { db } from '../../server/core/db';
 import { alive, spawned, startClusterWorker, waitFor, type ClusterWorker } from './worker-cluster';
 import { mailboxMessages } from './smtp-fixture';
+import { freePort } from '../helpers/free-port';
 
 const PASSWORD = 'Correct-horse-9-battery';
 const PROXY = '127.0.0.2';
@@ -350,15 +351,6 @@ test("Debian's haproxy with send-proxy-v2 in front of SMTP and IMAP: nodemailer 
   const login = await eventFor({ clientIp: '127.0.0.1', protocol: 'imap' });
   assert.equal(login.user, 'kim@foobar.com');
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
