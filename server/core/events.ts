@@ -15,21 +15,12 @@ export interface EventInput {
 }
 
 export async function recordEvent(event: EventInput): Promise<void> {
-  const detail =
-    typeof event.detail === 'object' && event.detail !== null
-      ? JSON.stringify(event.detail)
-      : (event.detail ?? null);
-  logger.info(`${event.protocol} ${event.action} ${event.result}`, { ...event, detail: detail ?? undefined });
+  const data = eventRow(event);
+  logger.info(`${event.protocol} ${event.action} ${event.result}`, {
+    ...event,
+    detail: data.detail ?? undefined,
+  });
   observeEvent(event);
-  const data = {
-    protocol: event.protocol,
-    action: event.action.slice(0, 32),
-    result: event.result.slice(0, 32),
-    clientIp: event.clientIp ?? null,
-    user: event.user ?? null,
-    queueId: event.queueId ?? null,
-    detail,
-  };
   // One plain INSERT (store/raw.ts) while the raw connection is open: Prisma's create was a
   // transaction of four statements on MariaDB (every login writes one).
   const write = closing ? db().event.create({ data }) : insertEvent({ ...data, time: new Date() });

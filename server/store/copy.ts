@@ -18,7 +18,7 @@ import {
   shareBlobs,
 } from './locks';
 import { rawDb } from './raw';
-import { chunks, uidBatches } from './uid-batches';
+import { chunks, type MessageRowRef, messageRowsByUid } from './uid-batches';
 
 export interface CopyResult {
   uidValidity: number;
@@ -32,13 +32,6 @@ const COPIED_COLUMNS =
 
 function placeholders(count: number): string {
   return Array(count).fill('?').join(', ');
-}
-
-interface SourceRow {
-  id: number;
-  uid: number;
-  size: number;
-  blobSha256: string;
 }
 
 /** Raises a locked folder's HIGHESTMODSEQ (and UIDNEXT by `uids`); returns the new MODSEQ. */
@@ -68,21 +61,7 @@ async function transfer(
       const source = locked.get(fromFolderId);
       const target = locked.get(toFolderId);
       if (!source || !target) throw new Error('folder does not exist');
-      const rows: SourceRow[] = [];
-      for (const batch of uidBatches(uids)) {
-        const found = await tx.all<{ id: number; uid: number; size: number; blob_sha256: string }>(
-          'SELECT id, uid, size, blob_sha256 FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
-          [fromFolderId, batch.first, batch.last],
-        );
-        for (const row of found)
-          if (batch.uids.has(Number(row.uid)))
-            rows.push({
-              id: Number(row.id),
-              uid: Number(row.uid),
-              size: Number(row.size),
-              blobSha256: String(row.blob_sha256),
-            });
-      }
+      const rows: MessageRowRef[] = await messageRowsByUid(tx, fromFolderId, uids);
       rows.sort((a, b) => a.uid - b.uid);
       if (rows.length === 0) return { uidValidity: target.uidValidity, mapping: [] };
       const firstUid = target.uidNext;

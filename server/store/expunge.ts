@@ -4,7 +4,7 @@ import { notifyChange } from './changes';
 import { folderOwner } from './folder-counts';
 import { blobsInLockOrder, lockFolders, lockUsers, type LockingTx } from './locks';
 import { rawDb } from './raw';
-import { chunks, uidBatches } from './uid-batches';
+import { chunks, messageRowsByUid } from './uid-batches';
 
 function placeholders(count: number): string {
   return Array(count).fill('?').join(', ');
@@ -29,21 +29,7 @@ export async function expungeMessages(folderId: number, uids: number[]): Promise
       [folderId],
     );
     const modseq = BigInt(folder!.highest_modseq);
-    const rows: { id: number; uid: number; size: number; blobSha256: string }[] = [];
-    for (const batch of uidBatches(uids)) {
-      const found = await tx.all<{ id: number; uid: number; size: number; blob_sha256: string }>(
-        'SELECT id, uid, size, blob_sha256 FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ?',
-        [folderId, batch.first, batch.last],
-      );
-      for (const row of found)
-        if (batch.uids.has(Number(row.uid)))
-          rows.push({
-            id: Number(row.id),
-            uid: Number(row.uid),
-            size: Number(row.size),
-            blobSha256: String(row.blob_sha256),
-          });
-    }
+    const rows = await messageRowsByUid(tx, folderId, uids);
     if (rows.length === 0) return [];
     const perBlob = new Map<string, number>();
     for (const row of rows) perBlob.set(row.blobSha256, (perBlob.get(row.blobSha256) ?? 0) + 1);

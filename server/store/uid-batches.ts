@@ -39,3 +39,35 @@ export function chunks<T>(items: T[], size = MAX_IN): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** A message row as the writers (COPY, MOVE, EXPUNGE) need it. */
+export interface MessageRowRef {
+  id: number;
+  uid: number;
+  size: number;
+  blobSha256: string;
+}
+
+/** The folder's messages with these UIDs, in UID order, read in bounded batches inside `tx`. */
+export async function messageRowsByUid(
+  tx: { all<T>(sql: string, params?: (string | number)[]): Promise<T[]> },
+  folderId: number,
+  uids: ArrayLike<number>,
+): Promise<MessageRowRef[]> {
+  const rows: MessageRowRef[] = [];
+  for (const batch of uidBatches(uids)) {
+    const found = await tx.all<{ id: number; uid: number; size: number; blob_sha256: string }>(
+      'SELECT id, uid, size, blob_sha256 FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
+      [folderId, batch.first, batch.last],
+    );
+    for (const row of found)
+      if (batch.uids.has(Number(row.uid)))
+        rows.push({
+          id: Number(row.id),
+          uid: Number(row.uid),
+          size: Number(row.size),
+          blobSha256: String(row.blob_sha256),
+        });
+  }
+  return rows;
+}
