@@ -22,7 +22,7 @@ import {
   clusterPrerequisites,
   type GaleraNode,
   type Haproxy,
-  startGalera,
+  startClusterDatabase,
   startHaproxy,
   startWorkerPair,
   waitFor,
@@ -192,16 +192,7 @@ const run = new ClusterRun();
 const rows: Row[] = [];
 try {
   console.log(`starting three Galera nodes (load average ${load()})`);
-  const galera = await startGalera(run);
-  await galera[0]!.query('CREATE DATABASE postroom CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
-  const url = galera[2]!.url('postroom');
-  process.env.DATABASE_URL = url;
-  process.env.POSTROOM_DATA_DIR = run.dir;
-  process.env.POSTROOM_BLOB_STORE = 'database';
-  process.env.POSTROOM_LOG = 'silent';
-  await waitFor('the database on galera3', async () => {
-    return (await galera[2]!.query<unknown[]>("SHOW DATABASES LIKE 'postroom'")).length === 1;
-  });
+  const { galera, url } = await startClusterDatabase(run);
   const { migrate } = await import('../server/core/migrate');
   await migrate(url, run.dir);
   const { addDomain, addMailbox } = await import('../server/domain');

@@ -171,6 +171,27 @@ export interface GaleraNode {
   state(): Promise<string>;
 }
 
+/**
+ * Three Galera nodes with an empty `postroom` database on every one, and this process pointed at
+ * the third (as the web node's administrator would be): DATABASE_URL, a data directory in the run,
+ * the database blob store, quiet logs. Resolves with the nodes and that URL.
+ */
+export async function startClusterDatabase(run: ClusterRun): Promise<{ galera: GaleraNode[]; url: string }> {
+  const galera = await startGalera(run);
+  await galera[0]!.query('CREATE DATABASE postroom CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  const url = galera[2]!.url('postroom');
+  process.env.DATABASE_URL = url;
+  process.env.POSTROOM_DATA_DIR = run.dir;
+  process.env.POSTROOM_BLOB_STORE = 'database';
+  process.env.POSTROOM_LOG = 'silent';
+  await waitFor('the database on every node', async () => {
+    for (const node of galera)
+      if ((await node.query<unknown[]>("SHOW DATABASES LIKE 'postroom'")).length !== 1) return false;
+    return true;
+  });
+  return { galera, url };
+}
+
 /** Three (or `count`) Galera nodes, the first bootstrapping the cluster; resolves when all are Synced. */
 export async function startGalera(run: ClusterRun, count = 3): Promise<GaleraNode[]> {
   const specs = [];

@@ -24,7 +24,7 @@ import {
   clusterPrerequisites,
   freePort,
   PROXY_SOURCE,
-  startGalera,
+  startClusterDatabase,
   startHaproxy,
   startWorkerPair,
   waitFor,
@@ -58,19 +58,10 @@ before(async () => {
   if (missing) return;
   run = new ClusterRun();
   try {
-    galera = await startGalera(run);
-    await galera[0]!.query('CREATE DATABASE postroom CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
     // The test itself talks to the third node (the web node's), as an administrator would.
-    const url = galera[2]!.url('postroom');
-    process.env.DATABASE_URL = url;
-    process.env.POSTROOM_DATA_DIR = run.dir;
-    process.env.POSTROOM_BLOB_STORE = 'database';
-    process.env.POSTROOM_LOG = 'silent';
-    await waitFor('the database on every node', async () => {
-      for (const node of galera)
-        if ((await node.query<unknown[]>("SHOW DATABASES LIKE 'postroom'")).length !== 1) return false;
-      return true;
-    });
+    const started = await startClusterDatabase(run);
+    galera = started.galera;
+    const url = started.url;
     // Two nodes migrating an empty database at once, as two worker nodes starting together do:
     // GET_LOCK is node-local on Galera, so server/core/migrate.ts must sort them out itself.
     const { migrate, migrationsFor } = await import('../../server/core/migrate');
