@@ -1,7 +1,9 @@
 // A Postroom for a bench to measure: a fresh database (SQLite or MariaDB, test/helpers/db.ts) with
-// the bench's mailboxes, and the real mail worker (server/worker.ts, production V8 flags) as a
-// child process on ports the kernel picks, read back from its "mail worker listening" log line.
-import { spawn, type ChildProcess } from 'node:child_process';
+// the bench's mailboxes, and the real mail worker as a child process on ports the kernel picks,
+// read back from its "mail worker listening" log line. The worker is the one `postroom start` runs:
+// compiled ahead of time (dist/server/worker.js, rebuilt here when a source is newer) with the
+// production V8 flags; BENCH_SOURCES=1 runs server/worker.ts through tsx instead.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WORKER_NODE_FLAGS } from '../../server/core/node-flags';
@@ -51,7 +53,14 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts server/worker.ts with the database's environment plus `extra`; resolves once it listens. */
+/** The worker's entry point and the flags it needs: the build unless BENCH_SOURCES=1. */
+function workerEntry(): string[] {
+  if (process.env.BENCH_SOURCES === '1') return ['--import', 'tsx', join(ROOT, 'server', 'worker.ts')];
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-server.js')], { stdio: 'inherit' });
+  return [join(ROOT, 'dist', 'server', 'worker.js')];
+}
+
+/** Starts the mail worker with the database's environment plus `extra`; resolves once it listens. */
 export async function startWorker(
   database: BenchDatabase,
   extra: Record<string, string | undefined> = {},
@@ -80,9 +89,7 @@ export async function startWorker(
       ...WORKER_NODE_FLAGS,
       // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS)
       ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      '--import',
-      'tsx',
-      join(ROOT, 'server', 'worker.ts'),
+      ...workerEntry(),
     ],
     { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { FieldError, NotFoundError, ForbiddenError } from '../domain/errors';
 import { closeDb } from '../core/db';
+import { flushLog } from '../core/logger';
 import { restrictNewFileModes } from '../core/data-dir';
 import { domainCommand } from './commands/domain';
 import { userCommand } from './commands/user';
@@ -102,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await closeDb();
+    flushLog(); // the lines of this command before the caller sees its end (tests run it in a thread)
   }
 }
 
