@@ -257,14 +257,23 @@ async function addBlobReferencesRaw(
     references.set(item.hash, entry);
   }
   // sha256 order: blob rows are shared between mailboxes, so every writer takes them in one order.
-  for (const [hash, { size, count }] of [...references].sort(([a], [b]) => (a < b ? -1 : 1)))
-    await tx.run(blobReferenceSql(dialect), [hash, size, count]);
+  // Many rows a statement: each is a round trip made while the batch holds its folders' locks.
+  const sorted = [...references].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (let start = 0; start < sorted.length; start += ROWS_PER_INSERT) {
+    const chunk = sorted.slice(start, start + ROWS_PER_INSERT);
+    await tx.run(
+      blobReferenceSql(dialect, chunk.length),
+      chunk.flatMap(([hash, { size, count }]) => [hash, size, count]),
+    );
+  }
 }
 
-function blobReferenceSql(dialect: 'mysql' | 'sqlite'): string {
+function blobReferenceSql(dialect: 'mysql' | 'sqlite', rows: number): string {
+  const now = dialect === 'mysql' ? 'CURRENT_TIMESTAMP(3)' : "strftime('%Y-%m-%dT%H:%M:%fZ')";
+  const values = Array.from({ length: rows }, () => `(?, ?, ?, ${now})`).join(', ');
   return dialect === 'mysql'
-    ? 'INSERT INTO blobs (sha256, size, ref_count, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE ref_count = ref_count + VALUES(ref_count)'
-    : "INSERT INTO blobs (sha256, size, ref_count, created_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ')) ON CONFLICT(sha256) DO UPDATE SET ref_count = ref_count + excluded.ref_count";
+    ? `INSERT INTO blobs (sha256, size, ref_count, created_at) VALUES ${values} ON DUPLICATE KEY UPDATE ref_count = ref_count + VALUES(ref_count)`
+    : `INSERT INTO blobs (sha256, size, ref_count, created_at) VALUES ${values} ON CONFLICT(sha256) DO UPDATE SET ref_count = ref_count + excluded.ref_count`;
 }
 
 const MESSAGE_COLUMNS =
@@ -371,7 +380,7 @@ export async function allocateUid(
 
 /** Creates the blob row or adds references to it, atomically (Prisma's upsert is not, on MySQL). */
 export async function addBlobReferences(tx: Tx, hash: string, size: number, count: number): Promise<void> {
-  await tx.$executeRawUnsafe(blobReferenceSql(provider()), hash, size, count);
+  await tx.$executeRawUnsafe(blobReferenceSql(provider(), 1), hash, size, count);
 }
 
 /** Bumps a folder's HIGHESTMODSEQ and returns the new value. */
