@@ -1,6 +1,6 @@
 // Queue ids: short, sortable by time, unique across worker processes (time + random).
-import { randomBytes } from 'node:crypto';
+import { uniqueHex } from '../core/unique-hex';
 
 export function newQueueId(): string {
-  return `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`.toUpperCase();
+  return `${Date.now().toString(36)}${uniqueHex(5)}`.toUpperCase();
 }
