@@ -121,6 +121,7 @@ export async function renameSieveScript(mailboxId: number, from: string, to: str
       if (taken) throw new ScriptExistsError(stored);
       await tx.sieveScript.update({ where: { id: script.id }, data: { name: stored } });
     });
+    forgetDeliveryScripts(); // the active script's name goes into the message's journey
   } catch (error) {
     if (isUniqueViolation(error)) throw new ScriptExistsError(stored);
     throw error;
