@@ -36,7 +36,8 @@ export function blobPath(hash: string, dataDir = config().dataDir): string {
 
 const fsyncFd = promisify(fsync);
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsyncs a directory, so the names made or removed in it survive a crash (spool.ts too). */
+export async function fsyncDir(dir: string): Promise<void> {
   const fd = openSync(dir, 'r');
   try {
     await fsyncFd(fd);

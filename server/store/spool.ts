@@ -31,7 +31,7 @@ import { Writable } from 'node:stream';
 import { config } from '../core/config';
 import { uniqueHex } from '../core/unique-hex';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
-import { blobPath, blobRoot } from './blobs';
+import { blobPath, blobRoot, fsyncDir } from './blobs';
 import { activeBlobStore, blobExists } from './blob-store';
 import { putDbBlobFile } from './blob-store-db';
 
@@ -43,15 +43,6 @@ export function spoolDir(dataDir = config().dataDir): string {
 }
 
 const fsyncFd = promisify(fsync);
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** unlink, where a name already gone is no error (fs.rm's force, without its lstat first). */
 function removeFile(path: string): void {
