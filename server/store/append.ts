@@ -10,6 +10,7 @@ import { parseMessage, parseMessageFile, type ParsedMessage } from '../mime/pars
 import { ensureBlob, writeBlob } from './blob-store';
 import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
+import { folderOwner } from './folder-counts';
 import { lockFolders, lockUsers, type LockedFolder, type LockingTx } from './locks';
 import { UncertainCommitError, rawDb, type RawTx, type SqlValue } from './raw';
 
@@ -172,17 +173,14 @@ function placeholders(count: number): string {
 async function commitBatch(batch: PendingAppend[]): Promise<void> {
   const raw = rawDb();
   const folderIds = sortedUnique(batch.flatMap((item) => item.targets.map((target) => target.folderId)));
-  // Owners first, with a plain read outside the transaction (a folder never changes owner), so the
-  // transaction can lock users before folders, in the store's order (index.ts).
-  const owners = await raw.read<{ id: number; user_id: number }>(
-    `SELECT id, user_id FROM folders WHERE id IN (${placeholders(folderIds.length)})`,
-    folderIds,
-  );
-  const userIds = sortedUnique(owners.map((row) => Number(row.user_id)));
+  // Owners first, outside the transaction (a folder never changes owner: remembered per process,
+  // folder-counts.ts), so the transaction can lock users before folders, in the store's order (index.ts).
+  const owners = await Promise.all(folderIds.map((id) => folderOwner(id)));
+  const userIds = sortedUnique(owners.filter((owner) => owner !== null));
   const outcome = await raw.transaction(async (plainTx) => {
     const tx: LockingTx = { ...plainTx, dialect: raw.provider };
-    const users = await lockUsers(tx, userIds);
-    const folders = await lockFolders(tx, folderIds);
+    // Both locks in one round trip (pipelined, see RawTx), users first as the lock order says.
+    const [users, folders] = await Promise.all([lockUsers(tx, userIds), lockFolders(tx, folderIds)]);
     const usage = new Map([...users].map(([id, user]) => [id, { ...user, added: 0n }]));
 
     // Quota first, so a full mailbox fails only its own append.
@@ -215,12 +213,17 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
     if (accepted.length === 0)
       return { accepted, refused, results: new Map<PendingAppend, AppendResult[]>() };
 
+    // Every write's values are known now: they go out together (pipelined), in the lock order.
+    const writes: Promise<void>[] = [];
     for (const [userId, user] of usage) {
       if (user.added > 0n)
-        await tx.run('UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?', [user.added, userId]);
+        writes.push(
+          tx.run('UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?', [user.added, userId]),
+        );
     }
-    await addBlobReferencesRaw(tx, raw.provider, accepted);
-    const results = await insertMessages(tx, raw.date, folders, accepted);
+    addBlobReferencesRaw(tx, raw.provider, accepted, writes);
+    const results = insertMessages(tx, raw.date, folders, accepted, writes);
+    await Promise.all(writes);
     return { accepted, refused, results };
   }, 'append');
   for (const [item, error] of outcome.refused) item.reject(error);
@@ -245,11 +248,12 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   for (const folderId of touched) notifyChange(folderId);
 }
 
-async function addBlobReferencesRaw(
+function addBlobReferencesRaw(
   tx: RawTx,
   dialect: 'mysql' | 'sqlite',
   items: PendingAppend[],
-): Promise<void> {
+  writes: Promise<void>[],
+): void {
   const references = new Map<string, { size: number; count: number }>();
   for (const item of items) {
     const entry = references.get(item.hash) ?? { size: item.size, count: 0 };
@@ -261,9 +265,11 @@ async function addBlobReferencesRaw(
   const sorted = [...references].sort(([a], [b]) => (a < b ? -1 : 1));
   for (let start = 0; start < sorted.length; start += ROWS_PER_INSERT) {
     const chunk = sorted.slice(start, start + ROWS_PER_INSERT);
-    await tx.run(
-      blobReferenceSql(dialect, chunk.length),
-      chunk.flatMap(([hash, { size, count }]) => [hash, size, count]),
+    writes.push(
+      tx.run(
+        blobReferenceSql(dialect, chunk.length),
+        chunk.flatMap(([hash, { size, count }]) => [hash, size, count]),
+      ),
     );
   }
 }
@@ -281,13 +287,14 @@ const MESSAGE_COLUMNS =
 const MESSAGE_WIDTH = MESSAGE_COLUMNS.split(',').length;
 const ROWS_PER_INSERT = 50;
 
-/** Reserves a block of UIDs and MODSEQs per (locked) folder, then inserts the rows. */
-async function insertMessages(
+/** Reserves a block of UIDs and MODSEQs per (locked) folder, then inserts the rows (into `writes`). */
+function insertMessages(
   tx: RawTx,
   date: (value: Date) => string,
   folders: Map<number, LockedFolder>,
   items: PendingAppend[],
-): Promise<Map<PendingAppend, AppendResult[]>> {
+  writes: Promise<void>[],
+): Map<PendingAppend, AppendResult[]> {
   const perFolder = new Map<number, number>();
   for (const item of items)
     for (const target of item.targets)
@@ -296,9 +303,12 @@ async function insertMessages(
   for (const folderId of [...perFolder.keys()].sort((a, b) => a - b)) {
     const count = perFolder.get(folderId)!;
     const folder = folders.get(folderId)!;
-    await tx.run(
-      'UPDATE folders SET uid_next = uid_next + ?, highest_modseq = highest_modseq + ? WHERE id = ?',
-      [count, count, folderId],
+    writes.push(
+      tx.run('UPDATE folders SET uid_next = uid_next + ?, highest_modseq = highest_modseq + ? WHERE id = ?', [
+        count,
+        count,
+        folderId,
+      ]),
     );
     next.set(folderId, {
       uid: folder.uidNext,
@@ -352,11 +362,13 @@ async function insertMessages(
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + ROWS_PER_INSERT);
     const values = chunk.map(() => `(${placeholders(MESSAGE_WIDTH)})`).join(', ');
-    await tx.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${values}`, chunk.flat());
+    writes.push(tx.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${values}`, chunk.flat()));
     const changes = chunk.map(() => '(?, ?, ?, ?)').join(', ');
-    await tx.run(
-      `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${changes}`,
-      chunk.flatMap((row) => [row[0]!, row[1]!, row[2]!, 'new']),
+    writes.push(
+      tx.run(
+        `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${changes}`,
+        chunk.flatMap((row) => [row[0]!, row[1]!, row[2]!, 'new']),
+      ),
     );
   }
   return results;

@@ -72,23 +72,28 @@ export async function updateFlags(
   unchangedSince?: bigint,
 ): Promise<FlagUpdateResult> {
   if (uids.length === 0) return { rows: [], modified: [] };
+  const batches = uidBatches(uids);
   const result = await rawDb().transaction(async (tx) => {
     // The folder row is the first and only lock before the message rows (store order, index.ts):
-    // writers to this folder serialise on it, and the feed's row ids commit in order.
-    await tx.run('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ?', [folderId]);
-    const [folder] = await tx.all<{ highest_modseq: bigint | number }>(
-      'SELECT highest_modseq FROM folders WHERE id = ?',
-      [folderId],
-    );
+    // writers to this folder serialise on it, and the feed's row ids commit in order. The lock, the
+    // new MODSEQ and the message rows go out together (pipelined, see RawTx): one round trip.
+    const [, [folder], ...found] = await Promise.all([
+      tx.run('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ?', [folderId]),
+      tx.all<{ highest_modseq: bigint | number }>('SELECT highest_modseq FROM folders WHERE id = ?', [
+        folderId,
+      ]),
+      ...batches.map((batch) =>
+        tx.all<StoredFlagRow>(
+          'SELECT id, uid, modseq, seen, answered, flagged, deleted, draft, keywords FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
+          [folderId, batch.first, batch.last],
+        ),
+      ),
+    ]);
     if (!folder) throw new Error(`folder ${folderId} not found`);
     const modseq = BigInt(folder.highest_modseq);
     const current: (FlagRow & { id: number })[] = [];
-    for (const batch of uidBatches(uids)) {
-      const rows = await tx.all<StoredFlagRow>(
-        'SELECT id, uid, modseq, seen, answered, flagged, deleted, draft, keywords FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
-        [folderId, batch.first, batch.last],
-      );
-      for (const row of rows) {
+    batches.forEach((batch, i) => {
+      for (const row of found[i]!) {
         const uid = Number(row.uid);
         if (!batch.uids.has(uid)) continue;
         current.push({
@@ -103,7 +108,7 @@ export async function updateFlags(
           keywords: String(row.keywords ?? ''),
         });
       }
-    }
+    });
     const rows: FlagRow[] = [];
     const modified: number[] = [];
     const groups = new Map<string, { data: FlagRow; ids: number[]; uids: number[] }>();
@@ -126,19 +131,27 @@ export async function updateFlags(
       const { id: _nextId, ...updated } = next as FlagRow & { id?: number };
       rows.push({ ...updated, modseq });
     }
+    // Every write at once (pipelined): their values are all known.
+    const writes: Promise<void>[] = [];
     for (const group of groups.values()) {
       const { seen, answered, flagged, deleted, draft, keywords } = group.data;
       for (const ids of chunks(group.ids))
-        await tx.run(
-          `UPDATE messages SET seen = ?, answered = ?, flagged = ?, deleted = ?, draft = ?, keywords = ?, modseq = ? WHERE id IN (${ids.map(() => '?').join(', ')})`,
-          [seen, answered, flagged, deleted, draft, keywords, modseq, ...ids],
-        );
-      for (const part of chunks(group.uids, 200))
-        await tx.run(
-          `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${part.map(() => "(?, ?, ?, 'flags')").join(', ')}`,
-          part.flatMap((uid) => [folderId, uid, modseq]),
+        writes.push(
+          tx.run(
+            `UPDATE messages SET seen = ?, answered = ?, flagged = ?, deleted = ?, draft = ?, keywords = ?, modseq = ? WHERE id IN (${ids.map(() => '?').join(', ')})`,
+            [seen, answered, flagged, deleted, draft, keywords, modseq, ...ids],
+          ),
         );
     }
+    const changed = [...groups.values()].flatMap((group) => group.uids).sort((a, b) => a - b);
+    for (const part of chunks(changed, 200))
+      writes.push(
+        tx.run(
+          `INSERT INTO mail_changes (folder_id, uid, modseq, kind) VALUES ${part.map(() => "(?, ?, ?, 'flags')").join(', ')}`,
+          part.flatMap((uid) => [folderId, uid, modseq]),
+        ),
+      );
+    await Promise.all(writes);
     return { rows, modified, changed: groups.size > 0 };
   }, 'flags');
   if (result.changed) notifyChange(folderId);

@@ -6,7 +6,7 @@
 import { rawDb } from './raw';
 import { db, writeTransaction } from '../core/db';
 import { newUidValidity } from './folders';
-import { forgetFolderStates } from './folder-state-cache';
+import { cachedFolderState, forgetFolderStates } from './folder-state-cache';
 import { blobsInLockOrder, lockFolderByName, lockFolders, lockingTx, lockUsers } from './locks';
 
 export const DELIMITER = '/';
@@ -57,30 +57,39 @@ export async function listFolders(userId: number): Promise<FolderInfo[]> {
   });
 }
 
-export async function findFolder(
-  userId: number,
-  name: string,
-): Promise<(FolderInfo & { uidValidity: number }) | null> {
+type FoundFolder = FolderInfo & { uidValidity: number };
+
+export async function findFolder(userId: number, name: string): Promise<FoundFolder | null> {
   // Plain SQL: every SELECT, STATUS and APPEND looks its folder up (the ORM cost more than the query).
-  const [row] = await rawDb().readCached<{
-    id: number;
-    name: string;
-    special_use: string | null;
-    subscribed: number | boolean;
-    uid_validity: number;
-  }>('SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?', [
-    userId,
-    normaliseFolderName(name),
-  ]);
-  return row
-    ? {
-        id: Number(row.id),
-        name: String(row.name),
-        specialUse: row.special_use ?? null,
-        subscribed: Boolean(row.subscribed),
-        uidValidity: Number(row.uid_validity),
-      }
-    : null;
+  const raw = rawDb();
+  const normalised = normaliseFolderName(name);
+  const read = async (): Promise<FoundFolder | null> => {
+    const [row] = await raw.readCached<{
+      id: number;
+      name: string;
+      special_use: string | null;
+      subscribed: number | boolean;
+      uid_validity: number;
+    }>('SELECT id, name, special_use, subscribed, uid_validity FROM folders WHERE user_id = ? AND name = ?', [
+      userId,
+      normalised,
+    ]);
+    return row
+      ? {
+          id: Number(row.id),
+          name: String(row.name),
+          specialUse: row.special_use ?? null,
+          subscribed: Boolean(row.subscribed),
+          uidValidity: Number(row.uid_validity),
+        }
+      : null;
+  };
+  // On MariaDB remembered like SELECT's state (folder-state-cache.ts): only this file's calls
+  // change these columns, and they forget every entry. Not tied to the folder's id (-1): a message
+  // change leaves them as they are.
+  return raw.provider === 'mysql'
+    ? cachedFolderState(`find\u0000${userId}\u0000${normalised}`, read, () => -1)
+    : read();
 }
 
 /** Creates a folder; IMAP CREATE passes subscribe=false (RFC 9051 6.3.4: CREATE does not subscribe). */

@@ -5,7 +5,7 @@ import { db } from '../core/db';
 import { parseStoredDate, rawDb } from './raw';
 import { chunks, uidBatches } from './uid-batches';
 import { readBlob } from './blob-store';
-import { cachedFolderState, forgetFolderStates } from './folder-state-cache';
+import { cachedFolderState, forgetFolderState } from './folder-state-cache';
 import { headerLength, parseHeaderLines } from '../mime';
 
 export interface FolderView {
@@ -84,7 +84,9 @@ export async function folderStateByName(userId: number, name: string): Promise<F
     const [row] = await raw.readCached<StateRow>(`${STATE_SQL} f.user_id = ? AND f.name = ?`, [userId, name]);
     return row ? toState(row) : null;
   };
-  return raw.provider === 'mysql' ? cachedFolderState(`${userId}\u0000${name}`, read) : read();
+  return raw.provider === 'mysql'
+    ? cachedFolderState(`${userId}\u0000${name}`, read, (state) => state!.folder.id)
+    : read();
 }
 
 /** The UIDs of a folder in order: what sequence numbers index. */
@@ -299,7 +301,7 @@ export async function claimRecent(folderId: number, upToUid: number): Promise<nu
       }),
     );
     if (claimed.count === 1) {
-      forgetFolderStates(); // the remembered recent mark is now too low
+      forgetFolderState(folderId); // the remembered recent mark is now too low
       return folder.recentUid;
     }
   }

@@ -48,18 +48,29 @@ export interface MessageRowRef {
   blobSha256: string;
 }
 
-/** The folder's messages with these UIDs, in UID order, read in bounded batches inside `tx`. */
+/**
+ * The folder's messages with these UIDs, in UID order, read in bounded batches inside `tx` (all
+ * batches sent at once: pipelined on MariaDB, see RawTx). `onlyDeleted`: those still \Deleted.
+ */
 export async function messageRowsByUid(
-  tx: { all<T>(sql: string, params?: (string | number)[]): Promise<T[]> },
+  tx: { all<T>(sql: string, params?: (string | number | boolean)[]): Promise<T[]> },
   folderId: number,
   uids: ArrayLike<number>,
+  onlyDeleted = false,
 ): Promise<MessageRowRef[]> {
   const rows: MessageRowRef[] = [];
-  for (const batch of uidBatches(uids)) {
-    const found = await tx.all<{ id: number; uid: number; size: number; blob_sha256: string }>(
-      'SELECT id, uid, size, blob_sha256 FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ? ORDER BY uid',
-      [folderId, batch.first, batch.last],
-    );
+  const batches = uidBatches(uids);
+  const sql = `SELECT id, uid, size, blob_sha256 FROM messages WHERE folder_id = ? AND uid >= ? AND uid <= ?${onlyDeleted ? ' AND deleted = ?' : ''} ORDER BY uid`;
+  const results = await Promise.all(
+    batches.map((batch) =>
+      tx.all<{ id: number; uid: number; size: number; blob_sha256: string }>(
+        sql,
+        onlyDeleted ? [folderId, batch.first, batch.last, true] : [folderId, batch.first, batch.last],
+      ),
+    ),
+  );
+  for (const [i, batch] of batches.entries()) {
+    const found = results[i]!;
     for (const row of found)
       if (batch.uids.has(Number(row.uid)))
         rows.push({

@@ -126,7 +126,7 @@ export const CLOSE: CommandHandler = {
     command.args.end();
     const mailbox = selected(session);
     // RFC 9051 section 6.4.1: silently expunge \Deleted messages, unless read-only.
-    if (!mailbox.readOnly) await expungeMessages(mailbox.folderId, await deletedUids(mailbox.folderId));
+    if (!mailbox.readOnly) await expungeMessages(mailbox.folderId, await deletedUids(mailbox.folderId), true);
     deselect(session);
   },
 };
@@ -158,7 +158,7 @@ function expungeCommand(byUid: boolean): CommandHandler {
       command.args.end();
       if (mailbox.readOnly) throw no('Mailbox is read-only', 'READ-ONLY');
       const uids = await deletedUids(mailbox.folderId, within);
-      await expungeMessages(mailbox.folderId, uids);
+      await expungeMessages(mailbox.folderId, uids, true);
       mailbox.modseqInTaggedReply = true;
       try {
         await mailbox.sync(session, true);
