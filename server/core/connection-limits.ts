@@ -72,11 +72,15 @@ export class ConnectionCounter {
 
 /** Destroys a TLS socket made by hand (STARTTLS, STLS) unless its handshake is over within `ms`. */
 export function handshakeDeadline(socket: TLSSocket, ms: number): void {
-  const timer = setTimeout(() => socket.destroy(), ms);
+  const timer = setTimeout(destroySocket, ms, socket as Socket);
   timer.unref();
-  const clear = () => clearTimeout(timer);
-  socket.once('secure', clear);
-  socket.once('close', clear);
+  const clear = () => {
+    clearTimeout(timer);
+    socket.off('secure', clear);
+    socket.off('close', clear);
+  };
+  socket.on('secure', clear);
+  socket.on('close', clear);
 }
 
 const keyOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
@@ -90,14 +94,20 @@ export function guardTlsHandshakes(server: TlsServer, ms: number): (socket: TLSS
   const pending = new Map<string, () => void>();
   server.on('connection', (raw: Socket) => {
     const key = keyOf(raw);
-    const timer = setTimeout(() => raw.destroy(), ms);
+    const timer = setTimeout(destroySocket, ms, raw);
     timer.unref();
+    // Once the handshake is over nothing of this is kept: the listener went with it.
     const done = () => {
       clearTimeout(timer);
+      raw.off('close', done);
       if (pending.get(key) === done) pending.delete(key);
     };
     pending.set(key, done);
-    raw.once('close', done);
+    raw.on('close', done);
   });
   return (socket) => pending.get(keyOf(socket))?.();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }

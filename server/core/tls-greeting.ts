@@ -8,6 +8,9 @@
 // loop, the greeting follows the tickets, as Dovecot's does.
 
 /** Runs `greet` (which writes the greeting) once the handshake's own writes have gone out. */
-export function greetAfterTickets(greet: () => void): void {
-  setImmediate(greet);
+export function greetAfterTickets(greet: () => void): void;
+/** The same with an argument, so a caller needs no closure per connection. */
+export function greetAfterTickets<T>(greet: (arg: T) => void, arg: T): void;
+export function greetAfterTickets<T>(greet: (arg?: T) => void, arg?: T): void {
+  setImmediate(greet, arg);
 }

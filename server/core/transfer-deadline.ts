@@ -8,9 +8,17 @@ export interface TransferRules {
   minBytesPerSecond: number;
 }
 
+/** Before the first phase: one shared object, not one per connection. */
+const NO_RULES: TransferRules = { deadlineMs: 0, minBytesPerSecond: 0 };
+
+/** The timer's callback, shared: a closure per deadline would be held for each idle connection. */
+function fire(deadline: TransferDeadline): void {
+  deadline.check();
+}
+
 export class TransferDeadline {
   private phase: string | null = null;
-  private rules: TransferRules = { deadlineMs: 0, minBytesPerSecond: 0 };
+  private rules: TransferRules = NO_RULES;
   private windowStart = 0;
   private windowBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -44,11 +52,12 @@ export class TransferDeadline {
   }
 
   private arm(): void {
-    this.timer = setTimeout(this.check, this.rules.deadlineMs);
+    this.timer = setTimeout(fire, this.rules.deadlineMs, this);
     this.timer.unref();
   }
 
-  private readonly check = (): void => {
+  /** The window is over: a bulk phase that kept up the rate goes on, anything else has expired. */
+  check(): void {
     const phase = this.phase;
     if (!phase) return;
     const now = Date.now();
@@ -63,5 +72,5 @@ export class TransferDeadline {
     }
     this.end();
     this.onExpire(phase);
-  };
+  }
 }

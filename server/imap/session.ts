@@ -21,8 +21,8 @@ import { handshakeDeadline } from '../core/connection-limits';
 import { ImapPeerGuard, type ImapPeerLimits, type SlowPhase } from './peer-limits';
 import { SessionLiteralSpool } from './literal-spool';
 
+/** Shared by every session of a server (one object, not a copy per connection). */
 export interface SessionOptions {
-  secure: boolean;
   tlsOptions: TlsOptions;
   allowPlainAuth: boolean;
   limits: ParserLimits;
@@ -31,6 +31,30 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   /** Deadlines against trickling peers and the per-user-and-address session limit. */
   peer: ImapPeerLimits;
+}
+
+/** The session a socket carries, for the listeners below (shared functions, not closures per socket). */
+const SESSION = Symbol('imapSession');
+type SessionSocket = Socket & { [SESSION]?: ImapSession };
+const sessionOf = (socket: Socket) => (socket as SessionSocket)[SESSION];
+
+function onData(this: Socket, chunk: Buffer): void {
+  sessionOf(this)?.received(chunk);
+}
+function onEnd(this: Socket): void {
+  sessionOf(this)?.reader.end();
+}
+function onClose(this: Socket): void {
+  const session = sessionOf(this);
+  if (!session) return;
+  session.closed = true;
+  session.reader.end();
+}
+function onTimeout(this: Socket): void {
+  sessionOf(this)?.idleTooLong();
+}
+function onError(this: Socket): void {
+  this.destroy();
 }
 
 export class ImapSession {
@@ -50,9 +74,10 @@ export class ImapSession {
   constructor(
     socket: Socket,
     readonly options: SessionOptions,
+    secure = false,
   ) {
     this.socket = socket;
-    this.secure = options.secure;
+    this.secure = secure;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.guard = new ImapPeerGuard(options.peer, (phase) => this.tooSlow(phase));
     this.reader = this.newReader();
@@ -77,28 +102,32 @@ export class ImapSession {
     if (this.mailbox) this.send(`* OK [HIGHESTMODSEQ ${this.mailbox.highestModseq}] Highest`);
   }
 
+  /** The session is the reader's byte source (pause, resume, askForLiteral): no closures per session. */
   private newReader(): CommandReader {
-    return new CommandReader(
-      { pause: () => this.socket.pause(), resume: () => this.socket.resume() },
-      this.options.limits,
-      () => this.send('+ Ready for literal data'),
-      new SessionLiteralSpool(),
-    );
+    return new CommandReader(this, this.options.limits, null, new SessionLiteralSpool());
   }
 
-  private readonly onData = (chunk: Buffer) => {
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  askForLiteral(): void {
+    this.send('+ Ready for literal data');
+  }
+
+  received(chunk: Buffer): void {
     this.reader.push(chunk);
     this.guard.received(chunk.length);
-  };
-  private readonly onEnd = () => this.reader.end();
-  private readonly onClose = () => {
-    this.closed = true;
-    this.reader.end();
-  };
-  private readonly onTimeout = () => {
+  }
+
+  idleTooLong(): void {
     this.send('* BYE Autologout; idle for too long');
     this.socket.destroy();
-  };
+  }
 
   /** A peer that trickles a command or a SASL exchange: every byte resets the idle timer. */
   private tooSlow(phase: SlowPhase): void {
@@ -126,17 +155,19 @@ export class ImapSession {
   }
 
   private attach(socket: Socket): void {
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('error', () => socket.destroy());
-    socket.setTimeout(this.options.idleTimeoutMs, this.onTimeout);
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    socket.on('timeout', onTimeout);
+    socket.setTimeout(this.options.idleTimeoutMs);
   }
 
   private detach(socket: Socket): void {
-    socket.off('data', this.onData);
-    socket.off('end', this.onEnd);
-    socket.off('close', this.onClose);
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.off('timeout', onTimeout);
     socket.setTimeout(0);
   }
 
@@ -216,7 +247,6 @@ export class ImapSession {
     this.socket = secure;
     this.attach(secure);
     this.secure = true;
-    plain.on('close', this.onClose);
   }
 
   async run(): Promise<void> {

@@ -58,23 +58,27 @@ export class CommandTooBigError extends Error {
 export interface ByteSource {
   pause(): void;
   resume(): void;
+  /** Sends "+ ..." so the client sends a synchronising literal (when not given to the reader). */
+  askForLiteral?(): void;
 }
 
 const HIGH_WATER = 256 * 1024;
 const LF = 0x0a;
+/** What an idle reader holds: not a zero-length view that would keep the last socket chunk alive. */
+const EMPTY = Buffer.alloc(0);
 
 export class CommandReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = EMPTY;
   private scanned = 0;
   private ended = false;
   private paused = false;
-  private wake: (() => void) | null = null;
+  private wake: ((more: boolean) => void) | null = null;
 
   constructor(
     private readonly source: ByteSource,
     private readonly limits: ParserLimits,
-    /** Sends "+ ..." so the client sends a synchronising literal. */
-    private readonly askForLiteral: () => void,
+    /** Sends "+ ..." so the client sends a synchronising literal; null: the source's askForLiteral. */
+    private readonly askForLiteral: (() => void) | null,
     private readonly spool: LiteralSpool | null = null,
   ) {}
 
@@ -124,22 +128,22 @@ export class CommandReader {
   private notify(): void {
     const wake = this.wake;
     this.wake = null;
-    wake?.();
+    wake?.(true);
   }
 
-  private async waitForData(): Promise<boolean> {
-    if (this.ended) return false;
+  /** Not an async function: one suspended frame less per idle connection. */
+  private waitForData(): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
     if (this.paused) {
       this.paused = false;
       this.source.resume();
     }
-    await new Promise<void>((resolve) => (this.wake = resolve));
-    return true;
+    return new Promise<boolean>((resolve) => (this.wake = resolve));
   }
 
   private take(length: number): Buffer {
     const out = this.buffer.subarray(0, length);
-    this.buffer = this.buffer.subarray(length);
+    this.buffer = length === this.buffer.length ? EMPTY : this.buffer.subarray(length);
     this.scanned = 0;
     if (this.paused && this.buffer.length < HIGH_WATER / 2) {
       this.paused = false;
@@ -248,7 +252,10 @@ export class CommandReader {
       }
       // Room in the in-flight budget first: a LITERAL+ waits unread (the socket is paused).
       if (isAppend && this.spool) await this.spool.reserve(marker.size);
-      if (!marker.nonSync) this.askForLiteral();
+      if (!marker.nonSync) {
+        if (this.askForLiteral) this.askForLiteral();
+        else this.source.askForLiteral?.();
+      }
       // CATENATE's TEXT parts too (commands/catenate.ts builds the message from their files).
       if (isAppend && this.spool && marker.size >= this.spool.thresholdBytes) {
         const file = await this.readIntoSink(marker.size, await this.spool.open(marker.size));
