@@ -50,11 +50,20 @@ function validate(name: string): void {
 }
 
 export async function listFolders(userId: number): Promise<FolderInfo[]> {
-  return db().folder.findMany({
-    where: { userId },
-    select: { id: true, name: true, specialUse: true, subscribed: true },
-    orderBy: { name: 'asc' },
-  });
+  // Plain SQL (LIST on every client's start-up): the ORM's findMany cost more than the query. The
+  // order is the database's collation, as the ORM's orderBy was.
+  const rows = await rawDb().readCached<{
+    id: number;
+    name: string;
+    special_use: string | null;
+    subscribed: number | boolean;
+  }>('SELECT id, name, special_use, subscribed FROM folders WHERE user_id = ? ORDER BY name', [userId]);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    name: String(row.name),
+    specialUse: row.special_use ?? null,
+    subscribed: Boolean(row.subscribed),
+  }));
 }
 
 type FoundFolder = FolderInfo & { uidValidity: number };

@@ -117,6 +117,8 @@ export interface RawDb {
    * instead of three (START TRANSACTION, the statement, COMMIT). Added for the login path.
    */
   write<T>(sql: string, params?: SqlValue[], label?: string): Promise<T[]>;
+  /** `write` for an UPDATE or DELETE: how many rows it matched (compare-and-set). */
+  update(sql: string, params?: SqlValue[], label?: string): Promise<number>;
   /**
    * One read outside any transaction, for hot read paths (SELECT, FETCH). It never sees another
    * transaction's uncommitted rows: SQLite reads on its own connection (WAL readers), MariaDB on
@@ -251,6 +253,12 @@ function openMysql(url: string): RawDb {
         const result: unknown = await pool.query(sql, params);
         return (Array.isArray(result) ? result : []) as T[];
       }),
+    update: (sql: string, params: SqlValue[] = [], label = 'raw') =>
+      withWriteRetry(label, async () => {
+        // The connector's foundRows (on by default): rows matched, not only those changed.
+        const result = (await pool.query(sql, params)) as { affectedRows?: number };
+        return Number(result.affectedRows ?? 0);
+      }),
     read,
     readArrays: (sql, params) => direct.read<unknown[]>(sql, params, true),
     readCached: read,
@@ -349,6 +357,9 @@ function openSqlite(file: string): RawDb {
         statement.run(...bind(params));
         return [];
       }, label);
+    },
+    update(sql: string, params: SqlValue[] = [], label = 'raw') {
+      return this.transaction(async () => writeStatement(sql).run(...bind(params)).changes, label);
     },
     read: async <T>(sql: string, params: SqlValue[] = []) => readStatement(sql).all(...bind(params)) as T[],
     readArrays: async (sql, params = []) => readStatement(sql, true).all(...bind(params)) as unknown[][],
