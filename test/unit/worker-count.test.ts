@@ -15,10 +15,11 @@ test('a 1 GB or 2 GB virtual machine runs one worker whatever its cores', () => 
   assert.equal(defaultWorkerCount(8, 512 * MB), 1);
 });
 
-test('bigger machines use every core, as far as their memory allows', () => {
-  assert.equal(defaultWorkerCount(2, 4 * GiB), 2);
-  assert.equal(defaultWorkerCount(4, 3.9 * GiB), 3);
-  assert.equal(defaultWorkerCount(8, 64 * GiB), 8);
+test('bigger machines use every core but one, as far as their memory allows', () => {
+  assert.equal(defaultWorkerCount(2, 4 * GiB), 1);
+  assert.equal(defaultWorkerCount(4, 2.9 * GiB), 2);
+  assert.equal(defaultWorkerCount(4, 16 * GiB), 3);
+  assert.equal(defaultWorkerCount(8, 64 * GiB), 7);
   assert.equal(defaultWorkerCount(1, 64 * GiB), 1);
 });
 
