@@ -1,4 +1,4 @@
-// How many mail worker processes run by default (server/cluster/settings.ts): one per core, but no
+// How many mail worker processes run by default (server/cluster/settings.ts): every core but one, but no
 // more than one per GiB of memory, and always at least one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
