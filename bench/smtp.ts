@@ -139,6 +139,13 @@ function smtpSource(
   });
 }
 
+/** Waits until `target` has stored `count` messages in all, or `ms` have passed. */
+async function storedAtLeast(target: Target, count: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (target.stored() < count && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 async function measure(target: Target, shape: Shape): Promise<Measurement> {
   const before = target.stored();
   const database = mariadbPid();
@@ -150,9 +157,7 @@ async function measure(target: Target, shape: Shape): Promise<Measurement> {
   const acceptSeconds = seconds();
   if (!run.ok) console.log(`  ${target.name}: smtp-source failed: ${run.output.slice(0, 300)}`);
   // The reference queues first and delivers after: wait for its maildir (a cheap directory read).
-  if (!target.storesBeforeReply)
-    while (target.stored() - before < MESSAGES && seconds() < 300)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!target.storesBeforeReply) await storedAtLeast(target, before + MESSAGES, 300_000);
   const storeSeconds = target.storesBeforeReply ? acceptSeconds : seconds();
   const cpu = target.cpuSeconds() - cpuBefore;
   const dbCpu = treeCpuSeconds(database) - dbCpuBefore;
@@ -253,9 +258,7 @@ try {
   for (const target of WARMUP > 0 ? targets() : []) {
     const before = target.stored();
     await smtpSource('one', target.port, target.recipient, WARMUP);
-    const until = Date.now() + 60_000;
-    while (target.stored() - before < WARMUP && Date.now() < until)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await storedAtLeast(target, before + WARMUP, 60_000);
   }
   for (let round = 1; round <= ROUNDS; round++)
     for (const shape of shapes)

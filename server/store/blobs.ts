@@ -34,7 +34,8 @@ export function blobPath(hash: string, dataDir = config().dataDir): string {
   return join(blobRoot(dataDir), hash.slice(0, 2), hash.slice(2, 4), hash);
 }
 
-const fsyncFd = promisify(fsync);
+/** fsync of an open descriptor in the thread pool (spool.ts too): it waits for the disk. */
+export const fsyncFd = promisify(fsync);
 
 /** fsyncs a directory, so the names made or removed in it survive a crash (spool.ts too). */
 export async function fsyncDir(dir: string): Promise<void> {

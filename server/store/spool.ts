@@ -15,7 +15,6 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
-  fsync,
   linkSync,
   mkdirSync,
   openSync,
@@ -25,13 +24,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { config } from '../core/config';
 import { uniqueHex } from '../core/unique-hex';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
-import { blobPath, blobRoot, fsyncDir } from './blobs';
+import { blobPath, blobRoot, fsyncDir, fsyncFd } from './blobs';
 import { activeBlobStore, blobExists } from './blob-store';
 import { putDbBlobFile } from './blob-store-db';
 
@@ -41,8 +39,6 @@ const SPOOL_SUFFIX = '.tmp';
 export function spoolDir(dataDir = config().dataDir): string {
   return join(blobRoot(dataDir), 'tmp');
 }
-
-const fsyncFd = promisify(fsync);
 
 /** unlink, where a name already gone is no error (fs.rm's force, without its lstat first). */
 function removeFile(path: string): void {
