@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS } from './parser';
 import { APPEND_LIMIT } from './capabilities';
 import { ImapSession, type SessionOptions } from './session';
 import { guardTlsHandshakes, limitFromEnv, peerTimeouts } from '../core/connection-limits';
+import { leanTlsConnections } from '../core/lean-tls';
 import { admitSocket, SharedConnectionCounter } from '../cluster/shared-counter';
 import { newImapPeerLimits } from './peer-limits';
 import { holdChangePoller } from '../store';
@@ -86,6 +87,8 @@ export async function startImapServers(opts: ImapServerOptions = {}): Promise<Ru
   };
   const plain: Server = createServer(handle(false));
   const implicit: TlsServer = createTlsServer(tlsOptions, handle(true));
+  // ~20 KiB less per idle IMAPS connection (core/lean-tls.ts); first, so the listeners below see raw sockets.
+  leanTlsConnections(implicit);
   // A hard deadline: the server's handshakeTimeout is an idle timer a trickling peer resets.
   const handshakeDone = guardTlsHandshakes(implicit, base.peer.timeouts.tlsHandshakeMs);
   implicit.on('tlsClientError', () => undefined);

@@ -1,7 +1,7 @@
 // One IMAP connection: reads commands one at a time (pull model, so AUTHENTICATE and IDLE can read
 // raw lines), runs them in the state machine of RFC 9051 section 3, and answers.
 import type { Socket } from 'node:net';
-import { TLSSocket, type TlsOptions } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import type { AuthenticatedUser } from '../auth';
 import { logger } from '../core/logger';
 import {
@@ -18,6 +18,7 @@ import { findCommand, type State } from './commands';
 import type { SelectedMailbox } from './mailbox';
 import type { Notifier } from './notify';
 import { handshakeDeadline } from '../core/connection-limits';
+import { leanTlsSocket } from '../core/lean-tls';
 import { ImapPeerGuard, type ImapPeerLimits, type SlowPhase } from './peer-limits';
 import { SessionLiteralSpool } from './literal-spool';
 
@@ -242,7 +243,7 @@ export class ImapSession {
     const plain = this.socket;
     this.detach(plain);
     this.reader = this.newReader();
-    const secure = new TLSSocket(plain, { ...this.options.tlsOptions, isServer: true });
+    const secure = leanTlsSocket(plain, this.options.tlsOptions);
     handshakeDeadline(secure, this.options.peer.timeouts.tlsHandshakeMs);
     this.socket = secure;
     this.attach(secure);

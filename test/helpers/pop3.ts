@@ -129,7 +129,9 @@ export class PopWire {
     this.socket.write(data);
   }
 
-  async line(timeoutMs = 5000): Promise<string> {
+  // Generous: under CI's six lanes on two cores, a child process's first AUTH (cold module loads
+  // and an argon2id check) has taken more than 5 s. A passing test never waits this long.
+  async line(timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const end = this.buffer.indexOf('\r\n');
