@@ -66,18 +66,24 @@ async function readCounters(
   reservation?: Reservation,
 ): Promise<Counters> {
   const raw = rawDb();
-  const upTo = (at: 0 | 1 | 2) => (reservation === undefined ? '' : ` AND id <= ${Number(reservation[at])}`);
+  // The reservation's ids are parameters, not SQL text: one statement shape for every login, which
+  // the prepared-statement cache (store/raw.ts) keeps, instead of a new statement per login.
+  const upTo = reservation === undefined ? '' : ' AND id <= ?';
+  const bound = (at: 0 | 1 | 2) => (reservation === undefined ? [] : [Number(reservation[at])]);
   const windowStart = raw.date(new Date(now - settings.windowMs));
   // Plain SQL (store/raw.ts): the ORM's per-query cost was most of a login's CPU.
   const found = await raw.read<{ key: string; time: unknown }>(
-    `SELECT \`key\`, time FROM auth_failures WHERE (\`key\` = ? AND time > ?${upTo(0)}) OR (\`key\` = ? AND time > ?${upTo(1)}) OR (\`key\` = ? AND time > ?${upTo(2)}) OR (\`key\` = ? AND time > ?) ORDER BY time`,
+    `SELECT \`key\`, time FROM auth_failures WHERE (\`key\` = ? AND time > ?${upTo}) OR (\`key\` = ? AND time > ?${upTo}) OR (\`key\` = ? AND time > ?${upTo}) OR (\`key\` = ? AND time > ?) ORDER BY time`,
     [
       keys.pair,
       windowStart,
+      ...bound(0),
       keys.address,
       windowStart,
+      ...bound(1),
       keys.account,
       raw.date(new Date(now - ACCOUNT_RATE_WINDOW_MS)),
+      ...bound(2),
       keys.known,
       raw.date(new Date(now - settings.knownAddressMs)),
     ],
