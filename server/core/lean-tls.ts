@@ -7,7 +7,7 @@
 // the stream below, for ~3 µs more CPU per small read and write. A server holds thousands of idle
 // IMAP connections (clients keep one open in IDLE per folder they watch); that is where it counts.
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { TLSSocket, type Server as TlsServer, type TLSSocketOptions } from 'node:tls';
 
 const streamOf = Symbol('postroom.socketStream');
@@ -89,12 +89,31 @@ function streamUnder(socket: TLSSocket): SocketStream | undefined {
   return stream instanceof SocketStream ? stream : undefined;
 }
 
+let supported: boolean | undefined;
+
+/**
+ * Whether this Node lets us find the stream under a TLS socket (an internal path, checked once on a
+ * throwaway socket). If a future Node moves it, TLS stays on the native handle: more memory per
+ * connection, but every TLS socket still knows its peer's address (the per-address limits need it).
+ */
+export function leanTlsSupported(): boolean {
+  if (supported === undefined) {
+    const probe = new SocketStream(new Socket());
+    const socket = new TLSSocket(probe, { isServer: true });
+    supported = streamUnder(socket) === probe;
+    socket.destroy();
+    probe.destroy();
+  }
+  return supported;
+}
+
 /**
  * Makes an implicit-TLS listener run each connection's TLS over a SocketStream. Call it right after
  * creating the server, before other 'connection' listeners are added: those then see the raw socket
  * as before, and the TLS sockets it hands out report their peer's addresses as before.
  */
 export function leanTlsConnections(server: TlsServer): void {
+  if (!leanTlsSupported()) return;
   const handlers = server.listeners('connection') as ((socket: Duplex) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', function wrap(this: TlsServer, raw: Socket) {
@@ -112,6 +131,7 @@ export function leanTlsConnections(server: TlsServer): void {
  * and not yet taken is dropped, as the native upgrade drops it (RFC 3207 section 4.2 and its kin).
  */
 export function leanTlsSocket(plain: Socket, options: TLSSocketOptions): TLSSocket {
+  if (!leanTlsSupported()) return new TLSSocket(plain, { ...options, isServer: true });
   while (plain.read() !== null);
   const socket = new TLSSocket(new SocketStream(plain), { ...options, isServer: true });
   presentAddresses(socket);

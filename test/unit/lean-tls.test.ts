@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect as connectTls, createServer, type Server, type TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
-import { leanTlsConnections } from '../../server/core/lean-tls';
+import { leanTlsConnections, leanTlsSupported } from '../../server/core/lean-tls';
 
 let server: Server;
 let port: number;
@@ -81,6 +81,10 @@ async function allClosed(): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual({ raw: rawOpen.size, tls: tlsOpen.size }, { raw: 0, tls: 0 });
 }
+
+test('on this Node the TLS sockets run over the stream (else a Node upgrade silently costs the memory back)', () => {
+  assert.equal(leanTlsSupported(), true);
+});
 
 test('data goes both ways intact, and the TLS socket reports the peer as the socket does', async () => {
   const socket = await client();
