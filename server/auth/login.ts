@@ -6,7 +6,7 @@ import { db } from '../core/db';
 import { recordEvent, type EventInput } from '../core/events';
 import { matchAppPassword, type AppPasswordProtocol } from './app-passwords';
 import { resolveLoginName } from './login-name';
-import { verifyPassword, verifyHash, hashPassword, needsRehash } from './password';
+import { verifyPassword, verifyHash, hashPassword, needsRehash, knownRight } from './password';
 import { passThrottle } from './throttle';
 import { verifyAccessToken } from './tokens';
 import type { AuthenticatedUser } from './user';
@@ -69,12 +69,14 @@ function mailProtocol(protocol: EventInput['protocol']): AppPasswordProtocol | n
 export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> {
   const account = await resolveLoginName(attempt.username);
   const event = authEvent(attempt, account.canonical);
-  const gate = await passThrottle(account.canonical, attempt.clientIp);
+  const { user } = account;
+  // A password that verified within the cache's TTL needs no failure reserved (throttle.ts).
+  const rightPassword = user !== null && knownRight(attempt.password, user.passwordHash);
+  const gate = await passThrottle(account.canonical, attempt.clientIp, { rightPassword });
   if (!gate.admitted) {
     await recordEvent({ ...event, result: 'throttled' });
     return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
   }
-  const { user } = account;
   // Mail protocols take the account's app passwords too, and only those once two-factor is on
   // (the account password then stays checked, so the answer takes as long either way).
   const mail = mailProtocol(attempt.protocol);
@@ -90,7 +92,8 @@ export async function authenticate(attempt: LoginAttempt): Promise<LoginResult> 
       : // Uncached: a cached decoy would tell unknown names from known ones by the answer's speed.
         (await verifyHash(attempt.password, await decoyHash), false));
   if (!user || !valid) {
-    // The failure the gate reserved stays counted; wrong password and unknown user look the same.
+    // Counted (a reserving gate's reservation stays); wrong password and unknown user look the same.
+    await gate.failed();
     await recordEvent({ ...event, result: 'failed' });
     return { ok: false, reason: 'invalid' };
   }

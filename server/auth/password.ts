@@ -22,6 +22,11 @@ export async function verifyPassword(plain: string, stored: string): Promise<boo
   return ok;
 }
 
+/** Whether this pair verified within the cache's TTL: the password is known right, no hashing. */
+export function knownRight(plain: string, stored: string): boolean {
+  return recentlyVerified(stored, plain);
+}
+
 /** Always computes the hash: the unknown-user decoy must not answer faster the second time. */
 export async function verifyHash(plain: string, stored: string): Promise<boolean> {
   // Imported hashes may carry Dovecot's scheme prefix ({BLF-CRYPT}, {SHA512-CRYPT}, {ARGON2ID}...).

@@ -106,3 +106,23 @@ test('a legacy hash replaced at login keeps working, and a removed account is re
   await removeMailbox(ADDRESS);
   assert.match(await login('test1234'), /AUTHENTICATIONFAILED/);
 });
+
+test('a remembered password reserves no failure, yet one that two-factor refuses counts, and a throttled address is refused with it', async () => {
+  const carol = 'carol@example.org';
+  await addMailbox({ address: carol, password: 'Carol-pw-1234' });
+  assert.equal(await login('Carol-pw-1234', carol), 'OK');
+  assert.equal(await login('Carol-pw-1234', carol), 'OK');
+  const failures = () => db().authFailure.count({ where: { NOT: { key: { startsWith: 'good:' } } } });
+  assert.equal(await failures(), 0, 'a right password leaves no failure behind');
+  // Two-factor on: the account password no longer opens mail (app passwords do), cached or not.
+  await db().user.updateMany({ where: { local: 'carol' }, data: { totpEnabledAt: new Date() } });
+  assert.match(await login('Carol-pw-1234', carol), /AUTHENTICATIONFAILED/);
+  assert.equal(await failures(), 3, 'counted for the pair, the address and the account');
+  await db().user.updateMany({ where: { local: 'carol' }, data: { totpEnabledAt: null } });
+  // Enough wrong guesses from this address: the right, remembered password is refused as well.
+  let answer = '';
+  for (let guess = 0; guess < 12 && !/UNAVAILABLE/.test(answer); guess++)
+    answer = await login(`Wrong-${guess}-1234`, carol);
+  assert.match(answer, /UNAVAILABLE/);
+  assert.match(await login('Carol-pw-1234', carol), /UNAVAILABLE/);
+});
