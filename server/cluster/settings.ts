@@ -15,16 +15,15 @@ function usableMemory(): number {
 }
 
 /**
- * One worker process per core but one, and at most one per GiB of memory. The core left over is for
- * the database, the console, TLS and the kernel: on a 2-core VM one worker stored more SMTP mail
- * (one message per connection 269-379 msg/s against 246-288; many per connection 583-668 against
- * 297-458) and ran more imaptest commands (SQLite 25,153 against 22,483-24,634; MariaDB 14,535
- * against 11,883-14,697) than two, at half the CPU per message, and started faster (2.3 s against
- * 3.4 s) in less memory (194 against 284 MiB; README "Performance"). Each idle worker costs some
- * 80-100 MiB, so a 1 or 2 GB virtual machine runs one whatever its cores.
+ * One worker process per core, and at most one per GiB of memory: each idle worker costs some
+ * 80-100 MiB, so a 1 or 2 GB virtual machine runs one whatever its cores (idle tree ~182 MiB). On
+ * the 2-core bench VM one worker did as well as two at most things, for less CPU and memory, and
+ * better at IMAP on MariaDB; two did better at SMTP with many messages per connection on SQLite
+ * (README "Performance"). POSTROOM_WORKERS=1 is the setting for a 2-core machine that also runs
+ * its database.
  */
 export function defaultWorkerCount(cores: number, memoryBytes: number): number {
-  return Math.max(1, Math.min(cores - 1, Math.floor(memoryBytes / GiB)));
+  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / GiB)));
 }
 
 /** POSTROOM_WORKERS, or the default above; a value that is not a whole number ≥ 1 is an error. */

@@ -1,4 +1,4 @@
-// How many mail worker processes run by default (server/cluster/settings.ts): every core but one, but no
+// How many mail worker processes run by default (server/cluster/settings.ts): one per core, but no
 // more than one per GiB of memory, and always at least one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +15,11 @@ test('a 1 GB or 2 GB virtual machine runs one worker whatever its cores', () => 
   assert.equal(defaultWorkerCount(8, 512 * MB), 1);
 });
 
-test('bigger machines use every core but one, as far as their memory allows', () => {
-  assert.equal(defaultWorkerCount(2, 4 * GiB), 1);
+test('bigger machines use every core, as far as their memory allows', () => {
+  assert.equal(defaultWorkerCount(2, 4 * GiB), 2);
   assert.equal(defaultWorkerCount(4, 2.9 * GiB), 2);
-  assert.equal(defaultWorkerCount(4, 16 * GiB), 3);
-  assert.equal(defaultWorkerCount(8, 64 * GiB), 7);
+  assert.equal(defaultWorkerCount(4, 16 * GiB), 4);
+  assert.equal(defaultWorkerCount(8, 64 * GiB), 8);
   assert.equal(defaultWorkerCount(1, 64 * GiB), 1);
 });
 
