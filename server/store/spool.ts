@@ -11,34 +11,26 @@
 // microseconds, while through the thread pool (fs.promises) each cost 25-60 us of CPU for the
 // hand-off and wake-up, and a delivered message makes about ten of them (bench/smtp.ts, one message
 // per connection). Creating the spool file and its directories goes through the thread pool, as
-// fsync does: ext4 makes a new name wait while the journal commits, which the fsyncs of other
-// messages keep it doing; done on the loop, that create was 29% of the worker's time (CPU profile).
+// fsync does (openFile in blobs.ts says why).
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
   linkSync,
-  mkdir,
-  open,
   promises as fs,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { config } from '../core/config';
 import { uniqueHex } from '../core/unique-hex';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/data-dir';
-import { blobPath, blobRoot, fsyncDir, fsyncFd } from './blobs';
+import { blobPath, blobRoot, fsyncDir, fsyncFd, makeDirectory, openFile } from './blobs';
 import { activeBlobStore, blobExists } from './blob-store';
 import { putDbBlobFile } from './blob-store-db';
-
-// The callback forms, promisified: no FileHandle object per file, as fs.promises would make.
-const openFile = promisify(open);
-const makeDirectory = promisify(mkdir);
 
 /** Ends with the suffix sweepStaleTempFiles (blobs.ts) looks for. */
 const SPOOL_SUFFIX = '.tmp';
