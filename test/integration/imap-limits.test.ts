@@ -54,6 +54,16 @@ test('IMAPS: a client that never sends a ClientHello is closed after the handsha
   assertHandshakeDeadline(await peer.closesIn(CLOSE_BOUND_MS));
 });
 
+test('IMAPS: a ClientHello trickled a byte at a time is cut at the handshake deadline, not kept alive by each byte', async () => {
+  const peer = await tcpPeer(env.servers.ports.imaps!);
+  const started = Date.now();
+  // A TLS handshake record header announcing 512 bytes, then the bytes, one every 100 ms.
+  const hello = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]), Buffer.alloc(512, 1)]);
+  void peer.trickle(hello, 100);
+  assert.equal(await peer.closedWithin(CLOSE_BOUND_MS), true);
+  assertHandshakeDeadline(Date.now() - started);
+});
+
 test('STARTTLS then silence: closed after the handshake timeout', async () => {
   const peer = await greeted(false);
   await peer.command('s1 STARTTLS', /^s1 OK .*\r\n/);
