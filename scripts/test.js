@@ -160,7 +160,7 @@ async function run({ label, key, files, env, prepare }) {
   if (!parallel) console.log(`\n=== ${label}: ${files.length} file(s) ===`);
   const log = parallel ? openSync(logFile, 'w') : undefined;
   const stdio = parallel ? ['ignore', log, log] : 'inherit';
-  let counts = { passed: 0, failed: 0, skipped: 0, files: {} };
+  let counts = { passed: 0, failed: 0, skipped: 0, files: {}, failures: [] };
   let how = '';
   let prepared = '';
   let prepareMs;
@@ -215,7 +215,7 @@ async function run({ label, key, files, env, prepare }) {
     .map(([file, fileMs]) => `${relative(root, file)} ${seconds(fileMs)}`);
   const summary = `${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${seconds(ms)}${prepared}${how}, CPU ${Math.round(cpu)} s`;
   console.log(`\n${summary}${slowest.length ? `; slowest files: ${slowest.join(', ')}` : ''}`);
-  return { ...counts, summary, cpu, key, prepare: prepare && { label: prepare.label, ms: prepareMs } };
+  return { ...counts, label, summary, cpu, key, prepare: prepare && { label: prepare.label, ms: prepareMs } };
 }
 
 const startedAll = Date.now();
@@ -265,6 +265,17 @@ for (const result of results) {
   totals.skipped += result.skipped;
 }
 if (results.length > 1) console.log(`\n${results.map((result) => result.summary).join('\n')}`);
+const failures = results.flatMap((result) =>
+  (result.failures ?? []).map((failure) => ({ ...failure, label: result.label })),
+);
+if (failures.length) {
+  console.log(`\nFailures (${failures.length}), as each run reported them:`);
+  for (const failure of failures) {
+    const where = failure.file ? relative(root, failure.file) : 'unknown file';
+    console.log(`\n✖ ${failure.label}: ${where}: ${failure.name}`);
+    if (failure.error) console.log(failure.error.replace(/^/gm, '    '));
+  }
+}
 const cpuTotal = results.reduce((sum, result) => sum + result.cpu, 0);
 console.log(`\ntests took ${seconds(Date.now() - startedAll)}, CPU ${Math.round(cpuTotal)} s`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -212,16 +212,31 @@ function openMysql(url: string): RawDb {
   const read = <T>(sql: string, params?: SqlValue[]) => direct.read<T>(sql, params);
   async function mysqlTransaction<T>(work: (tx: RawTx) => Promise<T>): Promise<T> {
     const conn = await pool.getConnection();
-    // START TRANSACTION is not waited for: the connection pipelines it with the work's first
-    // statement, one round trip fewer per transaction. It fails only with its connection, which
-    // then runs nothing after it; its error is the one thrown.
-    const begun = conn.beginTransaction();
+    // `autocommit = 0` rather than START TRANSACTION, because statements are pipelined: when one
+    // fails with a deadlock (1213, or a Galera brute-force abort) MariaDB rolls the transaction
+    // back, and with START TRANSACTION the statements already sent behind it would then each run
+    // and commit on their own; a retry stored a message twice that way. With autocommit off they
+    // open a new transaction instead, which the rollback below discards.
+    // Not waited for: it goes out with the work's first statement, one round trip fewer. It fails
+    // only with its connection, which then runs nothing after it; its error is the one thrown.
+    const begun = conn.query('SET autocommit = 0');
     begun.catch(() => {});
     const query = async (sql: string, params: SqlValue[]): Promise<unknown> => {
       const result = conn.query(sql, params);
       result.catch(() => {});
       await begun;
       return await result;
+    };
+    // COMMIT or ROLLBACK, then autocommit back on for the pool's single statements, both sent at
+    // once (turning it on first would commit what is open). A connection that cannot is dropped.
+    let restored: Promise<boolean> | undefined;
+    const end = (sql: 'COMMIT' | 'ROLLBACK') => {
+      const ended = conn.query(sql);
+      restored = conn.query('SET autocommit = 1').then(
+        () => true,
+        () => false,
+      );
+      return ended;
     };
     try {
       const tx: RawTx = {
@@ -230,7 +245,7 @@ function openMysql(url: string): RawDb {
       };
       const result = await work(tx);
       await begun;
-      await conn.commit().catch((error: unknown) => {
+      await end('COMMIT').catch((error: unknown) => {
         // A conflict reported at COMMIT (Galera certification, 1213/1180) rolled everything back;
         // a connection lost during COMMIT (its database node killed) leaves the outcome unknown:
         // on Galera the write set may already be on the other nodes.
@@ -239,10 +254,11 @@ function openMysql(url: string): RawDb {
       });
       return result;
     } catch (error) {
-      await conn.rollback().catch(() => {});
+      if (!restored) await end('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      await conn.release();
+      if (await (restored ?? false)) await conn.release();
+      else await conn.destroy();
     }
   }
   return {

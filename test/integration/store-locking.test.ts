@@ -141,6 +141,57 @@ test('a real deadlock between two raw transactions is retried: both commit', { s
   assert.ok(attempts >= 3, `the deadlock victim ran again (${attempts} attempts)`);
 });
 
+test('a deadlock in the middle of pipelined statements commits none of those sent behind it', {
+  skip: !onMysql,
+}, async () => {
+  // MariaDB rolls a deadlock victim back at the failing statement; the statements already sent
+  // behind it then ran and committed one by one (START TRANSACTION), and the retry did them again:
+  // how the Galera test stored one message twice. Here the victim's pipelined tail marks a row,
+  // so a mark committed by the failed attempt shows as a second one.
+  const bob = await addMailbox({ address: 'bob-pipe@example.org', password: 'Correct-horse-9-battery' });
+  const carol = await addMailbox({ address: 'carol-pipe@example.org', password: 'Correct-horse-9-battery' });
+  const other = await adminConnection();
+  // The other transaction is made heavy (many rows written) so that InnoDB picks ours as victim.
+  await other.query('CREATE TABLE pipeline_weight (id INT PRIMARY KEY)');
+  await other.beginTransaction();
+  await other.query(
+    `INSERT INTO pipeline_weight (id) VALUES ${Array.from({ length: 200 }, (_, i) => `(${i})`).join(',')}`,
+  );
+  await other.query('UPDATE users SET display_name = display_name WHERE id = ?', [bob.id]);
+  let attempts = 0;
+  let otherDone: Promise<unknown> | undefined;
+  try {
+    await withRetries(3, () =>
+      rawDb().transaction(async (tx) => {
+        attempts++;
+        await tx.run('UPDATE users SET display_name = display_name WHERE id = ?', [userId]);
+        // Pipelined: the first waits for bob's row, the second is queued behind it.
+        const waiting = tx.run('UPDATE users SET display_name = display_name WHERE id = ?', [bob.id]);
+        const mark = tx.run(
+          "UPDATE users SET display_name = CONCAT(COALESCE(display_name, ''), '+') WHERE id = ?",
+          [carol.id],
+        );
+        if (attempts === 1) {
+          await lockWaiters(1);
+          // The other side now wants our row: a deadlock, and ours is the transaction rolled back.
+          otherDone = other
+            .query('UPDATE users SET display_name = display_name WHERE id = ?', [userId])
+            .then(() => other.commit());
+        }
+        await Promise.all([waiting, mark]);
+      }, 'test pipelined deadlock'),
+    );
+    await otherDone;
+  } finally {
+    await other.end().catch(() => {});
+  }
+  assert.equal(attempts, 2, 'the first attempt was the deadlock victim and ran again');
+  const [row] = await rawDb().read<{ display_name: string }>('SELECT display_name FROM users WHERE id = ?', [
+    carol.id,
+  ]);
+  assert.equal(row!.display_name.match(/\+/g)?.length, 1, `marks: ${row!.display_name}`);
+});
+
 /** An error shaped as each driver reports a lock conflict, thrown by the first attempt only. */
 const conflicts: Record<string, () => Error> = {
   'MariaDB 1213 deadlock': () =>
