@@ -61,7 +61,10 @@ test('an added REJECT rule decides in the try-it box with the exact SMTP reply',
   await form.getByLabel('Reject message (optional)').fill('Go away, spammer');
   await form.getByRole('button', { name: 'Add rule' }).click();
   await page.getByRole('status').filter({ hasText: 'Added: sender spammer.example → REJECT' }).waitFor();
+  // The status comes from the action's state and the table from the refreshed page: two updates,
+  // which a loaded machine may show one after the other. Wait for the row, then count.
   const rows = page.getByRole('table', { name: 'Access rules' }).locator('tbody tr');
+  await rows.filter({ hasText: 'spammer.example' }).waitFor();
   assert.equal(await rows.count(), 2);
 
   const after = await tryIt('bulk@spammer.example', 'inbox@console.test');
