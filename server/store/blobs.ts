@@ -65,10 +65,16 @@ export async function writeBlob(content: Buffer, dataDir = config().dataDir): Pr
   const path = blobPath(hash, dataDir);
   if (statSync(path, { throwIfNoEntry: false })?.size === content.length) return hash;
   const dir = join(path, '..');
-  await makeDirectory(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}${TEMP_SUFFIX}`;
+  // The directory is made when the file cannot be created without it (as spool.ts does), not
+  // before every blob: one thread-pool hop fewer for each APPEND into an existing directory.
+  const create = () => openFile(temp, 'w', PRIVATE_FILE_MODE);
   try {
-    const fd = await openFile(temp, 'w', PRIVATE_FILE_MODE);
+    const fd = await create().catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await makeDirectory(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      return create();
+    });
     try {
       for (let offset = 0; offset < content.length; )
         offset += writeSync(fd, content, offset, content.length - offset);
