@@ -62,9 +62,11 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
   let result: Awaited<ReturnType<typeof deliverLocal>> = { delivered: [], overQuota: [], queued: [] };
   try {
     if (mailboxes.length > 0) {
-      content = Buffer.isBuffer(body)
-        ? localCopy({ ...message, body }, deliveredTo)
-        : await spooledLocalCopy({ ...message, body }, deliveredTo);
+      // A message SMTP kept in memory stays there (the store may keep it inline: blob-store.ts).
+      const inMemory = Buffer.isBuffer(body) ? body : memoryBody(body);
+      content = inMemory
+        ? localCopy({ ...message, body: inMemory }, deliveredTo)
+        : await spooledLocalCopy({ ...message, body: body as SpooledBody }, deliveredTo);
       result = await deliverLocal(content, mailboxes, {
         queueId: message.queueId,
         sender: message.sender,
@@ -143,9 +145,15 @@ export async function deliverInbound(message: InboundMessage): Promise<DeliveryO
  * The whole received message in memory, for the outbound queue (which keeps content as a Buffer):
  * relayed mail only, and counted in the in-flight budget by its SMTP transfer until it is queued.
  */
+/** The header and body of a message smtp/data.ts kept in memory as one Buffer, else null. */
+function memoryBody(body: SpooledBody): Buffer | null {
+  return body.file.bytes ? Buffer.concat([body.head, body.file.bytes.subarray(body.bodyStart)]) : null;
+}
+
 async function bodyBytes(body: Buffer | SpooledBody): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return body;
-  if (body.file.bytes) return Buffer.concat([body.head, body.file.bytes.subarray(body.bodyStart)]);
+  const inMemory = memoryBody(body);
+  if (inMemory) return inMemory;
   const handle = await fs.open(body.file.path, 'r');
   try {
     const rest = Buffer.allocUnsafe(body.file.size - body.bodyStart);

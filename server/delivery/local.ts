@@ -256,7 +256,7 @@ export interface SpooledBody {
 }
 
 /**
- * localCopy for a spooled message: the prefix and the header are written into a new blob and the
+ * localCopy for a message received to disk (one kept in memory takes localCopy): the prefix and the header are written into a new blob and the
  * body is copied after them from the spool file, hashing as it goes; nothing holds the message.
  */
 export async function spooledLocalCopy(
@@ -267,13 +267,9 @@ export async function spooledLocalCopy(
   const { head, file, bodyStart } = message.body;
   try {
     const prefix = Buffer.from(localPrefix(message, deliveredTo));
-    // A message kept in memory (smtp/data.ts) is written in one go.
-    if (file.bytes) await writer.write(Buffer.concat([prefix, head, file.bytes.subarray(bodyStart)]));
-    else {
-      await writer.write(prefix);
-      await writer.write(head);
-      await writer.copyFrom(file.path, bodyStart, file.size);
-    }
+    await writer.write(prefix);
+    await writer.write(head);
+    await writer.copyFrom(file.path, bodyStart, file.size);
   } catch (error) {
     await writer.abort();
     throw error;

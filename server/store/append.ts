@@ -1,13 +1,16 @@
 // Putting messages into folders: the one path used by SMTP delivery, IMAP APPEND/COPY and the
 // webmail. Content is fsynced first (blobs.ts); then UID, MODSEQ, the cached IMAP metadata, the
-// blob reference, the quota and the change-feed row are committed in one transaction.
+// blob reference, the quota and the change-feed row are committed in one transaction. Small
+// content (blob-store.ts, inlineBlobBytes) is not written first: it goes into that transaction.
 //
 // Concurrent appends in this process are group-committed: while one transaction commits, new
 // appends queue up and go together in the next, so a burst of deliveries costs one commit (one
 // fsync) per batch instead of one per message. Nobody is answered before their batch commits.
 import { db, provider, type Tx } from '../core/db';
 import { parseMessage, parseMessageFile, type ParsedMessage } from '../mime/parse';
-import { ensureBlob, writeBlob } from './blob-store';
+import { ensureBlob, inlineBlobBytes, writeBlob } from './blob-store';
+import { insertChunkSql } from './blob-store-db';
+import { sha256 } from './blobs';
 import type { SpooledBlob } from './spool';
 import { notifyChange } from './changes';
 import { folderOwner } from './folder-counts';
@@ -46,6 +49,8 @@ interface PendingAppend {
   hash: string;
   /** In memory, or already in place as a blob whose spool file can place it again (spool.ts). */
   content: Buffer | SpooledBlob;
+  /** The content goes into the database with the batch (small; not written anywhere before). */
+  inline: boolean;
   size: number;
   parsed: ParsedMessage;
   targets: AppendTarget[];
@@ -70,8 +75,12 @@ export async function appendMessage(
 ): Promise<AppendResult[]> {
   if (targets.length === 0) return [];
   const parsed = options.parsed ?? parseMessage(raw);
-  const hash = await writeBlob(raw);
-  return enqueueAppend(hash, raw, raw.length, parsed, targets, options);
+  return enqueueAppend(await contentHash(raw), raw, raw.length, parsed, targets, options);
+}
+
+/** The content's hash, its file written and fsynced first unless it is small enough to go inline. */
+async function contentHash(raw: Buffer): Promise<string> {
+  return raw.length <= inlineBlobBytes() ? sha256(raw) : writeBlob(raw);
 }
 
 /**
@@ -85,7 +94,7 @@ export async function appendMessagesInOrder(
     items.map(async (item) => ({
       item,
       parsed: item.options?.parsed ?? parseMessage(item.raw),
-      hash: await writeBlob(item.raw),
+      hash: await contentHash(item.raw),
     })),
   );
   return Promise.all(
@@ -130,6 +139,7 @@ function enqueueAppend(
     pending.push({
       hash,
       content,
+      inline: Buffer.isBuffer(content) && size <= inlineBlobBytes(),
       size,
       parsed,
       targets,
@@ -222,6 +232,7 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
         );
     }
     addBlobReferencesRaw(tx, raw.provider, accepted, writes);
+    addInlineContent(tx, accepted, writes);
     const results = insertMessages(tx, raw.date, folders, accepted, writes);
     await Promise.all(writes);
     return { accepted, refused, results };
@@ -229,8 +240,10 @@ async function commitBatch(batch: PendingAppend[]): Promise<void> {
   for (const [item, error] of outcome.refused) item.reject(error);
   // The collector may have removed a then unreferenced file before this commit (blobs.ts). Never
   // throw from here: the batch is committed, and flush() would commit it a second time.
+  // Inline content committed with its reference, so nothing can have collected it in between.
   const unwritten = new Map<string, unknown>();
-  for (const [hash, content] of new Map(outcome.accepted.map((item) => [item.hash, item.content])))
+  const written = outcome.accepted.filter((item) => !item.inline);
+  for (const [hash, content] of new Map(written.map((item) => [item.hash, item.content])))
     await (Buffer.isBuffer(content)
       ? ensureBlob(hash, content.length, content)
       : content.ensurePlaced()
@@ -272,6 +285,18 @@ function addBlobReferencesRaw(
       ),
     );
   }
+}
+
+/**
+ * The content of inline items as chunk rows, after every blob row (the collector holds a blob row
+ * while it deletes the chunks, gc.ts, so waiting on that row first means the insert finds them
+ * gone, never about to go), in sha256 order as the blob rows.
+ */
+function addInlineContent(tx: RawTx, items: PendingAppend[], writes: Promise<void>[]): void {
+  const contents = new Map<string, Buffer>();
+  for (const item of items) if (item.inline) contents.set(item.hash, item.content as Buffer);
+  const sql = insertChunkSql();
+  for (const hash of [...contents.keys()].sort()) writes.push(tx.run(sql, [hash, 0, contents.get(hash)!]));
 }
 
 function blobReferenceSql(dialect: 'mysql' | 'sqlite', rows: number): string {

@@ -5,6 +5,8 @@
 // 2. each blob in the source store is copied to the target, its SHA-256 checked on the way (a
 //    mismatch keeps the source and is reported), and only then is the source copy removed;
 // 3. the source is listed again, for content that a write in flight at the switch put there.
+// Content small enough to be kept inline (blob-store.ts, inlineBlobBytes) stays in the database
+// when moving to files: new small mail goes there under either store.
 // Reads look in both stores throughout, and a database read whose rows vanish mid-stream carries
 // on from the file, so no reader sees a gap. The collector removes both copies of a dead blob.
 import { promises as fs, type Dirent } from 'node:fs';
@@ -17,6 +19,7 @@ import {
   BLOB_STORE_SETTING,
   type BlobStoreKind,
   forgetActiveBlobStore,
+  inlineBlobBytes,
 } from './blob-store';
 import { listDbBlobs, openDbBlob, putDbBlobFile } from './blob-store-db';
 import { rawDb } from './raw';
@@ -81,9 +84,15 @@ async function moveToFiles(hash: string, dataDir: string): Promise<void> {
   );
 }
 
+/** What is to move: every file into the database; out of it, what is too large to stay inline. */
+async function* toMove(to: BlobStoreKind, dataDir: string): AsyncGenerator<{ hash: string; size: number }> {
+  if (to === 'database') return yield* listFileBlobs(dataDir);
+  const inline = inlineBlobBytes();
+  for await (const blob of listDbBlobs()) if (blob.size > inline) yield blob;
+}
+
 async function pass(to: BlobStoreKind, dataDir: string, result: BlobMigration): Promise<void> {
-  const source = to === 'database' ? listFileBlobs(dataDir) : listDbBlobs();
-  for await (const { hash, size } of source) {
+  for await (const { hash, size } of toMove(to, dataDir)) {
     try {
       if (to === 'database') await moveToDatabase(hash, size, dataDir);
       else await moveToFiles(hash, dataDir);
@@ -111,7 +120,6 @@ export async function migrateBlobs(
   const result: BlobMigration = { moved: 0, bytes: 0, failed: new Map(), left: 0 };
   await pass(to, dataDir, result);
   await pass(to, dataDir, result); // what arrived in the source during the first pass
-  const rest = to === 'database' ? listFileBlobs(dataDir) : listDbBlobs();
-  for await (const _ of rest) result.left++;
+  for await (const _ of toMove(to, dataDir)) result.left++;
   return result;
 }

@@ -18,7 +18,8 @@ export class BlobMissingError extends Error {
   }
 }
 
-function insertChunkSql(): string {
+/** Inserts one chunk row, unless that chunk is stored already (the same content, written before). */
+export function insertChunkSql(): string {
   return rawDb().provider === 'mysql'
     ? 'INSERT IGNORE INTO blob_chunks (sha256, idx, data, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))'
     : "INSERT OR IGNORE INTO blob_chunks (sha256, idx, data, created_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))";
@@ -31,6 +32,18 @@ export async function dbBlobSize(hash: string): Promise<number | null> {
     [hash],
   );
   return row && Number(row.n) > 0 ? Number(row.bytes ?? 0) : null;
+}
+
+/**
+ * A blob that fits in its first chunk, read in one query, or null when its rows are not there
+ * (the small messages that append.ts keeps in the database: no stream for a page of bytes).
+ */
+export async function readSmallDbBlob(hash: string): Promise<Buffer | null> {
+  const [row] = await rawDb().read<{ data: Buffer }>(
+    'SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = 0',
+    [hash],
+  );
+  return row && row.data.length < CHUNK_BYTES ? Buffer.from(row.data) : null;
 }
 
 /** Chunks from `source` written in one transaction; throws (nothing kept) if they do not hash to `hash`. */

@@ -3,6 +3,10 @@
 // every node). POSTROOM_BLOB_STORE chooses; `postroom blobs migrate` records its switch in the
 // settings row `blob_store`, which wins over the environment, so every running process follows it.
 //
+// Small content is the exception: up to POSTROOM_INLINE_BLOB_BYTES (inlineBlobBytes) it goes into
+// the database whatever the store, in the same transaction as the rows that refer to it (append.ts):
+// one commit, one fsync, instead of a file's create, fsync, link and directory fsync before it.
+//
 // Writes go to the active store. Reads try the filesystem first (one failed open when the file is
 // not there) and then the database, so content is readable wherever it is: during a migration,
 // after one, and for blobs a process wrote just before it saw the switch.
@@ -10,7 +14,15 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { config } from '../core/config';
 import { blobPath, ensureBlobFile, SYNC_READ_BYTES, sha256, writeBlob as writeBlobFile } from './blobs';
-import { BlobMissingError, dbBlobSize, openDbBlob, putDbBlob, putDbBlobFile } from './blob-store-db';
+import {
+  BlobMissingError,
+  CHUNK_BYTES,
+  dbBlobSize,
+  openDbBlob,
+  putDbBlob,
+  putDbBlobFile,
+  readSmallDbBlob,
+} from './blob-store-db';
 import { rawDb } from './raw';
 
 export type BlobStoreKind = 'filesystem' | 'database';
@@ -27,6 +39,24 @@ function configuredKind(): BlobStoreKind {
   const kind = parseBlobStoreKind(value);
   if (value && !kind) throw new Error(`POSTROOM_BLOB_STORE must be filesystem or database, not "${value}"`);
   return kind ?? 'filesystem';
+}
+
+export const DEFAULT_INLINE_BLOB_BYTES = 64 * 1024;
+
+/**
+ * Content up to this size is kept in the database with its references (see above); 0 turns that
+ * off. At most one chunk. SQLite's own measurements put the break-even of a blob in the database
+ * against a file near 100 KiB; most mail is smaller than 64 KiB.
+ */
+export function inlineBlobBytes(): number {
+  const raw = process.env.POSTROOM_INLINE_BLOB_BYTES;
+  if (raw === undefined || raw === '') return DEFAULT_INLINE_BLOB_BYTES;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value >= CHUNK_BYTES)
+    throw new Error(
+      `POSTROOM_INLINE_BLOB_BYTES must be a whole number from 0 to ${CHUNK_BYTES - 1}, not "${raw}"`,
+    );
+  return value;
 }
 
 /** How long a process keeps using the store it last looked up (a migration waits longer). */
@@ -109,6 +139,10 @@ export async function readBlobOfSize(hash: string, size: number): Promise<Buffer
     return readFileSync(blobPath(hash));
   } catch (error) {
     if (!isMissing(error)) throw error;
+  }
+  if (size < CHUNK_BYTES) {
+    const small = await readSmallDbBlob(hash);
+    if (small) return small;
   }
   return collect(openDbBlob(hash));
 }
