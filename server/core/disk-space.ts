@@ -77,7 +77,20 @@ export async function storageLow(dataDir = config().dataDir): Promise<boolean> {
 }
 
 /** A write that failed because the disk (or the user's filesystem quota) is full. */
+/**
+ * The disk (or quota) is full: a file write's ENOSPC or EDQUOT, or the database's own word for it,
+ * as small messages are written into the database (store/blob-store.ts): SQLite's SQLITE_FULL,
+ * MariaDB's ER_DISK_FULL (1021) and ER_RECORD_FILE_FULL (1114).
+ */
 export function isOutOfSpace(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
+  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    (typeof errno === 'number' &&
+      (errno === 1021 || errno === 1114) &&
+      typeof code === 'string' &&
+      code.startsWith('ER_'))
+  );
 }

@@ -75,12 +75,17 @@ export async function appendMessage(
 ): Promise<AppendResult[]> {
   if (targets.length === 0) return [];
   const parsed = options.parsed ?? parseMessage(raw);
-  return enqueueAppend(await contentHash(raw), raw, raw.length, parsed, targets, options);
+  const { hash, inline } = await prepareContent(raw);
+  return enqueueAppend(hash, raw, inline, parsed, targets, options);
 }
 
-/** The content's hash, its file written and fsynced first unless it is small enough to go inline. */
-async function contentHash(raw: Buffer): Promise<string> {
-  return raw.length <= inlineBlobBytes() ? sha256(raw) : writeBlob(raw);
+/**
+ * The content's hash; its file is written and fsynced first unless it is small enough to go into
+ * the batch's transaction instead (`inline`).
+ */
+async function prepareContent(raw: Buffer): Promise<{ hash: string; inline: boolean }> {
+  const inline = raw.length <= inlineBlobBytes();
+  return { hash: inline ? sha256(raw) : await writeBlob(raw), inline };
 }
 
 /**
@@ -94,14 +99,14 @@ export async function appendMessagesInOrder(
     items.map(async (item) => ({
       item,
       parsed: item.options?.parsed ?? parseMessage(item.raw),
-      hash: await contentHash(item.raw),
+      ...(await prepareContent(item.raw)),
     })),
   );
   return Promise.all(
-    prepared.map(({ item, parsed, hash }) =>
+    prepared.map(({ item, parsed, hash, inline }) =>
       item.targets.length === 0
         ? Promise.resolve([])
-        : enqueueAppend(hash, item.raw, item.raw.length, parsed, item.targets, item.options ?? {}),
+        : enqueueAppend(hash, item.raw, inline, parsed, item.targets, item.options ?? {}),
     ),
   );
 }
@@ -124,13 +129,13 @@ export async function appendSpooledMessage(
 ): Promise<AppendResult[]> {
   if (targets.length === 0) return [];
   const parsed = options.parsed ?? parseMessageFile(blob.path);
-  return enqueueAppend(blob.hash, blob, blob.size, parsed, targets, options);
+  return enqueueAppend(blob.hash, blob, false, parsed, targets, options);
 }
 
 function enqueueAppend(
   hash: string,
   content: Buffer | SpooledBlob,
-  size: number,
+  inline: boolean,
   parsed: ParsedMessage,
   targets: AppendTarget[],
   options: AppendOptions,
@@ -139,8 +144,8 @@ function enqueueAppend(
     pending.push({
       hash,
       content,
-      inline: Buffer.isBuffer(content) && size <= inlineBlobBytes(),
-      size,
+      inline,
+      size: Buffer.isBuffer(content) ? content.length : content.size,
       parsed,
       targets,
       internalDate: options.internalDate ?? new Date(),

@@ -129,7 +129,12 @@ export async function readBlob(hash: string): Promise<Buffer> {
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
-  return collect(openDbBlob(hash));
+  return readFromDatabase(hash);
+}
+
+/** Content in chunk rows: a small one (kept inline, most mail) in one query, else a chunk at a time. */
+async function readFromDatabase(hash: string): Promise<Buffer> {
+  return (await readSmallDbBlob(hash)) ?? collect(openDbBlob(hash));
 }
 
 /** Reads a blob whose size the caller knows: small files synchronously (a page-cache copy). */
@@ -140,11 +145,7 @@ export async function readBlobOfSize(hash: string, size: number): Promise<Buffer
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
-  if (size < CHUNK_BYTES) {
-    const small = await readSmallDbBlob(hash);
-    if (small) return small;
-  }
-  return collect(openDbBlob(hash));
+  return readFromDatabase(hash);
 }
 
 /** Bytes [start, end] (inclusive) of a blob, from whichever store holds it, a chunk at a time. */

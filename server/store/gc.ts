@@ -5,7 +5,9 @@
 //   writer) and re-checks that nothing refers to it; the file is unlinked before that commit;
 // - a writer adds its reference with an upsert on the same row, so it either commits first (the
 //   collector then sees the reference and leaves the blob) or after the file is gone, and every
-//   writer makes sure the file exists after its commit, before answering (blobs.ensureBlobFile).
+//   writer makes sure the file exists after its commit, before answering (blobs.ensureBlobFile);
+//   small content written inline (append.ts) is inserted in the same transaction as its reference,
+//   after the row, so it is either left alone or inserted again once the collector has committed.
 // Files with no row at all (a refused or crashed append) are adopted as unreferenced rows once
 // older than a grace period, then collected the same way.
 import { promises as fs, rmSync, type Dirent } from 'node:fs';
