@@ -7,15 +7,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import nodemailer from 'nodemailer';
-import { startImapTestEnv, imapflowClient, PASSWORD, type ImapTestEnv } from './imap-support';
-import { run } from '../helpers/pop3';
 import { join } from 'node:path';
+import { imapflowClient } from './imap-support';
+import {
+  chunksOf,
+  messageOfSize,
+  popHash,
+  sendTo,
+  startContentHarness,
+  storedRow as rowOf,
+  type ContentHarness,
+} from './content-support';
+import { run } from '../helpers/pop3';
 import { db } from '../../server/core/db';
-import { setDnsResolver, staticResolver } from '../../server/policy/dns';
-import { startSmtpServers, type RunningSmtpServers } from '../../server/smtp';
-import { startPop3Servers, type Pop3Servers } from '../../server/pop3';
-import { expungeMessages, findDeliveryFolder } from '../../server/store';
+import { expungeMessages } from '../../server/store';
 import { blobPath } from '../../server/store/blobs';
 import { CHUNK_BYTES } from '../../server/store/blob-store-db';
 import { activeBlobStore, forgetActiveBlobStore } from '../../server/store/blob-store';
@@ -26,88 +31,31 @@ import { rawDb } from '../../server/store/raw';
 process.env.POSTROOM_BLOB_STORE = 'database';
 const CLI = join(import.meta.dirname, '../../bin/postroom.js');
 
-let env: ImapTestEnv;
-let smtp: RunningSmtpServers;
-let pop3: Pop3Servers;
+let harness: ContentHarness;
 let inbox: number;
 
 before(async () => {
-  forgetActiveBlobStore();
-  env = await startImapTestEnv();
-  inbox = await findDeliveryFolder(env.userId);
-  setDnsResolver(staticResolver({}));
-  smtp = await startSmtpServers({
-    host: '127.0.0.1',
-    port: 0,
-    submissionPort: 0,
-    smtpsPort: 0,
-    settings: { checkAuthentication: false },
-  });
-  pop3 = await startPop3Servers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
+  harness = await startContentHarness();
+  inbox = harness.inbox;
 });
 after(async () => {
-  await pop3.close();
-  await smtp.close();
-  setDnsResolver(null);
-  await env.close();
+  await harness.close();
   delete process.env.POSTROOM_BLOB_STORE;
   forgetActiveBlobStore();
 });
 
 const sha = (content: Buffer) => createHash('sha256').update(content).digest('hex');
-
-/** A message of about `bytes` bytes whose lines differ (so no two chunks are alike). */
-function bigMessage(subject: string, bytes: number): Buffer {
-  const lines = ['From: friend@elsewhere.example', `To: ${env.address}`, `Subject: ${subject}`, ''];
-  for (let n = 0, length = 0; length < bytes; n++) {
-    const line = `line ${n} ${'x'.repeat(60 + (n % 13))}`;
-    lines.push(line);
-    length += line.length + 2;
-  }
-  return Buffer.from(`${lines.join('\r\n')}\r\n`);
-}
-
-async function send(raw: Buffer): Promise<void> {
-  const mx = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: smtp.ports.smtp,
-    secure: false,
-    ignoreTLS: true,
-  });
-  const info = await mx.sendMail({ envelope: { from: 'friend@elsewhere.example', to: [env.address] }, raw });
-  assert.match(info.response, /^250 /);
-}
-
-async function storedRow(subject: string) {
-  return db().message.findFirstOrThrow({ where: { folderId: inbox, subject }, orderBy: { uid: 'desc' } });
-}
-
-async function chunkCount(hash: string): Promise<number> {
-  const [row] = await rawDb().read<{ n: number | bigint }>(
-    'SELECT COUNT(*) AS n FROM blob_chunks WHERE sha256 = ?',
-    [hash],
-  );
-  return Number(row?.n ?? 0);
-}
-
-/** The message as Python's poplib retrieves it (RETR), as a SHA-256. */
-async function popHash(index: number): Promise<string> {
-  const script = `
-import hashlib, poplib, ssl, sys
-p = poplib.POP3_SSL('127.0.0.1', ${pop3.ports.pop3s}, context=ssl._create_unverified_context())
-p.user(sys.argv[1]); p.pass_(sys.argv[2])
-resp, lines, octets = p.retr(${index})
-print(hashlib.sha256(b'\\r\\n'.join(lines) + b'\\r\\n').hexdigest())
-p.quit()`;
-  return (await run('python3', ['-c', script, env.address, PASSWORD])).trim();
-}
+const bigMessage = (subject: string, bytes: number) => messageOfSize(harness.env.address, subject, bytes);
+const send = (raw: Buffer) => sendTo(harness, raw);
+const storedRow = (subject: string) => rowOf(harness, subject);
+const chunkCount = async (hash: string) => (await chunksOf(hash)).count;
 
 test('mail over SMTP is stored in chunk rows and reads back byte-exact over IMAP and POP3', async () => {
   const small = bigMessage('small one', 2000);
   const big = bigMessage('big one', 2 * CHUNK_BYTES + 300_000);
   await send(small);
   await send(big);
-  const client = imapflowClient(env, true);
+  const client = imapflowClient(harness.env, true);
   await client.connect();
   try {
     await client.mailboxOpen('INBOX');
@@ -144,7 +92,7 @@ test('mail over SMTP is stored in chunk rows and reads back byte-exact over IMAP
   }
   const rows = await db().message.findMany({ where: { folderId: inbox }, orderBy: { uid: 'asc' } });
   for (const [index, row] of rows.entries())
-    assert.equal(await popHash(index + 1), row.blobSha256, `POP3 RETR ${index + 1}`);
+    assert.equal(await popHash(harness, index + 1), row.blobSha256, `POP3 RETR ${index + 1}`);
 });
 
 test('the collector removes the chunks of expunged mail and adopts orphan chunks', async () => {
@@ -190,7 +138,7 @@ test('blobs migrate moves the store both ways while mail keeps arriving, nothing
   assert.ok(sent >= 2, `${sent} sent meanwhile`);
   await migrateBlobs('database', { switchWaitMs: 0 }); // whatever arrived in the files at the end
   const rows = await db().message.findMany({ where: { folderId: inbox } });
-  const client = imapflowClient(env, true);
+  const client = imapflowClient(harness.env, true);
   await client.connect();
   try {
     await client.mailboxOpen('INBOX');

@@ -8,14 +8,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import nodemailer from 'nodemailer';
-import { startImapTestEnv, imapflowClient, PASSWORD, type ImapTestEnv } from './imap-support';
-import { run } from '../helpers/pop3';
+import { imapflowClient } from './imap-support';
+import {
+  chunksOf,
+  messageOfSize,
+  popHash,
+  sendTo,
+  startContentHarness,
+  storedRow as rowOf,
+  type ContentHarness,
+} from './content-support';
 import { db } from '../../server/core/db';
-import { setDnsResolver, staticResolver } from '../../server/policy/dns';
-import { startSmtpServers, type RunningSmtpServers } from '../../server/smtp';
-import { startPop3Servers, type Pop3Servers } from '../../server/pop3';
-import { expungeMessages, findDeliveryFolder } from '../../server/store';
+import { expungeMessages } from '../../server/store';
 import { blobPath } from '../../server/store/blobs';
 import {
   DEFAULT_INLINE_BLOB_BYTES,
@@ -26,81 +30,25 @@ import { migrateBlobs } from '../../server/store/blob-migrate';
 import { collectBlobs } from '../../server/store/gc';
 import { rawDb } from '../../server/store/raw';
 
-let env: ImapTestEnv;
-let smtp: RunningSmtpServers;
-let pop3: Pop3Servers;
+let harness: ContentHarness;
 let inbox: number;
 
 before(async () => {
   delete process.env.POSTROOM_BLOB_STORE;
   delete process.env.POSTROOM_INLINE_BLOB_BYTES;
-  forgetActiveBlobStore();
-  env = await startImapTestEnv();
-  inbox = await findDeliveryFolder(env.userId);
-  setDnsResolver(staticResolver({}));
-  smtp = await startSmtpServers({
-    host: '127.0.0.1',
-    port: 0,
-    submissionPort: 0,
-    smtpsPort: 0,
-    settings: { checkAuthentication: false },
-  });
-  pop3 = await startPop3Servers({ host: '127.0.0.1', port: 0, tlsPort: 0 });
+  harness = await startContentHarness();
+  inbox = harness.inbox;
 });
 after(async () => {
-  await pop3.close();
-  await smtp.close();
-  setDnsResolver(null);
-  await env.close();
+  await harness.close();
   delete process.env.POSTROOM_INLINE_BLOB_BYTES;
-  forgetActiveBlobStore();
 });
 
 const sha = (content: Buffer) => createHash('sha256').update(content).digest('hex');
-
-function message(subject: string, bytes: number): Buffer {
-  const lines = ['From: friend@elsewhere.example', `To: ${env.address}`, `Subject: ${subject}`, ''];
-  for (let n = 0, length = 0; length < bytes; n++) {
-    const line = `line ${n} ${'y'.repeat(50 + (n % 17))}`;
-    lines.push(line);
-    length += line.length + 2;
-  }
-  return Buffer.from(`${lines.join('\r\n')}\r\n`);
-}
-
-async function send(raw: Buffer): Promise<void> {
-  const mx = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: smtp.ports.smtp,
-    secure: false,
-    ignoreTLS: true,
-  });
-  const info = await mx.sendMail({ envelope: { from: 'friend@elsewhere.example', to: [env.address] }, raw });
-  assert.match(info.response, /^250 /);
-}
-
-async function storedRow(subject: string) {
-  return db().message.findFirstOrThrow({ where: { folderId: inbox, subject }, orderBy: { uid: 'desc' } });
-}
-
-async function chunkBytes(hash: string): Promise<number | null> {
-  const [row] = await rawDb().read<{ n: number | bigint; bytes: number | bigint | string | null }>(
-    'SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM blob_chunks WHERE sha256 = ?',
-    [hash],
-  );
-  return Number(row?.n ?? 0) > 0 ? Number(row!.bytes) : null;
-}
-
-async function popHash(index: number): Promise<string> {
-  const script = `
-import hashlib, poplib, ssl, sys
-p = poplib.POP3_SSL('127.0.0.1', ${pop3.ports.pop3s}, context=ssl._create_unverified_context())
-p.user(sys.argv[1]); p.pass_(sys.argv[2])
-resp, lines, octets = p.retr(${index})
-print(hashlib.sha256(b'\\r\\n'.join(lines) + b'\\r\\n').hexdigest())
-p.quit()`;
-  return (await run('python3', ['-c', script, env.address, PASSWORD])).trim();
-}
+const message = (subject: string, bytes: number) => messageOfSize(harness.env.address, subject, bytes);
+const send = (raw: Buffer) => sendTo(harness, raw);
+const storedRow = (subject: string) => rowOf(harness, subject);
+const chunkBytes = async (hash: string) => (await chunksOf(hash)).bytes;
 
 test('small mail goes into the database with its rows, large mail into files; both read back byte-exact', async () => {
   assert.equal(inlineBlobBytes(), DEFAULT_INLINE_BLOB_BYTES);
@@ -108,7 +56,7 @@ test('small mail goes into the database with its rows, large mail into files; bo
   const large = message('large over smtp', 200_000);
   await send(small);
   await send(large);
-  const client = imapflowClient(env, true);
+  const client = imapflowClient(harness.env, true);
   await client.connect();
   try {
     const appended = message('small over imap', 3_000);
@@ -141,7 +89,7 @@ test('small mail goes into the database with its rows, large mail into files; bo
   }
   const rows = await db().message.findMany({ where: { folderId: inbox }, orderBy: { uid: 'asc' } });
   for (const [index, row] of rows.entries())
-    assert.equal(await popHash(index + 1), row.blobSha256, `POP3 RETR ${index + 1}`);
+    assert.equal(await popHash(harness, index + 1), row.blobSha256, `POP3 RETR ${index + 1}`);
 });
 
 test('a limit of 0 keeps every message in files', async () => {
