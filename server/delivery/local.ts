@@ -256,8 +256,9 @@ export interface SpooledBody {
 }
 
 /**
- * localCopy for a message received to disk (one kept in memory takes localCopy): the prefix and the header are written into a new blob and the
- * body is copied after them from the spool file, hashing as it goes; nothing holds the message.
+ * localCopy for a message received to disk (one kept in memory takes localCopy): the prefix and
+ * the header are written into a new blob and the body is copied after them from the spool file,
+ * hashing as it goes; nothing holds the message.
  */
 export async function spooledLocalCopy(
   message: { sender: string; trace: string; body: SpooledBody },
