@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import nodemailer from 'nodemailer';
 import { startFixture, mailboxMessages, run, type SmtpFixture } from './smtp-fixture';
 import { startSmtpServers, type RunningSmtpServers } from '../../server/smtp';
 import { setDnsResolver, staticResolver } from '../../server/policy/dns';
+import { freePort } from '../helpers/free-port';
 
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
@@ -24,14 +25,20 @@ let fixture: SmtpFixture;
 let scanning: RunningSmtpServers;
 let listed: RunningSmtpServers;
 const children: ChildProcess[] = [];
-const RSPAMD_PORT = 20000 + (process.pid % 20000);
+// Chosen at start (helpers/free-port.ts), not from the pid: another lane's server may hold that one.
+let rspamdPort = 0;
+// On a loaded CI machine (six lanes on two cores) rspamd took over a minute to listen once.
+const START_TIMEOUT_MS = 150_000;
 
-function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+function waitFor(what: string, check: () => Promise<boolean>, log: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const poll = async () => {
       if (await check().catch(() => false)) return resolve();
-      if (Date.now() > deadline) return reject(new Error('scanner did not come up'));
+      if (Date.now() > deadline) {
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(no log)';
+        return reject(new Error(`${what} did not come up in ${START_TIMEOUT_MS / 1000} s; its log: ${tail}`));
+      }
       setTimeout(poll, 200);
     };
     void poll();
@@ -56,21 +63,22 @@ async function startClamd(): Promise<string> {
     `LocalSocket ${socket}\nDatabaseDirectory ${join(dir, 'clamdb')}\nForeground yes\nLogFile ${join(dir, 'clamd.log')}\nTemporaryDirectory ${dir}\nScanMail yes\n`,
   );
   children.push(spawn('clamd', ['-c', join(dir, 'clamd.conf')], { stdio: 'ignore' }));
-  await waitFor(() => canConnect({ path: socket }), 30_000);
+  await waitFor('clamd', () => canConnect({ path: socket }), join(dir, 'clamd.log'));
   return socket;
 }
 
 async function startRspamd(): Promise<string> {
+  rspamdPort = await freePort();
   const local = join(dir, 'rspamd');
   mkdirSync(join(local, 'override.d'), { recursive: true });
   mkdirSync(join(local, 'local.d'), { recursive: true });
   writeFileSync(
     join(local, 'override.d', 'worker-normal.inc'),
-    `bind_socket = "127.0.0.1:${RSPAMD_PORT}";\ncount = 1;\n`,
+    `bind_socket = "127.0.0.1:${rspamdPort}";\ncount = 1;\n`,
   );
   writeFileSync(
     join(local, 'override.d', 'worker-controller.inc'),
-    `bind_socket = "127.0.0.1:${RSPAMD_PORT + 1}";\ncount = 1;\n`,
+    `bind_socket = "127.0.0.1:${await freePort()}";\ncount = 1;\n`,
   );
   writeFileSync(join(local, 'override.d', 'worker-proxy.inc'), 'enabled = false;\ncount = 0;\n');
   writeFileSync(
@@ -80,7 +88,8 @@ async function startRspamd(): Promise<string> {
   // No network in tests: point rspamd's own DNS at nothing, with short timeouts.
   writeFileSync(
     join(local, 'local.d', 'options.inc'),
-    'enable_test_patterns = true;\ndns { nameserver = ["127.0.0.1:1"]; timeout = 0.2s; retransmits = 1; }\n',
+    // Without Hyperscan: compiling its regexp databases is most of rspamd's start-up CPU.
+    'enable_test_patterns = true;\ndisable_hyperscan = true;\ndns { nameserver = ["127.0.0.1:1"]; timeout = 0.2s; retransmits = 1; }\n',
   );
   const vars = [
     `--var=LOCAL_CONFDIR=${local}`,
@@ -93,8 +102,8 @@ async function startRspamd(): Promise<string> {
       stdio: 'ignore',
     }),
   );
-  await waitFor(() => canConnect({ port: RSPAMD_PORT, host: '127.0.0.1' }), 60_000);
-  return `http://127.0.0.1:${RSPAMD_PORT}`;
+  await waitFor('rspamd', () => canConnect({ port: rspamdPort, host: '127.0.0.1' }), join(dir, 'rspamd.log'));
+  return `http://127.0.0.1:${rspamdPort}`;
 }
 
 before(async () => {
