@@ -79,6 +79,8 @@ export async function startWorker(
     POSTROOM_POP3_PORT: '0',
     POSTROOM_POP3S_PORT: '0',
     POSTROOM_MANAGESIEVE_PORT: '0',
+    // Off: a bench runs several workers at once (SQLite and MariaDB), and only one could have 9465.
+    POSTROOM_WORKER_METRICS_PORT: '0',
     POSTROOM_MAILAUTH: 'off',
     ...extra,
   };
