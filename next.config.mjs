@@ -34,7 +34,12 @@ const config = {
     // One metrics registry per process, however many bundles load server/ops/metrics.ts.
     'prom-client',
   ],
-  experimental: { authInterrupts: true },
+  experimental: {
+    authInterrupts: true,
+    // Load a page's server code on its first request, not every page's at start: a console
+    // serves a few people a few pages, and the rest need not sit in memory (bench/startup.ts).
+    preloadEntriesOnStart: false,
+  },
   // Type-check only what the web app imports (the worker's files are checked by npm run typecheck).
   typescript: { tsconfigPath: 'tsconfig.next.json' },
   // Outlook asks with either spelling (Next's paths are case-sensitive): one handler serves both.
