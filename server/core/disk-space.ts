@@ -76,21 +76,22 @@ export async function storageLow(dataDir = config().dataDir): Promise<boolean> {
   }
 }
 
-/** A write that failed because the disk (or the user's filesystem quota) is full. */
 /**
- * The disk (or quota) is full: a file write's ENOSPC or EDQUOT, or the database's own word for it,
- * as small messages are written into the database (store/blob-store.ts): SQLite's SQLITE_FULL,
- * MariaDB's ER_DISK_FULL (1021) and ER_RECORD_FILE_FULL (1114).
+ * The codes of a write that failed because the disk (or quota) is full: a file write's ENOSPC or
+ * EDQUOT, or the database's own word for it, as small messages are written into the database
+ * (store/blob-store.ts): SQLite's SQLITE_FULL, MariaDB's ER_DISK_FULL (1021) and
+ * ER_RECORD_FILE_FULL (1114), as the mariadb driver names them.
  */
+const OUT_OF_SPACE_CODES = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'SQLITE_FULL',
+  'ER_DISK_FULL',
+  'ER_RECORD_FILE_FULL',
+]);
+
+/** A write that failed because the disk (or the user's filesystem quota) is full. */
 export function isOutOfSpace(error: unknown): boolean {
-  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
-  return (
-    code === 'ENOSPC' ||
-    code === 'EDQUOT' ||
-    code === 'SQLITE_FULL' ||
-    (typeof errno === 'number' &&
-      (errno === 1021 || errno === 1114) &&
-      typeof code === 'string' &&
-      code.startsWith('ER_'))
-  );
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OUT_OF_SPACE_CODES.has(code);
 }
