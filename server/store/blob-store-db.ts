@@ -35,15 +35,17 @@ export async function dbBlobSize(hash: string): Promise<number | null> {
 }
 
 /**
- * A blob that fits in its first chunk, read in one query, or null when its rows are not there
- * (the small messages that append.ts keeps in the database: no stream for a page of bytes).
+ * A blob that fits in its first chunk, read in one query, or null when it does not fit or its rows
+ * are not there (the small messages that append.ts keeps in the database: no stream for a page of
+ * bytes).
  */
 export async function readSmallDbBlob(hash: string): Promise<Buffer | null> {
+  // The length test in SQL: a larger blob's first chunk (1 MiB) is not sent, only to be read again.
   const [row] = await rawDb().read<{ data: Buffer }>(
-    'SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = 0',
-    [hash],
+    'SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = 0 AND LENGTH(data) < ?',
+    [hash, CHUNK_BYTES],
   );
-  return row && row.data.length < CHUNK_BYTES ? Buffer.from(row.data) : null;
+  return row ? Buffer.from(row.data) : null;
 }
 
 /** Chunks from `source` written in one transaction; throws (nothing kept) if they do not hash to `hash`. */
